@@ -1,0 +1,97 @@
+//! Every knob and limit in one place: its unit, its default, and the redis.conf name it mirrors.
+//!
+//! Chapter: [docs/14-limits-faults-fuzzing.md](../docs/14-limits-faults-fuzzing.md).
+//!
+//! `reactor-server`'s flags (in `src/bin/reactor-server.rs`) are named after the redis.conf
+//! directives below and fill in a [`Config`]; embedders build one directly.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use crate::reactor::{Faults, Options};
+use crate::resp::request::{DEFAULT_MAX_BULK_LEN, Limits, MULTIBULK_MAX};
+
+/// The default port: Redis's 6379 plus one, so both can run side by side.
+pub const DEFAULT_PORT: u16 = 6380;
+
+/// Server configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (`bind`, default 127.0.0.1).
+    pub bind: IpAddr,
+    /// Port (`port`, default 6380; 0 picks a free one).
+    pub port: u16,
+    /// Largest bulk argument in bytes (`proto-max-bulk-len`, default 512 MiB).
+    pub proto_max_bulk_len: i64,
+    /// Most arguments per request (Redis 7.0 allows `INT_MAX`; we cap at 1 Mi, as Redis 6 did).
+    pub max_multibulk: i64,
+    /// Most simultaneous clients (`maxclients`, default 10000).
+    pub maxclients: usize,
+    /// Close clients idle this many seconds (`timeout`, default 0 = never).
+    pub timeout_secs: u64,
+    /// Close a client whose unparsed input exceeds this (`client-query-buffer-limit`, 1 GiB).
+    pub client_query_buffer_limit: usize,
+    /// Stop reading from a client whose pending output exceeds this (backpressure, 64 MiB).
+    pub output_high_water: usize,
+    /// At shutdown, how long pending replies may take to flush (default 2 s).
+    pub shutdown_grace: Duration,
+    /// Treat SIGINT and SIGTERM as a graceful shutdown.
+    pub handle_signals: bool,
+    /// Fault injection (off by default).
+    pub faults: Faults,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let loop_defaults = Options::default();
+        Config {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: DEFAULT_PORT,
+            proto_max_bulk_len: DEFAULT_MAX_BULK_LEN,
+            max_multibulk: MULTIBULK_MAX,
+            maxclients: loop_defaults.max_clients,
+            timeout_secs: 0,
+            client_query_buffer_limit: loop_defaults.query_buffer_limit,
+            output_high_water: loop_defaults.output_high_water,
+            shutdown_grace: loop_defaults.shutdown_grace,
+            handle_signals: false,
+            faults: Faults::default(),
+        }
+    }
+}
+
+impl Config {
+    /// A configuration for tests and embedding: 127.0.0.1, a free port.
+    pub fn ephemeral() -> Self {
+        Config {
+            port: 0,
+            ..Config::default()
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::new(self.bind, self.port)
+    }
+
+    /// The parser limits this configuration implies.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_bulk_len: self.proto_max_bulk_len,
+            max_multibulk: self.max_multibulk,
+        }
+    }
+
+    /// The event-loop options this configuration implies.
+    pub fn loop_options(&self) -> Options {
+        Options {
+            max_clients: self.maxclients,
+            query_buffer_limit: self.client_query_buffer_limit,
+            output_high_water: self.output_high_water,
+            idle_timeout: (self.timeout_secs > 0).then(|| Duration::from_secs(self.timeout_secs)),
+            shutdown_grace: self.shutdown_grace,
+            handle_signals: self.handle_signals,
+            faults: self.faults,
+            ..Options::default()
+        }
+    }
+}

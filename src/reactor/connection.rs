@@ -1,0 +1,197 @@
+//! One client connection: its socket, its buffers, and the state its interest is derived from.
+//!
+//! Chapters: [docs/06-the-connection-slab.md](../../docs/06-the-connection-slab.md),
+//! [docs/07-the-read-path.md](../../docs/07-the-read-path.md),
+//! [docs/08-the-write-path.md](../../docs/08-the-write-path.md).
+//!
+//! Every `read` and `write` on a client socket happens in this file, so a transport (TLS) can
+//! later sit between the socket and the buffers without anything above it changing.
+//!
+//! The interest registered with `mio` is never toggled ad hoc: [`Connection::desired_interest`]
+//! computes it from state (READABLE always; WRITABLE only while output is pending), and
+//! [`Connection::sync_interest`] re-registers only when that differs from what is registered.
+//! A connection with nothing to write therefore never wakes the loop for writability, which is
+//! what keeps an idle server idle (PITFALLS.md row 7).
+
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::time::Instant;
+
+use mio::net::TcpStream;
+use mio::{Interest, Registry};
+
+use super::ConnId;
+use super::ctx::ConnInfo;
+use super::fault::Faults;
+
+/// Buffers larger than this are released once empty, so an idle connection that once moved a
+/// large value does not keep the memory (Redis shrinks its query buffer in `clientsCron`).
+pub const KEEP_BUFFER_CAPACITY: usize = 16 * 1024;
+
+/// One accepted client. Fields are crate-visible: the loop and [`super::Ctx`] drive them.
+pub struct Connection<S> {
+    pub(crate) id: ConnId,
+    pub(crate) socket: TcpStream,
+    pub(crate) peer: SocketAddr,
+    /// The handler's per-connection state. `None` only while lent to a handler call.
+    pub(crate) session: Option<S>,
+    /// Received bytes the handler has not consumed yet: the start of a partial request. Empty
+    /// (and unallocated) between requests, which is what makes idle connections cheap.
+    pub(crate) input: Vec<u8>,
+    /// Replies waiting to be written; `output[written..]` is still owed to the peer.
+    pub(crate) output: Vec<u8>,
+    pub(crate) written: usize,
+    /// What is registered with the poller right now.
+    pub(crate) registered: Interest,
+    /// A readiness edge was seen and the socket has not been drained since. Under edge
+    /// triggering no new event will come for bytes already waiting, so this flag is the only
+    /// memory that they exist.
+    pub(crate) readable: bool,
+    /// The last event reported the peer's write side closed: drain until `read` returns 0
+    /// instead of stopping at a short read.
+    pub(crate) eof_hinted: bool,
+    /// `read` returned 0: the peer sends nothing more. Owed replies are still written.
+    pub(crate) read_closed: bool,
+    /// Close once output is flushed (QUIT, protocol error, shutdown). Nothing more is read.
+    pub(crate) close_after_flush: bool,
+    /// Close now, dropping output (I/O error, slow consumer).
+    pub(crate) dead: bool,
+    /// Reading is paused because pending output is above the high-water mark.
+    pub(crate) paused: bool,
+    pub(crate) queued_dirty: bool,
+    pub(crate) queued_ready: bool,
+    pub(crate) queued_reap: bool,
+    pub(crate) created: Instant,
+    pub(crate) last_active: Instant,
+    /// Neighbours in the loop's idle-timeout list (least recently active first).
+    pub(crate) lru_prev: Option<usize>,
+    pub(crate) lru_next: Option<usize>,
+    pub(crate) lru_linked: bool,
+}
+
+impl<S> Connection<S> {
+    pub(crate) fn new(id: ConnId, socket: TcpStream, peer: SocketAddr, now: Instant) -> Self {
+        Connection {
+            id,
+            socket,
+            peer,
+            session: None,
+            input: Vec::new(),
+            output: Vec::new(),
+            written: 0,
+            registered: Interest::READABLE,
+            readable: false,
+            eof_hinted: false,
+            read_closed: false,
+            close_after_flush: false,
+            dead: false,
+            paused: false,
+            queued_dirty: false,
+            queued_ready: false,
+            queued_reap: false,
+            created: now,
+            last_active: now,
+            lru_prev: None,
+            lru_next: None,
+            lru_linked: false,
+        }
+    }
+
+    /// Output bytes still owed to the peer.
+    pub(crate) fn pending_output(&self) -> usize {
+        self.output.len() - self.written
+    }
+
+    /// Whether the loop should read from this connection at all.
+    pub(crate) fn accepts_input(&self) -> bool {
+        !(self.read_closed || self.close_after_flush || self.dead)
+    }
+
+    /// Whether the connection is finished and can be reaped.
+    pub(crate) fn finished(&self) -> bool {
+        self.dead || ((self.close_after_flush || self.read_closed) && self.pending_output() == 0)
+    }
+
+    /// One `read` into `buf`, retrying `Interrupted` (a signal is not an error).
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.socket.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Write as much pending output as the socket takes. Returns bytes written.
+    ///
+    /// Normally this is exactly one `write` syscall however many replies are queued. It loops
+    /// only when a write took everything it was offered but output remains, which happens when
+    /// fault injection caps the write size; a write that took *less* than offered means the
+    /// kernel's send buffer is full, and trying again would only return `WouldBlock`.
+    pub(crate) fn flush(&mut self, faults: &Faults) -> io::Result<usize> {
+        let mut total = 0;
+        while self.written < self.output.len() {
+            let pending = &self.output[self.written..];
+            let offer = faults.write_len(pending.len());
+            match self.socket.write(&pending[..offer]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.written += n;
+                    total += n;
+                    if n < offer {
+                        break; // short write: the send buffer is full; wait for WRITABLE
+                    }
+                }
+                // Expected, not an error: the send buffer is full. WRITABLE will tell us when
+                // there is room.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        if self.written == self.output.len() {
+            // Everything is out: reuse the buffer from the start, or release it if it grew big.
+            self.output.clear();
+            self.written = 0;
+            if self.output.capacity() > KEEP_BUFFER_CAPACITY {
+                self.output = Vec::new();
+            }
+        }
+        Ok(total)
+    }
+
+    /// The interest this connection's state calls for. The one place interest is decided.
+    pub(crate) fn desired_interest(&self) -> Interest {
+        if self.pending_output() > 0 {
+            Interest::READABLE | Interest::WRITABLE
+        } else {
+            Interest::READABLE
+        }
+    }
+
+    /// Re-register if the desired interest differs from the registered one.
+    pub(crate) fn sync_interest(&mut self, registry: &Registry) -> io::Result<()> {
+        let desired = self.desired_interest();
+        if desired != self.registered {
+            registry.reregister(&mut self.socket, self.id.token(), desired)?;
+            self.registered = desired;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn info(&self) -> ConnInfo {
+        ConnInfo {
+            id: self.id,
+            peer: self.peer,
+            local: self.socket.local_addr().ok(),
+            fd: self.socket.as_raw_fd(),
+            created: self.created,
+            last_active: self.last_active,
+            input_len: self.input.len(),
+            input_capacity: self.input.capacity(),
+            output_len: self.pending_output(),
+            output_capacity: self.output.capacity(),
+        }
+    }
+}

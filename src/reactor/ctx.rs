@@ -1,0 +1,168 @@
+//! What a handler may do to the loop: write to any connection, close one, read its figures.
+//!
+//! Chapter: [docs/06-the-connection-slab.md](../../docs/06-the-connection-slab.md).
+//!
+//! A [`Ctx`] borrows the connection table for the length of one handler call. It is the only
+//! way the application touches connections, which keeps the rules of the loop in one place:
+//! writing to a connection marks it *dirty*, so it is flushed before the loop sleeps; closing
+//! one only sets a flag, and the loop removes it at the end of the tick (a connection is never
+//! freed in the middle of a handler call, as Redis's `freeClientAsync`).
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use slab::Slab;
+
+use super::ConnId;
+use super::connection::Connection;
+
+/// The connection whose bytes are being handled, with its session and output buffer lent out.
+pub struct Current<'a, S> {
+    pub id: ConnId,
+    pub session: &'a mut S,
+    /// This connection's pending output. Append replies here.
+    pub out: &'a mut Vec<u8>,
+}
+
+/// Counters the loop keeps (reported by INFO).
+#[derive(Debug, Default, Clone)]
+pub struct LoopStats {
+    /// Connections accepted since start (`total_connections_received`).
+    pub connections_received: u64,
+    /// Connections refused at `maxclients` (`rejected_connections`).
+    pub connections_rejected: u64,
+    /// Bytes read from clients (`total_net_input_bytes`).
+    pub net_input_bytes: u64,
+    /// Bytes written to clients (`total_net_output_bytes`).
+    pub net_output_bytes: u64,
+    /// Turns of the loop (`eventloop_cycles`): an idle server must not make these grow.
+    pub cycles: u64,
+    /// Clients closed for exceeding the query buffer limit.
+    pub query_buffer_closes: u64,
+}
+
+/// A connection's figures, for `CLIENT LIST` and `INFO clients`.
+#[derive(Debug, Clone)]
+pub struct ConnInfo {
+    pub id: ConnId,
+    pub peer: SocketAddr,
+    pub local: Option<SocketAddr>,
+    pub fd: i32,
+    pub created: Instant,
+    pub last_active: Instant,
+    /// Bytes received but not yet consumed (`qbuf`).
+    pub input_len: usize,
+    /// Capacity held for them (`qbuf-free` + `qbuf`).
+    pub input_capacity: usize,
+    /// Bytes of output not yet written (`omem`).
+    pub output_len: usize,
+    /// Capacity held for output.
+    pub output_capacity: usize,
+}
+
+/// The handler's view of the loop during one call. See the module docs.
+pub struct Ctx<'a, S> {
+    pub(crate) conns: &'a mut Slab<Connection<S>>,
+    pub(crate) dirty: &'a mut Vec<ConnId>,
+    pub(crate) stats: &'a LoopStats,
+    pub(crate) now: Instant,
+    pub(crate) shutdown: &'a mut bool,
+    /// The connection lent out as [`Current`], unreachable through `Ctx` meanwhile.
+    pub(crate) current: Option<ConnId>,
+}
+
+impl<S> Ctx<'_, S> {
+    fn get_mut(&mut self, id: ConnId) -> Option<&mut Connection<S>> {
+        if self.current == Some(id) {
+            return None;
+        }
+        self.conns.get_mut(id.slot()).filter(|c| c.id == id)
+    }
+
+    fn get(&self, id: ConnId) -> Option<&Connection<S>> {
+        self.conns.get(id.slot()).filter(|c| c.id == id)
+    }
+
+    /// The output buffer of another connection, to append to (pub/sub delivery). `None` if the
+    /// connection has gone, is closing, or is the current one (use [`Current::out`] for that).
+    /// The connection is flushed before the loop sleeps.
+    pub fn output(&mut self, id: ConnId) -> Option<&mut Vec<u8>> {
+        if self.current == Some(id) {
+            return None;
+        }
+        let conn = self.conns.get_mut(id.slot()).filter(|c| c.id == id)?;
+        if conn.dead {
+            return None;
+        }
+        if !conn.queued_dirty {
+            conn.queued_dirty = true;
+            self.dirty.push(id);
+        }
+        Some(&mut conn.output)
+    }
+
+    /// Bytes of output `id` has not yet written.
+    pub fn pending_output(&self, id: ConnId) -> Option<usize> {
+        self.get(id).map(|c| c.pending_output())
+    }
+
+    /// Another connection's session (for its output-limit bookkeeping, say).
+    pub fn session_mut(&mut self, id: ConnId) -> Option<&mut S> {
+        self.get_mut(id)?.session.as_mut()
+    }
+
+    /// Close `id` once its pending output is written (QUIT, a protocol error). Nothing more is
+    /// read from it.
+    pub fn close(&mut self, id: ConnId) {
+        self.mark(id, |c| c.close_after_flush = true);
+    }
+
+    /// Close `id` now, dropping its pending output (a slow consumer over its limit).
+    pub fn abort(&mut self, id: ConnId) {
+        self.mark(id, |c| c.dead = true);
+    }
+
+    fn mark(&mut self, id: ConnId, f: impl FnOnce(&mut Connection<S>)) {
+        // The current connection is reachable here too: closing it is how a handler ends it.
+        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
+            f(conn);
+            if !conn.queued_dirty {
+                conn.queued_dirty = true;
+                self.dirty.push(id);
+            }
+        }
+    }
+
+    /// The time this tick started (one clock read per tick).
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// The loop's counters.
+    pub fn stats(&self) -> &LoopStats {
+        self.stats
+    }
+
+    /// Open connections.
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Ask the loop to shut down gracefully after this tick (the SHUTDOWN command).
+    pub fn request_shutdown(&mut self) {
+        *self.shutdown = true;
+    }
+
+    /// Figures for one connection (including the current one).
+    pub fn info(&self, id: ConnId) -> Option<ConnInfo> {
+        self.get(id).map(Connection::info)
+    }
+
+    /// Visit every connection with its session (`None` for the current connection, whose
+    /// session is lent out).
+    pub fn for_each(&self, mut f: impl FnMut(ConnInfo, Option<&S>)) {
+        for (_, conn) in self.conns.iter() {
+            f(conn.info(), conn.session.as_ref());
+        }
+    }
+}

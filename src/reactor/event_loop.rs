@@ -1,0 +1,700 @@
+//! The tick: poll, read, hand bytes to the handler, flush, reap, sleep until the next deadline.
+//!
+//! Chapters: [docs/05-readiness-and-mio.md](../../docs/05-readiness-and-mio.md),
+//! [docs/07-the-read-path.md](../../docs/07-the-read-path.md),
+//! [docs/08-the-write-path.md](../../docs/08-the-write-path.md),
+//! [docs/12-time-and-shutdown.md](../../docs/12-time-and-shutdown.md).
+//!
+//! One turn of [`EventLoop::run`]:
+//!
+//! 1. **Poll**, sleeping until the nearest deadline (handler timer, idle timeout, accept back-off,
+//!    shutdown grace) or forever if there is none; zero if the ready queue is not empty.
+//! 2. **Events.** The listener is drained by accepting; a readable connection is drained by
+//!    reading until `WouldBlock` (or a short read, or its budget); each chunk read goes straight
+//!    to [`Handler::data`]. A writable connection is queued for the flush.
+//! 3. **The ready queue**: connections (and the listener) that a budget stopped while still
+//!    ready. Under edge triggering no new event will come for them, so the loop must remember.
+//! 4. **Timers**: the handler's, then idle timeouts (oldest first, from an LRU list: no scan).
+//! 5. **Flush** every connection with new output: one `write` each, WRITABLE interest only for
+//!    what is left. This is Redis's `beforeSleep` → `handleClientsWithPendingWrites`.
+//! 6. **Reap** connections that finished during the tick, and tell the handler.
+//!
+//! Redis counterparts: `aeMain`/`aeProcessEvents` (ae.c), `readQueryFromClient`,
+//! `handleClientsWithPendingWrites`, `freeClientsInAsyncFreeQueue` (networking.c).
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use log::{debug, info, warn};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
+use slab::Slab;
+
+use super::connection::{Connection, KEEP_BUFFER_CAPACITY};
+use super::ctx::{Ctx, Current, LoopStats};
+use super::listener::{ACCEPT_BACKOFF, AcceptError, classify};
+use super::{ConnId, Handler, Options};
+
+/// Token of the listening socket. Connection tokens carry a generation in the high 32 bits that
+/// never reaches `u32::MAX`, so these three cannot collide with them.
+const LISTENER: Token = Token(usize::MAX);
+const WAKER: Token = Token(usize::MAX - 1);
+const SIGNALS: Token = Token(usize::MAX - 2);
+/// Events fetched per `poll`.
+const EVENTS_CAPACITY: usize = 1024;
+
+/// Stops a running loop from another thread (the embedding handle, tests).
+#[derive(Clone)]
+pub struct Stopper {
+    flag: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+}
+
+impl Stopper {
+    /// Ask the loop to shut down gracefully; returns at once.
+    pub fn stop(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        // If the wake fails the loop is already gone; there is nothing more to do.
+        let _ = self.waker.wake();
+    }
+}
+
+/// The single-threaded event loop, generic over its [`Handler`].
+pub struct EventLoop<H: Handler> {
+    poll: Poll,
+    listener: Option<TcpListener>,
+    local_addr: SocketAddr,
+    conns: Slab<Connection<H::Session>>,
+    handler: H,
+    opts: Options,
+    /// Every read lands here first; only a partial request is copied into the connection.
+    scratch: Vec<u8>,
+    /// Connections with new output or state to act on before sleeping.
+    dirty: Vec<ConnId>,
+    /// Connections stopped by a read budget while still readable.
+    ready: VecDeque<ConnId>,
+    /// Connections to remove at the end of the tick.
+    reap: Vec<ConnId>,
+    /// The listener may still hold connections (budget stop, or back-off after EMFILE).
+    listener_ready: bool,
+    accept_paused_until: Option<Instant>,
+    next_generation: u32,
+    /// Idle-timeout order: least recently active first (intrusive list through the slab).
+    lru_head: Option<usize>,
+    lru_tail: Option<usize>,
+    stats: LoopStats,
+    stop_flag: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+    signals: Option<signal_hook_mio::v1_0::Signals>,
+    shutdown_requested: bool,
+    shutdown_deadline: Option<Instant>,
+}
+
+impl<H: Handler> EventLoop<H> {
+    /// Bind `addr` and prepare a loop around `handler`. Nothing runs until [`EventLoop::run`].
+    pub fn bind(addr: SocketAddr, handler: H, opts: Options) -> io::Result<Self> {
+        let poll = Poll::new()?;
+        // mio's bind sets SO_REUSEADDR and a backlog of 1024 (Redis: tcp-backlog 511).
+        let mut listener = TcpListener::bind(addr)?;
+        let local_addr = listener.local_addr()?;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let signals = if opts.handle_signals {
+            let mut signals = signal_hook_mio::v1_0::Signals::new([
+                signal_hook::consts::SIGINT,
+                signal_hook::consts::SIGTERM,
+            ])?;
+            poll.registry()
+                .register(&mut signals, SIGNALS, Interest::READABLE)?;
+            Some(signals)
+        } else {
+            None
+        };
+        Ok(EventLoop {
+            poll,
+            listener: Some(listener),
+            local_addr,
+            conns: Slab::new(),
+            handler,
+            scratch: vec![0; opts.read_chunk.max(1)],
+            opts,
+            dirty: Vec::new(),
+            ready: VecDeque::new(),
+            reap: Vec::new(),
+            listener_ready: false,
+            accept_paused_until: None,
+            next_generation: 0,
+            lru_head: None,
+            lru_tail: None,
+            stats: LoopStats::default(),
+            stop_flag: Arc::new(AtomicBool::new(false)),
+            waker,
+            signals,
+            shutdown_requested: false,
+            shutdown_deadline: None,
+        })
+    }
+
+    /// The address actually bound (port 0 picks a free port).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle that stops this loop from another thread.
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            flag: self.stop_flag.clone(),
+            waker: self.waker.clone(),
+        }
+    }
+
+    /// The handler, for inspection after [`EventLoop::run`] returns.
+    pub fn handler(&self) -> &H {
+        &self.handler
+    }
+
+    /// The handler, mutably (to finish configuring it before [`EventLoop::run`]).
+    pub fn handler_mut(&mut self) -> &mut H {
+        &mut self.handler
+    }
+
+    /// Run until shut down. Per-connection errors never end the loop; only a failure of the
+    /// poller itself does.
+    pub fn run(&mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(EVENTS_CAPACITY);
+        loop {
+            let now = Instant::now();
+            let timeout = self.poll_timeout(now);
+            match self.poll.poll(&mut events, timeout) {
+                Ok(()) => {}
+                // A signal arrived while we slept: not an error (PITFALLS.md row 15).
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+            self.stats.cycles += 1;
+            let now = Instant::now();
+
+            for event in events.iter() {
+                match event.token() {
+                    LISTENER => self.listener_ready = true,
+                    WAKER => {}
+                    SIGNALS => self.drain_signals(),
+                    token => {
+                        let id = ConnId::from_token(token);
+                        // A stale token (the slot was reused, or the connection is being
+                        // reaped) fails this check and is ignored.
+                        let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id)
+                        else {
+                            continue;
+                        };
+                        if event.is_writable() && conn.pending_output() > 0 && !conn.queued_dirty {
+                            conn.queued_dirty = true;
+                            self.dirty.push(id);
+                        }
+                        if event.is_readable() || event.is_read_closed() || event.is_error() {
+                            conn.readable = true;
+                            conn.eof_hinted |= event.is_read_closed() || event.is_error();
+                            self.service_read(id, now);
+                        }
+                    }
+                }
+            }
+
+            // Sources a budget stopped while still ready. Only those queued before this pass
+            // are served, so a connection that keeps being re-queued cannot starve the rest.
+            for _ in 0..self.ready.len() {
+                let Some(id) = self.ready.pop_front() else {
+                    break;
+                };
+                if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
+                    conn.queued_ready = false;
+                    self.service_read(id, now);
+                }
+            }
+            if self.listener_ready && self.accept_paused_until.is_none_or(|t| now >= t) {
+                self.accept_paused_until = None;
+                self.accept(now);
+            }
+
+            if self.handler.next_deadline().is_some_and(|t| now >= t) {
+                let mut ctx = Ctx {
+                    conns: &mut self.conns,
+                    dirty: &mut self.dirty,
+                    stats: &self.stats,
+                    now,
+                    shutdown: &mut self.shutdown_requested,
+                    current: None,
+                };
+                self.handler.timer(&mut ctx, now);
+            }
+            self.expire_idle(now);
+
+            if self.stop_flag.load(Ordering::SeqCst) {
+                self.shutdown_requested = true;
+            }
+            if self.shutdown_requested && self.shutdown_deadline.is_none() {
+                self.begin_shutdown(now);
+            }
+
+            self.flush_and_reap(now);
+
+            if let Some(deadline) = self.shutdown_deadline {
+                if self.conns.is_empty() || now >= deadline {
+                    self.finish_shutdown();
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// How long `poll` may sleep: until the nearest deadline, zero if work is queued.
+    fn poll_timeout(&self, now: Instant) -> Option<Duration> {
+        if !self.ready.is_empty() || (self.listener_ready && self.accept_paused_until.is_none()) {
+            return Some(Duration::ZERO);
+        }
+        let idle = self.opts.idle_timeout.and_then(|timeout| {
+            let head = self.conns.get(self.lru_head?)?;
+            Some(head.last_active + timeout)
+        });
+        [
+            self.handler.next_deadline(),
+            idle,
+            self.accept_paused_until,
+            self.shutdown_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(|deadline| deadline.saturating_duration_since(now))
+    }
+
+    fn drain_signals(&mut self) {
+        if let Some(signals) = self.signals.as_mut() {
+            for signal in signals.pending() {
+                info!("received signal {signal}, shutting down");
+                self.shutdown_requested = true;
+            }
+        }
+    }
+
+    /// Accept until the backlog is empty, the budget is spent, or descriptors run out.
+    fn accept(&mut self, now: Instant) {
+        let budget = self
+            .opts
+            .faults
+            .accept_budget
+            .unwrap_or(self.opts.accept_budget);
+        let mut accepted = 0;
+        while accepted < budget {
+            let Some(listener) = self.listener.as_ref() else {
+                self.listener_ready = false;
+                return;
+            };
+            match listener.accept() {
+                Ok((socket, peer)) => {
+                    accepted += 1;
+                    self.admit(socket, peer, now);
+                }
+                Err(e) => match classify(&e) {
+                    AcceptError::Drained => {
+                        self.listener_ready = false;
+                        return;
+                    }
+                    AcceptError::Retry => {}
+                    AcceptError::Exhausted => {
+                        warn!("accept failed ({e}); pausing accepts for {ACCEPT_BACKOFF:?}");
+                        self.accept_paused_until = Some(now + ACCEPT_BACKOFF);
+                        return; // listener_ready stays true: the backlog still holds clients
+                    }
+                    AcceptError::Skip => debug!("accept failed for one connection: {e}"),
+                },
+            }
+        }
+        // Budget spent: `listener_ready` stays true, so the next poll does not sleep.
+    }
+
+    /// Register a freshly accepted socket, or turn it away at `maxclients`.
+    fn admit(&mut self, mut socket: TcpStream, peer: SocketAddr, now: Instant) {
+        self.stats.connections_received += 1;
+        if self.conns.len() >= self.opts.max_clients {
+            // Best effort, one write on a fresh socket, as Redis does in acceptCommonHandler.
+            let _ = io::Write::write(&mut socket, b"-ERR max number of clients reached\r\n");
+            self.stats.connections_rejected += 1;
+            return;
+        }
+        // Replies go out as soon as they are written, not after Nagle's delay.
+        if let Err(e) = socket.set_nodelay(true) {
+            debug!("TCP_NODELAY failed for {peer}: {e}");
+        }
+        let entry = self.conns.vacant_entry();
+        let generation = self.next_generation;
+        // Skip u32::MAX so a connection token never equals a reserved token.
+        self.next_generation = self.next_generation.wrapping_add(1) % (u32::MAX - 1);
+        let Some(id) = ConnId::new(entry.key(), generation) else {
+            return;
+        };
+        if let Err(e) = self
+            .poll
+            .registry()
+            .register(&mut socket, id.token(), Interest::READABLE)
+        {
+            warn!("could not register {peer}: {e}");
+            return;
+        }
+        entry.insert(Connection::new(id, socket, peer, now));
+        self.lru_push_back(id.slot());
+        let mut ctx = Ctx {
+            conns: &mut self.conns,
+            dirty: &mut self.dirty,
+            stats: &self.stats,
+            now,
+            shutdown: &mut self.shutdown_requested,
+            current: None,
+        };
+        let session = self.handler.open(&mut ctx, id, peer);
+        if let Some(conn) = self.conns.get_mut(id.slot()) {
+            conn.session = Some(session);
+        }
+    }
+
+    /// Read from `id` until it would block, the peer finishes, or the budget is spent, handing
+    /// each chunk to the handler as it arrives.
+    fn service_read(&mut self, id: ConnId, now: Instant) {
+        let budget = self
+            .opts
+            .faults
+            .read_budget
+            .unwrap_or(self.opts.read_budget);
+        for _ in 0..budget.max(1) {
+            let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
+                return;
+            };
+            if !conn.readable || !conn.accepts_input() {
+                return;
+            }
+            if conn.pending_output() > self.opts.output_high_water {
+                // Backpressure: stop reading until the peer has read its replies. `readable`
+                // stays set, so the flush re-queues this connection once it drains.
+                conn.paused = true;
+                return;
+            }
+            let want = self.opts.faults.read_len(self.scratch.len());
+            match conn.read(&mut self.scratch[..want]) {
+                Ok(0) => {
+                    // The peer closed its write side. Not an error: replies already owed are
+                    // still written, then the connection closes (PITFALLS.md row 8).
+                    conn.readable = false;
+                    conn.read_closed = true;
+                    self.queue_dirty(id);
+                    return;
+                }
+                Ok(n) => {
+                    self.stats.net_input_bytes += n as u64;
+                    let drained = n < want && !conn.eof_hinted;
+                    if drained {
+                        // A read that returned less than asked emptied the kernel's queue; new
+                        // bytes will raise a new edge, so the read that would only say
+                        // WouldBlock is skipped.
+                        conn.readable = false;
+                    }
+                    self.deliver(id, n, now);
+                    if drained {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    // Expected: the socket is drained. The next edge will bring us back.
+                    conn.readable = false;
+                    return;
+                }
+                Err(e) => {
+                    debug!("read from {} failed: {e}", conn.peer);
+                    conn.dead = true;
+                    self.queue_dirty(id);
+                    return;
+                }
+            }
+        }
+        // The budget ran out while the socket may still hold bytes: remember it.
+        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
+            if conn.readable && !conn.queued_ready {
+                conn.queued_ready = true;
+                self.ready.push_back(id);
+            }
+        }
+    }
+
+    /// Hand the `n` bytes just read into `scratch` (after any partial request kept from before)
+    /// to the handler, and keep whatever it did not consume.
+    fn deliver(&mut self, id: ConnId, n: usize, now: Instant) {
+        let Some(conn) = self.conns.get_mut(id.slot()) else {
+            return;
+        };
+        conn.last_active = now;
+        let (Some(mut session), mut out) = (conn.session.take(), std::mem::take(&mut conn.output))
+        else {
+            return;
+        };
+        // Usual case: no partial request pending, so parse straight from the scratch buffer and
+        // copy nothing. Otherwise append to the partial request and parse that.
+        let mut partial = std::mem::take(&mut conn.input);
+        if !partial.is_empty() {
+            partial.extend_from_slice(&self.scratch[..n]);
+        }
+        let input: &[u8] = if partial.is_empty() {
+            &self.scratch[..n]
+        } else {
+            &partial
+        };
+        let mut ctx = Ctx {
+            conns: &mut self.conns,
+            dirty: &mut self.dirty,
+            stats: &self.stats,
+            now,
+            shutdown: &mut self.shutdown_requested,
+            current: Some(id),
+        };
+        let consumed = self.handler.data(
+            &mut ctx,
+            Current {
+                id,
+                session: &mut session,
+                out: &mut out,
+            },
+            input,
+        );
+        let consumed = consumed.min(input.len());
+        let leftover_from_scratch = partial.is_empty();
+        self.lru_touch(id.slot());
+        let Some(conn) = self.conns.get_mut(id.slot()) else {
+            return;
+        };
+        conn.session = Some(session);
+        conn.output = out;
+        if leftover_from_scratch {
+            conn.input.extend_from_slice(&self.scratch[consumed..n]);
+        } else {
+            partial.drain(..consumed);
+            conn.input = partial;
+        }
+        if conn.input.is_empty() && conn.input.capacity() > KEEP_BUFFER_CAPACITY {
+            conn.input = Vec::new();
+        }
+        if conn.input.len() > self.opts.query_buffer_limit {
+            warn!(
+                "closing client {} that reached the query buffer limit ({} bytes)",
+                conn.peer, self.opts.query_buffer_limit
+            );
+            conn.dead = true;
+            self.stats.query_buffer_closes += 1;
+        }
+        if conn.pending_output() > 0 || conn.dead || conn.close_after_flush {
+            self.queue_dirty(id);
+        }
+    }
+
+    fn queue_dirty(&mut self, id: ConnId) {
+        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
+            if !conn.queued_dirty {
+                conn.queued_dirty = true;
+                self.dirty.push(id);
+            }
+        }
+    }
+
+    /// Write every connection with new output, fix up interest, and reap finished ones. Runs
+    /// until nothing is left, since a reaped connection's handler call may write to others.
+    fn flush_and_reap(&mut self, now: Instant) {
+        while !self.dirty.is_empty() {
+            let dirty = std::mem::take(&mut self.dirty);
+            for &id in &dirty {
+                self.flush_one(id);
+            }
+            // Give the (now empty) vector back to reuse its allocation.
+            if self.dirty.is_empty() {
+                self.dirty = dirty;
+                self.dirty.clear();
+            }
+            self.reap_finished(now);
+        }
+    }
+
+    fn flush_one(&mut self, id: ConnId) {
+        let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
+            return;
+        };
+        conn.queued_dirty = false;
+        if !conn.dead && conn.pending_output() > 0 {
+            match conn.flush(&self.opts.faults) {
+                Ok(n) => self.stats.net_output_bytes += n as u64,
+                Err(e) => {
+                    debug!("write to {} failed: {e}", conn.peer);
+                    conn.dead = true;
+                }
+            }
+        }
+        if conn.finished() {
+            if !conn.queued_reap {
+                conn.queued_reap = true;
+                self.reap.push(id);
+            }
+            return;
+        }
+        if let Err(e) = conn.sync_interest(self.poll.registry()) {
+            debug!("reregister {} failed: {e}", conn.peer);
+            conn.dead = true;
+            conn.queued_reap = true;
+            self.reap.push(id);
+            return;
+        }
+        // Output drained below the mark: resume a connection paused for backpressure.
+        if conn.paused && conn.pending_output() <= self.opts.output_high_water / 2 {
+            conn.paused = false;
+            if conn.readable && !conn.queued_ready {
+                conn.queued_ready = true;
+                self.ready.push_back(id);
+            }
+        }
+    }
+
+    /// Remove finished connections: the end-of-tick safe point (Redis's async free queue).
+    fn reap_finished(&mut self, now: Instant) {
+        for id in std::mem::take(&mut self.reap) {
+            if self.conns.get(id.slot()).is_none_or(|c| c.id != id) {
+                continue;
+            }
+            self.lru_unlink(id.slot());
+            let mut conn = self.conns.remove(id.slot());
+            // Deregistering is tidy rather than required (closing the fd removes it from epoll).
+            let _ = self.poll.registry().deregister(&mut conn.socket);
+            if let Some(session) = conn.session.take() {
+                let mut ctx = Ctx {
+                    conns: &mut self.conns,
+                    dirty: &mut self.dirty,
+                    stats: &self.stats,
+                    now,
+                    shutdown: &mut self.shutdown_requested,
+                    current: None,
+                };
+                self.handler.closed(&mut ctx, id, session);
+            }
+        }
+    }
+
+    /// Close connections idle longer than the timeout, oldest first, stopping at the first that
+    /// is not yet due: the LRU order makes this cost nothing when nobody is due.
+    fn expire_idle(&mut self, now: Instant) {
+        let Some(timeout) = self.opts.idle_timeout else {
+            return;
+        };
+        while let Some(slot) = self.lru_head {
+            let Some(conn) = self.conns.get_mut(slot) else {
+                return;
+            };
+            if conn.last_active + timeout > now {
+                return;
+            }
+            let exempt = conn
+                .session
+                .as_ref()
+                .is_some_and(|s| self.handler.idle_exempt(s));
+            let id = conn.id;
+            if exempt {
+                // Exempt (a subscriber): restart its clock and move it to the back.
+                conn.last_active = now;
+                self.lru_touch(slot);
+                continue;
+            }
+            info!("closing idle client {}", conn.peer);
+            conn.dead = true;
+            self.lru_unlink(slot);
+            self.queue_dirty(id);
+        }
+    }
+
+    fn begin_shutdown(&mut self, now: Instant) {
+        info!(
+            "shutting down: no longer accepting; flushing {} clients",
+            self.conns.len()
+        );
+        if let Some(mut listener) = self.listener.take() {
+            let _ = self.poll.registry().deregister(&mut listener);
+        }
+        self.listener_ready = false;
+        self.shutdown_deadline = Some(now + self.opts.shutdown_grace);
+        let ids: Vec<ConnId> = self.conns.iter().map(|(_, c)| c.id).collect();
+        for id in ids {
+            if let Some(conn) = self.conns.get_mut(id.slot()) {
+                conn.close_after_flush = true;
+            }
+            self.queue_dirty(id);
+        }
+    }
+
+    fn finish_shutdown(&mut self) {
+        let undelivered: usize = self.conns.iter().map(|(_, c)| c.pending_output()).sum();
+        let remaining = self.conns.len();
+        let ids: Vec<ConnId> = self.conns.iter().map(|(_, c)| c.id).collect();
+        for id in ids {
+            if let Some(conn) = self.conns.get_mut(id.slot()) {
+                conn.dead = true;
+                conn.queued_reap = true;
+            }
+            self.reap.push(id);
+        }
+        self.reap_finished(Instant::now());
+        info!(
+            "shutdown complete: {remaining} clients closed with output pending, \
+             {undelivered} bytes undelivered"
+        );
+    }
+
+    // The idle LRU list, linked through the slab by slot number.
+
+    fn lru_push_back(&mut self, slot: usize) {
+        let tail = self.lru_tail;
+        if let Some(conn) = self.conns.get_mut(slot) {
+            conn.lru_prev = tail;
+            conn.lru_next = None;
+            conn.lru_linked = true;
+        }
+        match tail.and_then(|t| self.conns.get_mut(t)) {
+            Some(t) => t.lru_next = Some(slot),
+            None => self.lru_head = Some(slot),
+        }
+        self.lru_tail = Some(slot);
+    }
+
+    fn lru_unlink(&mut self, slot: usize) {
+        let Some(conn) = self.conns.get_mut(slot) else {
+            return;
+        };
+        if !conn.lru_linked {
+            return;
+        }
+        conn.lru_linked = false;
+        let (prev, next) = (conn.lru_prev.take(), conn.lru_next.take());
+        match prev.and_then(|p| self.conns.get_mut(p)) {
+            Some(p) => p.lru_next = next,
+            None => self.lru_head = next,
+        }
+        match next.and_then(|n| self.conns.get_mut(n)) {
+            Some(n) => n.lru_prev = prev,
+            None => self.lru_tail = prev,
+        }
+    }
+
+    /// Move `slot` to the back of the idle list (it was just active).
+    fn lru_touch(&mut self, slot: usize) {
+        if self.opts.idle_timeout.is_none() || self.lru_tail == Some(slot) {
+            return;
+        }
+        self.lru_unlink(slot);
+        self.lru_push_back(slot);
+    }
+}

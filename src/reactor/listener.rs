@@ -1,0 +1,50 @@
+//! Accepting connections, and what to do when accepting fails.
+//!
+//! Chapter: [docs/06-the-connection-slab.md](../../docs/06-the-connection-slab.md).
+//!
+//! Under edge triggering the listener, like any socket, must be drained: one readiness event may
+//! stand for hundreds of queued connections. Most accept errors concern one connection (it was
+//! reset before we took it) and the loop just moves on. Running out of file descriptors
+//! (`EMFILE`, `ENFILE`) is different: the connection stays in the backlog, the listener stays
+//! ready, and retrying at once would spin the CPU. The loop backs off for [`ACCEPT_BACKOFF`] and
+//! retries; since no new edge may come, it remembers that the listener is still ready (PITFALLS.md
+//! row 12).
+
+use std::io;
+use std::time::Duration;
+
+/// How long to stop accepting after running out of file descriptors.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Linux `ENFILE`: the system-wide file table is full.
+const ENFILE: i32 = 23;
+/// Linux `EMFILE`: this process has hit its `RLIMIT_NOFILE`.
+const EMFILE: i32 = 24;
+/// Linux `ENOBUFS` and `ENOMEM`: the kernel is out of socket memory.
+const ENOBUFS: i32 = 105;
+const ENOMEM: i32 = 12;
+
+/// What to do after an accept error.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AcceptError {
+    /// Nothing left in the backlog: the expected end of a drain, not an error.
+    Drained,
+    /// Interrupted by a signal: try again at once.
+    Retry,
+    /// Out of descriptors or memory: back off, keep the listener marked ready.
+    Exhausted,
+    /// That one connection failed (reset in the backlog...): skip it.
+    Skip,
+}
+
+/// Classify an error from `accept`.
+pub fn classify(err: &io::Error) -> AcceptError {
+    match err.kind() {
+        io::ErrorKind::WouldBlock => AcceptError::Drained,
+        io::ErrorKind::Interrupted => AcceptError::Retry,
+        _ => match err.raw_os_error() {
+            Some(EMFILE | ENFILE | ENOBUFS | ENOMEM) => AcceptError::Exhausted,
+            _ => AcceptError::Skip,
+        },
+    }
+}

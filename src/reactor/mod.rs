@@ -1,0 +1,160 @@
+//! The event loop: one thread, one `mio::Poll`, every connection in a slab. Knows sockets,
+//! readiness, buffers and deadlines; knows nothing of RESP or commands.
+//!
+//! Chapters: [docs/05-readiness-and-mio.md](../../docs/05-readiness-and-mio.md) through
+//! [docs/08-the-write-path.md](../../docs/08-the-write-path.md).
+//!
+//! ```text
+//!   poll ──► events ──► read until WouldBlock ──► Handler::data(bytes) ──► replies appended
+//!    ▲        (or a budget: then the ready queue)                          to output buffers
+//!    │                                                                          │
+//!    └── sleep until the nearest deadline ◄── reap closed ◄── flush every dirty ◄┘
+//!                                                            connection, WRITABLE only
+//!                                                            for what is left
+//! ```
+//!
+//! The loop reaches the application only through [`Handler`]: it hands over the bytes a
+//! connection has received, the handler consumes whole requests and appends replies (to this
+//! connection, or through [`Ctx`] to any other: pub/sub), may ask for connections to close, and
+//! is told when connections go away and when its timer is due. The Redis server in `server/` is
+//! one handler; `examples/` run other protocols on the same loop.
+//!
+//! Files: [`event_loop`] (the tick), [`connection`] (one socket's state and its reads and
+//! writes), [`listener`] (accepting), [`ctx`] (what a handler may do), [`fault`] (fault
+//! injection). Redis counterparts: `ae.c` (the loop) and `networking.c` (clients, buffers).
+
+pub mod connection;
+pub mod ctx;
+pub mod event_loop;
+pub mod fault;
+pub mod listener;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+pub use ctx::{ConnInfo, Ctx, Current, LoopStats};
+pub use event_loop::{EventLoop, Stopper};
+pub use fault::Faults;
+
+/// Identifies one connection for its whole life: a slab slot plus a generation.
+///
+/// Slab slots are reused as soon as a connection is removed. The generation makes an identifier
+/// (and the `mio::Token` derived from it) unique anyway, so a readiness event or a pub/sub
+/// delivery meant for a closed connection can never reach the new one in the same slot
+/// (PITFALLS.md row 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId {
+    slot: u32,
+    generation: u32,
+}
+
+impl ConnId {
+    pub(crate) fn new(slot: usize, generation: u32) -> Option<ConnId> {
+        Some(ConnId {
+            slot: u32::try_from(slot).ok()?,
+            generation,
+        })
+    }
+
+    pub(crate) fn slot(self) -> usize {
+        self.slot as usize
+    }
+
+    /// The mio token: generation in the high half, slot in the low half.
+    pub(crate) fn token(self) -> mio::Token {
+        mio::Token(((self.generation as usize) << 32) | self.slot as usize)
+    }
+
+    pub(crate) fn from_token(token: mio::Token) -> ConnId {
+        ConnId {
+            slot: (token.0 & 0xFFFF_FFFF) as u32,
+            generation: (token.0 >> 32) as u32,
+        }
+    }
+}
+
+/// The application side of the loop. The loop calls these, and only these.
+pub trait Handler {
+    /// Per-connection application state (a parser, a client name, subscriptions...).
+    type Session;
+
+    /// A connection was accepted. Return its session; greetings may be written via `ctx`.
+    fn open(
+        &mut self,
+        ctx: &mut Ctx<'_, Self::Session>,
+        id: ConnId,
+        peer: SocketAddr,
+    ) -> Self::Session;
+
+    /// Bytes arrived. `input` holds every byte not yet consumed, oldest first. Consume whole
+    /// requests, append replies to `conn.out`, and return how many bytes were consumed; the rest
+    /// is kept and handed back, with more appended, next time.
+    fn data(
+        &mut self,
+        ctx: &mut Ctx<'_, Self::Session>,
+        conn: Current<'_, Self::Session>,
+        input: &[u8],
+    ) -> usize;
+
+    /// The connection is gone (closed by either side, or reaped at shutdown).
+    fn closed(&mut self, ctx: &mut Ctx<'_, Self::Session>, id: ConnId, session: Self::Session);
+
+    /// When the handler next wants [`Handler::timer`] called. `None`: no timer.
+    fn next_deadline(&self) -> Option<Instant> {
+        None
+    }
+
+    /// The deadline from [`Handler::next_deadline`] has passed.
+    fn timer(&mut self, _ctx: &mut Ctx<'_, Self::Session>, _now: Instant) {}
+
+    /// Whether this connection is exempt from the idle timeout (Redis exempts subscribers).
+    fn idle_exempt(&self, _session: &Self::Session) -> bool {
+        false
+    }
+}
+
+/// Tunables of the loop. Each mirrors a Redis setting where one exists.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Most simultaneous connections (redis.conf `maxclients`, default 10000). The next client
+    /// reads `-ERR max number of clients reached` and is closed.
+    pub max_clients: usize,
+    /// Bytes asked for per `read` (Redis's `PROTO_IOBUF_LEN`, 16 KiB).
+    pub read_chunk: usize,
+    /// Reads per connection per readiness event before the loop moves on to other connections
+    /// (fairness). A connection stopped by the budget goes on the ready queue.
+    pub read_budget: usize,
+    /// Accepts per listener event (Redis's `MAX_ACCEPTS_PER_CALL`, 1000).
+    pub accept_budget: usize,
+    /// Unconsumed input above which a client is closed (`client-query-buffer-limit`, 1 GiB).
+    pub query_buffer_limit: usize,
+    /// Pending output above which the loop stops reading from a client until it drains
+    /// (backpressure; Redis has no equivalent for normal clients).
+    pub output_high_water: usize,
+    /// Close connections idle this long (redis.conf `timeout`; `None` = never, Redis's default).
+    pub idle_timeout: Option<Duration>,
+    /// At shutdown, how long pending output may take to flush before connections are dropped.
+    pub shutdown_grace: Duration,
+    /// Handle SIGINT and SIGTERM as a request to shut down (the binary sets this; embedders
+    /// usually do not).
+    pub handle_signals: bool,
+    /// Fault injection (off by default).
+    pub faults: Faults,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_clients: 10_000,
+            read_chunk: 16 * 1024,
+            read_budget: 16,
+            accept_budget: 1000,
+            query_buffer_limit: 1024 * 1024 * 1024,
+            output_high_water: 64 * 1024 * 1024,
+            idle_timeout: None,
+            shutdown_grace: Duration::from_secs(2),
+            handle_signals: false,
+            faults: Faults::default(),
+        }
+    }
+}

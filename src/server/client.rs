@@ -1,0 +1,49 @@
+//! One client's application state: its parser, its name, what it last ran.
+//!
+//! Chapter: [docs/06-the-connection-slab.md](../../docs/06-the-connection-slab.md).
+//!
+//! This is the [`crate::reactor::Handler::Session`] of the Redis handler. The loop owns the
+//! socket and the buffers; this owns everything RESP- and command-shaped about the connection
+//! (Redis keeps both in one `client` struct; we split them along the layer boundary).
+
+use std::time::Instant;
+
+use crate::resp::RequestParser;
+
+/// Per-connection state of the Redis handler: the parser, and everything else. They are
+/// separate fields because a parsed request borrows the parser while a command borrows the
+/// client.
+#[derive(Debug)]
+pub struct Session {
+    pub parser: RequestParser,
+    pub client: Client,
+}
+
+/// What commands know about the client running them.
+#[derive(Debug)]
+pub struct Client {
+    /// Redis's client id: increasing, never reused (unlike slab slots).
+    pub id: u64,
+    /// Set by `CLIENT SETNAME`.
+    pub name: Option<Vec<u8>>,
+    /// Full name of the last command run (`cmd=` in CLIENT LIST).
+    pub last_command: &'static str,
+    pub created: Instant,
+    /// QUIT or a protocol error: stop executing this client's requests.
+    pub closing: bool,
+}
+
+impl Session {
+    pub fn new(id: u64, now: Instant) -> Self {
+        Session {
+            parser: RequestParser::new(),
+            client: Client {
+                id,
+                name: None,
+                last_command: "NULL",
+                created: now,
+                closing: false,
+            },
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The command table and the shape every command shares: look up, check arity, run, reply.
+//!
+//! Chapter: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md).
+//!
+//! Each family file (`strings.rs`, `keys.rs`, `connection.rs`, `admin.rs`) exports a
+//! `COMMANDS` slice of [`Command`]s. They are merged into one table sorted by name, and a
+//! request's name is found by binary search after lowercasing it into a stack buffer, so lookup
+//! allocates nothing. Arity follows Redis's convention: `n > 0` means exactly `n` arguments
+//! (the name included), `n < 0` at least `-n`.
+//!
+//! A command is a plain function from an [`Exec`] (the server state, this client, its output)
+//! and the parsed [`Request`] to bytes appended to `exec.out`. Redis counterparts:
+//! `commands.def` / `lookupCommand` / `processCommand` in `server.c`.
+
+use crate::reactor::{ConnId, Ctx};
+use crate::resp::{Request, reply};
+
+use super::State;
+use super::client::{Client, Session};
+
+/// Signature of a command implementation.
+pub type CommandFn = fn(&mut Exec<'_, '_>, &Request<'_>);
+
+/// One entry of the command table.
+#[derive(Debug)]
+pub struct Command {
+    /// Lowercase name.
+    pub name: &'static str,
+    /// Redis arity: exact if positive, minimum if negative; counts the name.
+    pub arity: i32,
+    /// Flags reported by `COMMAND` (`readonly`, `write`, `fast`, ...).
+    pub flags: &'static [&'static str],
+    /// Key positions reported by `COMMAND`: first, last (negative counts from the end), step.
+    pub keys: (i32, i32, i32),
+    pub run: CommandFn,
+}
+
+impl Command {
+    /// Whether `argc` arguments (name included) satisfy this command's arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = i64::from(self.arity);
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+}
+
+/// Everything a command may touch while it runs.
+pub struct Exec<'a, 'c> {
+    pub state: &'a mut State,
+    pub ctx: &'a mut Ctx<'c, Session>,
+    pub id: ConnId,
+    pub client: &'a mut Client,
+    /// This client's output buffer: replies go here.
+    pub out: &'a mut Vec<u8>,
+    /// Wall-clock time for this batch of requests, Unix milliseconds (expiry is judged by it).
+    pub now_ms: i64,
+}
+
+impl Exec<'_, '_> {
+    pub fn ok(&mut self) {
+        self.out.extend_from_slice(b"+OK\r\n");
+    }
+    pub fn simple(&mut self, text: &str) {
+        reply::simple(self.out, text);
+    }
+    pub fn error(&mut self, message: &str) {
+        self.state.stats.error_replies += 1;
+        reply::error(self.out, message);
+    }
+    pub fn integer(&mut self, n: i64) {
+        reply::integer(self.out, n);
+    }
+    pub fn bulk(&mut self, bytes: &[u8]) {
+        reply::bulk(self.out, bytes);
+    }
+    pub fn null(&mut self) {
+        reply::null(self.out);
+    }
+    pub fn array(&mut self, n: usize) {
+        reply::array(self.out, n);
+    }
+    pub fn syntax_error(&mut self) {
+        self.error("ERR syntax error");
+    }
+    pub fn not_integer(&mut self) {
+        self.error("ERR value is not an integer or out of range");
+    }
+    pub fn wrong_type(&mut self) {
+        self.error("WRONGTYPE Operation against a key holding the wrong kind of value");
+    }
+    /// `-ERR wrong number of arguments for 'name' command` (name as `client|setname` for
+    /// subcommands).
+    pub fn arity_error(&mut self, name: &str) {
+        self.state.stats.error_replies += 1;
+        self.out
+            .extend_from_slice(b"-ERR wrong number of arguments for '");
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"' command\r\n");
+    }
+    /// `-ERR unknown subcommand 'x'. Try CONTAINER HELP.`
+    pub fn unknown_subcommand(&mut self, sub: &[u8], container: &str) {
+        self.state.stats.error_replies += 1;
+        let mut message = b"ERR unknown subcommand '".to_vec();
+        message.extend(sub.iter().take(128));
+        message.extend_from_slice(b"'. Try ");
+        message.extend_from_slice(container.as_bytes());
+        message.extend_from_slice(b" HELP.");
+        reply::error_bytes(self.out, &message);
+    }
+}
+
+/// The merged command table, sorted by name.
+pub struct Table {
+    commands: Vec<&'static Command>,
+}
+
+impl Table {
+    pub fn new(families: &[&'static [Command]]) -> Table {
+        let mut commands: Vec<&'static Command> = families.iter().flat_map(|f| f.iter()).collect();
+        commands.sort_by_key(|c| c.name);
+        Table { commands }
+    }
+
+    /// Find a command by name, case-insensitively, without allocating.
+    pub fn lookup(&self, name: &[u8]) -> Option<&'static Command> {
+        let mut lower = [0u8; 32];
+        let lower = lower.get_mut(..name.len())?;
+        for (dst, src) in lower.iter_mut().zip(name) {
+            *dst = src.to_ascii_lowercase();
+        }
+        let lower: &[u8] = lower;
+        self.commands
+            .binary_search_by(|c| c.name.as_bytes().cmp(lower))
+            .ok()
+            .and_then(|i| self.commands.get(i).copied())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'static Command> + '_ {
+        self.commands.iter().copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.commands.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.commands.is_empty()
+    }
+}
+
+/// Append Redis's reply for an unknown command:
+/// `-ERR unknown command 'foo', with args beginning with: 'a' 'b' `.
+pub fn unknown_command(out: &mut Vec<u8>, request: &Request<'_>) {
+    let mut message = b"ERR unknown command '".to_vec();
+    message.extend(request.arg(0).iter().take(128));
+    message.extend_from_slice(b"', with args beginning with: ");
+    // Like Redis: quote arguments while the list is under 128 bytes, each cut to what is left.
+    let start = message.len();
+    for arg in request.args().skip(1) {
+        let used = message.len() - start;
+        if used >= 128 {
+            break;
+        }
+        message.push(b'\'');
+        message.extend(arg.iter().take(128 - used));
+        message.extend_from_slice(b"' ");
+    }
+    reply::error_bytes(out, &message);
+}

@@ -1,0 +1,293 @@
+//! Connection commands: PING, ECHO, QUIT, SELECT, HELLO, CLIENT, and the HTTP tripwire.
+//!
+//! Chapter: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md).
+//!
+//! ```text
+//! PING [message]          +PONG | $len message
+//! ECHO message            $len message
+//! QUIT                    +OK, then the connection closes; nothing pipelined after it runs
+//! SELECT index            +OK for 0; -ERR DB index is out of range otherwise
+//! HELLO [2]               server facts as a flat array; protocol 3 is refused (-NOPROTO)
+//! CLIENT ID|SETNAME|GETNAME|LIST
+//! ```
+
+use std::time::Instant;
+
+use log::warn;
+
+use crate::resp::Request;
+use crate::resp::number::parse_i64;
+
+use super::command::{Command, Exec};
+
+pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "ping",
+        arity: -1,
+        flags: &["fast", "sentinel"],
+        keys: (0, 0, 0),
+        run: ping,
+    },
+    Command {
+        name: "echo",
+        arity: 2,
+        flags: &["fast"],
+        keys: (0, 0, 0),
+        run: echo,
+    },
+    Command {
+        name: "quit",
+        arity: -1,
+        flags: &[
+            "allow_busy",
+            "noscript",
+            "loading",
+            "stale",
+            "fast",
+            "no_auth",
+        ],
+        keys: (0, 0, 0),
+        run: quit,
+    },
+    Command {
+        name: "select",
+        arity: 2,
+        flags: &["loading", "stale", "fast"],
+        keys: (0, 0, 0),
+        run: select,
+    },
+    Command {
+        name: "hello",
+        arity: -1,
+        flags: &[
+            "noscript", "loading", "stale", "fast", "no_auth", "sentinel",
+        ],
+        keys: (0, 0, 0),
+        run: hello,
+    },
+    Command {
+        name: "client",
+        arity: -2,
+        flags: &["sentinel"],
+        keys: (0, 0, 0),
+        run: client,
+    },
+    // Redis treats these as commands so that an HTTP request sent to the port (a cross-protocol
+    // attack from a browser) closes the connection at its first line.
+    Command {
+        name: "post",
+        arity: -1,
+        flags: &["loading", "stale"],
+        keys: (0, 0, 0),
+        run: security_warning,
+    },
+    Command {
+        name: "host:",
+        arity: -1,
+        flags: &["loading", "stale"],
+        keys: (0, 0, 0),
+        run: security_warning,
+    },
+];
+
+fn ping(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    match req.len() {
+        1 => exec.simple("PONG"),
+        2 => exec.bulk(req.arg(1)),
+        _ => exec.arity_error("ping"),
+    }
+}
+
+fn echo(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    exec.bulk(req.arg(1));
+}
+
+fn quit(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    exec.ok();
+    exec.client.closing = true;
+    exec.ctx.close(exec.id);
+}
+
+fn select(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    match parse_i64(req.arg(1)) {
+        None => exec.not_integer(),
+        Some(0) => exec.ok(),
+        Some(_) => exec.error("ERR DB index is out of range"),
+    }
+}
+
+fn hello(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let mut i = 1;
+    if req.len() > 1 {
+        match parse_i64(req.arg(1)) {
+            None => {
+                exec.error("ERR Protocol version is not an integer or out of range");
+                return;
+            }
+            Some(2) => {}
+            Some(_) => {
+                exec.error("NOPROTO unsupported protocol version");
+                return;
+            }
+        }
+        i = 2;
+    }
+    // Options: SETNAME name (AUTH arrives with the AUTH issue).
+    let mut setname = None;
+    while i < req.len() {
+        let more = req.len() - i - 1;
+        if req.arg(i).eq_ignore_ascii_case(b"setname") && more >= 1 {
+            setname = Some(req.arg(i + 1));
+            i += 2;
+        } else {
+            let mut message = b"ERR Syntax error in HELLO option '".to_vec();
+            message.extend_from_slice(req.arg(i));
+            message.push(b'\'');
+            exec.state.stats.error_replies += 1;
+            crate::resp::reply::error_bytes(exec.out, &message);
+            return;
+        }
+    }
+    if let Some(name) = setname {
+        if !valid_client_name(name) {
+            exec.error("ERR Client names cannot contain spaces, newlines or special characters.");
+            return;
+        }
+        exec.client.name = (!name.is_empty()).then(|| name.to_vec());
+    }
+    exec.array(14);
+    exec.bulk(b"server");
+    exec.bulk(b"redis");
+    exec.bulk(b"version");
+    exec.bulk(super::admin::REDIS_VERSION.as_bytes());
+    exec.bulk(b"proto");
+    exec.integer(2);
+    exec.bulk(b"id");
+    exec.integer(exec.client.id as i64);
+    exec.bulk(b"mode");
+    exec.bulk(b"standalone");
+    exec.bulk(b"role");
+    exec.bulk(b"master");
+    exec.bulk(b"modules");
+    exec.array(0);
+}
+
+/// Redis allows client names of printable ASCII without spaces (`'!'..='~'`).
+fn valid_client_name(name: &[u8]) -> bool {
+    name.iter().all(|&b| (b'!'..=b'~').contains(&b))
+}
+
+fn client(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let sub = req.arg(1);
+    let argc = req.len();
+    if sub.eq_ignore_ascii_case(b"id") {
+        if argc != 2 {
+            return exec.arity_error("client|id");
+        }
+        exec.integer(exec.client.id as i64);
+    } else if sub.eq_ignore_ascii_case(b"getname") {
+        if argc != 2 {
+            return exec.arity_error("client|getname");
+        }
+        match exec.client.name.clone() {
+            Some(name) => exec.bulk(&name),
+            None => exec.null(),
+        }
+    } else if sub.eq_ignore_ascii_case(b"setname") {
+        if argc != 3 {
+            return exec.arity_error("client|setname");
+        }
+        let name = req.arg(2);
+        if !valid_client_name(name) {
+            return exec
+                .error("ERR Client names cannot contain spaces, newlines or special characters.");
+        }
+        exec.client.name = (!name.is_empty()).then(|| name.to_vec());
+        exec.ok();
+    } else if sub.eq_ignore_ascii_case(b"list") {
+        if argc != 2 {
+            // CLIENT LIST TYPE / ID filters are not implemented.
+            return exec.syntax_error();
+        }
+        exec.client.last_command = "client|list";
+        let list = client_list(exec);
+        exec.bulk(&list);
+    } else if sub.eq_ignore_ascii_case(b"help") {
+        let lines: &[&[u8]] = &[
+            b"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            b"ID",
+            b"    Return the ID of the current connection.",
+            b"GETNAME",
+            b"    Return the name of the current connection.",
+            b"LIST",
+            b"    Return information about client connections.",
+            b"SETNAME <name>",
+            b"    Assign the name <name> to the current connection.",
+            b"HELP",
+            b"    Print this help.",
+        ];
+        exec.array(lines.len());
+        for line in lines {
+            crate::resp::reply::simple(exec.out, &String::from_utf8_lossy(line));
+        }
+    } else {
+        exec.unknown_subcommand(sub, "CLIENT");
+    }
+}
+
+/// One line per client in Redis's `CLIENT LIST` format (the fields that mean something here).
+fn client_list(exec: &mut Exec<'_, '_>) -> Vec<u8> {
+    use std::fmt::Write;
+    let now = Instant::now();
+    let mut rows: Vec<(u64, String)> = Vec::new();
+    let current = exec.id;
+    let me = &*exec.client;
+    exec.ctx.for_each(|info, session| {
+        let client = match session {
+            Some(s) => &s.client,
+            None if info.id == current => me,
+            None => return,
+        };
+        let mut line = String::new();
+        let name = client
+            .name
+            .as_deref()
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        let local = info.local.map(|a| a.to_string()).unwrap_or_default();
+        let _ = write!(
+            line,
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db=0 sub=0 psub=0 \
+             ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 \
+             oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp=2\n",
+            client.id,
+            info.peer,
+            local,
+            info.fd,
+            name,
+            now.duration_since(info.created).as_secs(),
+            now.duration_since(info.last_active).as_secs(),
+            info.input_len,
+            info.input_capacity - info.input_len,
+            info.input_capacity,
+            info.output_len,
+            info.input_capacity + info.output_capacity,
+            client.last_command,
+        );
+        rows.push((client.id, line));
+    });
+    rows.sort_by_key(|(id, _)| *id);
+    rows.into_iter()
+        .flat_map(|(_, line)| line.into_bytes())
+        .collect()
+}
+
+fn security_warning(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    warn!(
+        "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: \
+         commands to Redis. This is likely due to an attacker attempting to use Cross Protocol \
+         Scripting to compromise your Redis instance. Connection aborted."
+    );
+    exec.client.closing = true;
+    exec.ctx.abort(exec.id);
+}

@@ -1,0 +1,203 @@
+//! The application: a Redis handler for the event loop. Knows commands, the keyspace and
+//! expiry; knows nothing of sockets or `mio`.
+//!
+//! Chapter: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md).
+//!
+//! [`Server`] implements [`Handler`]: for each chunk of bytes it parses as many whole requests
+//! as the bytes hold, runs each one, and appends the replies to the connection's output. It
+//! returns how many bytes it consumed; the loop keeps the rest (a partial request) for next
+//! time. A protocol error gets Redis's error reply, and the connection is closed after it is
+//! flushed, with nothing after the bad frame executed.
+//!
+//! Files: [`command`] (table, dispatch helpers), [`client`] (per-connection state), [`db`]
+//! (keyspace and expiry), [`glob`] (pattern matching), and one file per command family:
+//! [`connection`], [`strings`], [`keys`], [`admin`].
+
+pub mod admin;
+pub mod client;
+pub mod command;
+pub mod connection;
+pub mod db;
+pub mod glob;
+pub mod keys;
+pub mod strings;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use log::warn;
+
+use crate::config::Config;
+use crate::reactor::{ConnId, Ctx, Current, Handler};
+use crate::resp::{Limits, Parsed};
+
+use client::Session;
+use command::{Exec, Table};
+use db::Db;
+
+/// How often the active expiry cycle runs while keys have deadlines (Redis: `hz 10`).
+const EXPIRE_CYCLE_EVERY: Duration = Duration::from_millis(100);
+/// Time budget of one active expiry cycle (Redis: 25% of a 100 ms tick).
+const EXPIRE_CYCLE_BUDGET: Duration = Duration::from_millis(25);
+
+/// Counters reported by INFO stats.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub commands_processed: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    pub error_replies: u64,
+}
+
+/// State shared by all clients: the keyspace, the configuration, the counters.
+pub struct State {
+    pub db: Db,
+    pub config: Config,
+    pub limits: Limits,
+    pub stats: Stats,
+    pub table: Table,
+    pub started: Instant,
+    /// The TCP port actually bound (INFO's `tcp_port`).
+    pub port: u16,
+    next_client_id: u64,
+    next_expire_cycle: Option<Instant>,
+}
+
+/// The Redis-protocol handler.
+pub struct Server {
+    pub state: State,
+}
+
+/// The current time in Unix milliseconds (expiry deadlines are absolute, as in Redis).
+pub fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Server {
+    pub fn new(config: Config, port: u16) -> Server {
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0x9E37_79B9, |d| d.as_nanos() as u64);
+        Server {
+            state: State {
+                db: Db::new(seed),
+                limits: config.limits(),
+                config,
+                stats: Stats::default(),
+                table: Table::new(&[
+                    connection::COMMANDS,
+                    strings::COMMANDS,
+                    keys::COMMANDS,
+                    admin::COMMANDS,
+                ]),
+                started: Instant::now(),
+                port,
+                next_client_id: 1,
+                next_expire_cycle: None,
+            },
+        }
+    }
+}
+
+impl Handler for Server {
+    type Session = Session;
+
+    fn open(&mut self, ctx: &mut Ctx<'_, Session>, _id: ConnId, _peer: SocketAddr) -> Session {
+        let id = self.state.next_client_id;
+        self.state.next_client_id += 1;
+        Session::new(id, ctx.now())
+    }
+
+    fn data(
+        &mut self,
+        ctx: &mut Ctx<'_, Session>,
+        conn: Current<'_, Session>,
+        input: &[u8],
+    ) -> usize {
+        let Session { parser, client } = conn.session;
+        let now_ms = unix_ms();
+        let mut offset = 0;
+        while !client.closing {
+            let rest = input.get(offset..).unwrap_or_default();
+            match parser.parse(rest, &self.state.limits) {
+                Ok(Parsed::Incomplete) => break,
+                // An empty line, `*0` or `*-1`: Redis ignores it without a reply.
+                Ok(Parsed::Empty { consumed }) => offset += consumed,
+                Ok(Parsed::Request { request, consumed }) => {
+                    offset += consumed;
+                    let mut exec = Exec {
+                        state: &mut self.state,
+                        ctx: &mut *ctx,
+                        id: conn.id,
+                        client: &mut *client,
+                        out: &mut *conn.out,
+                        now_ms,
+                    };
+                    dispatch(&mut exec, &request);
+                }
+                Err(error) => {
+                    // Reply, then close once the reply is flushed; the bytes after the bad frame
+                    // are never executed.
+                    error.write_reply(conn.out);
+                    self.state.stats.error_replies += 1;
+                    warn!("protocol error from client id={}: {error:?}", client.id);
+                    client.closing = true;
+                    ctx.close(conn.id);
+                    return input.len();
+                }
+            }
+        }
+        if client.closing {
+            // Nothing after QUIT runs: drop whatever else was pipelined.
+            return input.len();
+        }
+        offset
+    }
+
+    fn closed(&mut self, _ctx: &mut Ctx<'_, Session>, _id: ConnId, _session: Session) {}
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.state.next_expire_cycle
+    }
+
+    fn timer(&mut self, _ctx: &mut Ctx<'_, Session>, now: Instant) {
+        self.state
+            .db
+            .active_expire_cycle(unix_ms(), EXPIRE_CYCLE_BUDGET);
+        self.schedule_expiry(now);
+    }
+}
+
+impl Server {
+    /// Keep the expiry timer running exactly while some key has a deadline, so an idle server
+    /// with no volatile keys never wakes up.
+    fn schedule_expiry(&mut self, now: Instant) {
+        self.state.next_expire_cycle = if self.state.db.volatile_len() > 0 {
+            Some(now + EXPIRE_CYCLE_EVERY)
+        } else {
+            None
+        };
+    }
+}
+
+/// Run one request: look it up, check its arity, run it.
+fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
+    exec.state.stats.commands_processed += 1;
+    let Some(command) = exec.state.table.lookup(request.arg(0)) else {
+        exec.state.stats.error_replies += 1;
+        command::unknown_command(exec.out, request);
+        return;
+    };
+    if !command.arity_ok(request.len()) {
+        exec.arity_error(command.name);
+        return;
+    }
+    exec.client.last_command = command.name;
+    (command.run)(exec, request);
+    // A command may have given a key a deadline: make sure the expiry timer is running.
+    if exec.state.next_expire_cycle.is_none() && exec.state.db.volatile_len() > 0 {
+        exec.state.next_expire_cycle = Some(exec.ctx.now() + EXPIRE_CYCLE_EVERY);
+    }
+}

@@ -1,0 +1,4 @@
+//! (being written)
+use super::command::Command;
+
+pub const COMMANDS: &[Command] = &[];
