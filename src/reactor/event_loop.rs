@@ -243,11 +243,11 @@ impl<H: Handler> EventLoop<H> {
 
             self.flush_and_reap(now);
 
-            if let Some(deadline) = self.shutdown_deadline {
-                if self.conns.is_empty() || now >= deadline {
-                    self.finish_shutdown();
-                    return Ok(());
-                }
+            if let Some(deadline) = self.shutdown_deadline
+                && (self.conns.is_empty() || now >= deadline)
+            {
+                self.finish_shutdown();
+                return Ok(());
             }
         }
     }
@@ -421,11 +421,12 @@ impl<H: Handler> EventLoop<H> {
             }
         }
         // The budget ran out while the socket may still hold bytes: remember it.
-        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
-            if conn.readable && !conn.queued_ready {
-                conn.queued_ready = true;
-                self.ready.push_back(id);
-            }
+        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id)
+            && conn.readable
+            && !conn.queued_ready
+        {
+            conn.queued_ready = true;
+            self.ready.push_back(id);
         }
     }
 
@@ -499,11 +500,11 @@ impl<H: Handler> EventLoop<H> {
     }
 
     fn queue_dirty(&mut self, id: ConnId) {
-        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
-            if !conn.queued_dirty {
-                conn.queued_dirty = true;
-                self.dirty.push(id);
-            }
+        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id)
+            && !conn.queued_dirty
+        {
+            conn.queued_dirty = true;
+            self.dirty.push(id);
         }
     }
 

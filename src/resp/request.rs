@@ -112,9 +112,10 @@ pub enum Parsed<'a> {
 }
 
 /// Where the parser stopped inside an incomplete request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum State {
     /// Between requests: the next byte decides multibulk or inline.
+    #[default]
     Start,
     /// Inside a multibulk request, `remaining` arguments still to read, next one at `at`.
     Args { remaining: usize, at: usize },
@@ -173,12 +174,6 @@ pub struct RequestParser {
     /// Unescaped inline arguments live here (inline quoting means they are not input slices).
     inline: Vec<u8>,
     bytes_examined: u64,
-}
-
-impl Default for State {
-    fn default() -> Self {
-        State::Start
-    }
 }
 
 impl RequestParser {

@@ -255,11 +255,11 @@ fn client_list(exec: &mut Exec<'_, '_>) -> Vec<u8> {
             .map(String::from_utf8_lossy)
             .unwrap_or_default();
         let local = info.local.map(|a| a.to_string()).unwrap_or_default();
-        let _ = write!(
+        let _ = writeln!(
             line,
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db=0 sub=0 psub=0 \
              ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 \
-             oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp=2\n",
+             oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp=2",
             client.id,
             info.peer,
             local,

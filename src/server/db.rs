@@ -118,16 +118,16 @@ impl Db {
     /// `SET` on an existing key allocates nothing). `keep_ttl` keeps the deadline; otherwise it
     /// is cleared.
     pub fn set_str(&mut self, key: &[u8], bytes: &[u8], keep_ttl: bool, now_ms: i64) {
-        if self.check_expired(key, now_ms) {
-            if let Some(entry) = self.map.get_mut(key) {
-                let Value::Str(v) = &mut entry.value;
-                v.clear();
-                v.extend_from_slice(bytes);
-                if !keep_ttl {
-                    self.set_expiry(key, None);
-                }
-                return;
+        if self.check_expired(key, now_ms)
+            && let Some(entry) = self.map.get_mut(key)
+        {
+            let Value::Str(v) = &mut entry.value;
+            v.clear();
+            v.extend_from_slice(bytes);
+            if !keep_ttl {
+                self.set_expiry(key, None);
             }
+            return;
         }
         self.map.insert(
             Rc::from(key),
@@ -204,10 +204,10 @@ impl Db {
         }
         self.volatile.swap_remove(index);
         // The key that was last now sits at `index`: tell its entry.
-        if let Some(moved) = self.volatile.get(index) {
-            if let Some(entry) = self.map.get_mut(&**moved) {
-                entry.volatile_index = index;
-            }
+        if let Some(moved) = self.volatile.get(index)
+            && let Some(entry) = self.map.get_mut(&**moved)
+        {
+            entry.volatile_index = index;
         }
     }
 
