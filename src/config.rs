@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::reactor::{Faults, Options};
 use crate::resp::request::{DEFAULT_MAX_BULK_LEN, Limits, MULTIBULK_MAX};
+use crate::server::pubsub::OutputLimit;
 
 /// The default port: Redis's 6379 plus one, so both can run side by side.
 pub const DEFAULT_PORT: u16 = 6380;
@@ -33,6 +34,8 @@ pub struct Config {
     pub client_query_buffer_limit: usize,
     /// Stop reading from a client whose pending output exceeds this (backpressure, 64 MiB).
     pub output_high_water: usize,
+    /// Output limit for subscribers (`client-output-buffer-limit pubsub`, `32mb 8mb 60`).
+    pub pubsub_output_limit: OutputLimit,
     /// At shutdown, how long pending replies may take to flush (default 2 s).
     pub shutdown_grace: Duration,
     /// Treat SIGINT and SIGTERM as a graceful shutdown.
@@ -53,6 +56,7 @@ impl Default for Config {
             timeout_secs: 0,
             client_query_buffer_limit: loop_defaults.query_buffer_limit,
             output_high_water: loop_defaults.output_high_water,
+            pubsub_output_limit: OutputLimit::PUBSUB_DEFAULT,
             shutdown_grace: loop_defaults.shutdown_grace,
             handle_signals: false,
             faults: Faults::default(),

@@ -43,6 +43,10 @@ struct Args {
     /// Stop reading from a client whose unsent replies exceed this many bytes (backpressure).
     #[arg(long, default_value_t = Config::default().output_high_water)]
     output_high_water: usize,
+    /// Subscribers' output limit, "HARD SOFT SECONDS" (redis.conf
+    /// `client-output-buffer-limit pubsub`); sizes take kb/mb/gb suffixes.
+    #[arg(long, default_value = "32mb 8mb 60")]
+    pubsub_output_limit: reactor::server::pubsub::OutputLimit,
     /// At shutdown, milliseconds allowed for flushing pending replies.
     #[arg(long, default_value_t = 2000)]
     shutdown_grace_ms: u64,
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
         timeout_secs: args.timeout,
         client_query_buffer_limit: args.client_query_buffer_limit,
         output_high_water: args.output_high_water,
+        pubsub_output_limit: args.pubsub_output_limit,
         shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
         handle_signals: true,
         faults: Faults {

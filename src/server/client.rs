@@ -6,6 +6,7 @@
 //! socket and the buffers; this owns everything RESP- and command-shaped about the connection
 //! (Redis keeps both in one `client` struct; we split them along the layer boundary).
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use crate::resp::RequestParser;
@@ -31,6 +32,23 @@ pub struct Client {
     pub created: Instant,
     /// QUIT or a protocol error: stop executing this client's requests.
     pub closing: bool,
+    /// Channels and patterns subscribed to (pub/sub); non-empty means subscribed mode.
+    pub channels: HashSet<Box<[u8]>>,
+    pub patterns: HashSet<Box<[u8]>>,
+    /// When this client's unsent output first passed its soft output limit.
+    pub soft_limit_since: Option<Instant>,
+}
+
+impl Client {
+    /// Channels plus patterns: the count SUBSCRIBE replies report.
+    pub fn subscription_count(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+
+    /// In subscribed mode only pub/sub commands, PING, QUIT and RESET may run.
+    pub fn subscribed(&self) -> bool {
+        self.subscription_count() > 0
+    }
 }
 
 impl Session {
@@ -43,6 +61,9 @@ impl Session {
                 last_command: "NULL",
                 created: now,
                 closing: false,
+                channels: HashSet::new(),
+                patterns: HashSet::new(),
+                soft_limit_since: None,
             },
         }
     }

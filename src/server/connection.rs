@@ -91,6 +91,13 @@ pub const COMMANDS: &[Command] = &[
 ];
 
 fn ping(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    if exec.client.subscribed() && req.len() <= 2 {
+        // In subscribed mode a reply must look like a message: `*2 pong <msg or empty>`.
+        exec.array(2);
+        exec.bulk(b"pong");
+        exec.bulk(req.arg(1));
+        return;
+    }
     match req.len() {
         1 => exec.simple("PONG"),
         2 => exec.bulk(req.arg(1)),

@@ -11,7 +11,7 @@
 //!
 //! Files: [`command`] (table, dispatch helpers), [`client`] (per-connection state), [`db`]
 //! (keyspace and expiry), [`glob`] (pattern matching), and one file per command family:
-//! [`connection`], [`strings`], [`keys`], [`admin`].
+//! [`connection`], [`strings`], [`keys`], [`pubsub`], [`admin`].
 
 pub mod admin;
 pub mod client;
@@ -20,6 +20,7 @@ pub mod connection;
 pub mod db;
 pub mod glob;
 pub mod keys;
+pub mod pubsub;
 pub mod strings;
 
 use std::net::SocketAddr;
@@ -52,6 +53,7 @@ pub struct Stats {
 /// State shared by all clients: the keyspace, the configuration, the counters.
 pub struct State {
     pub db: Db,
+    pub pubsub: pubsub::PubSub,
     pub config: Config,
     pub limits: Limits,
     pub stats: Stats,
@@ -83,6 +85,7 @@ impl Server {
         Server {
             state: State {
                 db: Db::new(seed),
+                pubsub: pubsub::PubSub::default(),
                 limits: config.limits(),
                 config,
                 stats: Stats::default(),
@@ -90,6 +93,7 @@ impl Server {
                     connection::COMMANDS,
                     strings::COMMANDS,
                     keys::COMMANDS,
+                    pubsub::COMMANDS,
                     admin::COMMANDS,
                 ]),
                 started: Instant::now(),
@@ -156,7 +160,14 @@ impl Handler for Server {
         offset
     }
 
-    fn closed(&mut self, _ctx: &mut Ctx<'_, Session>, _id: ConnId, _session: Session) {}
+    fn closed(&mut self, _ctx: &mut Ctx<'_, Session>, id: ConnId, session: Session) {
+        self.state.pubsub.remove_client(id, &session.client);
+    }
+
+    /// Subscribers wait for messages, maybe for hours: Redis exempts them from `timeout`.
+    fn idle_exempt(&self, session: &Session) -> bool {
+        session.client.subscribed()
+    }
 
     fn next_deadline(&self) -> Option<Instant> {
         self.state.next_expire_cycle
@@ -182,6 +193,9 @@ impl Server {
     }
 }
 
+/// Commands whose first argument names a subcommand (`client|list` in error texts).
+const CONTAINERS: &[&str] = &["client", "command", "config", "pubsub"];
+
 /// Run one request: look it up, check its arity, run it.
 fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
     exec.state.stats.commands_processed += 1;
@@ -192,6 +206,21 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
     };
     if !command.arity_ok(request.len()) {
         exec.arity_error(command.name);
+        return;
+    }
+    if exec.client.subscribed() && !pubsub::allowed_when_subscribed(command.name) {
+        let mut message = b"ERR Can't execute '".to_vec();
+        message.extend_from_slice(command.name.as_bytes());
+        if CONTAINERS.contains(&command.name) {
+            message.push(b'|');
+            message.extend(request.arg(1).iter().take(64).map(u8::to_ascii_lowercase));
+        }
+        message.extend_from_slice(
+            b"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in \
+              this context",
+        );
+        exec.state.stats.error_replies += 1;
+        crate::resp::reply::error_bytes(exec.out, &message);
         return;
     }
     exec.client.last_command = command.name;

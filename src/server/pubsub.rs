@@ -1,0 +1,473 @@
+//! Pub/sub: channels, patterns, fan-out, and what to do about subscribers that stop reading.
+//!
+//! Chapter: [docs/10-pubsub-and-fan-out.md](../../docs/10-pubsub-and-fan-out.md).
+//!
+//! ```text
+//! SUBSCRIBE ch [ch ...]       *3 subscribe ch :count      (one per channel)
+//! PSUBSCRIBE pat [pat ...]    *3 psubscribe pat :count
+//! UNSUBSCRIBE / PUNSUBSCRIBE [name ...]   (no names: all of them)
+//! PUBLISH ch message          :receivers; subscribers get *3 message ch payload
+//!                                         pattern subscribers *4 pmessage pat ch payload
+//! PUBSUB CHANNELS [pat] | NUMSUB [ch ...] | NUMPAT | HELP
+//! ```
+//!
+//! PUBLISH is where a single-threaded server earns its keep: one request fans out into many
+//! connections' output buffers. The message is encoded **once** into a scratch buffer and then
+//! copied to each subscriber's output; the loop writes each of them before it sleeps and asks for
+//! WRITABLE only for those whose socket could not take it all.
+//!
+//! A subscriber that stops reading would make its output buffer grow without bound. Like Redis's
+//! `client-output-buffer-limit pubsub 32mb 8mb 60`, a subscriber whose unsent output passes the
+//! hard limit, or stays above the soft limit for longer than its seconds, is disconnected (and
+//! the event logged). The publisher is never slowed down by it.
+//!
+//! A connection with at least one subscription is in *subscribed mode*: only (P)SUBSCRIBE,
+//! (P)UNSUBSCRIBE, PING, QUIT and RESET are allowed (see `mod.rs`), and it is exempt from the
+//! idle timeout.
+
+use std::collections::HashMap;
+
+use log::warn;
+
+use crate::reactor::{ConnId, Ctx};
+use crate::resp::{Request, reply};
+
+use super::client::{Client, Session};
+use super::command::{Command, Exec};
+use super::glob::glob_match;
+
+/// An output-buffer limit, as redis.conf `client-output-buffer-limit <class> hard soft secs`.
+/// Zero disables that part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputLimit {
+    /// Bytes of unsent output at which the client is closed at once.
+    pub hard: usize,
+    /// Bytes of unsent output the client may exceed for at most `soft_secs`.
+    pub soft: usize,
+    pub soft_secs: u64,
+}
+
+impl OutputLimit {
+    /// Redis's default for the pubsub class: `32mb 8mb 60`.
+    pub const PUBSUB_DEFAULT: OutputLimit = OutputLimit {
+        hard: 32 * 1024 * 1024,
+        soft: 8 * 1024 * 1024,
+        soft_secs: 60,
+    };
+    /// Redis's default for normal clients: `0 0 0` (no limit; we use backpressure instead).
+    pub const NONE: OutputLimit = OutputLimit {
+        hard: 0,
+        soft: 0,
+        soft_secs: 0,
+    };
+}
+
+impl std::str::FromStr for OutputLimit {
+    type Err = String;
+
+    /// Parse redis.conf's form, `hard soft seconds`, with sizes in bytes or with a `kb`, `mb` or
+    /// `gb` suffix (powers of 1024, as Redis's `memtoull`): `"32mb 8mb 60"`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        let [hard, soft, secs] = parts.as_slice() else {
+            return Err(format!("expected 'hard soft seconds', got '{text}'"));
+        };
+        Ok(OutputLimit {
+            hard: parse_size(hard)?,
+            soft: parse_size(soft)?,
+            soft_secs: secs
+                .parse()
+                .map_err(|_| format!("'{secs}' is not a number of seconds"))?,
+        })
+    }
+}
+
+/// `123`, `4k`/`4kb`, `8mb`, `1gb` (case-insensitive) as bytes.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let lower = text.to_ascii_lowercase();
+    let (digits, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => lower.split_at(at),
+        None => (lower.as_str(), ""),
+    };
+    let multiplier: usize = match unit {
+        "" | "b" => 1,
+        "k" | "kb" => 1024,
+        "m" | "mb" => 1024 * 1024,
+        "g" | "gb" => 1024 * 1024 * 1024,
+        _ => return Err(format!("'{text}' is not a size")),
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(multiplier))
+        .ok_or_else(|| format!("'{text}' is not a size"))
+}
+
+/// Who listens to what.
+#[derive(Debug, Default)]
+pub struct PubSub {
+    channels: HashMap<Box<[u8]>, Vec<ConnId>>,
+    patterns: HashMap<Box<[u8]>, Vec<ConnId>>,
+    /// A published message is encoded here once, then copied to every subscriber.
+    scratch: Vec<u8>,
+    /// Subscribers disconnected for exceeding their output limit.
+    pub limit_disconnects: u64,
+}
+
+impl PubSub {
+    /// Channels with at least one subscriber (`pubsub_channels` in INFO).
+    pub fn channel_count(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// Patterns with at least one subscriber (`pubsub_patterns` in INFO).
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Forget a connection that closed: remove it from every channel and pattern it had.
+    pub fn remove_client(&mut self, id: ConnId, client: &Client) {
+        for channel in &client.channels {
+            unlink(&mut self.channels, channel, id);
+        }
+        for pattern in &client.patterns {
+            unlink(&mut self.patterns, pattern, id);
+        }
+    }
+
+    /// Deliver `message` on `channel` to every subscriber; returns how many received it.
+    pub fn publish(
+        &mut self,
+        ctx: &mut Ctx<'_, Session>,
+        channel: &[u8],
+        message: &[u8],
+        limit: OutputLimit,
+    ) -> usize {
+        let mut receivers = 0;
+        if let Some(subscribers) = self.channels.get(channel) {
+            self.scratch.clear();
+            reply::array(&mut self.scratch, 3);
+            reply::bulk(&mut self.scratch, b"message");
+            reply::bulk(&mut self.scratch, channel);
+            reply::bulk(&mut self.scratch, message);
+            for &id in subscribers {
+                receivers += 1;
+                self.limit_disconnects += u64::from(deliver(ctx, id, &self.scratch, limit));
+            }
+        }
+        for (pattern, subscribers) in &self.patterns {
+            if !glob_match(pattern, channel, false) {
+                continue;
+            }
+            self.scratch.clear();
+            reply::array(&mut self.scratch, 4);
+            reply::bulk(&mut self.scratch, b"pmessage");
+            reply::bulk(&mut self.scratch, pattern);
+            reply::bulk(&mut self.scratch, channel);
+            reply::bulk(&mut self.scratch, message);
+            for &id in subscribers {
+                receivers += 1;
+                self.limit_disconnects += u64::from(deliver(ctx, id, &self.scratch, limit));
+            }
+        }
+        receivers
+    }
+}
+
+fn unlink(map: &mut HashMap<Box<[u8]>, Vec<ConnId>>, name: &[u8], id: ConnId) {
+    if let Some(subscribers) = map.get_mut(name) {
+        subscribers.retain(|&s| s != id);
+        if subscribers.is_empty() {
+            map.remove(name);
+        }
+    }
+}
+
+/// Append an encoded message to one subscriber and enforce its output limit. Returns whether
+/// the subscriber was disconnected.
+fn deliver(ctx: &mut Ctx<'_, Session>, id: ConnId, encoded: &[u8], limit: OutputLimit) -> bool {
+    let Some(out) = ctx.output(id) else {
+        return false; // already closing, or gone: nothing to deliver to
+    };
+    out.extend_from_slice(encoded);
+    enforce_output_limit(ctx, id, limit)
+}
+
+/// Close `id` if its unsent output breaks `limit` (hard at once, soft after `soft_secs`).
+/// Returns whether it was closed.
+pub fn enforce_output_limit(ctx: &mut Ctx<'_, Session>, id: ConnId, limit: OutputLimit) -> bool {
+    let Some(pending) = ctx.pending_output(id) else {
+        return false;
+    };
+    let now = ctx.now();
+    let over_hard = limit.hard > 0 && pending >= limit.hard;
+    let over_soft = limit.soft > 0 && pending >= limit.soft;
+    let Some(session) = ctx.session_mut(id) else {
+        return false;
+    };
+    let client = &mut session.client;
+    let soft_expired = if over_soft {
+        let since = *client.soft_limit_since.get_or_insert(now);
+        now.duration_since(since).as_secs() >= limit.soft_secs
+    } else {
+        client.soft_limit_since = None;
+        false
+    };
+    if over_hard || soft_expired {
+        warn!(
+            "client id={} closed for overcoming of output buffer limits ({pending} bytes pending)",
+            client.id
+        );
+        ctx.abort(id);
+        return true;
+    }
+    false
+}
+
+pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "subscribe",
+        arity: -2,
+        flags: &["pubsub", "noscript", "loading", "stale"],
+        keys: (0, 0, 0),
+        run: subscribe,
+    },
+    Command {
+        name: "unsubscribe",
+        arity: -1,
+        flags: &["pubsub", "noscript", "loading", "stale"],
+        keys: (0, 0, 0),
+        run: unsubscribe,
+    },
+    Command {
+        name: "psubscribe",
+        arity: -2,
+        flags: &["pubsub", "noscript", "loading", "stale"],
+        keys: (0, 0, 0),
+        run: psubscribe,
+    },
+    Command {
+        name: "punsubscribe",
+        arity: -1,
+        flags: &["pubsub", "noscript", "loading", "stale"],
+        keys: (0, 0, 0),
+        run: punsubscribe,
+    },
+    Command {
+        name: "publish",
+        arity: 3,
+        flags: &["pubsub", "loading", "stale", "fast", "may_replicate"],
+        keys: (0, 0, 0),
+        run: publish,
+    },
+    Command {
+        name: "pubsub",
+        arity: -2,
+        flags: &[],
+        keys: (0, 0, 0),
+        run: pubsub,
+    },
+    Command {
+        name: "reset",
+        arity: 1,
+        flags: &[
+            "noscript",
+            "loading",
+            "stale",
+            "fast",
+            "no_auth",
+            "allow_busy",
+        ],
+        keys: (0, 0, 0),
+        run: reset,
+    },
+];
+
+/// `*3 kind name :count`: the confirmation sent per (un)subscribed channel or pattern.
+fn confirm(exec: &mut Exec<'_, '_>, kind: &[u8], name: Option<&[u8]>) {
+    let count = exec.client.subscription_count();
+    exec.array(3);
+    exec.bulk(kind);
+    match name {
+        Some(name) => exec.bulk(name),
+        None => exec.null(),
+    }
+    exec.integer(count as i64);
+}
+
+fn subscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    for channel in req.args().skip(1) {
+        if exec.client.channels.insert(channel.into()) {
+            let subscribers = exec
+                .state
+                .pubsub
+                .channels
+                .entry(channel.into())
+                .or_default();
+            subscribers.push(exec.id);
+        }
+        confirm(exec, b"subscribe", Some(channel));
+    }
+}
+
+fn psubscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    for pattern in req.args().skip(1) {
+        if exec.client.patterns.insert(pattern.into()) {
+            let subscribers = exec
+                .state
+                .pubsub
+                .patterns
+                .entry(pattern.into())
+                .or_default();
+            subscribers.push(exec.id);
+        }
+        confirm(exec, b"psubscribe", Some(pattern));
+    }
+}
+
+fn unsubscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    if req.len() > 1 {
+        for channel in req.args().skip(1) {
+            if exec.client.channels.remove(channel) {
+                unlink(&mut exec.state.pubsub.channels, channel, exec.id);
+            }
+            confirm(exec, b"unsubscribe", Some(channel));
+        }
+    } else {
+        unsubscribe_all_channels(exec, true);
+    }
+}
+
+fn punsubscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    if req.len() > 1 {
+        for pattern in req.args().skip(1) {
+            if exec.client.patterns.remove(pattern) {
+                unlink(&mut exec.state.pubsub.patterns, pattern, exec.id);
+            }
+            confirm(exec, b"punsubscribe", Some(pattern));
+        }
+    } else {
+        unsubscribe_all_patterns(exec, true);
+    }
+}
+
+/// Leave every channel, confirming each (in no particular order, as Redis's dict iteration);
+/// with none, a single `*3 unsubscribe $-1 :count`.
+fn unsubscribe_all_channels(exec: &mut Exec<'_, '_>, notify: bool) {
+    let channels: Vec<Box<[u8]>> = exec.client.channels.drain().collect();
+    if channels.is_empty() && notify {
+        confirm(exec, b"unsubscribe", None);
+    }
+    // Count down as Redis does: each confirmation carries the count after that removal.
+    let mut remaining = channels.len();
+    for channel in channels {
+        unlink(&mut exec.state.pubsub.channels, &channel, exec.id);
+        remaining -= 1;
+        if notify {
+            let count = remaining + exec.client.patterns.len();
+            exec.array(3);
+            exec.bulk(b"unsubscribe");
+            exec.bulk(&channel);
+            exec.integer(count as i64);
+        }
+    }
+}
+
+fn unsubscribe_all_patterns(exec: &mut Exec<'_, '_>, notify: bool) {
+    let patterns: Vec<Box<[u8]>> = exec.client.patterns.drain().collect();
+    if patterns.is_empty() && notify {
+        confirm(exec, b"punsubscribe", None);
+    }
+    let mut remaining = patterns.len();
+    for pattern in patterns {
+        unlink(&mut exec.state.pubsub.patterns, &pattern, exec.id);
+        remaining -= 1;
+        if notify {
+            let count = remaining + exec.client.channels.len();
+            exec.array(3);
+            exec.bulk(b"punsubscribe");
+            exec.bulk(&pattern);
+            exec.integer(count as i64);
+        }
+    }
+}
+
+fn publish(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let limit = exec.state.config.pubsub_output_limit;
+    let receivers = exec
+        .state
+        .pubsub
+        .publish(exec.ctx, req.arg(1), req.arg(2), limit);
+    exec.integer(receivers as i64);
+}
+
+fn pubsub(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let sub = req.arg(1);
+    if sub.eq_ignore_ascii_case(b"channels") {
+        if req.len() > 3 {
+            return exec.arity_error("pubsub|channels");
+        }
+        let pattern = (req.len() == 3).then(|| req.arg(2));
+        let names: Vec<Box<[u8]>> = exec
+            .state
+            .pubsub
+            .channels
+            .keys()
+            .filter(|c| pattern.is_none_or(|p| glob_match(p, c, false)))
+            .cloned()
+            .collect();
+        exec.array(names.len());
+        for name in names {
+            exec.bulk(&name);
+        }
+    } else if sub.eq_ignore_ascii_case(b"numsub") {
+        exec.array((req.len() - 2) * 2);
+        for channel in req.args().skip(2) {
+            let n = exec.state.pubsub.channels.get(channel).map_or(0, Vec::len);
+            exec.bulk(channel);
+            exec.integer(n as i64);
+        }
+    } else if sub.eq_ignore_ascii_case(b"numpat") {
+        if req.len() != 2 {
+            return exec.arity_error("pubsub|numpat");
+        }
+        let n = exec.state.pubsub.patterns.len();
+        exec.integer(n as i64);
+    } else if sub.eq_ignore_ascii_case(b"help") {
+        let lines = [
+            "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+            "HELP",
+            "    Prints this help.",
+        ];
+        exec.array(lines.len());
+        for line in lines {
+            exec.simple(line);
+        }
+    } else {
+        exec.unknown_subcommand(sub, "PUBSUB");
+    }
+}
+
+/// RESET: leave every channel and pattern, forget the name; reply `+RESET`.
+fn reset(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    unsubscribe_all_channels(exec, false);
+    unsubscribe_all_patterns(exec, false);
+    exec.client.name = None;
+    exec.client.soft_limit_since = None;
+    exec.simple("RESET");
+}
+
+/// Whether `command` may run in subscribed mode.
+pub fn allowed_when_subscribed(name: &str) -> bool {
+    matches!(
+        name,
+        "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe" | "ping" | "quit" | "reset"
+    )
+}
