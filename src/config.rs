@@ -34,6 +34,10 @@ pub struct Config {
     pub client_query_buffer_limit: usize,
     /// Stop reading from a client whose pending output exceeds this (backpressure, 64 MiB).
     pub output_high_water: usize,
+    /// Password clients must give with AUTH before anything else (`requirepass`; None = open).
+    pub requirepass: Option<Vec<u8>>,
+    /// Refuse non-loopback clients when no password is set (`protected-mode`, default yes).
+    pub protected_mode: bool,
     /// Output limit for subscribers (`client-output-buffer-limit pubsub`, `32mb 8mb 60`).
     pub pubsub_output_limit: OutputLimit,
     /// At shutdown, how long pending replies may take to flush (default 2 s).
@@ -57,6 +61,8 @@ impl Default for Config {
             client_query_buffer_limit: loop_defaults.query_buffer_limit,
             output_high_water: loop_defaults.output_high_water,
             pubsub_output_limit: OutputLimit::PUBSUB_DEFAULT,
+            requirepass: None,
+            protected_mode: true,
             shutdown_grace: loop_defaults.shutdown_grace,
             handle_signals: false,
             faults: Faults::default(),
@@ -82,6 +88,7 @@ impl Config {
         Limits {
             max_bulk_len: self.proto_max_bulk_len,
             max_multibulk: self.max_multibulk,
+            unauthenticated: false,
         }
     }
 

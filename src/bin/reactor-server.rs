@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use log::{LevelFilter, error, info};
+use log::{LevelFilter, error, info, warn};
 
 use reactor::config::{Config, DEFAULT_PORT};
 use reactor::reactor::Faults;
@@ -43,6 +43,13 @@ struct Args {
     /// Stop reading from a client whose unsent replies exceed this many bytes (backpressure).
     #[arg(long, default_value_t = Config::default().output_high_water)]
     output_high_water: usize,
+    /// Require clients to AUTH with this password first (redis.conf `requirepass`).
+    #[arg(long)]
+    requirepass: Option<String>,
+    /// Refuse non-loopback clients while no password is set: yes or no
+    /// (redis.conf `protected-mode`).
+    #[arg(long, default_value = "yes", value_parser = yes_no)]
+    protected_mode: bool,
     /// Subscribers' output limit, "HARD SOFT SECONDS" (redis.conf
     /// `client-output-buffer-limit pubsub`); sizes take kb/mb/gb suffixes.
     #[arg(long, default_value = "32mb 8mb 60")]
@@ -67,6 +74,15 @@ struct Args {
     fault_accept_budget: Option<usize>,
 }
 
+/// redis.conf booleans are `yes` / `no`.
+fn yes_no(text: &str) -> Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err(format!("expected yes or no, got '{text}'")),
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let level = args
@@ -85,6 +101,8 @@ fn main() -> ExitCode {
         client_query_buffer_limit: args.client_query_buffer_limit,
         output_high_water: args.output_high_water,
         pubsub_output_limit: args.pubsub_output_limit,
+        requirepass: args.requirepass.clone().map(String::into_bytes),
+        protected_mode: args.protected_mode,
         shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
         handle_signals: true,
         faults: Faults {
@@ -103,6 +121,12 @@ fn main() -> ExitCode {
         }
     };
     let addr = event_loop.local_addr();
+    if args.protected_mode && args.requirepass.is_none() && !args.bind.is_loopback() {
+        warn!(
+            "protected mode is on and no password is set: clients connecting from anywhere but \
+             loopback will be refused (set --requirepass, or --protected-mode no)"
+        );
+    }
     info!("ready to accept connections on {addr}");
     info!(
         "try:  nc {} {}   or   redis-cli -h {} -p {}",

@@ -43,6 +43,13 @@ pub const DEFAULT_MAX_BULK_LEN: i64 = 512 * 1024 * 1024;
 /// rest grow as arguments actually arrive, so `*1048576\r\n` alone allocates almost nothing.
 const ARGS_PREALLOC_MAX: usize = 1024;
 
+/// Before a client has authenticated (when a password is set), Redis allows at most this many
+/// arguments per request...
+pub const UNAUTHENTICATED_MULTIBULK_MAX: i64 = 10;
+/// ...and arguments of at most this many bytes, so an anonymous peer cannot make the server
+/// reserve large buffers.
+pub const UNAUTHENTICATED_BULK_MAX: i64 = 16 * 1024;
+
 /// The limits the parser enforces (see `Config` for the flags that set them).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -50,6 +57,8 @@ pub struct Limits {
     pub max_bulk_len: i64,
     /// Largest multibulk argument count.
     pub max_multibulk: i64,
+    /// The client must still authenticate: apply Redis's tighter unauthenticated limits.
+    pub unauthenticated: bool,
 }
 
 impl Default for Limits {
@@ -57,6 +66,7 @@ impl Default for Limits {
         Limits {
             max_bulk_len: DEFAULT_MAX_BULK_LEN,
             max_multibulk: MULTIBULK_MAX,
+            unauthenticated: false,
         }
     }
 }
@@ -69,6 +79,8 @@ pub enum ProtocolError {
     TooBigBulkCount,
     InvalidMultibulkLength,
     InvalidBulkLength,
+    UnauthenticatedMultibulkLength,
+    UnauthenticatedBulkLength,
     /// The byte found where a `$` should start a bulk header.
     ExpectedDollar(u8),
     UnbalancedQuotes,
@@ -84,6 +96,8 @@ impl ProtocolError {
             ProtocolError::InvalidMultibulkLength => b"invalid multibulk length",
             ProtocolError::InvalidBulkLength => b"invalid bulk length",
             ProtocolError::UnbalancedQuotes => b"unbalanced quotes in request",
+            ProtocolError::UnauthenticatedMultibulkLength => b"unauthenticated multibulk length",
+            ProtocolError::UnauthenticatedBulkLength => b"unauthenticated bulk length",
             ProtocolError::ExpectedDollar(got) => {
                 out.extend_from_slice(b"-ERR Protocol error: expected '$', got '");
                 out.push(*got);
@@ -241,6 +255,9 @@ impl RequestParser {
                         let count = parse_i64(&input[1..eol])
                             .filter(|&n| n <= limits.max_multibulk)
                             .ok_or(ProtocolError::InvalidMultibulkLength)?;
+                        if limits.unauthenticated && count > UNAUTHENTICATED_MULTIBULK_MAX {
+                            return Err(ProtocolError::UnauthenticatedMultibulkLength);
+                        }
                         if count <= 0 {
                             return Ok(Step::Empty(eol + 2));
                         }
@@ -269,6 +286,9 @@ impl RequestParser {
                     let len = parse_i64(&input[at + 1..eol])
                         .filter(|&n| n >= 0 && n <= limits.max_bulk_len)
                         .ok_or(ProtocolError::InvalidBulkLength)?;
+                    if limits.unauthenticated && len > UNAUTHENTICATED_BULK_MAX {
+                        return Err(ProtocolError::UnauthenticatedBulkLength);
+                    }
                     self.scanned = 0;
                     self.state = State::Bulk {
                         remaining,

@@ -37,6 +37,8 @@ pub struct Client {
     pub patterns: HashSet<Box<[u8]>>,
     /// When this client's unsent output first passed its soft output limit.
     pub soft_limit_since: Option<Instant>,
+    /// AUTH succeeded, or no password is required.
+    pub authenticated: bool,
 }
 
 impl Client {
@@ -52,7 +54,7 @@ impl Client {
 }
 
 impl Session {
-    pub fn new(id: u64, now: Instant) -> Self {
+    pub fn new(id: u64, now: Instant, authenticated: bool) -> Self {
         Session {
             parser: RequestParser::new(),
             client: Client {
@@ -64,6 +66,7 @@ impl Session {
                 channels: HashSet::new(),
                 patterns: HashSet::new(),
                 soft_limit_since: None,
+                authenticated,
             },
         }
     }

@@ -139,11 +139,15 @@ fn hello(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         }
         i = 2;
     }
-    // Options: SETNAME name (AUTH arrives with the AUTH issue).
+    // Options: AUTH user password, SETNAME name.
     let mut setname = None;
+    let mut credentials = None;
     while i < req.len() {
         let more = req.len() - i - 1;
-        if req.arg(i).eq_ignore_ascii_case(b"setname") && more >= 1 {
+        if req.arg(i).eq_ignore_ascii_case(b"auth") && more >= 2 {
+            credentials = Some((req.arg(i + 1), req.arg(i + 2)));
+            i += 3;
+        } else if req.arg(i).eq_ignore_ascii_case(b"setname") && more >= 1 {
             setname = Some(req.arg(i + 1));
             i += 2;
         } else {
@@ -154,6 +158,14 @@ fn hello(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
             crate::resp::reply::error_bytes(exec.out, &message);
             return;
         }
+    }
+    if let Some((user, password)) = credentials {
+        if !super::auth::try_authenticate(exec, user, password) {
+            return exec.error("WRONGPASS invalid username-password pair or user is disabled.");
+        }
+    }
+    if !exec.client.authenticated {
+        return exec.error(super::auth::HELLO_NOAUTH);
     }
     if let Some(name) = setname {
         if !valid_client_name(name) {

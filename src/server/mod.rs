@@ -11,9 +11,10 @@
 //!
 //! Files: [`command`] (table, dispatch helpers), [`client`] (per-connection state), [`db`]
 //! (keyspace and expiry), [`glob`] (pattern matching), and one file per command family:
-//! [`connection`], [`strings`], [`keys`], [`pubsub`], [`admin`].
+//! [`connection`], [`auth`], [`strings`], [`keys`], [`pubsub`], [`admin`].
 
 pub mod admin;
+pub mod auth;
 pub mod client;
 pub mod command;
 pub mod connection;
@@ -91,6 +92,7 @@ impl Server {
                 stats: Stats::default(),
                 table: Table::new(&[
                     connection::COMMANDS,
+                    auth::COMMANDS,
                     strings::COMMANDS,
                     keys::COMMANDS,
                     pubsub::COMMANDS,
@@ -108,10 +110,18 @@ impl Server {
 impl Handler for Server {
     type Session = Session;
 
-    fn open(&mut self, ctx: &mut Ctx<'_, Session>, _id: ConnId, _peer: SocketAddr) -> Session {
-        let id = self.state.next_client_id;
+    fn open(&mut self, ctx: &mut Ctx<'_, Session>, id: ConnId, peer: SocketAddr) -> Session {
+        let client_id = self.state.next_client_id;
         self.state.next_client_id += 1;
-        Session::new(id, ctx.now())
+        if auth::protected_mode_denies(&self.state, peer) {
+            warn!("protected mode: refusing client from {peer}");
+            if let Some(out) = ctx.output(id) {
+                out.extend_from_slice(auth::DENIED);
+            }
+            ctx.close(id);
+        }
+        let authenticated = self.state.config.requirepass.is_none();
+        Session::new(client_id, ctx.now(), authenticated)
     }
 
     fn data(
@@ -125,7 +135,11 @@ impl Handler for Server {
         let mut offset = 0;
         while !client.closing {
             let rest = input.get(offset..).unwrap_or_default();
-            match parser.parse(rest, &self.state.limits) {
+            let limits = Limits {
+                unauthenticated: !client.authenticated,
+                ..self.state.limits
+            };
+            match parser.parse(rest, &limits) {
                 Ok(Parsed::Incomplete) => break,
                 // An empty line, `*0` or `*-1`: Redis ignores it without a reply.
                 Ok(Parsed::Empty { consumed }) => offset += consumed,
@@ -206,6 +220,10 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
     };
     if !command.arity_ok(request.len()) {
         exec.arity_error(command.name);
+        return;
+    }
+    if !exec.client.authenticated && !command.flags.contains(&"no_auth") {
+        exec.error(auth::NOAUTH);
         return;
     }
     if exec.client.subscribed() && !pubsub::allowed_when_subscribed(command.name) {
