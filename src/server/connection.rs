@@ -159,10 +159,10 @@ fn hello(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
             return;
         }
     }
-    if let Some((user, password)) = credentials {
-        if !super::auth::try_authenticate(exec, user, password) {
-            return exec.error("WRONGPASS invalid username-password pair or user is disabled.");
-        }
+    if let Some((user, password)) = credentials
+        && !super::auth::try_authenticate(exec, user, password)
+    {
+        return exec.error("WRONGPASS invalid username-password pair or user is disabled.");
     }
     if !exec.client.authenticated {
         return exec.error(super::auth::HELLO_NOAUTH);
