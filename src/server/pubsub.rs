@@ -405,7 +405,13 @@ fn pubsub(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let sub = req.arg(1);
     if sub.eq_ignore_ascii_case(b"channels") {
         if req.len() > 3 {
-            return exec.arity_error("pubsub|channels");
+            // Redis's PUBSUB checks this itself, with its generic subcommand message.
+            let mut message = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
+            message.extend(sub.iter().take(128));
+            message.extend_from_slice(b"'. Try PUBSUB HELP.");
+            exec.state.stats.error_replies += 1;
+            reply::error_bytes(exec.out, &message);
+            return;
         }
         let pattern = (req.len() == 3).then(|| req.arg(2));
         let names: Vec<Box<[u8]>> = exec
