@@ -31,7 +31,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "echo",
         arity: 2,
-        flags: &["fast"],
+        flags: &["loading", "stale", "fast"],
         keys: (0, 0, 0),
         run: echo,
     },
@@ -60,7 +60,13 @@ pub const COMMANDS: &[Command] = &[
         name: "hello",
         arity: -1,
         flags: &[
-            "noscript", "loading", "stale", "fast", "no_auth", "sentinel",
+            "noscript",
+            "loading",
+            "stale",
+            "fast",
+            "no_auth",
+            "sentinel",
+            "allow_busy",
         ],
         keys: (0, 0, 0),
         run: hello,

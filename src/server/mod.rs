@@ -11,7 +11,7 @@
 //!
 //! Files: [`command`] (table, dispatch helpers), [`client`] (per-connection state), [`db`]
 //! (keyspace and expiry), [`glob`] (pattern matching), and one file per command family:
-//! [`connection`], [`auth`], [`strings`], [`keys`], [`pubsub`], [`admin`].
+//! [`connection`], [`auth`], [`strings`], [`keys`], [`pubsub`], [`admin`], [`shutdown`].
 
 pub mod admin;
 pub mod auth;
@@ -22,6 +22,7 @@ pub mod db;
 pub mod glob;
 pub mod keys;
 pub mod pubsub;
+pub mod shutdown;
 pub mod strings;
 
 use std::net::SocketAddr;
@@ -30,7 +31,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use log::warn;
 
 use crate::config::Config;
-use crate::reactor::{ConnId, Ctx, Current, Handler};
+use crate::reactor::{ConnId, Ctx, Current, Handler, LoopStats};
 use crate::resp::{Limits, Parsed};
 
 use client::Session;
@@ -42,13 +43,18 @@ const EXPIRE_CYCLE_EVERY: Duration = Duration::from_millis(100);
 /// Time budget of one active expiry cycle (Redis: 25% of a 100 ms tick).
 const EXPIRE_CYCLE_BUDGET: Duration = Duration::from_millis(25);
 
-/// Counters reported by INFO stats.
+/// Counters reported by INFO stats. `CONFIG RESETSTAT` replaces them with fresh ones.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
     pub commands_processed: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub error_replies: u64,
+    /// Commands per 100 ms over the last 1.6 s (`instantaneous_ops_per_sec`).
+    pub ops: admin::OpsMeter,
+    /// The loop's counters at the last `CONFIG RESETSTAT`: INFO reports the difference, since
+    /// the loop's own counters are not the application's to reset.
+    pub loop_baseline: LoopStats,
 }
 
 /// State shared by all clients: the keyspace, the configuration, the counters.
@@ -97,6 +103,7 @@ impl Server {
                     keys::COMMANDS,
                     pubsub::COMMANDS,
                     admin::COMMANDS,
+                    shutdown::COMMANDS,
                 ]),
                 started: Instant::now(),
                 port,
@@ -212,7 +219,6 @@ const CONTAINERS: &[&str] = &["client", "command", "config", "pubsub"];
 
 /// Run one request: look it up, check its arity, run it.
 fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
-    exec.state.stats.commands_processed += 1;
     let Some(command) = exec.state.table.lookup(request.arg(0)) else {
         exec.state.stats.error_replies += 1;
         command::unknown_command(exec.out, request);
@@ -243,6 +249,11 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
     }
     exec.client.last_command = command.name;
     (command.run)(exec, request);
+    // Counted once it has run, as Redis's `call()` does: a rejected command (unknown, wrong
+    // arity) is not "processed", and INFO does not count itself.
+    exec.state.stats.commands_processed += 1;
+    let since_start = exec.ctx.now().saturating_duration_since(exec.state.started);
+    exec.state.stats.ops.record(since_start);
     // A command may have given a key a deadline: make sure the expiry timer is running.
     if exec.state.next_expire_cycle.is_none() && exec.state.db.volatile_len() > 0 {
         exec.state.next_expire_cycle = Some(exec.ctx.now() + EXPIRE_CYCLE_EVERY);
