@@ -437,10 +437,13 @@ impl<H: Handler> EventLoop<H> {
             return;
         };
         conn.last_active = now;
-        let (Some(mut session), mut out) = (conn.session.take(), std::mem::take(&mut conn.output))
-        else {
+        let Some(mut session) = conn.session.take() else {
             return;
         };
+        // Lend the output buffer together with its written offset, so that while it is out the
+        // connection reads as "nothing pending" rather than a negative amount.
+        let mut out = std::mem::take(&mut conn.output);
+        let written = std::mem::take(&mut conn.written);
         // Usual case: no partial request pending, so parse straight from the scratch buffer and
         // copy nothing. Otherwise append to the partial request and parse that.
         let mut partial = std::mem::take(&mut conn.input);
@@ -477,6 +480,7 @@ impl<H: Handler> EventLoop<H> {
         };
         conn.session = Some(session);
         conn.output = out;
+        conn.written = written;
         if leftover_from_scratch {
             conn.input.extend_from_slice(&self.scratch[consumed..n]);
         } else {

@@ -86,9 +86,13 @@ pub trait Handler {
         peer: SocketAddr,
     ) -> Self::Session;
 
-    /// Bytes arrived. `input` holds every byte not yet consumed, oldest first. Consume whole
-    /// requests, append replies to `conn.out`, and return how many bytes were consumed; the rest
-    /// is kept and handed back, with more appended, next time.
+    /// Bytes arrived. `input` holds every byte not yet consumed, oldest first. Consume *every*
+    /// whole request in it, append replies to `conn.out`, and return how many bytes were
+    /// consumed; the rest (a partial request) is kept and handed back, with more appended, when
+    /// more bytes arrive. A whole request left unconsumed would wait for the peer's next bytes.
+    ///
+    /// While this runs, the connection's session and output are lent out as `conn`, so `ctx`
+    /// cannot reach them (`ctx.output(conn.id)` is `None`).
     fn data(
         &mut self,
         ctx: &mut Ctx<'_, Self::Session>,
@@ -96,8 +100,9 @@ pub trait Handler {
         input: &[u8],
     ) -> usize;
 
-    /// The connection is gone (closed by either side, or reaped at shutdown).
-    fn closed(&mut self, ctx: &mut Ctx<'_, Self::Session>, id: ConnId, session: Self::Session);
+    /// The connection is gone (closed by either side, or reaped at shutdown). By default the
+    /// session is simply dropped.
+    fn closed(&mut self, _ctx: &mut Ctx<'_, Self::Session>, _id: ConnId, _session: Self::Session) {}
 
     /// When the handler next wants [`Handler::timer`] called. `None`: no timer.
     fn next_deadline(&self) -> Option<Instant> {
