@@ -201,6 +201,12 @@ impl RequestParser {
         self.bytes_examined
     }
 
+    /// Bytes of memory the parser holds for argument bookkeeping (argument slots plus the
+    /// inline buffer): bounded whatever count a peer declares.
+    pub fn reserved_bytes(&self) -> usize {
+        self.args.capacity() * std::mem::size_of::<Range<usize>>() + self.inline.capacity()
+    }
+
     /// True while a request is partly parsed (the connection is mid-request).
     pub fn in_progress(&self) -> bool {
         self.state != State::Start || self.scanned > 0

@@ -14,6 +14,14 @@
 //! so keys with a deadline are also kept in a vector (`volatile`), each entry remembering its
 //! position there for O(1) swap-removal. Keys are `Rc<[u8]>` so that vector shares the key
 //! bytes instead of copying them.
+//!
+//! `SCAN` needs a cursor that survives a changing keyspace: every key present for the whole
+//! iteration must be returned. Redis gets this from its hash table's reverse-binary cursor; a
+//! `HashMap` exposes no buckets, so every key also sits in a `Slots` table at a position that
+//! never changes while the key exists, and the cursor is the next position to visit (packed with
+//! the table's end when the iteration began, so that it ends even while keys keep arriving). A
+//! key added during an iteration lands in a freed hole or at the end and may or may not be seen,
+//! which SCAN allows. The same table gives `RANDOMKEY` its random pick.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -23,6 +31,9 @@ use std::time::{Duration, Instant};
 const SAMPLE: usize = 20;
 /// Repeat a round while more than this share of the sample was expired (Redis: 10%; 25% here).
 const REPEAT_IF_EXPIRED_OVER: usize = SAMPLE / 4;
+/// RANDOMKEY probes this many random slots before walking the table instead (a table left
+/// sparse by mass deletion would otherwise make probing slow).
+const RANDOM_PROBES: usize = 32;
 
 /// A stored value. Only strings for now; the enum is where lists and hashes would go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +48,20 @@ impl Value {
             Value::Str(_) => "string",
         }
     }
+
+    /// The bytes of a string value; `None` for any other type (the caller replies WRONGTYPE).
+    pub fn as_str(&self) -> Option<&[u8]> {
+        match self {
+            Value::Str(bytes) => Some(bytes),
+        }
+    }
+
+    /// The bytes of a string value, to modify in place; `None` for any other type.
+    pub fn as_str_mut(&mut self) -> Option<&mut Vec<u8>> {
+        match self {
+            Value::Str(bytes) => Some(bytes),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -46,6 +71,8 @@ struct Entry {
     expires_at: Option<i64>,
     /// Index in `Db::volatile` while `expires_at` is set.
     volatile_index: usize,
+    /// Position in `Db::slots`, fixed for the key's lifetime.
+    slot: usize,
 }
 
 /// One database (Redis's db 0; SELECT allows no other).
@@ -54,6 +81,8 @@ pub struct Db {
     map: HashMap<Rc<[u8]>, Entry>,
     /// Every key that has a deadline, for sampling.
     volatile: Vec<Rc<[u8]>>,
+    /// Every key, at a stable position (SCAN's cursor, RANDOMKEY's pick).
+    slots: Slots,
     /// Keys removed because their deadline passed (`expired_keys`).
     pub expired_keys: u64,
     rng: u64,
@@ -129,25 +158,26 @@ impl Db {
             }
             return;
         }
-        self.map.insert(
-            Rc::from(key),
-            Entry {
-                value: Value::Str(bytes.to_vec()),
-                expires_at: None,
-                volatile_index: 0,
-            },
-        );
+        self.add(key, Value::Str(bytes.to_vec()));
     }
 
     /// Store `value` under `key`, replacing any value and deadline.
     pub fn insert(&mut self, key: &[u8], value: Value) {
         self.remove(key);
+        self.add(key, value);
+    }
+
+    /// Add a key that is not in the map.
+    fn add(&mut self, key: &[u8], value: Value) {
+        let key: Rc<[u8]> = Rc::from(key);
+        let slot = self.slots.insert(key.clone());
         self.map.insert(
-            Rc::from(key),
+            key,
             Entry {
                 value,
                 expires_at: None,
                 volatile_index: 0,
+                slot,
             },
         );
     }
@@ -158,6 +188,7 @@ impl Db {
         if entry.expires_at.is_some() {
             self.volatile_remove(entry.volatile_index);
         }
+        self.slots.remove(entry.slot);
         Some(entry.value)
     }
 
@@ -219,6 +250,94 @@ impl Db {
     pub fn clear(&mut self) {
         self.map.clear();
         self.volatile.clear();
+        self.slots.clear();
+    }
+
+    /// Redis's `expireIfNeeded`: delete `key` if its deadline has passed. True only if the key
+    /// was there and has just been deleted; a missing key is not "expired".
+    pub fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
+        self.map.contains_key(key) && !self.check_expired(key, now_ms)
+    }
+
+    /// Every live key, without reclaiming expired ones (KEYS looks but does not delete, as
+    /// Redis's `keyIsExpired`).
+    pub fn live_keys(&self, now_ms: i64) -> impl Iterator<Item = &[u8]> {
+        self.map
+            .iter()
+            .filter(move |(_, entry)| entry.expires_at.is_none_or(|at| at > now_ms))
+            .map(|(key, _)| &**key)
+    }
+
+    /// One SCAN step: visit slots from `cursor` until `count` keys are collected into `out` or
+    /// `max_visits` slots were visited. Keys are collected whether expired or not (the caller
+    /// filters, as Redis does after its `dictScan`). Returns the cursor to continue from, or 0
+    /// when the iteration is over. Cost: O(slots visited).
+    ///
+    /// The cursor packs two slot numbers: the next slot to visit (low 32 bits) and the end of
+    /// the table when the iteration began (high 32 bits). A key present for the whole iteration
+    /// keeps its slot, which lies below that end, and the cursor only moves forward, so that key
+    /// is visited exactly once. Stopping at the initial end also means an iteration finishes
+    /// even while keys are added faster than it advances (new keys are appended past that end).
+    /// Slots beyond 2^32 are not reached, which matches Redis's own ceiling of 2^32 keys.
+    pub fn scan(
+        &self,
+        cursor: u64,
+        count: usize,
+        max_visits: usize,
+        out: &mut Vec<Rc<[u8]>>,
+    ) -> u64 {
+        const LOW: u64 = u32::MAX as u64;
+        let end = self.slots.end().min(u32::MAX as usize);
+        let (mut at, limit) = if cursor == 0 {
+            (0, end)
+        } else {
+            ((cursor & LOW) as usize, (cursor >> 32) as usize)
+        };
+        // The table may have shrunk since (trailing slots freed); it never matters to go less far.
+        let limit = limit.min(end);
+        let mut visits = 0;
+        while at < limit && visits < max_visits && out.len() < count {
+            if let Some(key) = self.slots.get(at) {
+                out.push(key.clone());
+            }
+            at += 1;
+            visits += 1;
+        }
+        if at >= limit {
+            0
+        } else {
+            ((limit as u64) << 32) | at as u64
+        }
+    }
+
+    /// A random live key (RANDOMKEY), or `None` if there is none. Like Redis's `dbRandomKey`,
+    /// an expired key it lands on is deleted and another one is drawn.
+    ///
+    /// Probing random slots is uniform and O(1) expected while the table is dense; if the
+    /// probes keep hitting holes the table is walked to a random n-th key instead, O(slots).
+    pub fn random_key(&mut self, now_ms: i64) -> Option<Rc<[u8]>> {
+        loop {
+            let key = self.random_slot_key()?;
+            if self.check_expired(&key, now_ms) {
+                return Some(key);
+            }
+            // It was expired and is now deleted: the loop ends, as every round deletes a key.
+        }
+    }
+
+    fn random_slot_key(&mut self) -> Option<Rc<[u8]>> {
+        let (len, end) = (self.slots.len, self.slots.end());
+        if len == 0 {
+            return None;
+        }
+        for _ in 0..RANDOM_PROBES {
+            let at = self.random_index(end);
+            if let Some(key) = self.slots.get(at) {
+                return Some(key.clone());
+            }
+        }
+        let nth = self.random_index(len);
+        self.slots.keys.iter().flatten().nth(nth).cloned()
     }
 
     fn next_random(&mut self) -> u64 {
@@ -255,5 +374,151 @@ impl Db {
                 return reclaimed;
             }
         }
+    }
+}
+
+/// Every key at a position that never changes while the key exists: SCAN's cursor is a
+/// position. A freed position is reused by a later key (the most recently freed first), and free
+/// positions at the end are trimmed, so the table is one past the highest occupied position.
+/// It does not shrink otherwise: after a mass deletion that leaves keys at high positions it
+/// stays sparse (16 bytes a slot) until those keys go or new keys fill the holes, and SCAN
+/// then returns some short pages, as Redis's does over empty buckets.
+#[derive(Debug, Default)]
+struct Slots {
+    keys: Vec<Option<Rc<[u8]>>>,
+    /// Freed positions. An entry at or past the end, or occupied again, is stale and skipped.
+    free: Vec<usize>,
+    /// Occupied positions.
+    len: usize,
+}
+
+impl Slots {
+    /// Place `key` and return its position.
+    fn insert(&mut self, key: Rc<[u8]>) -> usize {
+        self.len += 1;
+        while let Some(at) = self.free.pop() {
+            if let Some(slot) = self.keys.get_mut(at)
+                && slot.is_none()
+            {
+                *slot = Some(key);
+                return at;
+            }
+        }
+        self.keys.push(Some(key));
+        self.keys.len() - 1
+    }
+
+    fn remove(&mut self, at: usize) {
+        if self.keys.get_mut(at).and_then(Option::take).is_none() {
+            return;
+        }
+        self.len -= 1;
+        if at + 1 == self.keys.len() {
+            // Trim the free tail; each position is trimmed at most once per freeing, so this is
+            // O(1) amortised. Free-list entries for trimmed positions become stale.
+            while let Some(None) = self.keys.last() {
+                self.keys.pop();
+            }
+            if self.keys.is_empty() {
+                self.free.clear();
+            }
+        } else {
+            self.free.push(at);
+        }
+    }
+
+    fn get(&self, at: usize) -> Option<&Rc<[u8]>> {
+        self.keys.get(at).and_then(Option::as_ref)
+    }
+
+    /// One past the highest occupied position.
+    fn end(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn clear(&mut self) {
+        self.keys.clear();
+        self.free.clear();
+        self.len = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_all(db: &Db, count: usize) -> Vec<Vec<u8>> {
+        let (mut cursor, mut keys) = (0, Vec::new());
+        loop {
+            let mut page = Vec::new();
+            cursor = db.scan(cursor, count, count * 10, &mut page);
+            keys.extend(page.iter().map(|k| k.to_vec()));
+            if cursor == 0 {
+                return keys;
+            }
+        }
+    }
+
+    #[test]
+    fn slots_reuse_holes_and_trim_the_end() {
+        let mut db = Db::new(1);
+        for key in [&b"a"[..], b"b", b"c", b"d"] {
+            db.set_str(key, b"v", false, 0);
+        }
+        db.remove(b"b");
+        db.set_str(b"e", b"v", false, 0);
+        assert_eq!(
+            db.map.get(&b"e"[..]).map(|e| e.slot),
+            Some(1),
+            "the hole is reused"
+        );
+        db.remove(b"d");
+        db.remove(b"c");
+        assert_eq!(db.slots.end(), 2, "free slots at the end are trimmed");
+        db.set_str(b"f", b"v", false, 0);
+        assert_eq!(db.map.get(&b"f"[..]).map(|e| e.slot), Some(2));
+        assert_eq!(
+            scan_all(&db, 1),
+            [b"a".to_vec(), b"e".to_vec(), b"f".to_vec()]
+        );
+        db.clear();
+        assert_eq!(db.scan(0, 10, 100, &mut Vec::new()), 0);
+        assert_eq!(db.random_key(0), None);
+    }
+
+    #[test]
+    fn scan_stops_at_the_end_the_iteration_started_with() {
+        let mut db = Db::new(1);
+        for i in 0..20 {
+            db.set_str(format!("old{i}").as_bytes(), b"v", false, 0);
+        }
+        let (mut cursor, mut seen) = (0, Vec::new());
+        loop {
+            let mut page = Vec::new();
+            cursor = db.scan(cursor, 2, 20, &mut page);
+            seen.extend(page);
+            // Growing faster than the scan advances must not keep it going forever.
+            for j in 0..5 {
+                db.set_str(format!("new{}-{j}", seen.len()).as_bytes(), b"v", false, 0);
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 20);
+        assert!(seen.iter().all(|k| k.starts_with(b"old")));
+    }
+
+    #[test]
+    fn random_key_skips_and_reclaims_expired_keys() {
+        let mut db = Db::new(7);
+        db.set_str(b"dead", b"v", false, 0);
+        db.set_expiry(b"dead", Some(10));
+        db.set_str(b"live", b"v", false, 0);
+        for _ in 0..20 {
+            assert_eq!(db.random_key(100).as_deref(), Some(&b"live"[..]));
+        }
+        assert_eq!(db.len(), 1, "the expired key was deleted when drawn");
+        assert_eq!(db.expired_keys, 1);
     }
 }

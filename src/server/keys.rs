@@ -1,4 +1,614 @@
-//! (being written)
-use super::command::Command;
+//! Keyspace commands: the ones that work on keys whatever their type.
+//!
+//! Chapter: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md).
+//!
+//! ```text
+//! DEL key [key ...]                 :deleted       (UNLINK is the same here)
+//! EXISTS key [key ...]              :count         a key named twice counts twice
+//! TOUCH key [key ...]               :count
+//! TYPE key                          +string | +none
+//! KEYS pattern                      *n keys matching the glob
+//! SCAN cursor [MATCH p] [COUNT n] [TYPE t]          *2 $next-cursor *n keys
+//! RANDOMKEY                         $key | $-1
+//! DBSIZE                            :keys
+//! FLUSHDB [ASYNC|SYNC]              +OK            (FLUSHALL: the same, one database)
+//! RENAME key newkey                 +OK | -ERR no such key
+//! RENAMENX key newkey               :1 | :0
+//! EXPIRE key seconds [NX|XX|GT|LT]  :1 | :0        (PEXPIRE: milliseconds)
+//! EXPIREAT key unix-s [NX|XX|GT|LT] :1 | :0        (PEXPIREAT: unix milliseconds)
+//! TTL key                           :seconds | :-1 no deadline | :-2 no key   (PTTL: ms)
+//! EXPIRETIME key                    :unix-s | :-1 | :-2                        (PEXPIRETIME)
+//! PERSIST key                       :1 | :0
+//! ```
+//!
+//! **Deadlines are absolute.** Every expiry is stored as a Unix time in milliseconds, so EXPIRE
+//! 10 and PEXPIREAT now+10000 store the same thing, TTL is computed when asked, and a deadline
+//! already in the past deletes the key at once (and still answers 1, as Redis does).
+//!
+//! **Lookups are of two kinds**, as in Redis's `db.c`: a *read* lookup (`read`: GET, EXISTS,
+//! TYPE, TTL, ...) counts a keyspace hit or miss for INFO; a *write* lookup (EXPIRE, DEL, INCR,
+//! ...) does not. Both delete an expired key before answering.
+//!
+//! **SCAN's cursor** is a position in the keyspace's slot table (see [`super::db`]), where a key
+//! stays put for as long as it exists, packed with the table's end when the iteration began. So
+//! a key that exists for the whole iteration is returned exactly once, however many keys are
+//! added or removed meanwhile, and an iteration ends even if keys arrive faster than it reads
+//! them. Cursor values are ours (clients treat them as opaque); their text is parsed with C's
+//! `strtoul` rules, as Redis does.
+//!
+//! **Option names are C strings.** Redis compares them with `strcasecmp`, which stops at the
+//! first NUL byte, so `NX\0anything` is NX. `is_option` reproduces it.
+//!
+//! Redis counterparts: `db.c` (`delCommand`, `scanGenericCommand`, `renameGenericCommand`, ...)
+//! and `expire.c` (`expireGenericCommand`, `ttlGenericCommand`).
 
-pub const COMMANDS: &[Command] = &[];
+use std::rc::Rc;
+
+use crate::resp::number::parse_i64;
+use crate::resp::{Request, reply};
+
+use super::State;
+use super::command::{Command, Exec};
+use super::db::Value;
+use super::glob::glob_match;
+
+pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "del",
+        arity: -2,
+        flags: &["write"],
+        keys: (1, -1, 1),
+        run: del,
+    },
+    Command {
+        name: "unlink",
+        arity: -2,
+        flags: &["write", "fast"],
+        keys: (1, -1, 1),
+        run: del,
+    },
+    Command {
+        name: "exists",
+        arity: -2,
+        flags: &["readonly", "fast"],
+        keys: (1, -1, 1),
+        run: exists,
+    },
+    Command {
+        name: "touch",
+        arity: -2,
+        flags: &["readonly", "fast"],
+        keys: (1, -1, 1),
+        run: exists,
+    },
+    Command {
+        name: "type",
+        arity: 2,
+        flags: &["readonly", "fast"],
+        keys: (1, 1, 1),
+        run: type_,
+    },
+    Command {
+        name: "keys",
+        arity: 2,
+        flags: &["readonly"],
+        keys: (0, 0, 0),
+        run: keys,
+    },
+    Command {
+        name: "scan",
+        arity: -2,
+        flags: &["readonly"],
+        keys: (0, 0, 0),
+        run: scan,
+    },
+    Command {
+        name: "randomkey",
+        arity: 1,
+        flags: &["readonly"],
+        keys: (0, 0, 0),
+        run: randomkey,
+    },
+    Command {
+        name: "dbsize",
+        arity: 1,
+        flags: &["readonly", "fast"],
+        keys: (0, 0, 0),
+        run: dbsize,
+    },
+    Command {
+        name: "flushdb",
+        arity: -1,
+        flags: &["write"],
+        keys: (0, 0, 0),
+        run: flush,
+    },
+    Command {
+        name: "flushall",
+        arity: -1,
+        flags: &["write"],
+        keys: (0, 0, 0),
+        run: flush,
+    },
+    Command {
+        name: "rename",
+        arity: 3,
+        flags: &["write"],
+        keys: (1, 2, 1),
+        run: rename,
+    },
+    Command {
+        name: "renamenx",
+        arity: 3,
+        flags: &["write", "fast"],
+        keys: (1, 2, 1),
+        run: renamenx,
+    },
+    Command {
+        name: "expire",
+        arity: -3,
+        flags: &["write", "fast"],
+        keys: (1, 1, 1),
+        run: expire,
+    },
+    Command {
+        name: "pexpire",
+        arity: -3,
+        flags: &["write", "fast"],
+        keys: (1, 1, 1),
+        run: pexpire,
+    },
+    Command {
+        name: "expireat",
+        arity: -3,
+        flags: &["write", "fast"],
+        keys: (1, 1, 1),
+        run: expireat,
+    },
+    Command {
+        name: "pexpireat",
+        arity: -3,
+        flags: &["write", "fast"],
+        keys: (1, 1, 1),
+        run: pexpireat,
+    },
+    Command {
+        name: "ttl",
+        arity: 2,
+        flags: &["readonly", "fast"],
+        keys: (1, 1, 1),
+        run: ttl,
+    },
+    Command {
+        name: "pttl",
+        arity: 2,
+        flags: &["readonly", "fast"],
+        keys: (1, 1, 1),
+        run: pttl,
+    },
+    Command {
+        name: "expiretime",
+        arity: 2,
+        flags: &["readonly", "fast"],
+        keys: (1, 1, 1),
+        run: expiretime,
+    },
+    Command {
+        name: "pexpiretime",
+        arity: 2,
+        flags: &["readonly", "fast"],
+        keys: (1, 1, 1),
+        run: pexpiretime,
+    },
+    Command {
+        name: "persist",
+        arity: 2,
+        flags: &["write", "fast"],
+        keys: (1, 1, 1),
+        run: persist,
+    },
+];
+
+// ---- Helpers shared with the other families ----
+
+/// Redis's `lookupKeyRead`: the lookup of a read command, counted in `keyspace_hits` or
+/// `keyspace_misses`. Write commands use `db.get_mut` / `db.exists`, which count nothing.
+pub(super) fn read<'s>(state: &'s mut State, key: &[u8], now_ms: i64) -> Option<&'s Value> {
+    let value = state.db.get(key, now_ms);
+    if value.is_some() {
+        state.stats.keyspace_hits += 1;
+    } else {
+        state.stats.keyspace_misses += 1;
+    }
+    value
+}
+
+/// The key holds a value of another type than the command works on.
+pub(super) struct WrongType;
+
+/// [`read`] for a command that wants a string: `Ok(None)` if the key does not exist.
+pub(super) fn read_str<'s>(
+    state: &'s mut State,
+    key: &[u8],
+    now_ms: i64,
+) -> Result<Option<&'s [u8]>, WrongType> {
+    match read(state, key, now_ms) {
+        None => Ok(None),
+        Some(value) => value.as_str().map(Some).ok_or(WrongType),
+    }
+}
+
+/// An argument as C sees it: up to its first NUL byte.
+pub(super) fn c_str(arg: &[u8]) -> &[u8] {
+    arg.iter()
+        .position(|&b| b == 0)
+        .map_or(arg, |nul| &arg[..nul])
+}
+
+/// Whether `arg` is the option `name`, compared as Redis's `strcasecmp` does.
+pub(super) fn is_option(arg: &[u8], name: &str) -> bool {
+    c_str(arg).eq_ignore_ascii_case(name.as_bytes())
+}
+
+/// `-ERR invalid expire time in 'set' command`.
+pub(super) fn invalid_expire_time(exec: &mut Exec<'_, '_>, command: &str) {
+    exec.state.stats.error_replies += 1;
+    let mut message = b"ERR invalid expire time in '".to_vec();
+    message.extend_from_slice(command.as_bytes());
+    message.extend_from_slice(b"' command");
+    reply::error_bytes(exec.out, &message);
+}
+
+// ---- Commands ----
+
+/// `DEL key [key ...]` and `UNLINK key [key ...]` → `:n`, the number of keys that existed.
+///
+/// UNLINK frees values on a background thread in Redis; here freeing a value is a `Vec` drop
+/// on the loop thread either way.
+fn del(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let now = exec.now_ms;
+    let db = &mut exec.state.db;
+    let deleted = req.args().skip(1).filter(|key| db.delete(key, now)).count();
+    exec.integer(deleted as i64);
+}
+
+/// `EXISTS key [key ...]` and `TOUCH key [key ...]` → `:n`. A key named twice counts twice.
+fn exists(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let now = exec.now_ms;
+    let found = req
+        .args()
+        .skip(1)
+        .filter(|key| read(exec.state, key, now).is_some())
+        .count();
+    exec.integer(found as i64);
+}
+
+/// `TYPE key` → `+string`, or `+none` if the key does not exist.
+fn type_(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let name = read(exec.state, req.arg(1), exec.now_ms).map_or("none", Value::type_name);
+    exec.simple(name);
+}
+
+/// `KEYS pattern` → `*n` keys matching the glob pattern (see [`super::glob`]).
+///
+/// Expired keys are skipped but not reclaimed, as Redis does. The pattern `*` is not matched at
+/// all (every key qualifies): that matters for the empty key, which the glob `*` does not match.
+fn keys(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let pattern = req.arg(1);
+    let all = pattern == b"*";
+    let found: Vec<&[u8]> = exec
+        .state
+        .db
+        .live_keys(exec.now_ms)
+        .filter(|key| all || glob_match(pattern, key, false))
+        .collect();
+    reply::array(exec.out, found.len());
+    for key in found {
+        reply::bulk(exec.out, key);
+    }
+}
+
+/// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]` → `*2 $next-cursor *n keys`.
+///
+/// Start with cursor 0 and call again with the returned cursor until it is 0. Each call visits
+/// up to `COUNT` keys (at most 10 × COUNT slots), then filters them by pattern, type and expiry,
+/// so a page may be short or empty before the end: as in Redis.
+fn scan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let Some(cursor) = parse_cursor(req.arg(1)) else {
+        return exec.error("ERR invalid cursor");
+    };
+    let mut count: i64 = 10;
+    let mut pattern = None;
+    let mut type_name = None;
+    let mut i = 2;
+    while i < req.len() {
+        let has_value = req.len() - i >= 2;
+        let (option, value) = (req.arg(i), req.arg(i + 1));
+        if is_option(option, "count") && has_value {
+            match parse_i64(value) {
+                None => return exec.not_integer(),
+                Some(n) if n < 1 => return exec.syntax_error(),
+                Some(n) => count = n,
+            }
+        } else if is_option(option, "match") && has_value {
+            pattern = Some(value);
+        } else if is_option(option, "type") && has_value {
+            type_name = Some(c_str(value));
+        } else {
+            return exec.syntax_error();
+        }
+        i += 2;
+    }
+    // MATCH * is the same as no pattern (and includes the empty key).
+    let pattern = pattern.filter(|p| *p != b"*");
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    let mut candidates: Vec<Rc<[u8]>> = Vec::new();
+    let next = exec
+        .state
+        .db
+        .scan(cursor, count, count.saturating_mul(10), &mut candidates);
+
+    let now = exec.now_ms;
+    let mut found = Vec::with_capacity(candidates.len());
+    for key in candidates {
+        if let Some(pattern) = pattern
+            && !glob_match(pattern, &key, false)
+        {
+            continue;
+        }
+        // Redis checks the type with a read lookup, which counts a keyspace hit (and, for a key
+        // that just expired, finds "none" and deletes it, so `TYPE none` lets its name through).
+        if let Some(wanted) = type_name {
+            let actual = read(exec.state, &key, now).map_or("none", Value::type_name);
+            if !wanted.eq_ignore_ascii_case(actual.as_bytes()) {
+                continue;
+            }
+        }
+        if exec.state.db.expire_if_needed(&key, now) {
+            continue;
+        }
+        found.push(key);
+    }
+    reply::array(exec.out, 2);
+    let mut digits = [0u8; 20];
+    reply::bulk(exec.out, format_u64(&mut digits, next));
+    reply::array(exec.out, found.len());
+    for key in &found {
+        reply::bulk(exec.out, key);
+    }
+}
+
+/// A SCAN cursor, read as Redis reads it with C's `strtoul`: an optional sign (a `-` negates
+/// modulo 2^64), decimal digits with leading zeros allowed, and nothing after them; an empty
+/// string is 0; a leading space or a value past `u64::MAX` is invalid.
+fn parse_cursor(arg: &[u8]) -> Option<u64> {
+    let text = c_str(arg);
+    let (negative, digits) = match text {
+        [] => return Some(0),
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &d in digits {
+        value = value.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
+}
+
+/// Format a `u64` into `buf` (20 bytes hold every `u64`) and return the used tail.
+fn format_u64(buf: &mut [u8; 20], mut n: u64) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
+    }
+}
+
+/// `RANDOMKEY` → `$key`, or `$-1` if the keyspace is empty.
+fn randomkey(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    match exec.state.db.random_key(exec.now_ms) {
+        Some(key) => exec.bulk(&key),
+        None => exec.null(),
+    }
+}
+
+/// `DBSIZE` → `:n`. Like Redis, it counts keys that have expired but not been reclaimed yet.
+fn dbsize(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    let len = exec.state.db.len();
+    exec.integer(len as i64);
+}
+
+/// `FLUSHDB [ASYNC|SYNC]` and `FLUSHALL [ASYNC|SYNC]` → `+OK`. There is one database, and
+/// freeing happens on the loop thread either way.
+fn flush(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let valid = match req.len() {
+        1 => true,
+        2 => is_option(req.arg(1), "sync") || is_option(req.arg(1), "async"),
+        _ => false,
+    };
+    if !valid {
+        return exec.syntax_error();
+    }
+    exec.state.db.clear();
+    exec.ok();
+}
+
+/// `RENAME key newkey` → `+OK`, or `-ERR no such key`. The value moves (no copy) and keeps its
+/// deadline; whatever `newkey` held is deleted.
+fn rename(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    rename_generic(exec, req, false);
+}
+
+/// `RENAMENX key newkey` → `:1`, or `:0` if `newkey` exists (or is `key` itself).
+fn renamenx(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    rename_generic(exec, req, true);
+}
+
+fn rename_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, nx: bool) {
+    let (from, to) = (req.arg(1), req.arg(2));
+    let now = exec.now_ms;
+    let db = &mut exec.state.db;
+    if !db.exists(from, now) {
+        return exec.error("ERR no such key");
+    }
+    if from == to {
+        return if nx { exec.integer(0) } else { exec.ok() };
+    }
+    let deadline = db.expiry(from, now).flatten();
+    if db.exists(to, now) {
+        if nx {
+            return exec.integer(0);
+        }
+        db.remove(to);
+    }
+    if let Some(value) = db.remove(from) {
+        db.insert(to, value);
+        db.set_expiry(to, deadline);
+    }
+    if nx { exec.integer(1) } else { exec.ok() }
+}
+
+/// `EXPIRE key seconds [NX|XX|GT|LT]` → `:1` if the deadline was set, `:0` if the key does not
+/// exist or the condition failed. A deadline not in the future deletes the key (`:1`).
+fn expire(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let now = exec.now_ms;
+    expire_generic(exec, req, "expire", 1000, now);
+}
+
+/// `PEXPIRE key milliseconds [NX|XX|GT|LT]`, as EXPIRE.
+fn pexpire(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let now = exec.now_ms;
+    expire_generic(exec, req, "pexpire", 1, now);
+}
+
+/// `EXPIREAT key unix-seconds [NX|XX|GT|LT]`, as EXPIRE with an absolute deadline.
+fn expireat(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    expire_generic(exec, req, "expireat", 1000, 0);
+}
+
+/// `PEXPIREAT key unix-milliseconds [NX|XX|GT|LT]`, as EXPIRE with an absolute deadline.
+fn pexpireat(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    expire_generic(exec, req, "pexpireat", 1, 0);
+}
+
+/// The EXPIRE family: `deadline = base + time * unit` milliseconds.
+///
+/// The order of checks is Redis's: options, then the number, then overflow, then the key. NX
+/// means "only if no deadline", XX "only if one", GT "only if later" (no deadline counts as
+/// infinitely late, so GT never applies to it), LT "only if earlier". XX may go with GT or LT.
+fn expire_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, name: &str, unit: i64, base: i64) {
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for option in req.args().skip(3) {
+        if is_option(option, "nx") {
+            nx = true;
+        } else if is_option(option, "xx") {
+            xx = true;
+        } else if is_option(option, "gt") {
+            gt = true;
+        } else if is_option(option, "lt") {
+            lt = true;
+        } else {
+            exec.state.stats.error_replies += 1;
+            let mut message = b"ERR Unsupported option ".to_vec();
+            message.extend_from_slice(c_str(option));
+            return reply::error_bytes(exec.out, &message);
+        }
+    }
+    if nx && (xx || gt || lt) {
+        return exec.error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    }
+    if gt && lt {
+        return exec.error("ERR GT and LT options at the same time are not compatible");
+    }
+    let Some(time) = parse_i64(req.arg(2)) else {
+        return exec.not_integer();
+    };
+    // Negative times are allowed (the key is deleted); only overflow is an error.
+    let Some(deadline) = time.checked_mul(unit).and_then(|ms| ms.checked_add(base)) else {
+        return invalid_expire_time(exec, name);
+    };
+    let key = req.arg(1);
+    let now = exec.now_ms;
+    let db = &mut exec.state.db;
+    let Some(current) = db.expiry(key, now) else {
+        return exec.integer(0);
+    };
+    let refused = (nx && current.is_some())
+        || (xx && current.is_none())
+        || (gt && current.is_none_or(|at| deadline <= at))
+        || (lt && current.is_some_and(|at| deadline >= at));
+    if refused {
+        return exec.integer(0);
+    }
+    if deadline <= now {
+        db.remove(key);
+    } else {
+        db.set_expiry(key, Some(deadline));
+    }
+    exec.integer(1);
+}
+
+/// `TTL key` → `:seconds` left (rounded), `:-1` if the key has no deadline, `:-2` if no key.
+fn ttl(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    ttl_generic(exec, req, false, false);
+}
+
+/// `PTTL key` → `:milliseconds` left, `:-1`, `:-2`.
+fn pttl(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    ttl_generic(exec, req, true, false);
+}
+
+/// `EXPIRETIME key` → `:unix-seconds` of the deadline, `:-1`, `:-2`.
+fn expiretime(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    ttl_generic(exec, req, false, true);
+}
+
+/// `PEXPIRETIME key` → `:unix-milliseconds` of the deadline, `:-1`, `:-2`.
+fn pexpiretime(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    ttl_generic(exec, req, true, true);
+}
+
+fn ttl_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, ms: bool, absolute: bool) {
+    let key = req.arg(1);
+    let now = exec.now_ms;
+    if read(exec.state, key, now).is_none() {
+        return exec.integer(-2);
+    }
+    let Some(Some(deadline)) = exec.state.db.expiry(key, now) else {
+        return exec.integer(-1);
+    };
+    let left = if absolute {
+        deadline
+    } else {
+        deadline.saturating_sub(now)
+    }
+    .max(0);
+    // Seconds are rounded to nearest; i128 because a deadline may be i64::MAX milliseconds.
+    let reported = if ms {
+        left
+    } else {
+        ((i128::from(left) + 500) / 1000) as i64
+    };
+    exec.integer(reported);
+}
+
+/// `PERSIST key` → `:1` if a deadline was removed, `:0` if there was none or no key.
+fn persist(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let key = req.arg(1);
+    let now = exec.now_ms;
+    let db = &mut exec.state.db;
+    let removed = matches!(db.expiry(key, now), Some(Some(_))) && db.set_expiry(key, None);
+    exec.integer(i64::from(removed));
+}

@@ -1,0 +1,236 @@
+//! Helpers shared by the black-box tests: start a server on 127.0.0.1:0, talk bytes to it over
+//! plain blocking sockets, and never wait forever.
+//!
+//! Every socket gets a read and write timeout ([`IO_TIMEOUT`]), so a stalled server makes a test
+//! fail with a message instead of hanging the suite.
+
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use reactor::ServerHandle;
+use reactor::config::Config;
+use reactor::reactor::Faults;
+
+/// The longest any single socket operation may block in a test.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A server on a background thread, on 127.0.0.1 and a free port, with these faults injected.
+pub fn start(faults: Faults) -> ServerHandle {
+    let mut config = Config::ephemeral();
+    config.faults = faults;
+    reactor::spawn(config).expect("server starts")
+}
+
+/// A blocking client socket with timeouts and `TCP_NODELAY` (so each `write` is its own segment).
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).expect("connect to the server");
+    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    stream.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
+    stream.set_nodelay(true).unwrap();
+    stream
+}
+
+/// Read exactly `n` bytes, failing the test (with what did arrive) on EOF, reset or timeout.
+pub fn read_n(stream: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    let mut got = 0;
+    while got < n {
+        match stream.read(&mut buf[got..]) {
+            Ok(0) => panic!(
+                "EOF after {got} of {n} bytes; got so far: {:?}",
+                preview(&buf[..got])
+            ),
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => panic!(
+                "read failed after {got} of {n} bytes ({e}); got so far: {:?}",
+                preview(&buf[..got])
+            ),
+        }
+    }
+    buf
+}
+
+/// How the server ended a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Close {
+    /// An orderly FIN: `read` returned 0.
+    Eof,
+    /// A reset. The server closing a socket that still held unread input sends RST instead of
+    /// FIN (the kernel's rule, not ours): Redis does exactly the same.
+    Reset,
+}
+
+/// Read until the server closes the connection; fails the test on a timeout.
+pub fn read_to_close(stream: &mut TcpStream) -> (Vec<u8>, Close) {
+    let mut out = Vec::new();
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return (out, Close::Eof),
+            Ok(k) => out.extend_from_slice(&buf[..k]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return (out, Close::Reset),
+            Err(e) => panic!(
+                "the server did not close the connection ({e}); got: {:?}",
+                preview(&out)
+            ),
+        }
+    }
+}
+
+/// Assert that nothing arrives on `stream` within `wait` (the connection stays open and silent).
+pub fn assert_silent(stream: &mut TcpStream, wait: Duration) {
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let mut buf = [0; 256];
+    match stream.read(&mut buf) {
+        Ok(0) => panic!("the server closed the connection"),
+        Ok(k) => panic!("unexpected bytes: {:?}", preview(&buf[..k])),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) => {}
+        Err(e) => panic!("read failed: {e}"),
+    }
+    stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+}
+
+/// Write `data` from a second thread while this one reads `reply_len` bytes. A client that
+/// pipelines more than the kernel buffers hold must read while it writes, or both sides block.
+pub fn write_while_reading(stream: &mut TcpStream, data: Vec<u8>, reply_len: usize) -> Vec<u8> {
+    let mut writer = stream.try_clone().unwrap();
+    let handle = thread::spawn(move || writer.write_all(&data));
+    let reply = read_n(stream, reply_len);
+    handle
+        .join()
+        .expect("writer thread")
+        .expect("write the request");
+    reply
+}
+
+/// A multibulk request.
+pub fn command(args: &[&[u8]]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// The bulk-string reply for `data`.
+pub fn bulk(data: &[u8]) -> Vec<u8> {
+    let mut out = format!("${}\r\n", data.len()).into_bytes();
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// `n` bytes of a pattern that is not all one byte, so a misplaced or dropped chunk shows.
+pub fn pattern(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i % 251) as u8).collect()
+}
+
+/// `multibulk PING`, `n` times.
+pub fn pings(n: usize) -> Vec<u8> {
+    b"*1\r\n$4\r\nPING\r\n".repeat(n)
+}
+
+/// A short, printable rendering of some bytes for failure messages.
+pub fn preview(bytes: &[u8]) -> String {
+    let head: String = bytes.iter().take(200).copied().map(char::from).collect();
+    format!(
+        "{} bytes: {head:?}{}",
+        bytes.len(),
+        if bytes.len() > 200 { "..." } else { "" }
+    )
+}
+
+/// The real `reactor-server` binary, run as a child process on a free port. Killed if still
+/// running when dropped.
+pub struct Binary {
+    pub child: Child,
+    pub addr: SocketAddr,
+    /// Every stderr line after the ready line, as the server logs it.
+    pub log: mpsc::Receiver<String>,
+}
+
+impl Binary {
+    pub fn start(extra_args: &[&str]) -> Binary {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reactor-server"))
+            .args(["--port", "0", "--loglevel", "info"])
+            .args(extra_args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start reactor-server");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (addr_tx, addr_rx) = mpsc::channel();
+        let (log_tx, log) = mpsc::channel();
+        // Keep draining stderr for the child's whole life, or its logging would block on a full
+        // pipe.
+        thread::spawn(move || {
+            const READY: &str = "ready to accept connections on ";
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(at) = line.find(READY) {
+                    let addr = line[at + READY.len()..].trim().to_string();
+                    let _ = addr_tx.send(addr);
+                }
+                let _ = log_tx.send(line);
+            }
+        });
+        let addr = addr_rx
+            .recv_timeout(IO_TIMEOUT)
+            .expect("reactor-server logs its address")
+            .parse()
+            .expect("a socket address");
+        Binary { child, addr, log }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Send `signal` (a name such as `TERM`) with the shell's `kill` builtin.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("sh")
+            .args(["-c", &format!("kill -{signal} {}", self.pid())])
+            .status()
+            .expect("run sh");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Wait for the child to exit, at most `limit`; `None` if it is still running.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            // Our own child (SIGKILL also ends a stopped process).
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
