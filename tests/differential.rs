@@ -5,73 +5,19 @@
 //! until the server closes the connection or stays quiet for a moment. Cases whose replies carry
 //! values that differ by nature (client ids, times, INFO) are left to other tests.
 
+mod common;
+
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
 
-struct RedisServer {
-    child: Child,
-    addr: SocketAddr,
-}
+use common::RedisServer;
 
-impl RedisServer {
-    fn start(extra: &[&str]) -> RedisServer {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .args(extra)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (apt-get install redis-server)");
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        RedisServer { child, addr }
-    }
-}
+/// Each case is read until close or this much silence.
+const QUIET: Duration = Duration::from_millis(150);
 
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Write `request`, read until close (marked `<EOF>`) or 150 ms of silence.
 fn exchange(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_nodelay(true).unwrap();
-    stream.write_all(request).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_millis(150)))
-        .unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 65536];
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        match stream.read(&mut buf) {
-            Ok(0) => {
-                got.extend_from_slice(b"<EOF>");
-                break;
-            }
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
-                got.extend_from_slice(b"<EOF>");
-                break;
-            }
-            Err(_) => break,
-        }
-    }
-    got
+    common::exchange(addr, request, QUIET)
 }
 
 fn flushall(addr: SocketAddr) {

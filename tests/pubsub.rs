@@ -1,28 +1,19 @@
 //! Pub/sub over real sockets: exact reply bytes (captured from redis-server 7.0.15), patterns,
 //! subscribed mode, subscribers vanishing mid fan-out, slow consumers, and real clients.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{Binary, IO_TIMEOUT as TIMEOUT, connect, read_n};
 use reactor::config::Config;
 
-const TIMEOUT: Duration = Duration::from_secs(10);
-
-fn connect(addr: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    stream.set_nodelay(true).unwrap();
-    stream
-}
-
-/// Read until exactly `expected` bytes arrived (or fail on timeout / EOF).
+/// Read exactly as many bytes as `expected` and compare.
 fn expect_bytes(stream: &mut TcpStream, expected: &[u8]) {
-    let mut got = vec![0u8; expected.len()];
-    stream
-        .read_exact(&mut got)
-        .unwrap_or_else(|e| panic!("reading {:?}: {e}", String::from_utf8_lossy(expected)));
+    let got = read_n(stream, expected.len());
     assert_eq!(
         String::from_utf8_lossy(&got),
         String::from_utf8_lossy(expected)
@@ -215,48 +206,14 @@ fn redis_crate_pubsub_api_receives_messages() {
     );
 }
 
-/// The real binary, for tests that watch the process (memory, signals).
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl ServerProcess {
-    fn start(args: &[&str]) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reactor-server"))
-            .args(["--port", "0", "--loglevel", "info"])
-            .args(args)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start reactor-server");
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let addr = loop {
-            let line = lines.next().expect("server exited early").unwrap();
-            if let Some(rest) = line.split("ready to accept connections on ").nth(1) {
-                break rest.trim().parse().unwrap();
-            }
-        };
-        // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        ServerProcess { child, addr }
-    }
-
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap()
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Resident memory of a process, KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
 }
 
 /// PITFALLS.md row 13: a subscriber that never reads, while 100 MiB is published, is cut off
@@ -264,7 +221,7 @@ impl Drop for ServerProcess {
 /// bounded (it would pass 100 MiB if the limit were not enforced).
 #[test]
 fn subscriber_that_never_reads_is_cut_off_and_memory_stays_bounded() {
-    let server = ServerProcess::start(&["--pubsub-output-limit", "8mb 2mb 60"]);
+    let server = Binary::start(&["--pubsub-output-limit", "8mb 2mb 60"]);
     let mut slow = connect(server.addr);
     send(&mut slow, b"SUBSCRIBE firehose\r\n");
     expect_bytes(
@@ -282,7 +239,7 @@ fn subscriber_that_never_reads_is_cut_off_and_memory_stays_bounded() {
     .into_bytes();
     command.extend_from_slice(&payload);
     command.extend_from_slice(b"\r\n");
-    let rss_before = server.rss_kib();
+    let rss_before = rss_kib(server.pid());
     let mut worst = Duration::ZERO;
     let mut receivers_seen = Vec::new();
     for _ in 0..1600 {
@@ -294,7 +251,7 @@ fn subscriber_that_never_reads_is_cut_off_and_memory_stays_bounded() {
         worst = worst.max(started.elapsed());
         receivers_seen.push(reply);
     }
-    let rss_after = server.rss_kib();
+    let rss_after = rss_kib(server.pid());
     assert_eq!(&receivers_seen[0], b":1\r\n");
     assert_eq!(
         receivers_seen.last().unwrap(),

@@ -1,8 +1,8 @@
 //! AUTH and the limits that apply before it (reply bytes captured from redis-server 7.0.15
 //! started with `--requirepass secret`).
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+mod common;
+
 use std::time::Duration;
 
 use reactor::config::Config;
@@ -15,26 +15,8 @@ fn with_password() -> reactor::ServerHandle {
     .unwrap()
 }
 
-/// Send `request`, then read until the server closes or goes quiet for 300 ms.
 fn exchange(server: &reactor::ServerHandle, request: &[u8]) -> Vec<u8> {
-    let mut stream = TcpStream::connect(server.addr()).unwrap();
-    stream.write_all(request).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_millis(300)))
-        .unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => {
-                got.extend_from_slice(b"<EOF>");
-                break;
-            }
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(_) => break,
-        }
-    }
-    got
+    common::exchange(server.addr(), request, Duration::from_millis(300))
 }
 
 fn assert_exchange(server: &reactor::ServerHandle, request: &[u8], expected: &[u8]) {

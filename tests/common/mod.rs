@@ -234,3 +234,70 @@ impl Drop for Binary {
         }
     }
 }
+
+/// Write `request` on a fresh connection, then read until the server closes (marked `<EOF>`,
+/// whether by FIN or reset) or stays quiet for `quiet`.
+pub fn exchange(addr: SocketAddr, request: &[u8], quiet: Duration) -> Vec<u8> {
+    let mut stream = connect(addr);
+    stream.write_all(request).unwrap();
+    stream.set_read_timeout(Some(quiet)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 65536];
+    let deadline = std::time::Instant::now() + IO_TIMEOUT;
+    while std::time::Instant::now() < deadline {
+        match stream.read(&mut buf) {
+            Ok(0) => {
+                got.extend_from_slice(b"<EOF>");
+                break;
+            }
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
+                got.extend_from_slice(b"<EOF>");
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    got
+}
+
+/// A real redis-server on a free loopback port, the reference for byte-for-byte comparisons.
+/// `.ci/run` installs it; without it the test fails (it never skips).
+pub struct RedisServer {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl RedisServer {
+    pub fn start(extra_args: &[&str]) -> RedisServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .args(extra_args)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (apt-get install redis-server)");
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let deadline = std::time::Instant::now() + IO_TIMEOUT;
+        while TcpStream::connect(addr).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+        RedisServer { child, addr }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
