@@ -47,6 +47,22 @@ const SIGNALS: Token = Token(usize::MAX - 2);
 /// Events fetched per `poll`.
 const EVENTS_CAPACITY: usize = 1024;
 
+/// A [`Ctx`] over this loop's connections for one handler call. A macro rather than a method:
+/// a `&mut self` method would borrow the whole loop, and the handler (another field) must stay
+/// callable beside it.
+macro_rules! handler_ctx {
+    ($self:ident, $now:expr, $current:expr) => {
+        Ctx {
+            conns: &mut $self.conns,
+            dirty: &mut $self.dirty,
+            stats: &$self.stats,
+            now: $now,
+            shutdown: &mut $self.shutdown_requested,
+            current: $current,
+        }
+    };
+}
+
 /// Stops a running loop from another thread (the embedding handle, tests).
 #[derive(Clone)]
 pub struct Stopper {
@@ -222,14 +238,7 @@ impl<H: Handler> EventLoop<H> {
             }
 
             if self.handler.next_deadline().is_some_and(|t| now >= t) {
-                let mut ctx = Ctx {
-                    conns: &mut self.conns,
-                    dirty: &mut self.dirty,
-                    stats: &self.stats,
-                    now,
-                    shutdown: &mut self.shutdown_requested,
-                    current: None,
-                };
+                let mut ctx = handler_ctx!(self, now, None);
                 self.handler.timer(&mut ctx, now);
             }
             self.expire_idle(now);
@@ -348,14 +357,7 @@ impl<H: Handler> EventLoop<H> {
         }
         entry.insert(Connection::new(id, socket, peer, now));
         self.lru_push_back(id.slot());
-        let mut ctx = Ctx {
-            conns: &mut self.conns,
-            dirty: &mut self.dirty,
-            stats: &self.stats,
-            now,
-            shutdown: &mut self.shutdown_requested,
-            current: None,
-        };
+        let mut ctx = handler_ctx!(self, now, None);
         let session = self.handler.open(&mut ctx, id, peer);
         if let Some(conn) = self.conns.get_mut(id.slot()) {
             conn.session = Some(session);
@@ -455,14 +457,7 @@ impl<H: Handler> EventLoop<H> {
         } else {
             &partial
         };
-        let mut ctx = Ctx {
-            conns: &mut self.conns,
-            dirty: &mut self.dirty,
-            stats: &self.stats,
-            now,
-            shutdown: &mut self.shutdown_requested,
-            current: Some(id),
-        };
+        let mut ctx = handler_ctx!(self, now, Some(id));
         let consumed = self.handler.data(
             &mut ctx,
             Current {
@@ -578,14 +573,7 @@ impl<H: Handler> EventLoop<H> {
             // Deregistering is tidy rather than required (closing the fd removes it from epoll).
             let _ = self.poll.registry().deregister(&mut conn.socket);
             if let Some(session) = conn.session.take() {
-                let mut ctx = Ctx {
-                    conns: &mut self.conns,
-                    dirty: &mut self.dirty,
-                    stats: &self.stats,
-                    now,
-                    shutdown: &mut self.shutdown_requested,
-                    current: None,
-                };
+                let mut ctx = handler_ctx!(self, now, None);
                 self.handler.closed(&mut ctx, id, session);
             }
         }
