@@ -59,6 +59,9 @@ pub struct Connection<S> {
     pub(crate) dead: bool,
     /// Reading is paused because pending output is above the high-water mark.
     pub(crate) paused: bool,
+    /// The handler stopped before consuming every whole request in `input` (its output was
+    /// full): hand `input` back, without waiting for new bytes, once the output drains.
+    pub(crate) input_held: bool,
     pub(crate) queued_dirty: bool,
     pub(crate) queued_ready: bool,
     pub(crate) queued_reap: bool,
@@ -87,6 +90,7 @@ impl<S> Connection<S> {
             close_after_flush: false,
             dead: false,
             paused: false,
+            input_held: false,
             queued_dirty: false,
             queued_ready: false,
             queued_reap: false,

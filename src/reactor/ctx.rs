@@ -22,6 +22,10 @@ pub struct Current<'a, S> {
     pub session: &'a mut S,
     /// This connection's pending output. Append replies here.
     pub out: &'a mut Vec<u8>,
+    /// Backpressure: once `out.len()` exceeds this, stop consuming requests and return. The
+    /// loop stops reading from the connection and hands the unconsumed bytes back once the
+    /// peer has read enough of its replies (see `Options::output_high_water`).
+    pub out_limit: usize,
 }
 
 /// Counters the loop keeps (reported by INFO).

@@ -376,13 +376,23 @@ impl<H: Handler> EventLoop<H> {
             let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
                 return;
             };
-            if !conn.readable || !conn.accepts_input() {
+            if !conn.accepts_input() {
                 return;
             }
             if conn.pending_output() > self.opts.output_high_water {
                 // Backpressure: stop reading until the peer has read its replies. `readable`
                 // stays set, so the flush re-queues this connection once it drains.
                 conn.paused = true;
+                return;
+            }
+            if conn.input_held {
+                // Requests left unconsumed when the output filled up: run them now, before
+                // reading anything new.
+                conn.input_held = false;
+                self.deliver(id, 0, now);
+                continue;
+            }
+            if !conn.readable {
                 return;
             }
             let want = self.opts.faults.read_len(self.scratch.len());
@@ -464,6 +474,7 @@ impl<H: Handler> EventLoop<H> {
                 id,
                 session: &mut session,
                 out: &mut out,
+                out_limit: written + self.opts.output_high_water,
             },
             input,
         );
@@ -481,6 +492,12 @@ impl<H: Handler> EventLoop<H> {
         } else {
             partial.drain(..consumed);
             conn.input = partial;
+        }
+        // Stopped early because the output is full? Then the leftover may hold whole requests
+        // that must run once the output drains, even if the peer sends nothing more.
+        if conn.pending_output() > self.opts.output_high_water {
+            conn.paused = true;
+            conn.input_held = !conn.input.is_empty();
         }
         if conn.input.is_empty() && conn.input.capacity() > KEEP_BUFFER_CAPACITY {
             conn.input = Vec::new();
@@ -555,7 +572,7 @@ impl<H: Handler> EventLoop<H> {
         // Output drained below the mark: resume a connection paused for backpressure.
         if conn.paused && conn.pending_output() <= self.opts.output_high_water / 2 {
             conn.paused = false;
-            if conn.readable && !conn.queued_ready {
+            if (conn.readable || conn.input_held) && !conn.queued_ready {
                 conn.queued_ready = true;
                 self.ready.push_back(id);
             }

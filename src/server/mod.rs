@@ -140,7 +140,9 @@ impl Handler for Server {
         let Session { parser, client } = conn.session;
         let now_ms = unix_ms();
         let mut offset = 0;
-        while !client.closing {
+        // Stop at the output limit (backpressure): the loop hands the rest back once the client
+        // has read enough of its replies.
+        while !client.closing && conn.out.len() <= conn.out_limit {
             let rest = input.get(offset..).unwrap_or_default();
             let limits = Limits {
                 unauthenticated: !client.authenticated,
