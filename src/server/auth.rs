@@ -150,6 +150,30 @@ mod tests {
         assert!(!constant_time_eq(b"", b"a"));
     }
 
+    /// The decision `Server::open` acts on. (A socket test cannot show a non-loopback peer:
+    /// tests may only send traffic to loopback.)
+    #[test]
+    fn protected_mode_refuses_only_remote_peers_without_a_password() {
+        use crate::config::Config;
+        use crate::server::Server;
+        let remote: SocketAddr = "10.1.2.3:4000".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+        let state = |config: Config| Server::new(config, 0).state;
+        let default = state(Config::default());
+        assert!(protected_mode_denies(&default, remote));
+        assert!(!protected_mode_denies(&default, local));
+        let with_password = state(Config {
+            requirepass: Some(b"pw".to_vec()),
+            ..Config::default()
+        });
+        assert!(!protected_mode_denies(&with_password, remote));
+        let unprotected = state(Config {
+            protected_mode: false,
+            ..Config::default()
+        });
+        assert!(!protected_mode_denies(&unprotected, remote));
+    }
+
     #[test]
     fn loopback_is_local_and_nothing_else() {
         for local in [
