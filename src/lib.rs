@@ -14,6 +14,8 @@
 //!    Start with [`resp::request`].
 //! 3. [`server`]: the application. Commands, the keyspace, expiry.
 //!    Start with [`server`]'s `data`, then [`server::command`].
+//! 4. [`client`]: the other end of the socket, a blocking client for `reactor-cli`, the tests
+//!    and the benchmark. Start with [`client::Connection::pipeline`].
 //!
 //! [`config`] holds every knob, and [`ServerHandle`] (below) runs a server on a background
 //! thread, which is how the tests, and other projects' tests, embed it:
@@ -24,6 +26,7 @@
 //! server.shutdown().unwrap();
 //! ```
 
+pub mod client;
 pub mod config;
 pub mod reactor;
 pub mod resp;
