@@ -276,6 +276,15 @@ impl Session {
 fn one_shot(session: &mut Session, argv: &[&[u8]]) -> ExitCode {
     match session.execute(argv) {
         Ok(()) => ExitCode::SUCCESS,
+        // SHUTDOWN is answered by the connection closing, not by a reply (redis-cli agrees).
+        Err(e)
+            if e.kind() == io::ErrorKind::UnexpectedEof
+                && argv
+                    .first()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(b"shutdown")) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("{}", error_text(&e));
             ExitCode::FAILURE
