@@ -65,8 +65,8 @@ impl OutputLimit {
 impl std::str::FromStr for OutputLimit {
     type Err = String;
 
-    /// Parse redis.conf's form, `hard soft seconds`, with sizes in bytes or with a `kb`, `mb` or
-    /// `gb` suffix (powers of 1024, as Redis's `memtoull`): `"32mb 8mb 60"`.
+    /// Parse redis.conf's form, `hard soft seconds`, sizes as redis.conf writes them (`k` is
+    /// 1000 and `kb` 1024, as Redis's `memtoull`): `"32mb 8mb 60"`.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let parts: Vec<&str> = text.split_whitespace().collect();
         let [hard, soft, secs] = parts.as_slice() else {
@@ -82,24 +82,11 @@ impl std::str::FromStr for OutputLimit {
     }
 }
 
-/// `123`, `4k`/`4kb`, `8mb`, `1gb` (case-insensitive) as bytes.
+/// A size as redis.conf writes it (`8mb`, `64kb`, `1000000`), through the same parser as
+/// `CONFIG SET`; negative or wrapped values are refused.
 fn parse_size(text: &str) -> Result<usize, String> {
-    let lower = text.to_ascii_lowercase();
-    let (digits, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => lower.split_at(at),
-        None => (lower.as_str(), ""),
-    };
-    let multiplier: usize = match unit {
-        "" | "b" => 1,
-        "k" | "kb" => 1024,
-        "m" | "mb" => 1024 * 1024,
-        "g" | "gb" => 1024 * 1024 * 1024,
-        _ => return Err(format!("'{text}' is not a size")),
-    };
-    digits
-        .parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_mul(multiplier))
+    super::admin::parse_memory(text.as_bytes())
+        .and_then(|n| usize::try_from(n).ok())
         .ok_or_else(|| format!("'{text}' is not a size"))
 }
 

@@ -1,0 +1,319 @@
+//! CONFIG: the parameters that exist here, read and (where the loop allows it) changed.
+//!
+//! See the parent module [`super`] for why clients need these replies.
+
+use crate::resp::Request;
+
+use super::{error_bytes, help};
+use crate::server::State;
+use crate::server::command::Exec;
+use crate::server::glob::glob_match;
+
+/// The configuration parameters CONFIG knows: the ones this server has, named and formatted
+/// as redis.conf does, plus `save`, `appendonly` and `databases`, which clients ask about
+/// (`redis-benchmark` reads the first two) and which have one true answer here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Param {
+    Appendonly,
+    Bind,
+    ClientQueryBufferLimit,
+    Databases,
+    Maxclients,
+    Port,
+    ProtoMaxBulkLen,
+    Save,
+    Timeout,
+}
+
+/// What CONFIG SET may do to a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Setting {
+    /// Immutable in Redis too: always refused.
+    Immutable,
+    /// Changeable in Redis but fixed here (the loop or the lack of persistence owns it): only
+    /// its current value is accepted, so `CONFIG SET save ""` and `CONFIG SET appendonly no`
+    /// work.
+    Fixed,
+    /// Really changeable: the parser reads its limits from the state on every call.
+    Changeable,
+}
+
+/// Sorted by name: this is the order CONFIG GET lists matches in.
+const PARAMS: [(&str, Param); 9] = [
+    ("appendonly", Param::Appendonly),
+    ("bind", Param::Bind),
+    ("client-query-buffer-limit", Param::ClientQueryBufferLimit),
+    ("databases", Param::Databases),
+    ("maxclients", Param::Maxclients),
+    ("port", Param::Port),
+    ("proto-max-bulk-len", Param::ProtoMaxBulkLen),
+    ("save", Param::Save),
+    ("timeout", Param::Timeout),
+];
+
+/// Smallest `proto-max-bulk-len` Redis accepts (1 MiB).
+const MIN_PROTO_MAX_BULK_LEN: i64 = 1024 * 1024;
+
+impl Param {
+    fn lookup(name: &[u8]) -> Option<Param> {
+        PARAMS
+            .iter()
+            .find(|(known, _)| known.as_bytes().eq_ignore_ascii_case(name))
+            .map(|&(_, param)| param)
+    }
+
+    /// The value as Redis's CONFIG GET formats it (memory sizes as plain byte counts).
+    fn value(self, state: &State) -> String {
+        let config = &state.config;
+        match self {
+            Param::Appendonly => "no".into(),
+            Param::Bind => config.bind.to_string(),
+            Param::ClientQueryBufferLimit => config.client_query_buffer_limit.to_string(),
+            Param::Databases => "1".into(),
+            Param::Maxclients => config.maxclients.to_string(),
+            // The port actually bound (the configured one may be 0, "any free port").
+            Param::Port => state.port.to_string(),
+            Param::ProtoMaxBulkLen => config.proto_max_bulk_len.to_string(),
+            // No persistence: no save points.
+            Param::Save => String::new(),
+            Param::Timeout => config.timeout_secs.to_string(),
+        }
+    }
+
+    fn setting(self) -> Setting {
+        match self {
+            Param::Databases => Setting::Immutable,
+            Param::ProtoMaxBulkLen => Setting::Changeable,
+            _ => Setting::Fixed,
+        }
+    }
+}
+
+/// `CONFIG <subcommand> ...`. Subcommand arity errors name the subcommand (`config|get`), as
+/// Redis 7 does.
+pub(super) fn config(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let sub = req.arg(1);
+    let argc = req.len();
+    if sub.eq_ignore_ascii_case(b"get") {
+        exec.client.last_command = "config|get";
+        if argc < 3 {
+            return exec.arity_error("config|get");
+        }
+        config_get(exec, req);
+    } else if sub.eq_ignore_ascii_case(b"set") {
+        exec.client.last_command = "config|set";
+        if argc < 4 {
+            return exec.arity_error("config|set");
+        }
+        config_set(exec, req);
+    } else if sub.eq_ignore_ascii_case(b"resetstat") {
+        exec.client.last_command = "config|resetstat";
+        if argc != 2 {
+            return exec.arity_error("config|resetstat");
+        }
+        super::info::reset_stats(exec);
+        exec.ok();
+    } else if sub.eq_ignore_ascii_case(b"rewrite") {
+        exec.client.last_command = "config|rewrite";
+        if argc != 2 {
+            return exec.arity_error("config|rewrite");
+        }
+        // True here: configuration comes from flags, never from a file.
+        exec.error("ERR The server is running without a config file");
+    } else if sub.eq_ignore_ascii_case(b"help") {
+        exec.client.last_command = "config|help";
+        if argc != 2 {
+            return exec.arity_error("config|help");
+        }
+        help(
+            exec,
+            &[
+                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GET <pattern>",
+                "    Return parameters matching the glob-like <pattern> and their values.",
+                "SET <directive> <value>",
+                "    Set the configuration <directive> to <value>.",
+                "RESETSTAT",
+                "    Reset statistics reported by the INFO command.",
+                "REWRITE",
+                "    Rewrite the configuration file.",
+                "HELP",
+                "    Prints this help.",
+            ],
+        );
+    } else {
+        exec.unknown_subcommand(sub, "CONFIG");
+    }
+}
+
+/// `CONFIG GET pattern [pattern ...]`: a flat array of name, value pairs (a map in RESP3).
+///
+/// Like Redis: glob patterns match case-insensitively and report the canonical name; a name
+/// without glob characters is looked up directly and reported as the client spelled it; each
+/// parameter is reported once however many patterns match it. Redis lists matches in hash
+/// order, i.e. in no promised order; we list them in the order found.
+fn config_get(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let mut found: Vec<(&[u8], Param)> = Vec::new();
+    for pattern in req.args().skip(2) {
+        let is_glob = pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
+        if !is_glob {
+            if let Some(param) = Param::lookup(pattern)
+                && !found.iter().any(|&(_, p)| p == param)
+            {
+                found.push((pattern, param));
+            }
+            continue;
+        }
+        for &(name, param) in &PARAMS {
+            if !found.iter().any(|&(_, p)| p == param) && glob_match(pattern, name.as_bytes(), true)
+            {
+                found.push((name.as_bytes(), param));
+            }
+        }
+    }
+    exec.array(found.len() * 2);
+    for (name, param) in found {
+        let value = param.value(exec.state);
+        exec.bulk(name);
+        exec.bulk(value.as_bytes());
+    }
+}
+
+/// `CONFIG SET name value [name value ...]`: all or nothing, checked in Redis's order: the
+/// argument count, then every name (unknown, immutable, repeated), then every value.
+fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    // Redis checks the pairing before anything else.
+    if !req.len().is_multiple_of(2) {
+        return exec.syntax_error();
+    }
+    let pairs: Vec<(&[u8], &[u8])> = (2..req.len())
+        .step_by(2)
+        .map(|i| (req.arg(i), req.arg(i + 1)))
+        .collect();
+
+    // Names first. An unknown name wins over any other problem, unless a problem was found
+    // before it (Redis records only the first failure, but always prefers "unknown").
+    let mut unknown: Option<&[u8]> = None;
+    let mut failure: Option<(&[u8], &str)> = None;
+    let mut chosen: Vec<(Param, &[u8], &[u8])> = Vec::new();
+    for &(name, value) in &pairs {
+        let Some(param) = Param::lookup(name) else {
+            if unknown.is_none() && failure.is_none() {
+                unknown = Some(name);
+            }
+            continue;
+        };
+        if unknown.is_some() || failure.is_some() {
+            continue;
+        }
+        if param.setting() == Setting::Immutable {
+            failure = Some((name, "can't set immutable config"));
+        } else if chosen.iter().any(|&(p, _, _)| p == param) {
+            failure = Some((name, "duplicate parameter"));
+        } else {
+            chosen.push((param, name, value));
+        }
+    }
+    if let Some(name) = unknown {
+        let mut message = b"ERR Unknown option or number of arguments for CONFIG SET - '".to_vec();
+        message.extend_from_slice(name);
+        message.push(b'\'');
+        return error_bytes(exec, &message);
+    }
+
+    // Then values, all checked before any is applied.
+    let mut new_max_bulk_len = None;
+    if failure.is_none() {
+        for &(param, name, value) in &chosen {
+            let problem = match param.setting() {
+                Setting::Changeable => match parse_memory(value) {
+                    None => Some("argument must be a memory value"),
+                    Some(n) if n < MIN_PROTO_MAX_BULK_LEN => {
+                        Some("argument must be between 1048576 and 9223372036854775807 inclusive")
+                    }
+                    Some(n) => {
+                        new_max_bulk_len = Some(n);
+                        None
+                    }
+                },
+                Setting::Fixed
+                    if value.eq_ignore_ascii_case(param.value(exec.state).as_bytes()) =>
+                {
+                    None
+                }
+                Setting::Fixed | Setting::Immutable => Some("can't set immutable config"),
+            };
+            if let Some(problem) = problem {
+                failure = Some((name, problem));
+                break;
+            }
+        }
+    }
+    if let Some((name, problem)) = failure {
+        let mut message = b"ERR CONFIG SET failed (possibly related to argument '".to_vec();
+        message.extend_from_slice(name);
+        message.extend_from_slice(b"') - ");
+        message.extend_from_slice(problem.as_bytes());
+        return error_bytes(exec, &message);
+    }
+    if let Some(n) = new_max_bulk_len {
+        exec.state.config.proto_max_bulk_len = n;
+        exec.state.limits.max_bulk_len = n;
+    }
+    exec.ok();
+}
+
+/// A memory size as redis.conf writes it: digits, then optionally `b`, `k` (1000), `kb` (1024),
+/// `m`, `mb`, `g`, `gb`, any case. Like Redis's `memtoull`, no digits at all means 0, and a
+/// result that does not fit wraps (usually negative, failing the range check that follows).
+pub fn parse_memory(text: &[u8]) -> Option<i64> {
+    let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
+    // Redis copies the digits into a 128-byte buffer and refuses more.
+    if digits >= 128 {
+        return None;
+    }
+    let (number, unit) = text.split_at(digits);
+    let unit = unit.to_ascii_lowercase();
+    let multiplier: u64 = match unit.as_slice() {
+        b"" | b"b" => 1,
+        b"k" => 1000,
+        b"kb" => 1024,
+        b"m" => 1000 * 1000,
+        b"mb" => 1024 * 1024,
+        b"g" => 1000 * 1000 * 1000,
+        b"gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    // Saturate on overflow as `strtoull` does (ERANGE gives ULLONG_MAX).
+    let value = number.iter().fold(0u64, |n, d| {
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
+    // Redis 7.0 multiplies without an overflow check; we wrap the same way, so the same input
+    // is accepted or refused with the same message (20000000000gb is accepted there, as
+    // 3028092406290448384 bytes).
+    Some(value.wrapping_mul(multiplier) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn memory_values_parse_like_redis() {
+        assert_eq!(parse_memory(b"1048576"), Some(1_048_576));
+        assert_eq!(parse_memory(b"2mb"), Some(2 * 1024 * 1024));
+        assert_eq!(parse_memory(b"2M"), Some(2_000_000));
+        assert_eq!(parse_memory(b"1Gb"), Some(1 << 30));
+        assert_eq!(parse_memory(b"3k"), Some(3000));
+        assert_eq!(parse_memory(b"mb"), Some(0));
+        assert_eq!(parse_memory(b"18446744073709551615"), Some(-1));
+        assert_eq!(parse_memory(b"99999999999999999999gb"), Some(-(1 << 30)));
+        assert_eq!(
+            parse_memory(b"20000000000gb"),
+            Some(3_028_092_406_290_448_384)
+        );
+        assert_eq!(parse_memory(b"abc"), None);
+        assert_eq!(parse_memory("1".repeat(128).as_bytes()), None);
+        assert_eq!(parse_memory(b"-1"), None);
+        assert_eq!(parse_memory(b"1 mb"), None);
+    }
+}
