@@ -244,3 +244,30 @@ fn out_of_descriptors_the_server_backs_off_and_recovers() {
     }
     assert!(server.child.id() > 0);
 }
+
+/// A client slowly reading a long reply is busy, not idle: the server writing to it counts as
+/// activity (as in Redis), so the idle timeout does not cut the reply short.
+#[test]
+fn idle_timeout_does_not_cut_a_reply_the_client_is_still_reading() {
+    let server = spawn(Config {
+        timeout_secs: 1,
+        ..Config::ephemeral()
+    });
+    // Bigger than the kernel's socket buffers on both sides, so the server is still writing
+    // while the client reads. (Built before connecting: building it takes a while.)
+    let value = common::pattern(32 * 1024 * 1024);
+    let request = common::command(&[b"ECHO", &value]);
+    let expected = common::bulk(&value);
+    let mut c = connect(server.addr());
+    c.write_all(&request).unwrap();
+    let started = Instant::now();
+    let mut got = Vec::new();
+    // About 3 s of reading in sips, well past the 1 s timeout.
+    while got.len() < expected.len() {
+        let want = (expected.len() - got.len()).min(320 * 1024);
+        got.extend(read_n(&mut c, want));
+        thread::sleep(Duration::from_millis(30));
+    }
+    assert!(started.elapsed() > Duration::from_secs(2));
+    assert!(got == expected, "the reply arrived damaged");
+}

@@ -448,7 +448,11 @@ impl<H: Handler> EventLoop<H> {
         let Some(conn) = self.conns.get_mut(id.slot()) else {
             return;
         };
-        conn.last_active = now;
+        if n > 0 {
+            // Activity for the idle timeout: bytes from the peer (handing back held requests,
+            // n == 0, is not the peer doing anything).
+            conn.last_active = now;
+        }
         let Some(mut session) = conn.session.take() else {
             return;
         };
@@ -480,7 +484,9 @@ impl<H: Handler> EventLoop<H> {
         );
         let consumed = consumed.min(input.len());
         let leftover_from_scratch = partial.is_empty();
-        self.lru_touch(id.slot());
+        if n > 0 {
+            self.lru_touch(id.slot());
+        }
         let Some(conn) = self.conns.get_mut(id.slot()) else {
             return;
         };
@@ -530,7 +536,10 @@ impl<H: Handler> EventLoop<H> {
         while !self.dirty.is_empty() {
             let dirty = std::mem::take(&mut self.dirty);
             for &id in &dirty {
-                self.flush_one(id);
+                if self.flush_one(id, now) {
+                    // A client reading a long reply is busy, not idle (as in Redis).
+                    self.lru_touch(id.slot());
+                }
             }
             // Give the (now empty) vector back to reuse its allocation.
             if self.dirty.is_empty() {
@@ -541,14 +550,23 @@ impl<H: Handler> EventLoop<H> {
         }
     }
 
-    fn flush_one(&mut self, id: ConnId) {
+    /// Write one connection's pending output and settle its state. Returns whether any bytes
+    /// were written (activity, for the idle timeout).
+    fn flush_one(&mut self, id: ConnId, now: Instant) -> bool {
         let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
-            return;
+            return false;
         };
+        let mut wrote = false;
         conn.queued_dirty = false;
         if !conn.dead && conn.pending_output() > 0 {
             match conn.flush(&self.opts.faults) {
-                Ok(n) => self.stats.net_output_bytes += n as u64,
+                Ok(n) => {
+                    self.stats.net_output_bytes += n as u64;
+                    if n > 0 {
+                        conn.last_active = now;
+                        wrote = true;
+                    }
+                }
                 Err(e) => {
                     debug!("write to {} failed: {e}", conn.peer);
                     conn.dead = true;
@@ -560,14 +578,14 @@ impl<H: Handler> EventLoop<H> {
                 conn.queued_reap = true;
                 self.reap.push(id);
             }
-            return;
+            return false;
         }
         if let Err(e) = conn.sync_interest(self.poll.registry()) {
             debug!("reregister {} failed: {e}", conn.peer);
             conn.dead = true;
             conn.queued_reap = true;
             self.reap.push(id);
-            return;
+            return false;
         }
         // Output drained below the mark: resume a connection paused for backpressure.
         if conn.paused && conn.pending_output() <= self.opts.output_high_water / 2 {
@@ -577,6 +595,7 @@ impl<H: Handler> EventLoop<H> {
                 self.ready.push_back(id);
             }
         }
+        wrote
     }
 
     /// Remove finished connections: the end-of-tick safe point (Redis's async free queue).

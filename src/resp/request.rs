@@ -35,7 +35,8 @@ use super::number::parse_i64;
 /// The longest inline request, and the longest `*N` / `$N` header line (Redis's
 /// `PROTO_INLINE_MAX_SIZE`, 64 KiB).
 pub const INLINE_MAX: usize = 64 * 1024;
-/// The most arguments one multibulk request may declare (1024*1024, as the Redis 7.0 check).
+/// The most arguments one multibulk request may declare: 1024*1024, Redis 6's limit. (Redis
+/// 7.0 allows up to `INT_MAX`; a smaller cap bounds what a peer can make us track.)
 pub const MULTIBULK_MAX: i64 = 1024 * 1024;
 /// Default for `proto-max-bulk-len`: the largest single argument, 512 MiB.
 pub const DEFAULT_MAX_BULK_LEN: i64 = 512 * 1024 * 1024;

@@ -29,8 +29,9 @@ use std::time::{Duration, Instant};
 
 /// Keys sampled per round of the active cycle (Redis: `ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
 const SAMPLE: usize = 20;
-/// Repeat a round while more than this share of the sample was expired (Redis: 10%; 25% here).
-const REPEAT_IF_EXPIRED_OVER: usize = SAMPLE / 4;
+/// Repeat a round while more than this share of the sample was expired (10%, as Redis 7's
+/// `ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE`): above that, many more expired keys are likely waiting.
+const REPEAT_IF_EXPIRED_OVER: usize = SAMPLE / 10;
 /// RANDOMKEY probes this many random slots before walking the table instead (a table left
 /// sparse by mass deletion would otherwise make probing slow).
 const RANDOM_PROBES: usize = 32;
