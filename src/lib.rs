@@ -1,8 +1,10 @@
 //! # reactor
 //!
 //! A Redis-protocol server built from first principles on a hand-written, single-threaded
-//! `mio` event loop: no async runtime. It is a teaching resource (read `docs/` from chapter 1)
-//! and real software (`redis-cli`, `redis-benchmark` and Redis client libraries talk to it).
+//! `mio` event loop: no async runtime. It is a teaching resource (read `docs/` from
+//! [chapter 1](../docs/01-a-tour-and-a-first-ping.md); the reading order is in
+//! [docs/README.md](../docs/README.md)) and real software (`redis-cli`, `redis-benchmark` and
+//! Redis client libraries talk to it).
 //!
 //! ## Reading order
 //!

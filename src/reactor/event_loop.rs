@@ -3,6 +3,7 @@
 //! Chapters: [docs/05-readiness-and-mio.md](../../docs/05-readiness-and-mio.md),
 //! [docs/07-the-read-path.md](../../docs/07-the-read-path.md),
 //! [docs/08-the-write-path.md](../../docs/08-the-write-path.md),
+//! [docs/11-backpressure-and-slow-consumers.md](../../docs/11-backpressure-and-slow-consumers.md),
 //! [docs/12-time-and-shutdown.md](../../docs/12-time-and-shutdown.md).
 //!
 //! One turn of [`EventLoop::run`]:

@@ -2,7 +2,10 @@
 //! readiness, buffers and deadlines; knows nothing of RESP or commands.
 //!
 //! Chapters: [docs/05-readiness-and-mio.md](../../docs/05-readiness-and-mio.md) through
-//! [docs/08-the-write-path.md](../../docs/08-the-write-path.md).
+//! [docs/08-the-write-path.md](../../docs/08-the-write-path.md), then
+//! [docs/11-backpressure-and-slow-consumers.md](../../docs/11-backpressure-and-slow-consumers.md) and
+//! [docs/12-time-and-shutdown.md](../../docs/12-time-and-shutdown.md). Function by function
+//! against Redis: [docs/appendix-a-redis-map.md](../../docs/appendix-a-redis-map.md).
 //!
 //! ```text
 //!   poll ──► events ──► read until WouldBlock ──► Handler::data(bytes) ──► replies appended

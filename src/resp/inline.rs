@@ -1,5 +1,7 @@
 //! Splitting of Redis "inline" commands.
 //!
+//! Chapter: [docs/04-parsing-resp.md](../../docs/04-parsing-resp.md).
+//!
 //! Besides the RESP array framing that client libraries use (`*2\r\n$4\r\nECHO\r\n...`), Redis
 //! accepts plain text lines such as `SET key "hello world"\r\n`. They exist so that a human can
 //! talk to the server with `telnet` or `nc`. Such a line is split into arguments like a shell

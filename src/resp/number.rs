@@ -1,5 +1,7 @@
 //! Strict integer parsing, exactly as Redis's `string2ll` (util.c).
 //!
+//! Chapter: [docs/04-parsing-resp.md](../../docs/04-parsing-resp.md).
+//!
 //! Redis accepts an integer only in its canonical form: an optional `-`, then digits with no
 //! leading zero (except `0` itself), no `+`, no spaces, and it must fit in an `i64`. The same rule
 //! judges a multibulk count (`*3`), a bulk length (`$5`), `INCRBY 5`, `EXPIRE k 10` and whether a

@@ -1,6 +1,7 @@
 //! The resumable request parser: bytes in, whole requests out, never a byte examined twice.
 //!
-//! Chapter: [docs/04-parsing-resp.md](../../docs/04-parsing-resp.md).
+//! Chapters: [docs/04-parsing-resp.md](../../docs/04-parsing-resp.md), and for the limits
+//! [docs/14-limits-faults-fuzzing.md](../../docs/14-limits-faults-fuzzing.md).
 //!
 //! TCP delivers a byte stream, not messages: one read may hold half a request, or forty. The
 //! parser is therefore fed "every unconsumed byte so far" and answers either *here is a whole

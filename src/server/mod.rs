@@ -1,7 +1,9 @@
 //! The application: a Redis handler for the event loop. Knows commands, the keyspace and
 //! expiry; knows nothing of sockets or `mio`.
 //!
-//! Chapter: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md).
+//! Chapters: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md),
+//! [docs/12-time-and-shutdown.md](../../docs/12-time-and-shutdown.md) (the expiry timer, idle
+//! exemption).
 //!
 //! [`Server`] implements [`Handler`]: for each chunk of bytes it parses as many whole requests
 //! as the bytes hold, runs each one, and appends the replies to the connection's output. It

@@ -1,6 +1,8 @@
 //! Pub/sub: channels, patterns, fan-out, and what to do about subscribers that stop reading.
 //!
-//! Chapter: [docs/10-pubsub-and-fan-out.md](../../docs/10-pubsub-and-fan-out.md).
+//! Chapters: [docs/10-pubsub-and-fan-out.md](../../docs/10-pubsub-and-fan-out.md) (fan-out),
+//! [docs/11-backpressure-and-slow-consumers.md](../../docs/11-backpressure-and-slow-consumers.md)
+//! (output limits).
 //!
 //! ```text
 //! SUBSCRIBE ch [ch ...]       *3 subscribe ch :count      (one per channel)
