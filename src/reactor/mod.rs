@@ -89,10 +89,13 @@ pub trait Handler {
         peer: SocketAddr,
     ) -> Self::Session;
 
-    /// Bytes arrived. `input` holds every byte not yet consumed, oldest first. Consume *every*
+    /// Bytes arrived. `input` holds every byte not yet consumed, oldest first. Consume every
     /// whole request in it, append replies to `conn.out`, and return how many bytes were
     /// consumed; the rest (a partial request) is kept and handed back, with more appended, when
-    /// more bytes arrive. A whole request left unconsumed would wait for the peer's next bytes.
+    /// more bytes arrive. The one exception is backpressure: once `conn.out` is longer than
+    /// `conn.out_limit`, stop and return; the loop hands the unconsumed requests back when the
+    /// peer has read enough of its replies. Any other whole request left unconsumed would wait
+    /// for the peer's next bytes.
     ///
     /// While this runs, the connection's session and output are lent out as `conn`, so `ctx`
     /// cannot reach them (`ctx.output(conn.id)` is `None`).
