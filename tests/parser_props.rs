@@ -348,3 +348,29 @@ fn many_small_arguments_one_byte_at_a_time_are_examined_linearly() {
     assert_eq!(args.len(), 2000);
     assert_eq!(args[1999], b"arg1999");
 }
+
+/// After a request with many arguments, the parser gives their slots back at the next request,
+/// so a connection does not keep a million arguments' bookkeeping for the rest of its life.
+#[test]
+fn argument_slots_of_a_huge_request_are_released_at_the_next_one() {
+    let mut stream = b"*100000\r\n".to_vec();
+    for _ in 0..100_000 {
+        stream.extend_from_slice(b"$1\r\na\r\n");
+    }
+    let mut parser = RequestParser::new();
+    let limits = Limits::default();
+    match parser.parse(&stream, &limits) {
+        Ok(Parsed::Request { request, .. }) => assert_eq!(request.len(), 100_000),
+        other => panic!("expected the request, got {other:?}"),
+    }
+    assert!(parser.reserved_bytes() > 1_000_000);
+    assert!(matches!(
+        parser.parse(b"*1\r\n$4\r\nPING\r\n", &limits),
+        Ok(Parsed::Request { .. })
+    ));
+    assert!(
+        parser.reserved_bytes() <= 64 * 1024,
+        "still holding {} bytes",
+        parser.reserved_bytes()
+    );
+}

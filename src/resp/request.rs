@@ -223,6 +223,18 @@ impl RequestParser {
         input: &'a [u8],
         limits: &Limits,
     ) -> Result<Parsed<'a>, ProtocolError> {
+        if self.state == State::Start
+            && self.scanned == 0
+            && self.args.capacity() > 4 * ARGS_PREALLOC_MAX
+        {
+            // A huge request is over: give back its argument slots, so a connection that once
+            // sent a million arguments does not hold their bookkeeping for the rest of its life.
+            self.args = Vec::with_capacity(ARGS_PREALLOC_MAX);
+        }
+        if self.state == State::Start && self.scanned == 0 && self.inline.capacity() > 16 * 1024 {
+            // Likewise the unescaping buffer after a long inline line.
+            self.inline = Vec::new();
+        }
         let result = self.advance(input, limits);
         if !matches!(result, Ok(Step::Incomplete)) {
             // A request finished (or the stream is dead): the next one starts from scratch.
