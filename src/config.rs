@@ -26,6 +26,8 @@ pub struct Config {
     pub proto_max_bulk_len: i64,
     /// Most arguments per request (Redis 7.0 allows `INT_MAX`; we cap at 1 Mi, as Redis 6 did).
     pub max_multibulk: i64,
+    /// Queue of connections waiting to be accepted (`tcp-backlog`, default 511).
+    pub tcp_backlog: i32,
     /// Most simultaneous clients (`maxclients`, default 10000).
     pub maxclients: usize,
     /// Close clients idle this many seconds (`timeout`, default 0 = never).
@@ -56,6 +58,7 @@ impl Default for Config {
             port: DEFAULT_PORT,
             proto_max_bulk_len: DEFAULT_MAX_BULK_LEN,
             max_multibulk: MULTIBULK_MAX,
+            tcp_backlog: loop_defaults.tcp_backlog,
             maxclients: loop_defaults.max_clients,
             timeout_secs: 0,
             client_query_buffer_limit: loop_defaults.query_buffer_limit,
@@ -96,6 +99,7 @@ impl Config {
     pub fn loop_options(&self) -> Options {
         Options {
             max_clients: self.maxclients,
+            tcp_backlog: self.tcp_backlog,
             query_buffer_limit: self.client_query_buffer_limit,
             output_high_water: self.output_high_water,
             idle_timeout: (self.timeout_secs > 0).then(|| Duration::from_secs(self.timeout_secs)),

@@ -271,3 +271,29 @@ fn idle_timeout_does_not_cut_a_reply_the_client_is_still_reading() {
     assert!(started.elapsed() > Duration::from_secs(2));
     assert!(got == expected, "the reply arrived damaged");
 }
+
+/// The kernel queues up to `tcp-backlog` connections for a server that has not accepted them
+/// yet (511, as Redis; `listen`'s usual 128 drops bursts, and dropped clients wait a second or
+/// more for a SYN retransmit). With the server stopped, 400 connections must all complete.
+#[test]
+fn a_burst_of_400_connections_fits_in_the_accept_backlog() {
+    let server = Binary::start(&[]);
+    server.signal("STOP");
+    let mut clients = Vec::new();
+    let mut refused = 0;
+    for _ in 0..400 {
+        match TcpStream::connect_timeout(&server.addr, Duration::from_millis(300)) {
+            Ok(c) => clients.push(c),
+            Err(_) => refused += 1,
+        }
+    }
+    server.signal("CONT");
+    assert_eq!(
+        refused, 0,
+        "{refused} of 400 connections did not fit in the backlog"
+    );
+    for c in clients.iter_mut() {
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        ping(c);
+    }
+}

@@ -30,6 +30,9 @@ struct Args {
     /// Largest bulk argument, bytes (redis.conf `proto-max-bulk-len`).
     #[arg(long, default_value_t = Config::default().proto_max_bulk_len)]
     proto_max_bulk_len: i64,
+    /// Queue of connections waiting to be accepted (redis.conf `tcp-backlog`).
+    #[arg(long, default_value_t = Config::default().tcp_backlog)]
+    tcp_backlog: i32,
     /// Most simultaneous clients (redis.conf `maxclients`).
     #[arg(long, default_value_t = Config::default().maxclients)]
     maxclients: usize,
@@ -96,6 +99,7 @@ fn main() -> ExitCode {
         bind: args.bind,
         port: args.port,
         proto_max_bulk_len: args.proto_max_bulk_len,
+        tcp_backlog: args.tcp_backlog,
         maxclients: args.maxclients,
         timeout_secs: args.timeout,
         client_query_buffer_limit: args.client_query_buffer_limit,

@@ -37,7 +37,7 @@ use slab::Slab;
 
 use super::connection::{Connection, KEEP_BUFFER_CAPACITY};
 use super::ctx::{Ctx, Current, LoopStats};
-use super::listener::{ACCEPT_BACKOFF, AcceptError, classify};
+use super::listener::{self, ACCEPT_BACKOFF, AcceptError, classify};
 use super::{ConnId, Handler, Options};
 
 /// Token of the listening socket. Connection tokens carry a generation in the high 32 bits that
@@ -115,8 +115,7 @@ impl<H: Handler> EventLoop<H> {
     /// Bind `addr` and prepare a loop around `handler`. Nothing runs until [`EventLoop::run`].
     pub fn bind(addr: SocketAddr, handler: H, opts: Options) -> io::Result<Self> {
         let poll = Poll::new()?;
-        // mio's bind sets SO_REUSEADDR and a backlog of 1024 (Redis: tcp-backlog 511).
-        let mut listener = TcpListener::bind(addr)?;
+        let mut listener = listener::bind(addr, opts.tcp_backlog)?;
         let local_addr = listener.local_addr()?;
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;

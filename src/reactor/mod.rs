@@ -137,6 +137,9 @@ pub struct Options {
     pub read_budget: usize,
     /// Accepts per listener event (Redis's `MAX_ACCEPTS_PER_CALL`, 1000).
     pub accept_budget: usize,
+    /// Length of the kernel's queue of connections waiting to be accepted (redis.conf
+    /// `tcp-backlog`, 511; capped by `net.core.somaxconn`).
+    pub tcp_backlog: i32,
     /// Unconsumed input above which a client is closed (`client-query-buffer-limit`, 1 GiB).
     pub query_buffer_limit: usize,
     /// Pending output above which the loop stops reading from a client until it drains
@@ -160,6 +163,7 @@ impl Default for Options {
             read_chunk: 16 * 1024,
             read_budget: 16,
             accept_budget: 1000,
+            tcp_backlog: 511,
             query_buffer_limit: 1024 * 1024 * 1024,
             output_high_water: 64 * 1024 * 1024,
             idle_timeout: None,
