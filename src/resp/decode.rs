@@ -106,10 +106,17 @@ impl ReplyParser {
                     if len >= 0 {
                         let total = end + len as usize + 2;
                         if input.len() < total {
-                            // Keep `pos` at this header: it is short and re-read once, while the
-                            // payload itself is never scanned.
+                            // Keep `pos` at this header: it is short and re-read on each call
+                            // until the payload is complete, while the payload itself is never
+                            // scanned.
                             self.scanned = start;
                             return Ok(None);
+                        }
+                        // Unlike the server's request parser (which, as Redis, skips these two
+                        // bytes), a client checks them: a server that miscounts is caught here,
+                        // not several replies later.
+                        if input.get(total - 2..total) != Some(b"\r\n") {
+                            return Err(DecodeError("bulk reply not followed by CRLF".into()));
                         }
                         end = total;
                     }
@@ -284,6 +291,7 @@ mod tests {
         assert!(parser.scan(b"?\r\n").is_err());
         assert!(ReplyParser::new().scan(b"$99999999999\r\n").is_err());
         assert!(ReplyParser::new().scan(b"*-2\r\n").is_err());
+        assert!(ReplyParser::new().scan(b"$3\r\nabcXY").is_err());
         let deep = "*1\r\n".repeat(MAX_DEPTH + 1);
         assert!(ReplyParser::new().scan(deep.as_bytes()).is_err());
     }
