@@ -45,11 +45,14 @@
 //! Every other line goes to everyone else in your room as `[room] nick: text`. Lines from the
 //! server start with `*` (news) or `!` (an error in what you typed).
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use reactor::reactor::{ConnId, Ctx, Current, EventLoop, Handler, Options};
+
+use common::{announce, port_arg};
 
 const DEFAULT_PORT: u16 = 7003;
 /// The room everyone starts in.
@@ -323,7 +326,7 @@ fn valid_name(name: &str) -> bool {
 }
 
 fn main() -> std::io::Result<()> {
-    let port = port_arg(DEFAULT_PORT)?;
+    let port = port_arg("chat", DEFAULT_PORT)?;
     let addr = (Ipv4Addr::LOCALHOST, port).into();
     let opts = Options {
         // The other half of bounding output: a member who keeps sending commands (/who, /help)
@@ -336,21 +339,6 @@ fn main() -> std::io::Result<()> {
     };
     let mut server = EventLoop::bind(addr, Chat::default(), opts)?;
     let addr = server.local_addr();
-    println!("listening on {addr}");
-    println!("connect with: nc {} {}", addr.ip(), addr.port());
-    std::io::stdout().flush()?;
+    announce(addr)?;
     server.run()
-}
-
-/// `--port N` from the command line (0 = any free port), else `default`.
-fn port_arg(default: u16) -> std::io::Result<u16> {
-    let mut args = std::env::args().skip(1);
-    let mut port = default;
-    while let Some(arg) = args.next() {
-        port = match (arg.as_str(), args.next().map(|p| p.parse())) {
-            ("--port", Some(Ok(p))) => p,
-            _ => return Err(std::io::Error::other("usage: chat [--port N]")),
-        };
-    }
-    Ok(port)
 }

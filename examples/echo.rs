@@ -21,10 +21,13 @@
 //! half a line is not a request yet; the loop keeps the bytes and hands them back, with whatever
 //! arrives next, on the following call. Press Enter and the whole line returns.
 
-use std::io::Write;
+mod common;
+
 use std::net::{Ipv4Addr, SocketAddr};
 
 use reactor::reactor::{ConnId, Ctx, Current, EventLoop, Handler, Options};
+
+use common::{announce, port_arg};
 
 const DEFAULT_PORT: u16 = 7002;
 
@@ -47,7 +50,7 @@ impl Handler for Echo {
 }
 
 fn main() -> std::io::Result<()> {
-    let port = port_arg(DEFAULT_PORT)?;
+    let port = port_arg("echo", DEFAULT_PORT)?;
     let opts = Options {
         // A client that never sends a newline would make the loop keep its bytes forever; past
         // 64 KiB unconsumed the loop closes it (Redis: client-query-buffer-limit).
@@ -56,21 +59,6 @@ fn main() -> std::io::Result<()> {
     };
     let mut server = EventLoop::bind((Ipv4Addr::LOCALHOST, port).into(), Echo, opts)?;
     let addr = server.local_addr();
-    println!("listening on {addr}");
-    println!("connect with: nc {} {}", addr.ip(), addr.port());
-    std::io::stdout().flush()?;
+    announce(addr)?;
     server.run()
-}
-
-/// `--port N` from the command line (0 = any free port), else `default`.
-fn port_arg(default: u16) -> std::io::Result<u16> {
-    let mut args = std::env::args().skip(1);
-    let mut port = default;
-    while let Some(arg) = args.next() {
-        port = match (arg.as_str(), args.next().map(|p| p.parse())) {
-            ("--port", Some(Ok(p))) => p,
-            _ => return Err(std::io::Error::other("usage: echo [--port N]")),
-        };
-    }
-    Ok(port)
 }

@@ -48,26 +48,25 @@
 //! watch the threads come and go with `ps -o nlwp,vsz,rss -p PID` (the server's process id)
 //! while you open and close connections: `nlwp` is the number of threads.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+mod common;
+
+use std::io::{self};
+use std::net::{Ipv4Addr, TcpListener};
 use std::thread;
 
-const DEFAULT_PORT: u16 = 7001;
+use common::{announce, port_arg, serve};
 
-/// The longest request line we read (see `blocking_server`).
-const MAX_LINE: u64 = 1024;
+const DEFAULT_PORT: u16 = 7001;
 
 /// Stack reserved per client thread. `serve` needs very little; asking for less than the 2 MiB
 /// default makes each client cheaper in address space (not in the other costs above).
 const CLIENT_STACK: usize = 64 * 1024;
 
 fn main() -> io::Result<()> {
-    let port = port_arg(DEFAULT_PORT)?;
+    let port = port_arg("thread_per_client", DEFAULT_PORT)?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
     let addr = listener.local_addr()?;
-    println!("listening on {addr}");
-    println!("connect with: nc {} {}", addr.ip(), addr.port());
-    io::stdout().flush()?;
+    announce(addr)?;
 
     // The main thread only accepts; it is back at `accept` as soon as the client's thread is
     // started, so the next client is never kept waiting behind this one.
@@ -100,58 +99,4 @@ fn main() -> io::Result<()> {
         // The handle is dropped: the thread runs detached and ends when its client leaves.
     }
     Ok(())
-}
-
-/// Answer one client's requests until it sends `QUIT` or closes the connection. The same code
-/// as in `blocking_server`: blocking here now stalls only this client's own thread.
-fn serve(stream: TcpStream) -> io::Result<()> {
-    // `&TcpStream` reads and writes too, so both halves share one socket (`try_clone` would
-    // spend a second file descriptor per client).
-    let mut reader = BufReader::new(&stream);
-    let mut writer = &stream;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let n = (&mut reader)
-            .take(MAX_LINE + 1)
-            .read_until(b'\n', &mut line)?;
-        if n == 0 {
-            return Ok(()); // a read of 0 bytes: the client closed its side; it is done
-        }
-        if !line.ends_with(b"\n") {
-            writer.write_all(b"ERR line too long or unterminated\n")?;
-            return Ok(());
-        }
-        let request = String::from_utf8_lossy(&line);
-        let (mut reply, more) = answer(request.trim_end_matches(['\r', '\n']));
-        reply.push('\n');
-        writer.write_all(reply.as_bytes())?;
-        if !more {
-            return Ok(());
-        }
-    }
-}
-
-/// The reply to one request line, and whether the connection goes on after it.
-fn answer(request: &str) -> (String, bool) {
-    let (command, argument) = request.split_once(' ').unwrap_or((request, ""));
-    match command.to_ascii_uppercase().as_str() {
-        "PING" => ("PONG".to_string(), true),
-        "ECHO" => (argument.to_string(), true),
-        "QUIT" => ("BYE".to_string(), false),
-        _ => (format!("ERR unknown command '{command}'"), true),
-    }
-}
-
-/// `--port N` from the command line (0 = any free port), else `default`.
-fn port_arg(default: u16) -> io::Result<u16> {
-    let mut args = std::env::args().skip(1);
-    let mut port = default;
-    while let Some(arg) = args.next() {
-        port = match (arg.as_str(), args.next().map(|p| p.parse())) {
-            ("--port", Some(Ok(p))) => p,
-            _ => return Err(io::Error::other("usage: thread_per_client [--port N]")),
-        };
-    }
-    Ok(port)
 }
