@@ -111,6 +111,8 @@ const PUBSUB: &[&[u8]] = &[
     b"SUBSCRIBE c c\r\nPSUBSCRIBE c\r\nSUBSCRIBE d\r\nUNSUBSCRIBE c\r\n",
     b"SUBSCRIBE c\r\nFOO\r\nPUBSUB NUMPAT\r\nCLIENT ID\r\n",
     b"PUBSUB NUMPAT x\r\nPUBSUB CHANNELS a b\r\nPUBSUB NUMSUB\r\n",
+    b"SUBSCRIBE a\r\nPSUBSCRIBE x\r\nUNSUBSCRIBE\r\nPUNSUBSCRIBE\r\n",
+    b"SUBSCRIBE a a\r\nPSUBSCRIBE x y\r\nPUNSUBSCRIBE y\r\nUNSUBSCRIBE a\r\nPUNSUBSCRIBE\r\n",
 ];
 
 /// Where we differ on purpose, the bytes we send instead (one database; RESP2 only).

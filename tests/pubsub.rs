@@ -306,3 +306,31 @@ fn redis_cli_subscribe_receives_redis_cli_publish() {
     let _ = subscriber.kill();
     let _ = subscriber.wait();
 }
+
+/// Leaving every channel at once confirms each one with the count left after it (in no
+/// particular order, as Redis), down to 0.
+#[test]
+fn unsubscribe_without_arguments_counts_down_to_zero() {
+    let server = reactor::spawn(Config::ephemeral()).unwrap();
+    let mut c = connect(server.addr());
+    send(&mut c, b"SUBSCRIBE a b c\r\n");
+    for (name, n) in [("a", 1), ("b", 2), ("c", 3)] {
+        expect_bytes(
+            &mut c,
+            format!("*3\r\n$9\r\nsubscribe\r\n$1\r\n{name}\r\n:{n}\r\n").as_bytes(),
+        );
+    }
+    send(&mut c, b"UNSUBSCRIBE\r\n");
+    let mut left = Vec::new();
+    for n in [2, 1, 0] {
+        let reply = read_n(
+            &mut c,
+            "*3\r\n$11\r\nunsubscribe\r\n$1\r\nX\r\n:0\r\n".len(),
+        );
+        let text = String::from_utf8(reply).unwrap();
+        assert!(text.ends_with(&format!(":{n}\r\n")), "{text:?}");
+        left.push(text[text.len() - 7..text.len() - 6].to_string());
+    }
+    left.sort();
+    assert_eq!(left, ["a", "b", "c"]);
+}

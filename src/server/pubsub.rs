@@ -27,7 +27,7 @@
 //! (P)UNSUBSCRIBE, PING, QUIT and RESET are allowed (see `mod.rs`), and it is exempt from the
 //! idle timeout.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use log::warn;
 
@@ -272,11 +272,52 @@ pub const COMMANDS: &[Command] = &[
     },
 ];
 
-/// `*3 kind name :count`: the confirmation sent per (un)subscribed channel or pattern.
-fn confirm(exec: &mut Exec<'_, '_>, kind: &[u8], name: Option<&[u8]>) {
+/// Channels and patterns are subscribed to, and left, in exactly the same way; only the
+/// registry, the client's own set and the words in the replies differ.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Channel,
+    Pattern,
+}
+
+impl Kind {
+    fn subscribe_word(self) -> &'static [u8] {
+        match self {
+            Kind::Channel => b"subscribe",
+            Kind::Pattern => b"psubscribe",
+        }
+    }
+
+    fn unsubscribe_word(self) -> &'static [u8] {
+        match self {
+            Kind::Channel => b"unsubscribe",
+            Kind::Pattern => b"punsubscribe",
+        }
+    }
+
+    /// Who listens to each name of this kind (server-wide).
+    fn registry(self, pubsub: &mut PubSub) -> &mut HashMap<Box<[u8]>, Vec<ConnId>> {
+        match self {
+            Kind::Channel => &mut pubsub.channels,
+            Kind::Pattern => &mut pubsub.patterns,
+        }
+    }
+
+    /// The names of this kind one client listens to.
+    fn names(self, client: &mut Client) -> &mut HashSet<Box<[u8]>> {
+        match self {
+            Kind::Channel => &mut client.channels,
+            Kind::Pattern => &mut client.patterns,
+        }
+    }
+}
+
+/// `*3 word name :count`: the confirmation sent per (un)subscribed channel or pattern, `$-1`
+/// in place of the name when there was nothing to leave.
+fn confirm(exec: &mut Exec<'_, '_>, word: &[u8], name: Option<&[u8]>) {
     let count = exec.client.subscription_count();
     exec.array(3);
-    exec.bulk(kind);
+    exec.bulk(word);
     match name {
         Some(name) => exec.bulk(name),
         None => exec.null(),
@@ -284,101 +325,59 @@ fn confirm(exec: &mut Exec<'_, '_>, kind: &[u8], name: Option<&[u8]>) {
     exec.integer(count as i64);
 }
 
-fn subscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    for channel in req.args().skip(1) {
-        if exec.client.channels.insert(channel.into()) {
-            let subscribers = exec
-                .state
-                .pubsub
-                .channels
-                .entry(channel.into())
-                .or_default();
-            subscribers.push(exec.id);
+fn subscribe_to(exec: &mut Exec<'_, '_>, req: &Request<'_>, kind: Kind) {
+    for name in req.args().skip(1) {
+        if kind.names(exec.client).insert(name.into()) {
+            let subscribers = kind.registry(&mut exec.state.pubsub).entry(name.into());
+            subscribers.or_default().push(exec.id);
         }
-        confirm(exec, b"subscribe", Some(channel));
+        confirm(exec, kind.subscribe_word(), Some(name));
     }
+}
+
+fn unsubscribe_from(exec: &mut Exec<'_, '_>, req: &Request<'_>, kind: Kind) {
+    if req.len() == 1 {
+        return unsubscribe_all(exec, kind, true);
+    }
+    for name in req.args().skip(1) {
+        if kind.names(exec.client).remove(name) {
+            unlink(kind.registry(&mut exec.state.pubsub), name, exec.id);
+        }
+        confirm(exec, kind.unsubscribe_word(), Some(name));
+    }
+}
+
+/// Leave every name of `kind`, confirming each if `notify` (in no particular order, as
+/// Redis's dict iteration); with none, a single `*3 unsubscribe $-1 :count`.
+fn unsubscribe_all(exec: &mut Exec<'_, '_>, kind: Kind, notify: bool) {
+    let names: Vec<Box<[u8]>> = kind.names(exec.client).iter().cloned().collect();
+    if names.is_empty() && notify {
+        confirm(exec, kind.unsubscribe_word(), None);
+    }
+    for name in names {
+        kind.names(exec.client).remove(&name);
+        unlink(kind.registry(&mut exec.state.pubsub), &name, exec.id);
+        if notify {
+            // Each confirmation carries the count after that removal, as Redis's do.
+            confirm(exec, kind.unsubscribe_word(), Some(&name));
+        }
+    }
+}
+
+fn subscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    subscribe_to(exec, req, Kind::Channel);
 }
 
 fn psubscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    for pattern in req.args().skip(1) {
-        if exec.client.patterns.insert(pattern.into()) {
-            let subscribers = exec
-                .state
-                .pubsub
-                .patterns
-                .entry(pattern.into())
-                .or_default();
-            subscribers.push(exec.id);
-        }
-        confirm(exec, b"psubscribe", Some(pattern));
-    }
+    subscribe_to(exec, req, Kind::Pattern);
 }
 
 fn unsubscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    if req.len() > 1 {
-        for channel in req.args().skip(1) {
-            if exec.client.channels.remove(channel) {
-                unlink(&mut exec.state.pubsub.channels, channel, exec.id);
-            }
-            confirm(exec, b"unsubscribe", Some(channel));
-        }
-    } else {
-        unsubscribe_all_channels(exec, true);
-    }
+    unsubscribe_from(exec, req, Kind::Channel);
 }
 
 fn punsubscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    if req.len() > 1 {
-        for pattern in req.args().skip(1) {
-            if exec.client.patterns.remove(pattern) {
-                unlink(&mut exec.state.pubsub.patterns, pattern, exec.id);
-            }
-            confirm(exec, b"punsubscribe", Some(pattern));
-        }
-    } else {
-        unsubscribe_all_patterns(exec, true);
-    }
-}
-
-/// Leave every channel, confirming each (in no particular order, as Redis's dict iteration);
-/// with none, a single `*3 unsubscribe $-1 :count`.
-fn unsubscribe_all_channels(exec: &mut Exec<'_, '_>, notify: bool) {
-    let channels: Vec<Box<[u8]>> = exec.client.channels.drain().collect();
-    if channels.is_empty() && notify {
-        confirm(exec, b"unsubscribe", None);
-    }
-    // Count down as Redis does: each confirmation carries the count after that removal.
-    let mut remaining = channels.len();
-    for channel in channels {
-        unlink(&mut exec.state.pubsub.channels, &channel, exec.id);
-        remaining -= 1;
-        if notify {
-            let count = remaining + exec.client.patterns.len();
-            exec.array(3);
-            exec.bulk(b"unsubscribe");
-            exec.bulk(&channel);
-            exec.integer(count as i64);
-        }
-    }
-}
-
-fn unsubscribe_all_patterns(exec: &mut Exec<'_, '_>, notify: bool) {
-    let patterns: Vec<Box<[u8]>> = exec.client.patterns.drain().collect();
-    if patterns.is_empty() && notify {
-        confirm(exec, b"punsubscribe", None);
-    }
-    let mut remaining = patterns.len();
-    for pattern in patterns {
-        unlink(&mut exec.state.pubsub.patterns, &pattern, exec.id);
-        remaining -= 1;
-        if notify {
-            let count = remaining + exec.client.channels.len();
-            exec.array(3);
-            exec.bulk(b"punsubscribe");
-            exec.bulk(&pattern);
-            exec.integer(count as i64);
-        }
-    }
+    unsubscribe_from(exec, req, Kind::Pattern);
 }
 
 fn publish(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
@@ -452,8 +451,8 @@ fn pubsub(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// RESET: leave every channel and pattern, forget the name; reply `+RESET`.
 fn reset(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
-    unsubscribe_all_channels(exec, false);
-    unsubscribe_all_patterns(exec, false);
+    unsubscribe_all(exec, Kind::Channel, false);
+    unsubscribe_all(exec, Kind::Pattern, false);
     exec.client.name = None;
     exec.client.soft_limit_since = None;
     exec.simple("RESET");
