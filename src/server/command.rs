@@ -3,10 +3,12 @@
 //! Chapter: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md).
 //!
 //! Each family file (`strings.rs`, `keys.rs`, `connection.rs`, `admin.rs`) exports a
-//! `COMMANDS` slice of [`Command`]s. They are merged into one table sorted by name, and a
-//! request's name is found by binary search after lowercasing it into a stack buffer, so lookup
-//! allocates nothing. Arity follows Redis's convention: `n > 0` means exactly `n` arguments
-//! (the name included), `n < 0` at least `-n`.
+//! `COMMANDS` slice of [`Command`]s. They are merged into one table, and a request's name is
+//! found by hashing it while lowercasing it into a stack buffer, then probing a small
+//! open-addressed index: one byte comparison per lookup, no allocation. (The binary search over
+//! the sorted names it replaces made seven `memcmp` calls, about 270 instructions a request:
+//! see docs/performance.md.) Arity follows Redis's convention: `n > 0` means exactly `n`
+//! arguments (the name included), `n < 0` at least `-n`.
 //!
 //! A command is a plain function from an [`Exec`] (the server state, this client, its output)
 //! and the parsed [`Request`] to bytes appended to `exec.out`. Redis counterparts:
@@ -113,30 +115,63 @@ impl Exec<'_, '_> {
     }
 }
 
-/// The merged command table, sorted by name.
+/// The merged command table: sorted by name for listing, hashed for lookup.
 pub struct Table {
     commands: Vec<&'static Command>,
+    /// Open addressing with linear probing: a command sits at or after `hash(name) & mask`,
+    /// before the next empty slot. At most a quarter full, so probes are short; and since
+    /// nothing is inserted after construction, the longest probe is fixed whatever a client
+    /// sends.
+    index: Vec<Option<&'static Command>>,
 }
+
+/// Longest command name looked up; longer names are unknown without hashing (Redis's longest
+/// is under 32 bytes).
+const NAME_MAX: usize = 32;
+
+/// FNV-1a, folded with the lowercasing: a fixed table of trusted names needs no keyed hash.
+fn name_hash(hash: u64, byte: u8) -> u64 {
+    (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01B3)
+}
+const NAME_HASH_START: u64 = 0xCBF2_9CE4_8422_2325;
 
 impl Table {
     pub fn new(families: &[&'static [Command]]) -> Table {
         let mut commands: Vec<&'static Command> = families.iter().flat_map(|f| f.iter()).collect();
         commands.sort_by_key(|c| c.name);
-        Table { commands }
+        let size = (commands.len() * 4).next_power_of_two();
+        let mut index = vec![None; size];
+        for &command in &commands {
+            let hash = command.name.bytes().fold(NAME_HASH_START, name_hash);
+            let mut at = hash as usize & (size - 1);
+            while index[at].is_some() {
+                at = (at + 1) & (size - 1);
+            }
+            index[at] = Some(command);
+        }
+        Table { commands, index }
     }
 
     /// Find a command by name, case-insensitively, without allocating.
     pub fn lookup(&self, name: &[u8]) -> Option<&'static Command> {
-        let mut lower = [0u8; 32];
+        let mut lower = [0u8; NAME_MAX];
         let lower = lower.get_mut(..name.len())?;
+        let mut hash = NAME_HASH_START;
         for (dst, src) in lower.iter_mut().zip(name) {
             *dst = src.to_ascii_lowercase();
+            hash = name_hash(hash, *dst);
         }
         let lower: &[u8] = lower;
-        self.commands
-            .binary_search_by(|c| c.name.as_bytes().cmp(lower))
-            .ok()
-            .and_then(|i| self.commands.get(i).copied())
+        let mask = self.index.len() - 1;
+        let mut at = hash as usize & mask;
+        // Ends at an empty slot: the table is at most a quarter full.
+        loop {
+            let command = (*self.index.get(at)?)?;
+            if command.name.as_bytes() == lower {
+                return Some(command);
+            }
+            at = (at + 1) & mask;
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &'static Command> + '_ {
@@ -170,4 +205,41 @@ pub fn unknown_command(out: &mut Vec<u8>, request: &Request<'_>) {
         message.extend_from_slice(b"' ");
     }
     reply::error_bytes(out, &message);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_finds_every_command_in_any_case_and_nothing_else() {
+        let families: &[&'static [Command]] = &[
+            super::super::connection::COMMANDS,
+            super::super::strings::COMMANDS,
+            super::super::keys::COMMANDS,
+            super::super::admin::COMMANDS,
+        ];
+        let table = Table::new(families);
+        for command in table.iter() {
+            let upper = command.name.to_ascii_uppercase();
+            for name in [command.name.as_bytes(), upper.as_bytes()] {
+                assert_eq!(
+                    table.lookup(name).map(|c| c.name),
+                    Some(command.name),
+                    "{name:?}"
+                );
+            }
+        }
+        for name in [
+            &b""[..],
+            b"ge",
+            b"gett",
+            b"nosuchcommand",
+            &[b'g'; 40],
+            b"g\xffet",
+        ] {
+            assert!(table.lookup(name).is_none(), "{name:?}");
+        }
+        assert!(Table::new(&[]).lookup(b"get").is_none());
+    }
 }

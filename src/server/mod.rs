@@ -141,6 +141,9 @@ impl Handler for Server {
     ) -> usize {
         let Session { parser, client } = conn.session;
         let now_ms = unix_ms();
+        // Constant for the whole batch (the loop reads the clock once per tick), so computed
+        // once here rather than for every command it counts.
+        let since_start = ctx.now().saturating_duration_since(self.state.started);
         let mut offset = 0;
         // Stop at the output limit (backpressure): the loop hands the rest back once the client
         // has read enough of its replies.
@@ -164,7 +167,7 @@ impl Handler for Server {
                         out: &mut *conn.out,
                         now_ms,
                     };
-                    dispatch(&mut exec, &request);
+                    dispatch(&mut exec, &request, since_start);
                 }
                 Err(error) => {
                     // Reply, then close once the reply is flushed; the bytes after the bad frame
@@ -221,8 +224,9 @@ impl Server {
 /// Commands whose first argument names a subcommand (`client|list` in error texts).
 const CONTAINERS: &[&str] = &["client", "command", "config", "pubsub"];
 
-/// Run one request: look it up, check its arity, run it.
-fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
+/// Run one request: look it up, check its arity, run it. `since_start` is the tick's time
+/// since the server started (for the ops meter).
+fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>, since_start: Duration) {
     let Some(command) = exec.state.table.lookup(request.arg(0)) else {
         exec.state.stats.error_replies += 1;
         command::unknown_command(exec.out, request);
@@ -256,7 +260,6 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
     // Counted once it has run, as Redis's `call()` does: a rejected command (unknown, wrong
     // arity) is not "processed", and INFO does not count itself.
     exec.state.stats.commands_processed += 1;
-    let since_start = exec.ctx.now().saturating_duration_since(exec.state.started);
     exec.state.stats.ops.record(since_start);
     // A command may have given a key a deadline: make sure the expiry timer is running.
     if exec.state.next_expire_cycle.is_none() && exec.state.db.volatile_len() > 0 {

@@ -263,7 +263,10 @@ impl OpsMeter {
 }
 
 fn slot_number(since_start: Duration) -> u64 {
-    (since_start.as_millis() / OPS_SLOT.as_millis()) as u64
+    // In u64 milliseconds: `as_millis` is a u128, and dividing that is a library call per
+    // command (u64 lasts 584 million years of uptime).
+    let millis = since_start.as_secs() * 1000 + u64::from(since_start.subsec_millis());
+    millis / OPS_SLOT.as_millis() as u64
 }
 
 /// `CONFIG RESETSTAT`: zero every counter INFO stats reports.
