@@ -84,36 +84,14 @@ const MULTIPLEXING_API: &str = if cfg!(any(
     "poll"
 };
 
+// One command per line: the table reads as a table.
+#[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command {
-        name: "info",
-        arity: -1,
-        flags: &["loading", "stale", "sentinel"],
-        keys: (0, 0, 0),
-        run: info::info,
-    },
-    Command {
-        name: "time",
-        arity: 1,
-        flags: &["loading", "stale", "fast"],
-        keys: (0, 0, 0),
-        run: info::time,
-    },
+    Command::new("info", -1, &["loading", "stale", "sentinel"], (0, 0, 0), info::info),
+    Command::new("time", 1, &["loading", "stale", "fast"], (0, 0, 0), info::time),
     // A container: Redis gives `config` itself no flags; its subcommands have their own.
-    Command {
-        name: "config",
-        arity: -2,
-        flags: &[],
-        keys: (0, 0, 0),
-        run: config::config,
-    },
-    Command {
-        name: "command",
-        arity: -1,
-        flags: &["loading", "stale", "sentinel"],
-        keys: (0, 0, 0),
-        run: command::command,
-    },
+    Command::new("config", -2, &[], (0, 0, 0), config::config),
+    Command::new("command", -1, &["loading", "stale", "sentinel"], (0, 0, 0), command::command),
 ];
 
 /// A HELP reply: one status line per entry, as Redis's `addReplyHelp`.

@@ -78,21 +78,11 @@ pub fn credentials_ok(state: &State, user: &[u8], password: &[u8]) -> bool {
     user_ok & password_ok
 }
 
-pub const COMMANDS: &[Command] = &[Command {
-    name: "auth",
-    arity: -2,
-    flags: &[
-        "noscript",
-        "loading",
-        "stale",
-        "fast",
-        "no_auth",
-        "sentinel",
-        "allow_busy",
-    ],
-    keys: (0, 0, 0),
-    run: auth,
-}];
+// One command per line: the table reads as a table.
+#[rustfmt::skip]
+pub const COMMANDS: &[Command] = &[
+    Command::new("auth", -2, &["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], (0, 0, 0), auth),
+];
 
 /// `AUTH [username] password`
 fn auth(exec: &mut Exec<'_, '_>, req: &Request<'_>) {

@@ -38,6 +38,23 @@ pub struct Command {
 }
 
 impl Command {
+    /// One table entry: name, arity, flags, key positions (first, last, step), function.
+    pub const fn new(
+        name: &'static str,
+        arity: i32,
+        flags: &'static [&'static str],
+        keys: (i32, i32, i32),
+        run: CommandFn,
+    ) -> Command {
+        Command {
+            name,
+            arity,
+            flags,
+            keys,
+            run,
+        }
+    }
+
     /// Whether `argc` arguments (name included) satisfy this command's arity.
     pub fn arity_ok(&self, argc: usize) -> bool {
         let argc = argc as i64;

@@ -20,80 +20,19 @@ use crate::resp::number::parse_i64;
 
 use super::command::{Command, Exec};
 
+// One command per line: the table reads as a table.
+#[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command {
-        name: "ping",
-        arity: -1,
-        flags: &["fast", "sentinel"],
-        keys: (0, 0, 0),
-        run: ping,
-    },
-    Command {
-        name: "echo",
-        arity: 2,
-        flags: &["loading", "stale", "fast"],
-        keys: (0, 0, 0),
-        run: echo,
-    },
-    Command {
-        name: "quit",
-        arity: -1,
-        flags: &[
-            "allow_busy",
-            "noscript",
-            "loading",
-            "stale",
-            "fast",
-            "no_auth",
-        ],
-        keys: (0, 0, 0),
-        run: quit,
-    },
-    Command {
-        name: "select",
-        arity: 2,
-        flags: &["loading", "stale", "fast"],
-        keys: (0, 0, 0),
-        run: select,
-    },
-    Command {
-        name: "hello",
-        arity: -1,
-        flags: &[
-            "noscript",
-            "loading",
-            "stale",
-            "fast",
-            "no_auth",
-            "sentinel",
-            "allow_busy",
-        ],
-        keys: (0, 0, 0),
-        run: hello,
-    },
-    Command {
-        name: "client",
-        arity: -2,
-        flags: &["sentinel"],
-        keys: (0, 0, 0),
-        run: client,
-    },
+    Command::new("ping", -1, &["fast", "sentinel"], (0, 0, 0), ping),
+    Command::new("echo", 2, &["loading", "stale", "fast"], (0, 0, 0), echo),
+    Command::new("quit", -1, &["allow_busy", "noscript", "loading", "stale", "fast", "no_auth"], (0, 0, 0), quit),
+    Command::new("select", 2, &["loading", "stale", "fast"], (0, 0, 0), select),
+    Command::new("hello", -1, &["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], (0, 0, 0), hello),
+    Command::new("client", -2, &["sentinel"], (0, 0, 0), client),
     // Redis treats these as commands so that an HTTP request sent to the port (a cross-protocol
     // attack from a browser) closes the connection at its first line.
-    Command {
-        name: "post",
-        arity: -1,
-        flags: &["loading", "stale"],
-        keys: (0, 0, 0),
-        run: security_warning,
-    },
-    Command {
-        name: "host:",
-        arity: -1,
-        flags: &["loading", "stale"],
-        keys: (0, 0, 0),
-        run: security_warning,
-    },
+    Command::new("post", -1, &["loading", "stale"], (0, 0, 0), security_warning),
+    Command::new("host:", -1, &["loading", "stale"], (0, 0, 0), security_warning),
 ];
 
 fn ping(exec: &mut Exec<'_, '_>, req: &Request<'_>) {

@@ -213,63 +213,16 @@ pub fn enforce_output_limit(ctx: &mut Ctx<'_, Session>, id: ConnId, limit: Outpu
     false
 }
 
+// One command per line: the table reads as a table.
+#[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command {
-        name: "subscribe",
-        arity: -2,
-        flags: &["pubsub", "noscript", "loading", "stale"],
-        keys: (0, 0, 0),
-        run: subscribe,
-    },
-    Command {
-        name: "unsubscribe",
-        arity: -1,
-        flags: &["pubsub", "noscript", "loading", "stale"],
-        keys: (0, 0, 0),
-        run: unsubscribe,
-    },
-    Command {
-        name: "psubscribe",
-        arity: -2,
-        flags: &["pubsub", "noscript", "loading", "stale"],
-        keys: (0, 0, 0),
-        run: psubscribe,
-    },
-    Command {
-        name: "punsubscribe",
-        arity: -1,
-        flags: &["pubsub", "noscript", "loading", "stale"],
-        keys: (0, 0, 0),
-        run: punsubscribe,
-    },
-    Command {
-        name: "publish",
-        arity: 3,
-        flags: &["pubsub", "loading", "stale", "fast", "may_replicate"],
-        keys: (0, 0, 0),
-        run: publish,
-    },
-    Command {
-        name: "pubsub",
-        arity: -2,
-        flags: &[],
-        keys: (0, 0, 0),
-        run: pubsub,
-    },
-    Command {
-        name: "reset",
-        arity: 1,
-        flags: &[
-            "noscript",
-            "loading",
-            "stale",
-            "fast",
-            "no_auth",
-            "allow_busy",
-        ],
-        keys: (0, 0, 0),
-        run: reset,
-    },
+    Command::new("subscribe", -2, &["pubsub", "noscript", "loading", "stale"], (0, 0, 0), subscribe),
+    Command::new("unsubscribe", -1, &["pubsub", "noscript", "loading", "stale"], (0, 0, 0), unsubscribe),
+    Command::new("psubscribe", -2, &["pubsub", "noscript", "loading", "stale"], (0, 0, 0), psubscribe),
+    Command::new("punsubscribe", -1, &["pubsub", "noscript", "loading", "stale"], (0, 0, 0), punsubscribe),
+    Command::new("publish", 3, &["pubsub", "loading", "stale", "fast", "may_replicate"], (0, 0, 0), publish),
+    Command::new("pubsub", -2, &[], (0, 0, 0), pubsub),
+    Command::new("reset", 1, &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], (0, 0, 0), reset),
 ];
 
 /// Channels and patterns are subscribed to, and left, in exactly the same way; only the

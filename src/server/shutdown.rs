@@ -18,20 +18,11 @@ use crate::resp::Request;
 
 use super::command::{Command, Exec};
 
-pub const COMMANDS: &[Command] = &[Command {
-    name: "shutdown",
-    arity: -1,
-    flags: &[
-        "admin",
-        "noscript",
-        "loading",
-        "stale",
-        "no_multi",
-        "allow_busy",
-    ],
-    keys: (0, 0, 0),
-    run: shutdown,
-}];
+// One command per line: the table reads as a table.
+#[rustfmt::skip]
+pub const COMMANDS: &[Command] = &[
+    Command::new("shutdown", -1, &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"], (0, 0, 0), shutdown),
+];
 
 fn shutdown(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let mut abort = false;
