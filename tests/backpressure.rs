@@ -11,16 +11,7 @@ use std::io::Write;
 use std::thread;
 use std::time::Duration;
 
-use common::{Binary, command, connect, read_n, read_to_close};
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap()
-}
+use common::{Binary, command, connect, read_n, read_to_close, rss_kib};
 
 #[test]
 fn writing_200000_commands_before_reading_any_reply_completes() {

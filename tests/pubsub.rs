@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Binary, IO_TIMEOUT as TIMEOUT, connect, read_n};
+use common::{Binary, IO_TIMEOUT as TIMEOUT, connect, read_n, rss_kib};
 use reactor::config::Config;
 
 /// Read exactly as many bytes as `expected` and compare.
@@ -204,16 +204,6 @@ fn redis_crate_pubsub_api_receives_messages() {
             ("chat".to_string(), "hi there".to_string(), true),
         ]
     );
-}
-
-/// Resident memory of a process, KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap()
 }
 
 /// PITFALLS.md row 13: a subscriber that never reads, while 100 MiB is published, is cut off

@@ -155,6 +155,16 @@ pub fn preview(bytes: &[u8]) -> String {
     )
 }
 
+/// Resident memory of a process, KiB (`VmRSS` in `/proc/PID/status`).
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
 /// The real `reactor-server` binary, run as a child process on a free port. Killed if still
 /// running when dropped.
 pub struct Binary {
