@@ -2,6 +2,8 @@
 //! 7.0.15 where ours must be equal, counters that move the way Redis's do, and the real
 //! `redis-cli` and `redis-benchmark` talking to an in-process server.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Output};
@@ -53,9 +55,7 @@ struct Client {
 
 impl Client {
     fn connect(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).expect("connect");
-        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-        stream.set_nodelay(true).unwrap();
+        let stream = common::connect(addr);
         Client {
             reader: BufReader::new(stream.try_clone().unwrap()),
             writer: stream,

@@ -8,6 +8,8 @@
 //! same profile (a no-op when they are fresh), then finds them next to the binaries, in
 //! `target/<profile>/examples/`.
 
+mod common;
+
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -138,9 +140,7 @@ struct Client {
 
 impl Client {
     fn connect(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).expect("connect");
-        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-        stream.set_nodelay(true).unwrap();
+        let stream = common::connect(addr);
         Client {
             writer: stream.try_clone().unwrap(),
             reader: BufReader::new(stream),

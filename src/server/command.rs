@@ -57,13 +57,19 @@ impl Command {
 
     /// Whether `argc` arguments (name included) satisfy this command's arity.
     pub fn arity_ok(&self, argc: usize) -> bool {
-        let argc = argc as i64;
-        let arity = i64::from(self.arity);
-        if arity >= 0 {
-            argc == arity
-        } else {
-            argc >= -arity
-        }
+        arity_ok(self.arity, argc)
+    }
+}
+
+/// Redis's arity convention: `arity >= 0` means exactly that many arguments (the name
+/// included), negative means at least `-arity`.
+pub fn arity_ok(arity: i32, argc: usize) -> bool {
+    let argc = argc as i64;
+    let arity = i64::from(arity);
+    if arity >= 0 {
+        argc == arity
+    } else {
+        argc >= -arity
     }
 }
 
@@ -120,6 +126,19 @@ impl Exec<'_, '_> {
         self.out.extend_from_slice(name.as_bytes());
         self.out.extend_from_slice(b"' command\r\n");
     }
+    /// Enter subcommand `full_name` (`config|get`) of a container command: record it as the
+    /// client's last command and check its arity as `dispatch` checks a command's. Returns
+    /// false, having sent the arity error, when the argument count is wrong.
+    pub fn subcommand(&mut self, full_name: &'static str, arity: i32, argc: usize) -> bool {
+        self.client.last_command = full_name;
+        if arity_ok(arity, argc) {
+            true
+        } else {
+            self.arity_error(full_name);
+            false
+        }
+    }
+
     /// `-ERR unknown subcommand 'x'. Try CONTAINER HELP.`
     pub fn unknown_subcommand(&mut self, sub: &[u8], container: &str) {
         self.state.stats.error_replies += 1;

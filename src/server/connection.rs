@@ -145,21 +145,21 @@ fn client(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let sub = req.arg(1);
     let argc = req.len();
     if sub.eq_ignore_ascii_case(b"id") {
-        if argc != 2 {
-            return exec.arity_error("client|id");
+        if !exec.subcommand("client|id", 2, argc) {
+            return;
         }
         exec.integer(exec.client.id as i64);
     } else if sub.eq_ignore_ascii_case(b"getname") {
-        if argc != 2 {
-            return exec.arity_error("client|getname");
+        if !exec.subcommand("client|getname", 2, argc) {
+            return;
         }
         match exec.client.name.clone() {
             Some(name) => exec.bulk(&name),
             None => exec.null(),
         }
     } else if sub.eq_ignore_ascii_case(b"setname") {
-        if argc != 3 {
-            return exec.arity_error("client|setname");
+        if !exec.subcommand("client|setname", 3, argc) {
+            return;
         }
         let name = req.arg(2);
         if !valid_client_name(name) {

@@ -35,15 +35,14 @@ pub(super) fn command(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     }
     let sub = req.arg(1);
     if sub.eq_ignore_ascii_case(b"count") {
-        exec.client.last_command = "command|count";
-        if argc != 2 {
-            return exec.arity_error("command|count");
+        if !exec.subcommand("command|count", 2, argc) {
+            return;
         }
         let count = visible_commands(exec).count();
         exec.integer(count as i64);
     } else if sub.eq_ignore_ascii_case(b"info") {
         // COMMAND INFO with no names describes every command (Redis 7.0).
-        exec.client.last_command = "command|info";
+        exec.subcommand("command|info", -2, argc);
         let wanted: Vec<Option<&Command>> = if argc == 2 {
             visible_commands(exec).map(Some).collect()
         } else {
@@ -54,18 +53,16 @@ pub(super) fn command(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         };
         command_infos(exec, wanted.into_iter());
     } else if sub.eq_ignore_ascii_case(b"list") {
-        exec.client.last_command = "command|list";
+        exec.subcommand("command|list", -2, argc);
         command_list(exec, req);
     } else if sub.eq_ignore_ascii_case(b"getkeys") {
-        exec.client.last_command = "command|getkeys";
-        if argc < 4 {
-            return exec.arity_error("command|getkeys");
+        if !exec.subcommand("command|getkeys", -4, argc) {
+            return;
         }
         command_getkeys(exec, req);
     } else if sub.eq_ignore_ascii_case(b"help") {
-        exec.client.last_command = "command|help";
-        if argc != 2 {
-            return exec.arity_error("command|help");
+        if !exec.subcommand("command|help", 2, argc) {
+            return;
         }
         help(
             exec,

@@ -95,35 +95,30 @@ pub(super) fn config(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let sub = req.arg(1);
     let argc = req.len();
     if sub.eq_ignore_ascii_case(b"get") {
-        exec.client.last_command = "config|get";
-        if argc < 3 {
-            return exec.arity_error("config|get");
+        if !exec.subcommand("config|get", -3, argc) {
+            return;
         }
         config_get(exec, req);
     } else if sub.eq_ignore_ascii_case(b"set") {
-        exec.client.last_command = "config|set";
-        if argc < 4 {
-            return exec.arity_error("config|set");
+        if !exec.subcommand("config|set", -4, argc) {
+            return;
         }
         config_set(exec, req);
     } else if sub.eq_ignore_ascii_case(b"resetstat") {
-        exec.client.last_command = "config|resetstat";
-        if argc != 2 {
-            return exec.arity_error("config|resetstat");
+        if !exec.subcommand("config|resetstat", 2, argc) {
+            return;
         }
         super::info::reset_stats(exec);
         exec.ok();
     } else if sub.eq_ignore_ascii_case(b"rewrite") {
-        exec.client.last_command = "config|rewrite";
-        if argc != 2 {
-            return exec.arity_error("config|rewrite");
+        if !exec.subcommand("config|rewrite", 2, argc) {
+            return;
         }
         // True here: configuration comes from flags, never from a file.
         exec.error("ERR The server is running without a config file");
     } else if sub.eq_ignore_ascii_case(b"help") {
-        exec.client.last_command = "config|help";
-        if argc != 2 {
-            return exec.arity_error("config|help");
+        if !exec.subcommand("config|help", 2, argc) {
+            return;
         }
         help(
             exec,
