@@ -228,11 +228,12 @@ const SERVER_FIELDS: [&str; 14] = [
     "executable",
     "config_file",
 ];
-const CLIENTS_FIELDS: [&str; 4] = [
+const CLIENTS_FIELDS: [&str; 5] = [
     "connected_clients",
     "maxclients",
     "blocked_clients",
     "tracking_clients",
+    "clients_in_timeout_table",
 ];
 /// Redis 7.0's order, with Redis 7.2's `eventloop_cycles` where 7.2 puts it (after the rest).
 const STATS_FIELDS: [&str; 14] = [
@@ -530,7 +531,7 @@ fn config_get_takes_several_patterns_and_reports_each_parameter_once() {
     assert_eq!(get(&mut c, &["Po*", "PORT"]), [pair("port", &port)]);
     assert_eq!(get(&mut c, &["port", "p*rt"]), [pair("port", &port)]);
     assert_eq!(
-        get(&mut c, &["*MAX*"]),
+        get(&mut c, &["MAX*", "*BULK*"]),
         [
             pair("maxclients", "10000"),
             pair("proto-max-bulk-len", "536870912")
@@ -548,7 +549,7 @@ fn config_get_takes_several_patterns_and_reports_each_parameter_once() {
             pair("client-query-buffer-limit", "1073741824"),
         ]
     );
-    assert_eq!(get(&mut c, &["*"]).len(), 9);
+    assert_eq!(get(&mut c, &["*"]).len(), 21);
     assert_eq!(c.raw(&["CONFIG", "GET", "nosuch"]), b"*0\r\n");
     assert_eq!(
         c.raw(&["CONFIG", "GET"]),
@@ -745,6 +746,22 @@ const REDIS_COMMANDS: &[RedisCommand] = &[
     ("time", 1, &["loading", "stale", "fast"], (0, 0, 0), &["@fast"]),
     ("config", -2, &[], (0, 0, 0), &["@slow"]),
     ("command", -1, &["loading", "stale"], (0, 0, 0), &["@slow", "@connection"]),
+    ("hset", -4, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@hash", "@fast"]),
+    ("hsetnx", 4, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@hash", "@fast"]),
+    ("hget", 3, &["readonly", "fast"], (1, 1, 1), &["@read", "@hash", "@fast"]),
+    ("hmget", -3, &["readonly", "fast"], (1, 1, 1), &["@read", "@hash", "@fast"]),
+    ("hmset", -4, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@hash", "@fast"]),
+    ("hdel", -3, &["write", "fast"], (1, 1, 1), &["@write", "@hash", "@fast"]),
+    ("hlen", 2, &["readonly", "fast"], (1, 1, 1), &["@read", "@hash", "@fast"]),
+    ("hstrlen", 3, &["readonly", "fast"], (1, 1, 1), &["@read", "@hash", "@fast"]),
+    ("hexists", 3, &["readonly", "fast"], (1, 1, 1), &["@read", "@hash", "@fast"]),
+    ("hkeys", 2, &["readonly"], (1, 1, 1), &["@read", "@hash", "@slow"]),
+    ("hvals", 2, &["readonly"], (1, 1, 1), &["@read", "@hash", "@slow"]),
+    ("hgetall", 2, &["readonly"], (1, 1, 1), &["@read", "@hash", "@slow"]),
+    ("hincrby", 4, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@hash", "@fast"]),
+    ("hincrbyfloat", 4, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@hash", "@fast"]),
+    ("hrandfield", -2, &["readonly"], (1, 1, 1), &["@read", "@hash", "@slow"]),
+    ("hscan", -3, &["readonly"], (1, 1, 1), &["@read", "@hash", "@slow"]),
     ("get", 2, &["readonly", "fast"], (1, 1, 1), &["@read", "@string", "@fast"]),
     ("set", -3, &["write", "denyoom"], (1, 1, 1), &["@write", "@string", "@slow"]),
     ("setnx", 3, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@string", "@fast"]),
@@ -792,6 +809,7 @@ const REDIS_COMMANDS: &[RedisCommand] = &[
     ("copy", -3, &["write", "denyoom"], (1, 2, 1), &["@keyspace", "@write", "@slow"]),
     ("move", 3, &["write", "fast"], (1, 1, 1), &["@keyspace", "@write", "@fast"]),
     ("object", -2, &[], (0, 0, 0), &["@slow"]),
+    ("memory", -2, &[], (0, 0, 0), &["@slow"]),
     ("dump", 2, &["readonly"], (1, 1, 1), &["@keyspace", "@read", "@slow"]),
     ("restore", -4, &["write", "denyoom"], (1, 1, 1), &["@keyspace", "@write", "@slow", "@dangerous"]),
     ("swapdb", 3, &["write", "fast"], (0, 0, 0), &["@keyspace", "@write", "@fast", "@dangerous"]),
@@ -818,6 +836,45 @@ const REDIS_COMMANDS: &[RedisCommand] = &[
     ("discard", 1, &["noscript", "loading", "stale", "fast", "allow_busy"], (0, 0, 0), &["@fast", "@transaction"]),
     ("watch", -2, &["noscript", "loading", "stale", "fast", "allow_busy"], (1, -1, 1), &["@fast", "@transaction"]),
     ("unwatch", 1, &["noscript", "loading", "stale", "fast", "allow_busy"], (0, 0, 0), &["@fast", "@transaction"]),
+    ("lpush", -3, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@list", "@fast"]),
+    ("rpush", -3, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@list", "@fast"]),
+    ("lpushx", -3, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@list", "@fast"]),
+    ("rpushx", -3, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@list", "@fast"]),
+    ("lpop", -2, &["write", "fast"], (1, 1, 1), &["@write", "@list", "@fast"]),
+    ("rpop", -2, &["write", "fast"], (1, 1, 1), &["@write", "@list", "@fast"]),
+    ("lmove", 5, &["write", "denyoom"], (1, 2, 1), &["@write", "@list", "@slow"]),
+    ("rpoplpush", 3, &["write", "denyoom"], (1, 2, 1), &["@write", "@list", "@slow"]),
+    ("lmpop", -4, &["write", "movablekeys"], (0, 0, 0), &["@write", "@list", "@slow"]),
+    ("blpop", -3, &["write", "noscript", "blocking"], (1, -2, 1), &["@write", "@list", "@slow", "@blocking"]),
+    ("brpop", -3, &["write", "noscript", "blocking"], (1, -2, 1), &["@write", "@list", "@slow", "@blocking"]),
+    ("blmove", 6, &["write", "denyoom", "noscript", "blocking"], (1, 2, 1), &["@write", "@list", "@slow", "@blocking"]),
+    ("brpoplpush", 4, &["write", "denyoom", "noscript", "blocking"], (1, 2, 1), &["@write", "@list", "@slow", "@blocking"]),
+    ("blmpop", -5, &["write", "blocking", "movablekeys"], (0, 0, 0), &["@write", "@list", "@slow", "@blocking"]),
+    ("llen", 2, &["readonly", "fast"], (1, 1, 1), &["@read", "@list", "@fast"]),
+    ("lrange", 4, &["readonly"], (1, 1, 1), &["@read", "@list", "@slow"]),
+    ("lindex", 3, &["readonly"], (1, 1, 1), &["@read", "@list", "@slow"]),
+    ("lset", 4, &["write", "denyoom"], (1, 1, 1), &["@write", "@list", "@slow"]),
+    ("linsert", 5, &["write", "denyoom"], (1, 1, 1), &["@write", "@list", "@slow"]),
+    ("lrem", 4, &["write"], (1, 1, 1), &["@write", "@list", "@slow"]),
+    ("ltrim", 4, &["write"], (1, 1, 1), &["@write", "@list", "@slow"]),
+    ("lpos", -3, &["readonly"], (1, 1, 1), &["@read", "@list", "@slow"]),
+    ("sadd", -3, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@set", "@fast"]),
+    ("srem", -3, &["write", "fast"], (1, 1, 1), &["@write", "@set", "@fast"]),
+    ("sismember", 3, &["readonly", "fast"], (1, 1, 1), &["@read", "@set", "@fast"]),
+    ("smismember", -3, &["readonly", "fast"], (1, 1, 1), &["@read", "@set", "@fast"]),
+    ("smembers", 2, &["readonly"], (1, 1, 1), &["@read", "@set", "@slow"]),
+    ("scard", 2, &["readonly", "fast"], (1, 1, 1), &["@read", "@set", "@fast"]),
+    ("spop", -2, &["write", "fast"], (1, 1, 1), &["@write", "@set", "@fast"]),
+    ("srandmember", -2, &["readonly"], (1, 1, 1), &["@read", "@set", "@slow"]),
+    ("smove", 4, &["write", "fast"], (1, 2, 1), &["@write", "@set", "@fast"]),
+    ("sinter", -2, &["readonly"], (1, -1, 1), &["@read", "@set", "@slow"]),
+    ("sintercard", -3, &["readonly", "movablekeys"], (0, 0, 0), &["@read", "@set", "@slow"]),
+    ("sinterstore", -3, &["write", "denyoom"], (1, -1, 1), &["@write", "@set", "@slow"]),
+    ("sunion", -2, &["readonly"], (1, -1, 1), &["@read", "@set", "@slow"]),
+    ("sunionstore", -3, &["write", "denyoom"], (1, -1, 1), &["@write", "@set", "@slow"]),
+    ("sdiff", -2, &["readonly"], (1, -1, 1), &["@read", "@set", "@slow"]),
+    ("sdiffstore", -3, &["write", "denyoom"], (1, -1, 1), &["@write", "@set", "@slow"]),
+    ("sscan", -3, &["readonly"], (1, 1, 1), &["@read", "@set", "@slow"]),
 ];
 
 /// Commands whose table entries (in another family's file) do not yet match Redis. Remove a
@@ -1125,4 +1182,49 @@ fn redis_benchmark_runs_without_warnings() {
     }
     assert!(stdout.contains("PING_INLINE: "), "{stdout}");
     assert!(stdout.contains("PING_MBULK: "), "{stdout}");
+}
+
+/// `MEMORY USAGE` measures what a key really costs: it grows with the value, counts every
+/// element when asked to (`SAMPLES 0`), and for values bigger than their key stays within a
+/// factor of two of redis-server's figure for the same data (the two layouts differ; the order
+/// of magnitude must not).
+#[test]
+fn memory_usage_tracks_the_value_and_is_near_redis() {
+    let redis = common::RedisServer::start(&["--hash-max-listpack-entries", "128"]);
+    let ours = server();
+    let mut clients = [Client::connect(redis.addr), Client::connect(ours.addr())];
+    clients[1].cmd(&["CONFIG", "SET", "hash-max-listpack-entries", "128"]);
+    let long = "x".repeat(1000);
+    let mut usage = Vec::new();
+    for c in &mut clients {
+        c.cmd(&["SET", "short", "hello"]);
+        c.cmd(&["SET", "long", &long]);
+        for i in 0..10 {
+            c.cmd(&["HSET", "small", &format!("f{i}"), &format!("{i}")]);
+        }
+        for i in 0..1000 {
+            c.cmd(&["HSET", "big", &format!("field:{i}"), &format!("value:{i}")]);
+        }
+        let mut sizes = Vec::new();
+        for key in ["short", "long", "small", "big"] {
+            sizes.push(c.cmd(&["MEMORY", "USAGE", key, "SAMPLES", "0"]).int());
+        }
+        usage.push(sizes);
+    }
+    let (theirs, mine) = (&usage[0], &usage[1]);
+    assert!(mine[1] >= 1000 && mine[1] > mine[0], "{mine:?}");
+    assert!(mine[3] > 1000 * 16 && mine[3] > mine[2], "{mine:?}");
+    // Where the value dominates, the two servers' figures agree closely; for a 5-byte string
+    // the per-key overhead dominates, and ours is larger (see docs/17), so only its floor is
+    // checked.
+    assert!(mine[0] > "short".len() as i64 + 5, "{mine:?}");
+    for (name, (t, m)) in ["long", "small", "big"]
+        .iter()
+        .zip(theirs[1..].iter().zip(&mine[1..]))
+    {
+        assert!(
+            *m * 2 >= *t && *m <= *t * 2,
+            "MEMORY USAGE {name}: ours {m}, redis {t}"
+        );
+    }
 }

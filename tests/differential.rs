@@ -138,3 +138,53 @@ fn pubsub_matches_redis_byte_for_byte() {
     let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
     compare(PUBSUB, redis.addr, ours.addr());
 }
+
+/// List pushes, pops and moves, their blocking forms when they need not block, and every
+/// argument error (the commands of `src/server/lists.rs`).
+const LIST_ENDS: &[&[u8]] = &[
+    b"LPUSH l a b c\r\nRPUSH l d e\r\nLPOP l\r\nRPOP l\r\nLPOP l 2\r\nRPOP l 0\r\nLPOP l 10\r\nEXISTS l\r\n",
+    b"LPOP nokey\r\nLPOP nokey 2\r\nLPOP nokey 0\r\nRPOP nokey 1\r\n",
+    b"RPUSH l a\r\nLPOP l -1\r\nLPOP l x\r\nLPOP l 1 2\r\nLPOP l 0\r\nLPOP\r\nLPUSH l\r\n",
+    b"LPUSHX l a\r\nRPUSHX l a\r\nEXISTS l\r\nRPUSH l x\r\nLPUSHX l a b\r\nRPUSHX l c\r\nLPOP l 9\r\n",
+    b"SET s v\r\nLPUSH s a\r\nRPUSH s a\r\nLPUSHX s a\r\nLPOP s\r\nRPOP s 2\r\nLMOVE s d LEFT LEFT\r\n",
+    b"RPUSH a 1 2 3\r\nLMOVE a b LEFT RIGHT\r\nLMOVE a b RIGHT LEFT\r\nLMOVE a b left right\r\nLMOVE a b LEFT\r\nLMOVE a b UP DOWN\r\nLPOP b 5\r\nEXISTS a\r\n",
+    b"RPUSH a 1 2 3\r\nLMOVE a a LEFT RIGHT\r\nRPOPLPUSH a a\r\nLPOP a 5\r\nRPUSH one x\r\nLMOVE one one LEFT LEFT\r\nLPOP one\r\n",
+    b"RPUSH a 1\r\nSET d v\r\nLMOVE a d LEFT LEFT\r\nRPOPLPUSH a d\r\nLMOVE nokey d LEFT LEFT\r\nRPOPLPUSH nokey x\r\nLPOP a\r\n",
+    b"RPUSH a 1 2 3\r\nRPUSH b 4 5\r\nLMPOP 2 nokey a LEFT\r\nLMPOP 2 a b RIGHT COUNT 5\r\nLMPOP 1 a LEFT COUNT 1\r\nLMPOP 2 a b left count 10\r\nLMPOP 1 b LEFT\r\n",
+    b"LMPOP 0 a LEFT\r\nLMPOP -1 a LEFT\r\nLMPOP x a LEFT\r\nLMPOP 2 a LEFT\r\nLMPOP 1 a MIDDLE\r\nLMPOP 1 a LEFT COUNT 0\r\nLMPOP 1 a LEFT COUNT\r\nLMPOP 1 a LEFT COUNT 1 COUNT 2\r\nLMPOP 1 a LEFT FOO\r\nLMPOP 1 a\r\n",
+    b"SET s v\r\nRPUSH a 1\r\nLMPOP 2 s a LEFT\r\nLMPOP 2 a s LEFT\r\nBLMPOP 0 2 s a LEFT\r\nBLPOP s a 0\r\nBLPOP nokey s 0\r\n",
+    b"RPUSH a 1 2\r\nRPUSH b 3\r\nBLPOP nokey a b 0\r\nBRPOP b a 0\r\nBLMPOP 0 2 a b RIGHT COUNT 9\r\nEXISTS a b\r\n",
+    b"RPUSH a 1 2\r\nBLMOVE a d LEFT RIGHT 0\r\nBRPOPLPUSH a d 0\r\nLPOP d 5\r\nBLMOVE a d LEFT FOO 0\r\nBLMOVE a d LEFT LEFT x\r\nBLMOVE a d LEFT LEFT -1\r\n",
+    b"BLPOP\r\nBLPOP a\r\nBRPOP a\r\nBLMOVE a b LEFT LEFT\r\nBRPOPLPUSH a b\r\nBLMPOP 0 1 a\r\nBLMPOP 0\r\n",
+    b"BLPOP a x\r\nBLPOP a -1\r\nBLPOP a 1e30\r\nBLPOP a inf\r\nBLPOP a \"\"\r\nBLPOP a 0.001\r\nBLMPOP 0.001 1 a LEFT\r\nBLMOVE a b LEFT LEFT 0.001\r\nBRPOPLPUSH a b 0.001\r\n",
+];
+
+/// Generic key commands on lists: the keyspace does not care what a key holds.
+const KEYS_ACROSS_TYPES: &[&[u8]] = &[
+    b"RPUSH l a b\r\nTYPE l\r\nOBJECT ENCODING l\r\nEXISTS l\r\nDEL l\r\nTYPE l\r\n",
+    b"RPUSH l a b\r\nRENAME l m\r\nLPOP m 5\r\nRPUSH l x\r\nRENAMENX l m\r\nEXPIRE l 100\r\nTTL l\r\nPERSIST l\r\nTTL l\r\n",
+    b"RPUSH l a\r\nCOPY l m\r\nCOPY l m\r\nCOPY l m REPLACE\r\nLPOP m\r\nLPOP l\r\nCOPY l m\r\nCOPY m m\r\nCOPY l m FOO\r\nCOPY l m DB x\r\nCOPY\r\n",
+    b"SET s 1\r\nRPUSH l a\r\nSCAN 0 TYPE list\r\nSCAN 0 TYPE string\r\nKEYS l*\r\nDBSIZE\r\nFLUSHALL\r\nDBSIZE\r\n",
+    b"SET i 123\r\nSET e hello\r\nSET r 0123456789012345678901234567890123456789012345\r\nOBJECT ENCODING i\r\nOBJECT ENCODING e\r\nOBJECT ENCODING r\r\nOBJECT ENCODING nokey\r\n",
+    b"SET i 123\r\nSET big 123456\r\nOBJECT REFCOUNT i\r\nOBJECT REFCOUNT big\r\nOBJECT REFCOUNT nokey\r\nOBJECT FREQ i\r\nOBJECT\r\nOBJECT ENCODING\r\nOBJECT FOO x\r\nOBJECT ENCODING a b\r\n",
+    b"CLIENT UNBLOCK\r\nCLIENT UNBLOCK x\r\nCLIENT UNBLOCK 99999\r\nCLIENT UNBLOCK 1 FOO\r\nCLIENT UNBLOCK 1 TIMEOUT\r\nCLIENT UNBLOCK 1 ERROR x\r\n",
+    b"CONFIG GET hash-max-listpack-entries\r\nCONFIG GET hash-max-ziplist-entries\r\nCONFIG GET hash-max-listpack-value\r\nCONFIG GET list-max-listpack-size\r\nCONFIG GET list-max-ziplist-size\r\nCONFIG GET zset-max-listpack-entries\r\nCONFIG GET zset-max-ziplist-value\r\nCONFIG GET set-max-intset-entries\r\nCONFIG GET list-compress-depth\r\nCONFIG GET HASH-MAX-ZIPLIST-VALUE\r\n",
+    b"CONFIG SET hash-max-listpack-entries abc\r\nCONFIG SET hash-max-listpack-entries -1\r\nCONFIG SET hash-max-listpack-value abc\r\nCONFIG SET hash-max-listpack-value -1\r\nCONFIG SET set-max-intset-entries 1kb\r\nCONFIG SET list-compress-depth -1\r\nCONFIG SET list-max-listpack-size 3000000000\r\nCONFIG SET list-max-listpack-size x\r\n",
+    b"CONFIG SET hash-max-ziplist-value 1kb\r\nCONFIG GET hash-max-listpack-value\r\nCONFIG SET hash-max-listpack-value 64 set-max-intset-entries 5\r\nCONFIG GET set-max-intset-entries\r\nCONFIG SET set-max-intset-entries 512 list-max-ziplist-size -3\r\nCONFIG GET list-max-listpack-size\r\nCONFIG SET list-max-listpack-size -2\r\n",
+    b"SET k v\r\nMEMORY USAGE nokey\r\nMEMORY USAGE\r\nMEMORY FOO\r\nMEMORY\r\nMEMORY USAGE k SAMPLES -1\r\nMEMORY USAGE k SAMPLES x\r\nMEMORY USAGE k SAMPLES\r\nMEMORY USAGE k FOO 1\r\nMEMORY USAGE nokey SAMPLES 0\r\nMEMORY HELP x\r\n",
+    b"COMMAND GETKEYS LMPOP 2 a b LEFT\r\nCOMMAND GETKEYS BLMPOP 0 2 a b LEFT\r\nCOMMAND GETKEYS LMPOP 5 a LEFT\r\nCOMMAND GETKEYS BLPOP a b 0\r\nCOMMAND GETKEYS LMOVE a b LEFT LEFT\r\n",
+];
+
+#[test]
+fn list_ends_and_blocking_forms_match_redis_byte_for_byte() {
+    let redis = RedisServer::start(&[]);
+    let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
+    compare(LIST_ENDS, redis.addr, ours.addr());
+}
+
+#[test]
+fn key_commands_across_types_match_redis_byte_for_byte() {
+    let redis = RedisServer::start(&[]);
+    let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
+    compare(KEYS_ACROSS_TYPES, redis.addr, ours.addr());
+}

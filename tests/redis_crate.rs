@@ -105,3 +105,71 @@ fn ping_echo_and_errors_through_the_redis_crate() {
     let pong: String = redis::cmd("PING").query(&mut con).unwrap();
     assert_eq!(pong, "PONG");
 }
+
+/// A job queue as Sidekiq, Celery or RQ build one: a producer RPUSHes jobs, workers BLPOP them
+/// with a timeout. Every job must reach exactly one worker: none lost, none twice.
+#[test]
+fn job_queue_with_blpop_workers_delivers_every_job_exactly_once() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    const JOBS: u32 = 100_000;
+    const WORKERS: usize = 4;
+    let server = reactor::spawn(reactor::config::Config::ephemeral()).expect("server starts");
+    let url = format!("redis://{}/", server.addr());
+    let produced = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|_| {
+            let client = redis::Client::open(url.as_str()).unwrap();
+            let produced = produced.clone();
+            std::thread::spawn(move || {
+                let mut con = client
+                    .get_connection_with_timeout(Duration::from_secs(5))
+                    .unwrap();
+                let mut got = Vec::new();
+                let started = std::time::Instant::now();
+                loop {
+                    let job: Option<(String, u32)> = redis::cmd("BLPOP")
+                        .arg("jobs")
+                        .arg(1)
+                        .query(&mut con)
+                        .unwrap();
+                    match job {
+                        Some((key, id)) => {
+                            assert_eq!(key, "jobs");
+                            got.push(id);
+                        }
+                        // Timed out with the queue empty: done once the producer is.
+                        None if produced.load(Ordering::SeqCst) => return got,
+                        None => {}
+                    }
+                    assert!(started.elapsed() < Duration::from_secs(300), "bounded");
+                }
+            })
+        })
+        .collect();
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut producer = client
+        .get_connection_with_timeout(Duration::from_secs(5))
+        .unwrap();
+    for id in 0..JOBS {
+        let _: i64 = producer.rpush("jobs", id).unwrap();
+    }
+    produced.store(true, Ordering::SeqCst);
+    let mut all: Vec<u32> = Vec::new();
+    let mut per_worker = Vec::new();
+    for worker in workers {
+        let got = worker.join().expect("worker");
+        per_worker.push(got.len());
+        all.extend(got);
+    }
+    all.sort_unstable();
+    let received = all.len();
+    all.dedup();
+    assert_eq!(received, all.len(), "a job was delivered twice");
+    assert_eq!(all, (0..JOBS).collect::<Vec<_>>(), "every job, once");
+    // Blocked workers are served in turn, so the work is shared.
+    assert!(per_worker.iter().all(|&n| n > 0), "{per_worker:?}");
+    let left: bool = producer.exists("jobs").unwrap();
+    assert!(!left, "the queue is empty, and an empty list is no key");
+}

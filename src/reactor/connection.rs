@@ -62,6 +62,13 @@ pub struct Connection<S> {
     /// The handler stopped before consuming every whole request in `input` (its output was
     /// full): hand `input` back, without waiting for new bytes, once the output drains.
     pub(crate) input_held: bool,
+    /// The handler asked for no more input for now ([`super::Ctx::pause_input`]: a blocked
+    /// client). The socket is still read, so a close is noticed, but the bytes only accumulate
+    /// in `input` (bounded by the query buffer limit) until [`super::Ctx::resume_input`].
+    pub(crate) input_paused: bool,
+    /// The session and output are lent to a handler call (the current connection, or one
+    /// lent through [`super::Ctx::with_lent`]): `Ctx` must not reach them meanwhile.
+    pub(crate) lent: bool,
     pub(crate) queued_dirty: bool,
     pub(crate) queued_ready: bool,
     pub(crate) queued_reap: bool,
@@ -91,6 +98,8 @@ impl<S> Connection<S> {
             dead: false,
             paused: false,
             input_held: false,
+            input_paused: false,
+            lent: false,
             queued_dirty: false,
             queued_ready: false,
             queued_reap: false,

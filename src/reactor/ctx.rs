@@ -8,6 +8,7 @@
 //! one only sets a flag, and the loop removes it at the end of the tick (a connection is never
 //! freed in the middle of a handler call, as Redis's `freeClientAsync`).
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -68,19 +69,21 @@ pub struct ConnInfo {
 pub struct Ctx<'a, S> {
     pub(crate) conns: &'a mut Slab<Connection<S>>,
     pub(crate) dirty: &'a mut Vec<ConnId>,
+    /// The loop's ready queue: connections to serve next turn without waiting for readiness.
+    pub(crate) ready: &'a mut VecDeque<ConnId>,
     pub(crate) stats: &'a LoopStats,
     pub(crate) now: Instant,
     pub(crate) shutdown: &'a mut bool,
-    /// The connection lent out as [`Current`], unreachable through `Ctx` meanwhile.
-    pub(crate) current: Option<ConnId>,
+    /// `Options::output_high_water`, for the `out_limit` of a lent connection.
+    pub(crate) output_high_water: usize,
 }
 
 impl<S> Ctx<'_, S> {
+    /// A connection that is not lent out (its session and output are in place).
     fn get_mut(&mut self, id: ConnId) -> Option<&mut Connection<S>> {
-        if self.current == Some(id) {
-            return None;
-        }
-        self.conns.get_mut(id.slot()).filter(|c| c.id == id)
+        self.conns
+            .get_mut(id.slot())
+            .filter(|c| c.id == id && !c.lent)
     }
 
     fn get(&self, id: ConnId) -> Option<&Connection<S>> {
@@ -91,10 +94,10 @@ impl<S> Ctx<'_, S> {
     /// connection has gone, is closing, or is the current one (use [`Current::out`] for that).
     /// The connection is flushed before the loop sleeps.
     pub fn output(&mut self, id: ConnId) -> Option<&mut Vec<u8>> {
-        if self.current == Some(id) {
-            return None;
-        }
-        let conn = self.conns.get_mut(id.slot()).filter(|c| c.id == id)?;
+        let conn = self
+            .conns
+            .get_mut(id.slot())
+            .filter(|c| c.id == id && !c.lent)?;
         if conn.dead {
             return None;
         }
@@ -135,6 +138,76 @@ impl<S> Ctx<'_, S> {
                 self.dirty.push(id);
             }
         }
+    }
+
+    /// Stop handing `id`'s input to the handler until [`Ctx::resume_input`] (a client blocked
+    /// on a key). Works on the current connection too: a handler pauses the connection whose
+    /// request it is running, then returns without consuming the rest of its input. The loop
+    /// keeps reading the socket, so a peer that closes is still noticed and reaped; what it
+    /// reads accumulates in the connection's input, bounded by the query buffer limit.
+    pub fn pause_input(&mut self, id: ConnId) {
+        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
+            conn.input_paused = true;
+        }
+    }
+
+    /// Undo [`Ctx::pause_input`]: the connection goes on the ready queue, so the requests it
+    /// sent meanwhile run on the loop's next turn even if the peer sends nothing more.
+    pub fn resume_input(&mut self, id: ConnId) {
+        let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
+            return;
+        };
+        if !conn.input_paused {
+            return;
+        }
+        conn.input_paused = false;
+        if conn.lent {
+            // Resumed during its own handler call: the handler is still consuming its input.
+            return;
+        }
+        conn.input_held |= !conn.input.is_empty();
+        if (conn.readable || conn.input_held) && !conn.queued_ready {
+            conn.queued_ready = true;
+            self.ready.push_back(id);
+        }
+    }
+
+    /// Lend `id`'s session and output to `f`, as the loop lends the current connection to
+    /// [`super::Handler::data`]: for work one connection's request does on behalf of another
+    /// (serving a blocked client when a key it waits on is written). `None`, without calling
+    /// `f`, if the connection has gone, is dead, or is already lent out. The connection is
+    /// flushed before the loop sleeps.
+    pub fn with_lent<R>(
+        &mut self,
+        id: ConnId,
+        f: impl FnOnce(&mut Self, Current<'_, S>) -> R,
+    ) -> Option<R> {
+        let high_water = self.output_high_water;
+        let conn = self.get_mut(id).filter(|c| !c.dead)?;
+        let mut session = conn.session.take()?;
+        conn.lent = true;
+        let mut out = std::mem::take(&mut conn.output);
+        let written = std::mem::take(&mut conn.written);
+        let result = f(
+            self,
+            Current {
+                id,
+                session: &mut session,
+                out: &mut out,
+                out_limit: written + high_water,
+            },
+        );
+        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
+            conn.session = Some(session);
+            conn.output = out;
+            conn.written = written;
+            conn.lent = false;
+            if !conn.queued_dirty {
+                conn.queued_dirty = true;
+                self.dirty.push(id);
+            }
+        }
+        Some(result)
     }
 
     /// The time this tick started (one clock read per tick).

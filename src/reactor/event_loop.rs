@@ -52,14 +52,15 @@ const EVENTS_CAPACITY: usize = 1024;
 /// a `&mut self` method would borrow the whole loop, and the handler (another field) must stay
 /// callable beside it.
 macro_rules! handler_ctx {
-    ($self:ident, $now:expr, $current:expr) => {
+    ($self:ident, $now:expr) => {
         Ctx {
             conns: &mut $self.conns,
             dirty: &mut $self.dirty,
+            ready: &mut $self.ready,
             stats: &$self.stats,
             now: $now,
             shutdown: &mut $self.shutdown_requested,
-            current: $current,
+            output_high_water: $self.opts.output_high_water,
         }
     };
 }
@@ -238,7 +239,7 @@ impl<H: Handler> EventLoop<H> {
             }
 
             if self.handler.next_deadline().is_some_and(|t| now >= t) {
-                let mut ctx = handler_ctx!(self, now, None);
+                let mut ctx = handler_ctx!(self, now);
                 self.handler.timer(&mut ctx, now);
             }
             self.expire_idle(now);
@@ -357,7 +358,7 @@ impl<H: Handler> EventLoop<H> {
         }
         entry.insert(Connection::new(id, socket, peer, now));
         self.lru_push_back(id.slot());
-        let mut ctx = handler_ctx!(self, now, None);
+        let mut ctx = handler_ctx!(self, now);
         let session = self.handler.open(&mut ctx, id, peer);
         if let Some(conn) = self.conns.get_mut(id.slot()) {
             conn.session = Some(session);
@@ -385,9 +386,9 @@ impl<H: Handler> EventLoop<H> {
                 conn.paused = true;
                 return;
             }
-            if conn.input_held {
-                // Requests left unconsumed when the output filled up: run them now, before
-                // reading anything new.
+            if conn.input_held && !conn.input_paused {
+                // Requests left unconsumed (the output filled up, or the handler paused and
+                // has now resumed this connection): run them now, before reading anything new.
                 conn.input_held = false;
                 self.deliver(id, 0, now);
                 continue;
@@ -414,7 +415,23 @@ impl<H: Handler> EventLoop<H> {
                         // WouldBlock is skipped.
                         conn.readable = false;
                     }
-                    self.deliver(id, n, now);
+                    if conn.input_paused {
+                        // The handler wants no input now (a blocked client): keep the bytes
+                        // for later, still bounded, and go on reading so a close is noticed.
+                        conn.input.extend_from_slice(&self.scratch[..n]);
+                        if conn.input.len() > self.opts.query_buffer_limit {
+                            warn!(
+                                "closing client {} that reached the query buffer limit ({} bytes)",
+                                conn.peer, self.opts.query_buffer_limit
+                            );
+                            conn.dead = true;
+                            self.stats.query_buffer_closes += 1;
+                            self.queue_dirty(id);
+                            return;
+                        }
+                    } else {
+                        self.deliver(id, n, now);
+                    }
                     if drained {
                         return;
                     }
@@ -456,6 +473,7 @@ impl<H: Handler> EventLoop<H> {
         let Some(mut session) = conn.session.take() else {
             return;
         };
+        conn.lent = true;
         // Lend the output buffer together with its written offset, so that while it is out the
         // connection reads as "nothing pending" rather than a negative amount.
         let mut out = std::mem::take(&mut conn.output);
@@ -471,7 +489,7 @@ impl<H: Handler> EventLoop<H> {
         } else {
             &partial
         };
-        let mut ctx = handler_ctx!(self, now, Some(id));
+        let mut ctx = handler_ctx!(self, now);
         let consumed = self.handler.data(
             &mut ctx,
             Current {
@@ -493,6 +511,7 @@ impl<H: Handler> EventLoop<H> {
         conn.session = Some(session);
         conn.output = out;
         conn.written = written;
+        conn.lent = false;
         if leftover_from_scratch {
             conn.input.extend_from_slice(&self.scratch[consumed..n]);
         } else {
@@ -609,7 +628,7 @@ impl<H: Handler> EventLoop<H> {
             // Deregistering is tidy rather than required (closing the fd removes it from epoll).
             let _ = self.poll.registry().deregister(&mut conn.socket);
             if let Some(session) = conn.session.take() {
-                let mut ctx = handler_ctx!(self, now, None);
+                let mut ctx = handler_ctx!(self, now);
                 self.handler.closed(&mut ctx, id, session);
             }
         }

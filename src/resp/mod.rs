@@ -14,4 +14,4 @@ pub mod number;
 pub mod reply;
 pub mod request;
 
-pub use request::{Limits, Parsed, ProtocolError, Request, RequestParser};
+pub use request::{Limits, OwnedRequest, Parsed, ProtocolError, Request, RequestParser};

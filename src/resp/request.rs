@@ -169,12 +169,49 @@ impl<'a> Request<'a> {
             .unwrap_or_default()
     }
 
+    /// A copy that owns its bytes, for a request that must outlive the input buffer (a
+    /// blocked command, run again when its key is ready).
+    pub fn to_owned(&self) -> OwnedRequest {
+        let mut bytes = Vec::with_capacity(self.args().map(<[u8]>::len).sum());
+        let mut ranges = Vec::with_capacity(self.len());
+        for arg in self.args() {
+            let start = bytes.len();
+            bytes.extend_from_slice(arg);
+            ranges.push(start..bytes.len());
+        }
+        OwnedRequest {
+            bytes: bytes.into_boxed_slice(),
+            ranges: ranges.into_boxed_slice(),
+        }
+    }
+
     /// All arguments in order.
     pub fn args(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + 'a {
         let bytes = self.bytes;
         self.ranges
             .iter()
             .map(move |r| bytes.get(r.clone()).unwrap_or_default())
+    }
+}
+
+/// A [`Request`] that owns its bytes: one allocation for the arguments, one for their ranges.
+#[derive(Debug, Clone)]
+pub struct OwnedRequest {
+    bytes: Box<[u8]>,
+    ranges: Box<[Range<usize>]>,
+}
+
+impl OwnedRequest {
+    pub fn as_request(&self) -> Request<'_> {
+        Request {
+            bytes: &self.bytes,
+            ranges: &self.ranges,
+        }
+    }
+
+    /// Heap bytes held (for memory accounting).
+    pub fn heap_size(&self) -> usize {
+        self.bytes.len() + self.ranges.len() * std::mem::size_of::<Range<usize>>()
     }
 }
 

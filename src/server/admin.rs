@@ -1,4 +1,4 @@
-//! Server commands: INFO, TIME, CONFIG, COMMAND. How a client finds out what it is talking to.
+//! Server commands: INFO, TIME, CONFIG, COMMAND, MEMORY. How a client finds out what it is talking to.
 //!
 //! Chapter: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md).
 //!
@@ -26,7 +26,8 @@
 //! INFO only reads them. `CONFIG RESETSTAT` zeroes the application's counters and, since the
 //! loop's are not ours to write, remembers the loop's values as a baseline that INFO subtracts.
 //!
-//! Files: [`info`] (INFO, TIME, the ops meter), [`config`] (CONFIG), [`command`] (COMMAND).
+//! Files: [`info`] (INFO, TIME, the ops meter), [`config`] (CONFIG), [`command`] (COMMAND),
+//! [`memory`] (MEMORY USAGE: what a key costs).
 //!
 //! Redis counterparts: `genRedisInfoString` and `configGetCommand`/`configSetCommand`
 //! (`server.c`, `config.c`), `commandCommand` and friends (`server.c`).
@@ -47,6 +48,7 @@
 mod command;
 mod config;
 mod info;
+mod memory;
 
 pub use config::parse_memory;
 pub use info::OpsMeter;
@@ -90,6 +92,7 @@ pub const COMMANDS: &[Command] = &[
     Command::new("info", -1, &["loading", "stale", "sentinel"], (0, 0, 0), info::info),
     Command::new("time", 1, &["loading", "stale", "fast"], (0, 0, 0), info::time),
     // A container: Redis gives `config` itself no flags; its subcommands have their own.
+    Command::new("memory", -2, &[], (0, 0, 0), memory::memory),
     Command::new("config", -2, &[], (0, 0, 0), config::config),
     Command::new("command", -1, &["loading", "stale", "sentinel"], (0, 0, 0), command::command),
 ];

@@ -11,6 +11,8 @@ use std::time::Instant;
 
 use crate::resp::RequestParser;
 
+use super::blocking::Blocked;
+
 /// Per-connection state of the Redis handler: the parser, and everything else. They are
 /// separate fields because a parsed request borrows the parser while a command borrows the
 /// client.
@@ -39,6 +41,8 @@ pub struct Client {
     pub soft_limit_since: Option<Instant>,
     /// AUTH succeeded, or no password is required.
     pub authenticated: bool,
+    /// Waiting on keys (BLPOP and friends). Boxed: most clients never block.
+    pub blocked: Option<Box<Blocked>>,
 }
 
 impl Client {
@@ -67,6 +71,7 @@ impl Session {
                 patterns: HashSet::new(),
                 soft_limit_since: None,
                 authenticated,
+                blocked: None,
             },
         }
     }

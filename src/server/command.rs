@@ -34,6 +34,9 @@ pub struct Command {
     pub flags: &'static [&'static str],
     /// Key positions reported by `COMMAND`: first, last (negative counts from the end), step.
     pub keys: (i32, i32, i32),
+    /// For a command whose keys are counted by an argument (`LMPOP numkeys key ...`, flagged
+    /// `movablekeys`): that argument's position; the keys follow it.
+    pub numkeys_at: Option<usize>,
     pub run: CommandFn,
 }
 
@@ -51,8 +54,15 @@ impl Command {
             arity,
             flags,
             keys,
+            numkeys_at: None,
             run,
         }
+    }
+
+    /// The same command, its keys counted by the argument at `at` (see [`Command::numkeys_at`]).
+    pub const fn numkeys_at(mut self, at: usize) -> Command {
+        self.numkeys_at = Some(at);
+        self
     }
 
     /// Whether `argc` arguments (name included) satisfy this command's arity.
@@ -83,6 +93,19 @@ pub struct Exec<'a, 'c> {
     pub out: &'a mut Vec<u8>,
     /// Wall-clock time for this batch of requests, Unix milliseconds (expiry is judged by it).
     pub now_ms: i64,
+    /// Whether the command runs for the first time or for a blocked client being served.
+    pub mode: Mode,
+}
+
+/// How a command is being run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// As the client sent it.
+    Normal,
+    /// Again, for a blocked client whose key became ready ([`super::blocking::serve_ready`]).
+    /// A command that still cannot be answered sets `still_blocked` (through `Exec::block`)
+    /// and the client keeps waiting where it was.
+    Serving { still_blocked: bool },
 }
 
 impl Exec<'_, '_> {

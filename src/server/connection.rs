@@ -18,6 +18,8 @@ use log::warn;
 use crate::resp::Request;
 use crate::resp::number::parse_i64;
 
+use super::blocking::{self, Unblock};
+use super::client::Client;
 use super::command::{Command, Exec};
 
 // One command per line: the table reads as a table.
@@ -176,6 +178,11 @@ fn client(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         exec.client.last_command = "client|list";
         let list = client_list(exec);
         exec.bulk(&list);
+    } else if sub.eq_ignore_ascii_case(b"unblock") {
+        if !exec.subcommand("client|unblock", -3, argc) {
+            return;
+        }
+        client_unblock(exec, req);
     } else if sub.eq_ignore_ascii_case(b"help") {
         let lines: &[&[u8]] = &[
             b"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -187,6 +194,8 @@ fn client(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
             b"    Return information about client connections.",
             b"SETNAME <name>",
             b"    Assign the name <name> to the current connection.",
+            b"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            b"    Unblock the specified blocked client.",
             b"HELP",
             b"    Print this help.",
         ];
@@ -197,6 +206,50 @@ fn client(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     } else {
         exec.unknown_subcommand(sub, "CLIENT");
     }
+}
+
+/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: end a blocked client's wait as if its timeout had
+/// passed, or with an error. `:1` if that client was blocked, `:0` otherwise.
+fn client_unblock(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    if req.len() > 4 {
+        let mut message = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
+        message.extend(req.arg(1).iter().take(128));
+        message.extend_from_slice(b"'. Try CLIENT HELP.");
+        exec.state.stats.error_replies += 1;
+        return crate::resp::reply::error_bytes(exec.out, &message);
+    }
+    let how = match req.len() {
+        3 => Unblock::Timeout,
+        _ if req.arg(3).eq_ignore_ascii_case(b"timeout") => Unblock::Timeout,
+        _ if req.arg(3).eq_ignore_ascii_case(b"error") => Unblock::Error,
+        _ => return exec.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+    };
+    let Some(target) = parse_i64(req.arg(2)) else {
+        return exec.not_integer();
+    };
+    let mut conn = None;
+    exec.ctx.for_each(|info, session| {
+        if session.is_some_and(|s| s.client.id as i64 == target && s.client.blocked.is_some()) {
+            conn = Some(info.id);
+        }
+    });
+    let unblocked = conn.is_some_and(|conn| blocking::unblock(exec.state, exec.ctx, conn, how));
+    exec.integer(i64::from(unblocked));
+}
+
+/// Redis's CLIENT LIST `flags`: `b` blocked, `P` subscribed, `N` none of them.
+fn client_flags(client: &Client) -> String {
+    let mut flags = String::new();
+    if client.blocked.is_some() {
+        flags.push('b');
+    }
+    if client.subscribed() {
+        flags.push('P');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    flags
 }
 
 /// One line per client in Redis's `CLIENT LIST` format (the fields that mean something here).
@@ -221,7 +274,7 @@ fn client_list(exec: &mut Exec<'_, '_>) -> Vec<u8> {
         let local = info.local.map(|a| a.to_string()).unwrap_or_default();
         let _ = writeln!(
             line,
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db=0 sub=0 psub=0 \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db=0 sub={} psub={} \
              ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 \
              oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp=2",
             client.id,
@@ -231,6 +284,9 @@ fn client_list(exec: &mut Exec<'_, '_>) -> Vec<u8> {
             name,
             now.duration_since(info.created).as_secs(),
             now.duration_since(info.last_active).as_secs(),
+            client_flags(client),
+            client.channels.len(),
+            client.patterns.len(),
             info.input_len,
             info.input_capacity - info.input_len,
             info.input_capacity,

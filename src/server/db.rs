@@ -28,6 +28,9 @@ use std::hash::{BuildHasher, DefaultHasher, Hasher, RandomState};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use super::blocking::Blocking;
+use super::types::{Hash, List, Set};
+
 /// Keys sampled per round of the active cycle (Redis: `ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
 const SAMPLE: usize = 20;
 /// Repeat a round while more than this share of the sample was expired (10%, as Redis 7's
@@ -37,10 +40,13 @@ const REPEAT_IF_EXPIRED_OVER: usize = SAMPLE / 10;
 /// sparse by mass deletion would otherwise make probing slow).
 const RANDOM_PROBES: usize = 32;
 
-/// A stored value. Only strings for now; the enum is where lists and hashes would go.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A stored value: a string or one of the aggregate types of [`super::types`].
+#[derive(Debug, Clone)]
 pub enum Value {
     Str(Vec<u8>),
+    List(List),
+    Hash(Hash),
+    Set(Set),
 }
 
 impl Value {
@@ -48,13 +54,40 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
         }
+    }
+
+    /// The encoding `OBJECT ENCODING` reports.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(bytes) => string_encoding(bytes),
+            Value::List(list) => list.encoding(),
+            Value::Hash(hash) => hash.encoding(),
+            Value::Set(set) => set.encoding(),
+        }
+    }
+
+    /// The bytes this value occupies: itself and what it owns on the heap, with an
+    /// aggregate's elements estimated from `samples` of them as Redis's `objectComputeSize`
+    /// does (`usize::MAX` = measure all).
+    pub fn memory_usage(&self, samples: usize) -> usize {
+        std::mem::size_of::<Value>()
+            + match self {
+                Value::Str(bytes) => bytes.capacity(),
+                Value::List(list) => list.memory_usage(samples),
+                Value::Hash(hash) => hash.memory_usage(samples),
+                Value::Set(set) => set.memory_usage(samples),
+            }
     }
 
     /// The bytes of a string value; `None` for any other type (the caller replies WRONGTYPE).
     pub fn as_str(&self) -> Option<&[u8]> {
         match self {
             Value::Str(bytes) => Some(bytes),
+            _ => None,
         }
     }
 
@@ -62,7 +95,26 @@ impl Value {
     pub fn as_str_mut(&mut self) -> Option<&mut Vec<u8>> {
         match self {
             Value::Str(bytes) => Some(bytes),
+            _ => None,
         }
+    }
+}
+
+/// Redis's string encodings: `int` for a canonical 64-bit integer, `embstr` up to 44 bytes
+/// (the object header and the bytes in one allocation), `raw` beyond. Ours are always a
+/// `Vec<u8>`; the name says what Redis would use, which is what clients and tests ask about.
+fn string_encoding(bytes: &[u8]) -> &'static str {
+    let canonical_int = bytes.len() <= 20
+        && std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok())
+            .is_some_and(|n| n.to_string().as_bytes() == bytes);
+    if canonical_int {
+        "int"
+    } else if bytes.len() <= 44 {
+        "embstr"
+    } else {
+        "raw"
     }
 }
 
@@ -123,6 +175,8 @@ pub struct Db {
     slots: Slots,
     /// Keys removed because their deadline passed (`expired_keys`).
     pub expired_keys: u64,
+    /// Clients waiting on keys of this database, and the keys that became ready.
+    pub blocking: Blocking,
     rng: u64,
 }
 
@@ -182,6 +236,18 @@ impl Db {
         self.map.get_mut(key).map(|e| &mut e.value)
     }
 
+    /// `MEMORY USAGE`: the bytes behind a live key (see [`super::admin`]'s `memory` module):
+    /// the key and its `Rc` header, its entry in the map (plus a control byte), its slot in
+    /// `slots`, and the value with `samples` of its elements measured.
+    pub fn memory_usage(&mut self, key: &[u8], samples: usize, now_ms: i64) -> Option<usize> {
+        const RC_HEADER: usize = 2 * std::mem::size_of::<usize>();
+        let entry_size = std::mem::size_of::<(Rc<[u8]>, Entry)>() + 1;
+        let slot_size = std::mem::size_of::<Option<Rc<[u8]>>>();
+        let value = self.get(key, now_ms)?;
+        let value_extra = value.memory_usage(samples) - std::mem::size_of::<Value>();
+        Some(RC_HEADER + key.len() + entry_size + slot_size + value_extra)
+    }
+
     pub fn exists(&mut self, key: &[u8], now_ms: i64) -> bool {
         if self.volatile.is_empty() {
             self.map.contains_key(key)
@@ -196,9 +262,13 @@ impl Db {
     pub fn set_str(&mut self, key: &[u8], bytes: &[u8], keep_ttl: bool, now_ms: i64) {
         self.reclaim_if_expired(key, now_ms);
         if let Some(entry) = self.map.get_mut(key) {
-            let Value::Str(v) = &mut entry.value;
-            v.clear();
-            v.extend_from_slice(bytes);
+            match &mut entry.value {
+                Value::Str(v) => {
+                    v.clear();
+                    v.extend_from_slice(bytes);
+                }
+                other => *other = Value::Str(bytes.to_vec()),
+            }
             if !keep_ttl && entry.expires_at.take().is_some() {
                 let index = entry.volatile_index;
                 self.volatile_remove(index);
@@ -216,6 +286,7 @@ impl Db {
 
     /// Add a key that is not in the map.
     fn add(&mut self, key: &[u8], value: Value) {
+        self.blocking.signal(key);
         let key: Rc<[u8]> = Rc::from(key);
         let slot = self.slots.insert(key.clone());
         self.map.insert(
@@ -572,11 +643,11 @@ mod tests {
         // ...SET KEEPTTL keeps it.
         db.set_str(b"b", b"4", true, 10);
         assert_eq!(db.expiry(b"b", 10), Some(Some(50)));
-        assert_eq!(db.get(b"b", 60), None, "b expired at 50");
+        assert!(db.get(b"b", 60).is_none(), "b expired at 50");
         assert_eq!((db.expired_keys, db.volatile_len()), (1, 0));
         // No key has a deadline now: lookups take the one-lookup path and still agree.
         assert!(db.exists(b"a", 1_000));
-        assert_eq!(db.get(b"a", 1_000), Some(&Value::Str(b"3".to_vec())));
+        assert_eq!(db.get(b"a", 1_000).and_then(Value::as_str), Some(&b"3"[..]));
         assert!(db.delete(b"a", 1_000));
         assert!(!db.exists(b"a", 1_000));
     }

@@ -77,6 +77,8 @@ pub const COMMANDS: &[Command] = &[
     Command::new("expiretime", 2, &["readonly", "fast"], (1, 1, 1), expiretime),
     Command::new("pexpiretime", 2, &["readonly", "fast"], (1, 1, 1), pexpiretime),
     Command::new("persist", 2, &["write", "fast"], (1, 1, 1), persist),
+    Command::new("copy", -3, &["write", "denyoom"], (1, 2, 1), copy),
+    Command::new("object", -2, &[], (0, 0, 0), object),
 ];
 
 // ---- Helpers shared with the other families ----
@@ -251,7 +253,7 @@ fn scan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// A SCAN cursor, read as Redis reads it with C's `strtoul`: an optional sign (a `-` negates
 /// modulo 2^64), decimal digits with leading zeros allowed, and nothing after them; an empty
 /// string is 0; a leading space or a value past `u64::MAX` is invalid.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
+pub(super) fn parse_cursor(arg: &[u8]) -> Option<u64> {
     let text = c_str(arg);
     let (negative, digits) = match text {
         [] => return Some(0),
@@ -295,6 +297,115 @@ fn randomkey(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
 }
 
 /// `DBSIZE` → `:n`. Like Redis, it counts keys that have expired but not been reclaimed yet.
+/// `COPY source destination [DB index] [REPLACE]` → `:1` if copied, `:0` if `source` is
+/// missing or `destination` exists (without REPLACE). The deadline is copied too. Only db 0
+/// exists here, so `DB` accepts only 0.
+fn copy(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let (src, dst) = (req.arg(1), req.arg(2));
+    let mut replace = false;
+    let mut i = 3;
+    while i < req.len() {
+        if is_option(req.arg(i), "replace") {
+            replace = true;
+            i += 1;
+        } else if is_option(req.arg(i), "db") && i + 1 < req.len() {
+            match parse_i64(req.arg(i + 1)) {
+                None => return exec.not_integer(),
+                Some(0) => {}
+                Some(_) => return exec.error("ERR DB index is out of range"),
+            }
+            i += 2;
+        } else {
+            return exec.syntax_error();
+        }
+    }
+    if src == dst {
+        return exec.error("ERR source and destination objects are the same");
+    }
+    let now = exec.now_ms;
+    let db = &mut exec.state.db;
+    let Some(value) = db.get(src, now).cloned() else {
+        return exec.integer(0);
+    };
+    let deadline = db.expiry(src, now).flatten();
+    if db.exists(dst, now) {
+        if !replace {
+            return exec.integer(0);
+        }
+        db.remove(dst);
+    }
+    db.insert(dst, value);
+    db.set_expiry(dst, deadline);
+    exec.integer(1);
+}
+
+/// `OBJECT ENCODING|REFCOUNT|FREQ|HELP key`: how a value is stored.
+fn object(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let sub = req.arg(1);
+    let argc = req.len();
+    if sub.eq_ignore_ascii_case(b"help") {
+        if !exec.subcommand("object|help", 2, argc) {
+            return;
+        }
+        let lines = [
+            "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+            "HELP",
+            "    Prints this help.",
+        ];
+        exec.array(lines.len());
+        for line in lines {
+            exec.simple(line);
+        }
+        return;
+    }
+    let name = if sub.eq_ignore_ascii_case(b"encoding") {
+        "object|encoding"
+    } else if sub.eq_ignore_ascii_case(b"refcount") {
+        "object|refcount"
+    } else if sub.eq_ignore_ascii_case(b"freq") {
+        "object|freq"
+    } else {
+        return exec.unknown_subcommand(sub, "OBJECT");
+    };
+    if !exec.subcommand(name, 3, argc) {
+        return;
+    }
+    // Redis looks the key up without touching its access time or the hit counters.
+    let Some(value) = exec.state.db.get(req.arg(2), exec.now_ms) else {
+        return exec.null();
+    };
+    match name {
+        "object|encoding" => {
+            let encoding = value.encoding();
+            exec.bulk(encoding.as_bytes());
+        }
+        "object|refcount" => {
+            // Redis shares one object per integer 0..9999 and reports it as "shared forever";
+            // every other value has one reference.
+            let shared = value.encoding() == "int"
+                && value
+                    .as_str()
+                    .and_then(parse_i64)
+                    .is_some_and(|n| (0..10_000).contains(&n));
+            exec.integer(if shared { i64::from(i32::MAX) } else { 1 });
+        }
+        _ => exec.error(
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please \
+             note that when switching between policies at runtime LRU and LFU data will take \
+             some time to adjust.",
+        ),
+    }
+}
+
 fn dbsize(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     let len = exec.state.db.len();
     exec.integer(len as i64);

@@ -17,15 +17,20 @@
 
 pub mod admin;
 pub mod auth;
+pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod connection;
 pub mod db;
 pub mod glob;
+pub mod hashes;
 pub mod keys;
+pub mod lists;
 pub mod pubsub;
+pub mod sets;
 pub mod shutdown;
 pub mod strings;
+pub mod types;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -67,6 +72,8 @@ pub struct State {
     pub limits: Limits,
     pub stats: Stats,
     pub table: Table,
+    /// Encoding thresholds of the aggregate types (`hash-max-listpack-entries`, ...).
+    pub encodings: types::Encodings,
     pub started: Instant,
     /// The TCP port actually bound (INFO's `tcp_port`).
     pub port: u16,
@@ -102,11 +109,15 @@ impl Server {
                     connection::COMMANDS,
                     auth::COMMANDS,
                     strings::COMMANDS,
+                    lists::COMMANDS,
+                    hashes::COMMANDS,
+                    sets::COMMANDS,
                     keys::COMMANDS,
                     pubsub::COMMANDS,
                     admin::COMMANDS,
                     shutdown::COMMANDS,
                 ]),
+                encodings: types::Encodings::default(),
                 started: Instant::now(),
                 port,
                 next_client_id: 1,
@@ -166,8 +177,14 @@ impl Handler for Server {
                         client: &mut *client,
                         out: &mut *conn.out,
                         now_ms,
+                        mode: command::Mode::Normal,
                     };
                     dispatch(&mut exec, &request, since_start);
+                    if client.blocked.is_some() {
+                        // Parked (BLPOP on an empty list): what else it sent waits until it
+                        // is served, as in Redis. The loop holds the rest of the input.
+                        break;
+                    }
                 }
                 Err(error) => {
                     // Reply, then close once the reply is flushed; the bytes after the bad frame
@@ -190,22 +207,36 @@ impl Handler for Server {
 
     fn closed(&mut self, _ctx: &mut Ctx<'_, Session>, id: ConnId, session: Session) {
         self.state.pubsub.remove_client(id, &session.client);
+        if let Some(blocked) = &session.client.blocked {
+            // Gone while waiting: it leaves every queue, and no element is popped for it.
+            self.state.db.blocking.unblock(blocked);
+        }
     }
 
-    /// Subscribers wait for messages, maybe for hours: Redis exempts them from `timeout`.
+    /// Subscribers wait for messages and blocked clients for their keys, maybe for hours:
+    /// Redis exempts both from `timeout`.
     fn idle_exempt(&self, session: &Session) -> bool {
-        session.client.subscribed()
+        session.client.subscribed() || session.client.blocked.is_some()
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        self.state.next_expire_cycle
+        [
+            self.state.next_expire_cycle,
+            self.state.db.blocking.next_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
-    fn timer(&mut self, _ctx: &mut Ctx<'_, Session>, now: Instant) {
-        self.state
-            .db
-            .active_expire_cycle(unix_ms(), EXPIRE_CYCLE_BUDGET);
-        self.schedule_expiry(now);
+    fn timer(&mut self, ctx: &mut Ctx<'_, Session>, now: Instant) {
+        if self.state.next_expire_cycle.is_some_and(|at| at <= now) {
+            self.state
+                .db
+                .active_expire_cycle(unix_ms(), EXPIRE_CYCLE_BUDGET);
+            self.schedule_expiry(now);
+        }
+        blocking::time_out(&mut self.state, ctx, now);
     }
 }
 
@@ -222,7 +253,7 @@ impl Server {
 }
 
 /// Commands whose first argument names a subcommand (`client|list` in error texts).
-const CONTAINERS: &[&str] = &["client", "command", "config", "pubsub"];
+const CONTAINERS: &[&str] = &["client", "command", "config", "memory", "object", "pubsub"];
 
 /// Run one request: look it up, check its arity, run it. `since_start` is the tick's time
 /// since the server started (for the ops meter).
@@ -261,6 +292,11 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>, since_s
     // arity) is not "processed", and INFO does not count itself.
     exec.state.stats.commands_processed += 1;
     exec.state.stats.ops.record(since_start);
+    // A command may have created a key that blocked clients wait on: serve them now, before
+    // this client's next command can take what they wait for.
+    if exec.state.db.blocking.has_ready() {
+        blocking::serve_ready(exec.state, exec.ctx, exec.now_ms);
+    }
     // A command may have given a key a deadline: make sure the expiry timer is running.
     if exec.state.next_expire_cycle.is_none() && exec.state.db.volatile_len() > 0 {
         exec.state.next_expire_cycle = Some(exec.ctx.now() + EXPIRE_CYCLE_EVERY);

@@ -47,7 +47,7 @@
 //!
 //! [`Db::set_str`]: super::db::Db::set_str
 
-mod long_double;
+pub(super) mod long_double;
 
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};

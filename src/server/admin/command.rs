@@ -238,13 +238,17 @@ fn command_getkeys(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let Some(command) = lookup_visible(exec, req.arg(2)) else {
         return exec.error("ERR Invalid command specified");
     };
-    if command.keys.0 <= 0 {
+    if command.keys.0 <= 0 && command.numkeys_at.is_none() {
         return exec.error("ERR The command has no key arguments");
     }
     if !command.arity_ok(args.len()) {
         return exec.error("ERR Invalid number of arguments specified for command");
     }
-    let Some(positions) = key_positions(command.keys, args.len()) else {
+    let positions = match command.numkeys_at {
+        None => key_positions(command.keys, args.len()),
+        Some(at) => counted_key_positions(command.keys, at, &args),
+    };
+    let Some(positions) = positions else {
         return exec.error("ERR Invalid arguments specified for command");
     };
     let keys: Vec<&[u8]> = positions
@@ -274,6 +278,26 @@ fn key_positions((first, last, step): (i32, i32, i32), argc: usize) -> Option<Ve
     (fits && !positions.is_empty()).then_some(positions)
 }
 
+/// Key positions of a command whose keys are counted by the argument at `at` (Redis's
+/// "keynum" key spec), after any fixed keys (`ZUNIONSTORE`'s destination). `None` if the count
+/// is not a positive number or runs past the arguments.
+fn counted_key_positions(fixed: (i32, i32, i32), at: usize, args: &[&[u8]]) -> Option<Vec<usize>> {
+    let mut positions = if fixed.0 > 0 {
+        key_positions(fixed, args.len())?
+    } else {
+        Vec::new()
+    };
+    let n = crate::resp::number::parse_i64(args.get(at)?)
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n > 0)?;
+    let end = at.checked_add(1)?.checked_add(n)?;
+    if end > args.len() {
+        return None;
+    }
+    positions.extend(at + 1..end);
+    Some(positions)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +308,7 @@ mod tests {
             arity: 1,
             flags,
             keys: (0, 0, 0),
+            numkeys_at: None,
             run: time,
         };
         acl_categories(&command)
@@ -323,6 +348,7 @@ mod tests {
                 "may_replicate",
             ],
             keys: (0, 0, 0),
+            numkeys_at: None,
             run: time,
         };
         assert_eq!(

@@ -18,11 +18,18 @@ enum Param {
     Bind,
     ClientQueryBufferLimit,
     Databases,
+    HashMaxListpackEntries,
+    HashMaxListpackValue,
+    ListCompressDepth,
+    ListMaxListpackSize,
     Maxclients,
     Port,
     ProtoMaxBulkLen,
     Save,
+    SetMaxIntsetEntries,
     Timeout,
+    ZsetMaxListpackEntries,
+    ZsetMaxListpackValue,
 }
 
 /// What CONFIG SET may do to a parameter.
@@ -38,17 +45,30 @@ enum Setting {
     Changeable,
 }
 
-/// Sorted by name: this is the order CONFIG GET lists matches in.
-const PARAMS: [(&str, Param); 9] = [
+/// Sorted by name: this is the order CONFIG GET lists matches in. The `*-ziplist-*` names
+/// are Redis 7.0's aliases of the `*-listpack-*` ones (the encoding was renamed in 7.0).
+const PARAMS: [(&str, Param); 21] = [
     ("appendonly", Param::Appendonly),
     ("bind", Param::Bind),
     ("client-query-buffer-limit", Param::ClientQueryBufferLimit),
     ("databases", Param::Databases),
+    ("hash-max-listpack-entries", Param::HashMaxListpackEntries),
+    ("hash-max-listpack-value", Param::HashMaxListpackValue),
+    ("hash-max-ziplist-entries", Param::HashMaxListpackEntries),
+    ("hash-max-ziplist-value", Param::HashMaxListpackValue),
+    ("list-compress-depth", Param::ListCompressDepth),
+    ("list-max-listpack-size", Param::ListMaxListpackSize),
+    ("list-max-ziplist-size", Param::ListMaxListpackSize),
     ("maxclients", Param::Maxclients),
     ("port", Param::Port),
     ("proto-max-bulk-len", Param::ProtoMaxBulkLen),
     ("save", Param::Save),
+    ("set-max-intset-entries", Param::SetMaxIntsetEntries),
     ("timeout", Param::Timeout),
+    ("zset-max-listpack-entries", Param::ZsetMaxListpackEntries),
+    ("zset-max-listpack-value", Param::ZsetMaxListpackValue),
+    ("zset-max-ziplist-entries", Param::ZsetMaxListpackEntries),
+    ("zset-max-ziplist-value", Param::ZsetMaxListpackValue),
 ];
 
 /// Smallest `proto-max-bulk-len` Redis accepts (1 MiB).
@@ -56,15 +76,21 @@ const MIN_PROTO_MAX_BULK_LEN: i64 = 1024 * 1024;
 
 impl Param {
     fn lookup(name: &[u8]) -> Option<Param> {
+        Self::entry(name).map(|(_, param)| param)
+    }
+
+    /// The table entry for `name` (any case): its canonical spelling and parameter.
+    fn entry(name: &[u8]) -> Option<(&'static str, Param)> {
         PARAMS
             .iter()
             .find(|(known, _)| known.as_bytes().eq_ignore_ascii_case(name))
-            .map(|&(_, param)| param)
+            .copied()
     }
 
     /// The value as Redis's CONFIG GET formats it (memory sizes as plain byte counts).
     fn value(self, state: &State) -> String {
         let config = &state.config;
+        let enc = &state.encodings;
         match self {
             Param::Appendonly => "no".into(),
             Param::Bind => config.bind.to_string(),
@@ -77,13 +103,27 @@ impl Param {
             // No persistence: no save points.
             Param::Save => String::new(),
             Param::Timeout => config.timeout_secs.to_string(),
+            Param::HashMaxListpackEntries => enc.hash_max_listpack_entries.to_string(),
+            Param::HashMaxListpackValue => enc.hash_max_listpack_value.to_string(),
+            Param::ListCompressDepth => enc.list_compress_depth.to_string(),
+            Param::ListMaxListpackSize => enc.list_max_listpack_size.to_string(),
+            Param::SetMaxIntsetEntries => enc.set_max_intset_entries.to_string(),
+            Param::ZsetMaxListpackEntries => enc.zset_max_listpack_entries.to_string(),
+            Param::ZsetMaxListpackValue => enc.zset_max_listpack_value.to_string(),
         }
     }
 
     fn setting(self) -> Setting {
         match self {
             Param::Databases => Setting::Immutable,
-            Param::ProtoMaxBulkLen => Setting::Changeable,
+            Param::ProtoMaxBulkLen
+            | Param::HashMaxListpackEntries
+            | Param::HashMaxListpackValue
+            | Param::ListCompressDepth
+            | Param::ListMaxListpackSize
+            | Param::SetMaxIntsetEntries
+            | Param::ZsetMaxListpackEntries
+            | Param::ZsetMaxListpackValue => Setting::Changeable,
             _ => Setting::Fixed,
         }
     }
@@ -148,26 +188,28 @@ pub(super) fn config(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// parameter is reported once however many patterns match it. Redis lists matches in hash
 /// order, i.e. in no promised order; we list them in the order found.
 fn config_get(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let mut found: Vec<(&[u8], Param)> = Vec::new();
+    // (as reported, canonical name, parameter): an alias is a name of its own, as in Redis.
+    let mut found: Vec<(&[u8], &str, Param)> = Vec::new();
     for pattern in req.args().skip(2) {
         let is_glob = pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
         if !is_glob {
-            if let Some(param) = Param::lookup(pattern)
-                && !found.iter().any(|&(_, p)| p == param)
+            if let Some((canonical, param)) = Param::entry(pattern)
+                && !found.iter().any(|&(_, c, _)| c == canonical)
             {
-                found.push((pattern, param));
+                found.push((pattern, canonical, param));
             }
             continue;
         }
         for &(name, param) in &PARAMS {
-            if !found.iter().any(|&(_, p)| p == param) && glob_match(pattern, name.as_bytes(), true)
+            if !found.iter().any(|&(_, c, _)| c == name)
+                && glob_match(pattern, name.as_bytes(), true)
             {
-                found.push((name.as_bytes(), param));
+                found.push((name.as_bytes(), name, param));
             }
         }
     }
     exec.array(found.len() * 2);
-    for (name, param) in found {
+    for (name, _, param) in found {
         let value = param.value(exec.state);
         exec.bulk(name);
         exec.bulk(value.as_bytes());
@@ -218,9 +260,13 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
     // Then values, all checked before any is applied.
     let mut new_max_bulk_len = None;
+    let mut encodings = exec.state.encodings;
     if failure.is_none() {
         for &(param, name, value) in &chosen {
             let problem = match param.setting() {
+                Setting::Changeable if param != Param::ProtoMaxBulkLen => {
+                    set_encoding(&mut encodings, param, value).err()
+                }
                 Setting::Changeable => match parse_memory(value) {
                     None => Some("argument must be a memory value"),
                     Some(n) if n < MIN_PROTO_MAX_BULK_LEN => {
@@ -255,7 +301,52 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         exec.state.config.proto_max_bulk_len = n;
         exec.state.limits.max_bulk_len = n;
     }
+    exec.state.encodings = encodings;
     exec.ok();
+}
+
+/// Check and apply one encoding threshold to `enc` (a copy: CONFIG SET is all or nothing).
+/// Ranges and messages as Redis 7.0's: counts are integers (no units), the `*-value` sizes are
+/// memory values (`1kb` allowed).
+fn set_encoding(
+    enc: &mut crate::server::types::Encodings,
+    param: Param,
+    value: &[u8],
+) -> Result<(), &'static str> {
+    const NOT_INTEGER: &str = "argument couldn't be parsed into an integer";
+    let integer = || crate::resp::number::parse_i64(value).ok_or(NOT_INTEGER);
+    let count = || -> Result<usize, &'static str> {
+        usize::try_from(integer()?)
+            .map_err(|_| "argument must be between 0 and 9223372036854775807 inclusive")
+    };
+    let size = || -> Result<usize, &'static str> {
+        parse_memory(value)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or("argument must be a memory value")
+    };
+    match param {
+        Param::HashMaxListpackEntries => enc.hash_max_listpack_entries = count()?,
+        Param::HashMaxListpackValue => enc.hash_max_listpack_value = size()?,
+        Param::SetMaxIntsetEntries => enc.set_max_intset_entries = count()?,
+        Param::ZsetMaxListpackEntries => enc.zset_max_listpack_entries = count()?,
+        Param::ZsetMaxListpackValue => enc.zset_max_listpack_value = size()?,
+        Param::ListMaxListpackSize => {
+            let n = integer()?;
+            if !(i64::from(i32::MIN)..=i64::from(i32::MAX)).contains(&n) {
+                return Err("argument must be between -2147483648 and 2147483647 inclusive");
+            }
+            enc.list_max_listpack_size = n;
+        }
+        Param::ListCompressDepth => {
+            let n = integer()?;
+            if !(0..=i64::from(i32::MAX)).contains(&n) {
+                return Err("argument must be between 0 and 2147483647 inclusive");
+            }
+            enc.list_compress_depth = n;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// A memory size as redis.conf writes it: digits, then optionally `b`, `k` (1000), `kb` (1024),

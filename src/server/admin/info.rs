@@ -138,9 +138,15 @@ fn clients_section(out: &mut String, exec: &Exec<'_, '_>) {
     out.push_str("# Clients\r\n");
     field(out, "connected_clients", exec.ctx.connection_count());
     field(out, "maxclients", exec.state.config.maxclients);
-    // No blocking commands and no client-side caching exist here.
-    field(out, "blocked_clients", 0);
+    let blocking = &exec.state.db.blocking;
+    field(out, "blocked_clients", blocking.blocked_clients());
+    // No client-side caching exists here.
     field(out, "tracking_clients", 0);
+    field(
+        out,
+        "clients_in_timeout_table",
+        blocking.clients_with_timeout(),
+    );
 }
 
 fn stats_section(out: &mut String, exec: &Exec<'_, '_>) {

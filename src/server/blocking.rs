@@ -1,0 +1,383 @@
+//! Blocked clients: a command that cannot be answered now parks its client without blocking
+//! the loop, and is served the moment another client's write makes it answerable.
+//!
+//! Chapter: [docs/16-a-blocked-client.md](../../docs/16-a-blocked-client.md).
+//!
+//! `BLPOP queue 0` on an empty list must wait, perhaps for hours, while every other client
+//! goes on being served. In a thread-per-client server the thread would sleep on a condition
+//! variable; here there is one thread, so waiting has to be *data*:
+//!
+//! ```text
+//!  BLPOP q 0 (client A)          RPUSH q job (client B)           before B's next command
+//!  ───────────────────           ──────────────────────           ───────────────────────
+//!  q is empty: A.blocked =       the list q is created:           serve_ready: pop "q";
+//!  {argv, keys, deadline}        Db::add → Blocking::signal(q)    for each waiter of q in
+//!  waiting[q] += A (FIFO)        ready = [q]                      FIFO order, run its
+//!  timeouts += (deadline, A)                                      command again (A pops
+//!  loop: pause A's input                                          "job"), unblock A, resume
+//!                                                                 its input
+//! ```
+//!
+//! - **Parking.** The command records its request (an owned copy: the read buffer moves on),
+//!   the keys and the deadline in the client ([`Blocked`]), puts the client at the back of each
+//!   key's waiter queue, and asks the loop to stop handing it input
+//!   ([`crate::reactor::Ctx::pause_input`]). The loop still reads the socket, so a client that
+//!   hangs up is noticed and [`Blocking::unblock`] removes it from every queue: nothing is left
+//!   behind, and no element is ever handed to a client that has gone.
+//! - **Waking.** Every key creation goes through `Db::add`, which calls [`Blocking::signal`]:
+//!   if someone waits on that key it joins the *ready* list (once). This is Redis's
+//!   `signalKeyAsReady` in `dbAdd`: a list that already has elements has no waiters, so only a
+//!   key coming into existence can wake anyone, whoever creates it (`RPUSH`, `LMOVE`, `RENAME`,
+//!   `COPY`, a served `BLMOVE`'s push).
+//! - **Serving.** After every command (and so before the loop sleeps) [`serve_ready`] takes
+//!   the ready keys in order and, for each, runs the waiters' commands again in FIFO order
+//!   while the key still holds a value of the awaited type. A served command's own writes may
+//!   signal more keys (`BLMOVE` pushing to a list others wait on); they are served in the same
+//!   pass. Running the command again (as Redis 7.2 does, rather than 7.0's per-type serving
+//!   code) means one code path decides what a pop returns, blocked or not.
+//! - **Timeouts** sit in a `BTreeMap` ordered by deadline, so the loop's timer asks only for
+//!   the first one: the cost is per expiring client, not a scan of all blocked ones.
+//!
+//! Redis counterparts: `blocked.c` (`blockForKeys`, `signalKeyAsReady`,
+//! `handleClientsBlockedOnKeys`, `replyToBlockedClientTimedOut`), `t_list.c`
+//! (`blockingPopGenericCommand`).
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use crate::reactor::{ConnId, Ctx};
+use crate::resp::{OwnedRequest, Request, reply};
+
+use super::State;
+use super::client::Session;
+use super::command::{Exec, Mode};
+
+/// What a blocked client waits for: a key holding a value of this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    List,
+}
+
+impl Kind {
+    /// The `TYPE` name of the values that can serve this waiter.
+    fn type_name(self) -> &'static str {
+        match self {
+            Kind::List => "list",
+        }
+    }
+}
+
+/// What a blocked client carries while it waits (in `Client::blocked`).
+#[derive(Debug)]
+pub struct Blocked {
+    /// Position in every waiter queue: lower blocked earlier.
+    seq: u64,
+    kind: Kind,
+    /// The keys waited on, without repeats.
+    keys: Vec<Box<[u8]>>,
+    deadline: Option<Instant>,
+    /// The command to run again when a key is ready.
+    request: OwnedRequest,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Waiter {
+    conn: ConnId,
+    kind: Kind,
+}
+
+/// The waiter queues, the ready keys and the timeouts (Redis keeps the first two in `redisDb`:
+/// `blocking_keys`, `ready_keys`).
+#[derive(Debug, Default)]
+pub struct Blocking {
+    /// Key → its waiters in the order they blocked (by sequence number: removing one that
+    /// disconnects is O(log n), not a scan of the queue).
+    waiting: HashMap<Box<[u8]>, BTreeMap<u64, Waiter>>,
+    /// Keys signalled since they were last served, in signal order, each once.
+    ready: VecDeque<Box<[u8]>>,
+    ready_set: HashSet<Box<[u8]>>,
+    /// (deadline, seq) → client, earliest first.
+    timeouts: BTreeMap<(Instant, u64), ConnId>,
+    next_seq: u64,
+    blocked_clients: usize,
+}
+
+impl Blocking {
+    /// `key` was just created: if anyone waits on it, queue it for serving.
+    pub fn signal(&mut self, key: &[u8]) {
+        if self.waiting.is_empty() || !self.waiting.contains_key(key) {
+            return;
+        }
+        if !self.ready_set.contains(key) {
+            self.ready_set.insert(key.into());
+            self.ready.push_back(key.into());
+        }
+    }
+
+    /// Clients blocked now (INFO's `blocked_clients`).
+    pub fn blocked_clients(&self) -> usize {
+        self.blocked_clients
+    }
+
+    /// Blocked clients with a timeout (INFO's `clients_in_timeout_table`).
+    pub fn clients_with_timeout(&self) -> usize {
+        self.timeouts.len()
+    }
+
+    /// Keys some client waits on.
+    pub fn blocking_keys(&self) -> usize {
+        self.waiting.len()
+    }
+
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// The earliest timeout of a blocked client, for the loop's timer.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.timeouts.first_key_value().map(|(&(at, _), _)| at)
+    }
+
+    fn block(
+        &mut self,
+        conn: ConnId,
+        kind: Kind,
+        keys: &[&[u8]],
+        deadline: Option<Instant>,
+        request: OwnedRequest,
+    ) -> Blocked {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let mut unique: Vec<Box<[u8]>> = Vec::with_capacity(keys.len());
+        for &key in keys {
+            if unique.iter().any(|k| **k == *key) {
+                continue;
+            }
+            self.waiting
+                .entry(key.into())
+                .or_default()
+                .insert(seq, Waiter { conn, kind });
+            unique.push(key.into());
+        }
+        if let Some(at) = deadline {
+            self.timeouts.insert((at, seq), conn);
+        }
+        self.blocked_clients += 1;
+        Blocked {
+            seq,
+            kind,
+            keys: unique,
+            deadline,
+            request,
+        }
+    }
+
+    /// Forget a blocked client everywhere: its place in every queue and its timeout.
+    pub fn unblock(&mut self, blocked: &Blocked) {
+        for key in &blocked.keys {
+            if let Some(queue) = self.waiting.get_mut(key) {
+                queue.remove(&blocked.seq);
+                if queue.is_empty() {
+                    self.waiting.remove(key);
+                }
+            }
+        }
+        if let Some(at) = blocked.deadline {
+            self.timeouts.remove(&(at, blocked.seq));
+        }
+        self.blocked_clients -= 1;
+    }
+
+    /// The first waiter on `key` that blocked after `after`.
+    fn next_waiter(&self, key: &[u8], after: Option<u64>) -> Option<(u64, Waiter)> {
+        let queue = self.waiting.get(key)?;
+        let from = after.map_or(0, |seq| seq + 1);
+        queue.range(from..).next().map(|(&seq, &w)| (seq, w))
+    }
+
+    fn pop_ready(&mut self) -> Option<Box<[u8]>> {
+        let key = self.ready.pop_front()?;
+        self.ready_set.remove(&key);
+        Some(key)
+    }
+
+    /// A blocked client whose deadline has passed.
+    fn pop_due(&mut self, now: Instant) -> Option<ConnId> {
+        let (&(at, seq), _) = self.timeouts.first_key_value()?;
+        if at > now {
+            return None;
+        }
+        self.timeouts.remove(&(at, seq))
+    }
+}
+
+/// Parse a blocking command's timeout, in seconds (a float; `0` = forever), as Redis's
+/// `getTimeoutFromObjectOrReply`: `Ok(None)` for forever, `Ok(Some(ms))` otherwise.
+pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, &'static str> {
+    const NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
+    let text = std::str::from_utf8(arg).map_err(|_| NOT_FLOAT)?;
+    // strtold's grammar, near enough: no leading space, no NaN.
+    if text.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return Err(NOT_FLOAT);
+    }
+    let seconds: f64 = text.parse().map_err(|_| NOT_FLOAT)?;
+    if seconds.is_nan() {
+        return Err(NOT_FLOAT);
+    }
+    let ms = seconds * 1000.0;
+    // C's conversion of an out-of-range double to `long long` gives LLONG_MIN on x86-64, so
+    // Redis reports an infinite or huge timeout as negative; so do we.
+    if !(ms > -9.2e18 && ms < 9.2e18) || ms < 0.0 {
+        return Err("ERR timeout is negative");
+    }
+    let ms = ms as i64;
+    if ms == 0 {
+        return Ok(None);
+    }
+    if ms > i64::MAX - now_ms {
+        return Err("ERR timeout is out of range");
+    }
+    Ok(Some(ms))
+}
+
+impl Exec<'_, '_> {
+    /// Park this client until one of `keys` holds a `kind` value or `timeout_ms` passes
+    /// (`None` = forever). Returns false if the client may not block (inside `MULTI`: the
+    /// caller then replies as if the timeout had passed); the caller returns either way.
+    ///
+    /// When the command is being run again for a client already blocked (serving a ready
+    /// key) and still cannot be answered, this leaves it blocked where it was, keeping its
+    /// place in the queues.
+    pub fn block(
+        &mut self,
+        kind: Kind,
+        keys: &[&[u8]],
+        timeout_ms: Option<i64>,
+        req: &Request<'_>,
+    ) -> bool {
+        match &mut self.mode {
+            Mode::Serving { still_blocked } => {
+                *still_blocked = true;
+                return true;
+            }
+            Mode::Normal => {}
+        }
+        if !self.may_block() {
+            return false;
+        }
+        let deadline = timeout_ms.map(|ms| self.ctx.now() + Duration::from_millis(ms as u64));
+        let blocked = self
+            .state
+            .db
+            .blocking
+            .block(self.id, kind, keys, deadline, req.to_owned());
+        self.client.blocked = Some(Box::new(blocked));
+        self.ctx.pause_input(self.id);
+        true
+    }
+
+    /// Whether a command may block this client. The seam for transactions: inside `MULTI`
+    /// blocking commands act as their non-blocking forms (Redis's `CLIENT_DENY_BLOCKING`).
+    pub fn may_block(&self) -> bool {
+        true
+    }
+}
+
+/// Serve every ready key's waiters. Called after each command, so a waiter is served before
+/// the client that woke it runs its next pipelined command (as Redis does in `processCommand`).
+pub fn serve_ready(state: &mut State, ctx: &mut Ctx<'_, Session>, now_ms: i64) {
+    while let Some(key) = state.db.blocking.pop_ready() {
+        let mut after = None;
+        while let Some((seq, waiter)) = state.db.blocking.next_waiter(&key, after) {
+            after = Some(seq);
+            // Serve while the key holds what the waiters want; a key of another type serves no
+            // one (the waiters stay blocked, as in Redis).
+            match state.db.get(&key, now_ms) {
+                Some(value) if value.type_name() == waiter.kind.type_name() => {}
+                _ => break,
+            }
+            let served = ctx.with_lent(waiter.conn, |ctx, current| {
+                let client = &mut current.session.client;
+                let Some(blocked) = client.blocked.take() else {
+                    return false;
+                };
+                let request = blocked.request.as_request();
+                let Some(command) = state.table.lookup(request.arg(0)) else {
+                    client.blocked = Some(blocked);
+                    return false;
+                };
+                let mut exec = Exec {
+                    state: &mut *state,
+                    ctx,
+                    id: waiter.conn,
+                    client: &mut *client,
+                    out: &mut *current.out,
+                    now_ms,
+                    mode: Mode::Serving {
+                        still_blocked: false,
+                    },
+                };
+                (command.run)(&mut exec, &request);
+                let still_blocked = matches!(
+                    exec.mode,
+                    Mode::Serving {
+                        still_blocked: true
+                    }
+                );
+                if still_blocked {
+                    client.blocked = Some(blocked);
+                    false
+                } else {
+                    state.db.blocking.unblock(&blocked);
+                    true
+                }
+            });
+            if served == Some(true) {
+                ctx.resume_input(waiter.conn);
+            }
+        }
+    }
+}
+
+/// How a client stops waiting other than by being served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unblock {
+    /// Its timeout passed, or `CLIENT UNBLOCK id [TIMEOUT]`: the command's "nothing" reply.
+    Timeout,
+    /// `CLIENT UNBLOCK id ERROR`.
+    Error,
+}
+
+/// Reply to the clients whose timeouts have passed, and let them go on.
+pub fn time_out(state: &mut State, ctx: &mut Ctx<'_, Session>, now: Instant) {
+    while let Some(conn) = state.db.blocking.pop_due(now) {
+        unblock(state, ctx, conn, Unblock::Timeout);
+    }
+}
+
+/// End `conn`'s wait with the reply `how` calls for. Returns false if it was not blocked.
+pub fn unblock(state: &mut State, ctx: &mut Ctx<'_, Session>, conn: ConnId, how: Unblock) -> bool {
+    let done = ctx.with_lent(conn, |_, current| {
+        let Some(blocked) = current.session.client.blocked.take() else {
+            return false;
+        };
+        state.db.blocking.unblock(&blocked);
+        match how {
+            // Every list (and sorted set) blocking command times out with a null array.
+            Unblock::Timeout => match blocked.kind {
+                Kind::List => reply::null_array(current.out),
+            },
+            Unblock::Error => {
+                state.stats.error_replies += 1;
+                reply::error(current.out, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            }
+        }
+        true
+    });
+    if done == Some(true) {
+        ctx.resume_input(conn);
+        true
+    } else {
+        false
+    }
+}
