@@ -2,11 +2,16 @@
 //!
 //! Chapter: [docs/14-limits-faults-fuzzing.md](../docs/14-limits-faults-fuzzing.md).
 //!
-//! `reactor-server`'s flags (in `src/bin/reactor-server.rs`) are named after the redis.conf
-//! directives below and fill in a [`Config`]; embedders build one directly.
+//! `reactor-server`'s flags and config-file lines are redis.conf directives ([`directives`]),
+//! read with redis.conf's units ([`units`]) into a [`Config`]; embedders build one directly.
+
+pub mod directives;
+pub mod units;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
+
+use log::LevelFilter;
 
 use crate::reactor::{Faults, Options};
 use crate::resp::request::{DEFAULT_MAX_BULK_LEN, Limits, MULTIBULK_MAX};
@@ -48,6 +53,9 @@ pub struct Config {
     pub handle_signals: bool,
     /// Fault injection (off by default).
     pub faults: Faults,
+    /// Log level (`loglevel`); read by `reactor-server` when it sets up logging, None = its
+    /// default (`RUST_LOG`, else info).
+    pub loglevel: Option<LevelFilter>,
 }
 
 impl Default for Config {
@@ -69,6 +77,7 @@ impl Default for Config {
             shutdown_grace: loop_defaults.shutdown_grace,
             handle_signals: false,
             faults: Faults::default(),
+            loglevel: None,
         }
     }
 }

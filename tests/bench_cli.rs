@@ -4,9 +4,11 @@
 //! Every run is bounded (small `-n`, a deadline after which the child is killed) and talks only
 //! to 127.0.0.1.
 
+mod common;
+
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -508,56 +510,20 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// redis-server on a free port, killed on drop.
-struct RedisServer {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl RedisServer {
-    fn start() -> RedisServer {
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (apt-get install redis-server)");
-        let server = RedisServer {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while server.command(b"PING\r\n").as_deref() != Some(&b"+PONG\r\n"[..]) {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            thread::sleep(Duration::from_millis(20));
-        }
-        server
-    }
-
-    /// Send one inline command and return its reply (one read: small replies only).
-    fn command(&self, line: &[u8]) -> Option<Vec<u8>> {
-        let mut stream = TcpStream::connect(self.addr).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        stream.write_all(line).ok()?;
-        let mut reply = vec![0u8; 1024];
-        let n = stream.read(&mut reply).ok()?;
-        reply.truncate(n);
-        Some(reply)
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Send one inline command to `addr` and return its reply (one read: small replies only).
+fn command(addr: SocketAddr, line: &[u8]) -> Option<Vec<u8>> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream.write_all(line).ok()?;
+    let mut reply = vec![0u8; 1024];
+    let n = stream.read(&mut reply).ok()?;
+    reply.truncate(n);
+    Some(reply)
 }
 
 #[test]
 fn set_get_incr_against_redis_server_send_exactly_what_was_asked() {
-    let redis = RedisServer::start();
+    let redis = common::RedisServer::start(&[]);
     let port = redis.addr.port().to_string();
     let rows = parse_csv(&bench_ok(&[
         "-p",
@@ -580,11 +546,11 @@ fn set_get_incr_against_redis_server_send_exactly_what_was_asked() {
     }
     // INCR ran exactly -n times on the one key, and SET stored a -d byte value.
     assert_eq!(
-        redis.command(b"GET counter:__rand_int__\r\n").unwrap(),
+        command(redis.addr, b"GET counter:__rand_int__\r\n").unwrap(),
         b"$4\r\n1000\r\n"
     );
     assert_eq!(
-        redis.command(b"GET key:__rand_int__\r\n").unwrap(),
+        command(redis.addr, b"GET key:__rand_int__\r\n").unwrap(),
         b"$10\r\nxxxxxxxxxx\r\n"
     );
 
@@ -593,7 +559,7 @@ fn set_get_incr_against_redis_server_send_exactly_what_was_asked() {
         "-p", &port, "-c", "3", "-n", "500", "-P", "8", "-r", "50", "-t", "set", "--csv",
     ]));
     assert_eq!((rows[0].requests, rows[0].errors), (500, 0));
-    let dbsize = redis.command(b"DBSIZE\r\n").unwrap();
+    let dbsize = command(redis.addr, b"DBSIZE\r\n").unwrap();
     let keys: u64 = std::str::from_utf8(&dbsize[1..dbsize.len() - 2])
         .unwrap()
         .parse()

@@ -3,8 +3,10 @@
 //! prompt; a chat between two processes. Needs redis-server and redis-cli (CI installs them);
 //! the tests that use them fail, never skip, without them.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
@@ -152,35 +154,6 @@ fn lines(pipe: impl Read + Send + 'static) -> Receiver<String> {
     rx
 }
 
-/// A real redis-server on a free port of 127.0.0.1, killed on drop.
-struct RedisServer {
-    port: u16,
-    _child: Running,
-}
-
-impl RedisServer {
-    fn start(extra: &[&str]) -> RedisServer {
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-            .args(extra)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (apt-get install redis-server)");
-        let child = Running(child);
-        let deadline = Instant::now() + TIMEOUT;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        RedisServer {
-            port,
-            _child: child,
-        }
-    }
-}
-
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
@@ -224,8 +197,8 @@ fn one_shot_commands_print_raw_values_when_piped_and_exit_0() {
 /// inside arrays, empty arrays, and every kind of special byte.
 #[test]
 fn one_shot_output_matches_redis_cli_against_redis_server() {
-    let redis = RedisServer::start(&[]);
-    let mut setup = Connection::connect(("127.0.0.1", redis.port), TIMEOUT).unwrap();
+    let redis = common::RedisServer::start(&[]);
+    let mut setup = Connection::connect(("127.0.0.1", redis.addr.port()), TIMEOUT).unwrap();
     let special: Vec<u8> = (0u8..=255).collect();
     let setup_commands: &[&[&[u8]]] = &[
         &[b"SET", b"special", &special],
@@ -268,8 +241,8 @@ fn one_shot_output_matches_redis_cli_against_redis_server() {
                 command.args(style).args(*args);
                 run(command, b"")
             };
-            let theirs = with(redis_cli(redis.port));
-            let ours = with(cli(redis.port));
+            let theirs = with(redis_cli(redis.addr.port()));
+            let ours = with(cli(redis.addr.port()));
             assert_eq!(
                 ours.stdout(),
                 theirs.stdout(),
@@ -283,15 +256,15 @@ fn one_shot_output_matches_redis_cli_against_redis_server() {
 
 #[test]
 fn password_flag_sends_auth_first() {
-    let redis = RedisServer::start(&["--requirepass", "sesame"]);
-    for program in [cli(redis.port), redis_cli(redis.port)] {
+    let redis = common::RedisServer::start(&["--requirepass", "sesame"]);
+    for program in [cli(redis.addr.port()), redis_cli(redis.addr.port())] {
         let mut program = program;
         program.args(["-a", "sesame", "--no-auth-warning", "ECHO", "in"]);
         assert_eq!(run(program, b"").stdout(), "in\n");
     }
     let refused = run(
         {
-            let mut c = cli(redis.port);
+            let mut c = cli(redis.addr.port());
             c.arg("PING");
             c
         },
@@ -300,7 +273,7 @@ fn password_flag_sends_auth_first() {
     assert_eq!(refused.stdout(), "NOAUTH Authentication required.\n\n");
     let warned = run(
         {
-            let mut c = cli(redis.port);
+            let mut c = cli(redis.addr.port());
             c.args(["-a", "wrong", "PING"]);
             c
         },

@@ -50,7 +50,6 @@ mod config;
 mod info;
 mod memory;
 
-pub use config::parse_memory;
 pub use info::OpsMeter;
 
 use crate::resp::reply;

@@ -85,11 +85,10 @@ impl std::str::FromStr for OutputLimit {
 }
 
 /// A size as redis.conf writes it (`8mb`, `64kb`, `1000000`), through the same parser as
-/// `CONFIG SET`; negative or wrapped values are refused.
+/// every other size; negative or wrapped values are refused.
 fn parse_size(text: &str) -> Result<usize, String> {
-    super::admin::parse_memory(text.as_bytes())
-        .and_then(|n| usize::try_from(n).ok())
-        .ok_or_else(|| format!("'{text}' is not a size"))
+    let n = crate::config::units::parse_size(text.as_bytes(), 0, i64::MAX)?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 /// Who listens to what.

@@ -273,9 +273,13 @@ pub fn exchange(addr: SocketAddr, request: &[u8], quiet: Duration) -> Vec<u8> {
 
 /// A real redis-server on a free loopback port, the reference for byte-for-byte comparisons.
 /// `.ci/run` installs it; without it the test fails (it never skips).
+///
+/// It runs in a temporary directory of its own (`dir` and working directory), removed on drop:
+/// whatever it writes (`dump.rdb` at SHUTDOWN, `appendonlydir/`) never lands in the source tree.
 pub struct RedisServer {
     child: Child,
     pub addr: SocketAddr,
+    dir: std::path::PathBuf,
 }
 
 impl RedisServer {
@@ -285,9 +289,15 @@ impl RedisServer {
             .local_addr()
             .unwrap()
             .port();
+        let dir =
+            std::env::temp_dir().join(format!("reactor-test-redis-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory for redis-server");
         let child = Command::new("redis-server")
+            .current_dir(&dir)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .arg("--dir")
+            .arg(&dir)
             .args(extra_args)
             .stdout(Stdio::null())
             .spawn()
@@ -301,7 +311,7 @@ impl RedisServer {
             );
             thread::sleep(Duration::from_millis(20));
         }
-        RedisServer { child, addr }
+        RedisServer { child, addr, dir }
     }
 }
 
@@ -309,5 +319,6 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -2,6 +2,8 @@
 //!
 //! See the parent module [`super`] for why clients need these replies.
 
+use crate::config::units::{NOT_A_MEMORY_VALUE, NOT_AN_INTEGER, parse_memory};
+use crate::config::{Config, directives};
 use crate::resp::Request;
 
 use super::{error_bytes, help};
@@ -24,6 +26,7 @@ enum Param {
     ListMaxListpackSize,
     Maxclients,
     Port,
+    ProtectedMode,
     ProtoMaxBulkLen,
     Save,
     SetMaxIntsetEntries,
@@ -47,7 +50,7 @@ enum Setting {
 
 /// Sorted by name: this is the order CONFIG GET lists matches in. The `*-ziplist-*` names
 /// are Redis 7.0's aliases of the `*-listpack-*` ones (the encoding was renamed in 7.0).
-const PARAMS: [(&str, Param); 21] = [
+const PARAMS: [(&str, Param); 22] = [
     ("appendonly", Param::Appendonly),
     ("bind", Param::Bind),
     ("client-query-buffer-limit", Param::ClientQueryBufferLimit),
@@ -61,6 +64,7 @@ const PARAMS: [(&str, Param); 21] = [
     ("list-max-ziplist-size", Param::ListMaxListpackSize),
     ("maxclients", Param::Maxclients),
     ("port", Param::Port),
+    ("protected-mode", Param::ProtectedMode),
     ("proto-max-bulk-len", Param::ProtoMaxBulkLen),
     ("save", Param::Save),
     ("set-max-intset-entries", Param::SetMaxIntsetEntries),
@@ -70,9 +74,6 @@ const PARAMS: [(&str, Param); 21] = [
     ("zset-max-ziplist-entries", Param::ZsetMaxListpackEntries),
     ("zset-max-ziplist-value", Param::ZsetMaxListpackValue),
 ];
-
-/// Smallest `proto-max-bulk-len` Redis accepts (1 MiB).
-const MIN_PROTO_MAX_BULK_LEN: i64 = 1024 * 1024;
 
 impl Param {
     fn lookup(name: &[u8]) -> Option<Param> {
@@ -89,20 +90,14 @@ impl Param {
 
     /// The value as Redis's CONFIG GET formats it (memory sizes as plain byte counts).
     fn value(self, state: &State) -> String {
-        let config = &state.config;
         let enc = &state.encodings;
         match self {
             Param::Appendonly => "no".into(),
-            Param::Bind => config.bind.to_string(),
-            Param::ClientQueryBufferLimit => config.client_query_buffer_limit.to_string(),
             Param::Databases => "1".into(),
-            Param::Maxclients => config.maxclients.to_string(),
             // The port actually bound (the configured one may be 0, "any free port").
             Param::Port => state.port.to_string(),
-            Param::ProtoMaxBulkLen => config.proto_max_bulk_len.to_string(),
             // No persistence: no save points.
             Param::Save => String::new(),
-            Param::Timeout => config.timeout_secs.to_string(),
             Param::HashMaxListpackEntries => enc.hash_max_listpack_entries.to_string(),
             Param::HashMaxListpackValue => enc.hash_max_listpack_value.to_string(),
             Param::ListCompressDepth => enc.list_compress_depth.to_string(),
@@ -110,7 +105,38 @@ impl Param {
             Param::SetMaxIntsetEntries => enc.set_max_intset_entries.to_string(),
             Param::ZsetMaxListpackEntries => enc.zset_max_listpack_entries.to_string(),
             Param::ZsetMaxListpackValue => enc.zset_max_listpack_value.to_string(),
+            directive => directive.value_in(&state.config),
         }
+    }
+
+    /// A directive parameter's value in `config`, formatted as CONFIG GET formats it ("" for
+    /// the others).
+    fn value_in(self, config: &Config) -> String {
+        match self {
+            Param::Bind => config.bind.to_string(),
+            Param::ClientQueryBufferLimit => config.client_query_buffer_limit.to_string(),
+            Param::Maxclients => config.maxclients.to_string(),
+            Param::Port => config.port.to_string(),
+            Param::ProtectedMode => if config.protected_mode { "yes" } else { "no" }.into(),
+            Param::ProtoMaxBulkLen => config.proto_max_bulk_len.to_string(),
+            Param::Timeout => config.timeout_secs.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// Whether this parameter is also a start-up directive ([`directives`]): then CONFIG SET
+    /// checks its value with the very parser the flags and the config file use.
+    fn is_directive(self) -> bool {
+        matches!(
+            self,
+            Param::Bind
+                | Param::ClientQueryBufferLimit
+                | Param::Maxclients
+                | Param::Port
+                | Param::ProtectedMode
+                | Param::ProtoMaxBulkLen
+                | Param::Timeout
+        )
     }
 
     fn setting(self) -> Setting {
@@ -231,7 +257,7 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     // Names first. An unknown name wins over any other problem, unless a problem was found
     // before it (Redis records only the first failure, but always prefers "unknown").
     let mut unknown: Option<&[u8]> = None;
-    let mut failure: Option<(&[u8], &str)> = None;
+    let mut failure: Option<(&[u8], String)> = None;
     let mut chosen: Vec<(Param, &[u8], &[u8])> = Vec::new();
     for &(name, value) in &pairs {
         let Some(param) = Param::lookup(name) else {
@@ -244,9 +270,9 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
             continue;
         }
         if param.setting() == Setting::Immutable {
-            failure = Some((name, "can't set immutable config"));
+            failure = Some((name, "can't set immutable config".into()));
         } else if chosen.iter().any(|&(p, _, _)| p == param) {
-            failure = Some((name, "duplicate parameter"));
+            failure = Some((name, "duplicate parameter".into()));
         } else {
             chosen.push((param, name, value));
         }
@@ -258,31 +284,36 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         return error_bytes(exec, &message);
     }
 
-    // Then values, all checked before any is applied.
-    let mut new_max_bulk_len = None;
+    // Then values, all checked before any is applied: on copies, so that a failure anywhere
+    // leaves everything as it was.
+    let mut config = exec.state.config.clone();
     let mut encodings = exec.state.encodings;
     if failure.is_none() {
         for &(param, name, value) in &chosen {
-            let problem = match param.setting() {
-                Setting::Changeable if param != Param::ProtoMaxBulkLen => {
-                    set_encoding(&mut encodings, param, value).err()
+            let problem = if param.is_directive() {
+                // The same parser as the flags and the file; then a fixed parameter only
+                // accepts its current value, however it is spelled (`1gb` for 1073741824).
+                let canonical = Param::entry(name).map_or("", |(canonical, _)| canonical);
+                match directives::apply(&mut config, canonical.as_bytes(), &[value]) {
+                    Err(problem) => Some(problem),
+                    Ok(()) if param.setting() == Setting::Changeable => None,
+                    Ok(()) if param.value_in(&config) == param.value_in(&exec.state.config) => None,
+                    Ok(()) => Some("can't set immutable config".to_string()),
                 }
-                Setting::Changeable => match parse_memory(value) {
-                    None => Some("argument must be a memory value"),
-                    Some(n) if n < MIN_PROTO_MAX_BULK_LEN => {
-                        Some("argument must be between 1048576 and 9223372036854775807 inclusive")
-                    }
-                    Some(n) => {
-                        new_max_bulk_len = Some(n);
+            } else {
+                match param.setting() {
+                    Setting::Changeable => set_encoding(&mut encodings, param, value)
+                        .err()
+                        .map(str::to_string),
+                    Setting::Fixed
+                        if value.eq_ignore_ascii_case(param.value(exec.state).as_bytes()) =>
+                    {
                         None
                     }
-                },
-                Setting::Fixed
-                    if value.eq_ignore_ascii_case(param.value(exec.state).as_bytes()) =>
-                {
-                    None
+                    Setting::Fixed | Setting::Immutable => {
+                        Some("can't set immutable config".to_string())
+                    }
                 }
-                Setting::Fixed | Setting::Immutable => Some("can't set immutable config"),
             };
             if let Some(problem) = problem {
                 failure = Some((name, problem));
@@ -297,10 +328,8 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         message.extend_from_slice(problem.as_bytes());
         return error_bytes(exec, &message);
     }
-    if let Some(n) = new_max_bulk_len {
-        exec.state.config.proto_max_bulk_len = n;
-        exec.state.limits.max_bulk_len = n;
-    }
+    exec.state.limits.max_bulk_len = config.proto_max_bulk_len;
+    exec.state.config = config;
     exec.state.encodings = encodings;
     exec.ok();
 }
@@ -313,8 +342,7 @@ fn set_encoding(
     param: Param,
     value: &[u8],
 ) -> Result<(), &'static str> {
-    const NOT_INTEGER: &str = "argument couldn't be parsed into an integer";
-    let integer = || crate::resp::number::parse_i64(value).ok_or(NOT_INTEGER);
+    let integer = || crate::resp::number::parse_i64(value).ok_or(NOT_AN_INTEGER);
     let count = || -> Result<usize, &'static str> {
         usize::try_from(integer()?)
             .map_err(|_| "argument must be between 0 and 9223372036854775807 inclusive")
@@ -322,7 +350,7 @@ fn set_encoding(
     let size = || -> Result<usize, &'static str> {
         parse_memory(value)
             .and_then(|n| usize::try_from(n).ok())
-            .ok_or("argument must be a memory value")
+            .ok_or(NOT_A_MEMORY_VALUE)
     };
     match param {
         Param::HashMaxListpackEntries => enc.hash_max_listpack_entries = count()?,
@@ -347,59 +375,4 @@ fn set_encoding(
         _ => {}
     }
     Ok(())
-}
-
-/// A memory size as redis.conf writes it: digits, then optionally `b`, `k` (1000), `kb` (1024),
-/// `m`, `mb`, `g`, `gb`, any case. Like Redis's `memtoull`, no digits at all means 0, and a
-/// result that does not fit wraps (usually negative, failing the range check that follows).
-pub fn parse_memory(text: &[u8]) -> Option<i64> {
-    let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
-    // Redis copies the digits into a 128-byte buffer and refuses more.
-    if digits >= 128 {
-        return None;
-    }
-    let (number, unit) = text.split_at(digits);
-    let unit = unit.to_ascii_lowercase();
-    let multiplier: u64 = match unit.as_slice() {
-        b"" | b"b" => 1,
-        b"k" => 1000,
-        b"kb" => 1024,
-        b"m" => 1000 * 1000,
-        b"mb" => 1024 * 1024,
-        b"g" => 1000 * 1000 * 1000,
-        b"gb" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
-    // Saturate on overflow as `strtoull` does (ERANGE gives ULLONG_MAX).
-    let value = number.iter().fold(0u64, |n, d| {
-        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-    });
-    // Redis 7.0 multiplies without an overflow check; we wrap the same way, so the same input
-    // is accepted or refused with the same message (20000000000gb is accepted there, as
-    // 3028092406290448384 bytes).
-    Some(value.wrapping_mul(multiplier) as i64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn memory_values_parse_like_redis() {
-        assert_eq!(parse_memory(b"1048576"), Some(1_048_576));
-        assert_eq!(parse_memory(b"2mb"), Some(2 * 1024 * 1024));
-        assert_eq!(parse_memory(b"2M"), Some(2_000_000));
-        assert_eq!(parse_memory(b"1Gb"), Some(1 << 30));
-        assert_eq!(parse_memory(b"3k"), Some(3000));
-        assert_eq!(parse_memory(b"mb"), Some(0));
-        assert_eq!(parse_memory(b"18446744073709551615"), Some(-1));
-        assert_eq!(parse_memory(b"99999999999999999999gb"), Some(-(1 << 30)));
-        assert_eq!(
-            parse_memory(b"20000000000gb"),
-            Some(3_028_092_406_290_448_384)
-        );
-        assert_eq!(parse_memory(b"abc"), None);
-        assert_eq!(parse_memory("1".repeat(128).as_bytes()), None);
-        assert_eq!(parse_memory(b"-1"), None);
-        assert_eq!(parse_memory(b"1 mb"), None);
-    }
 }

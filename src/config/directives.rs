@@ -1,0 +1,422 @@
+//! The directives `reactor-server` understands, in one table: each has the redis.conf name it
+//! mirrors, the values it takes, and the one function that parses them into a [`Config`].
+//!
+//! Redis turns its command line into config-file lines (`--port 7000` becomes `port "7000"`)
+//! and reads both through one parser; so do we. That is why a flag and (for the parameters it
+//! can change) `CONFIG SET` accept exactly the same values, `1mb` as well as `1048576`, and
+//! fail with the same Redis words, shown the way Redis shows a bad line at start-up:
+//!
+//! ```text
+//! *** FATAL CONFIG FILE ERROR (reactor 0.1.0) ***
+//! Reading the configuration file, at line 2
+//! >>> 'client-query-buffer-limit "1xb"'
+//! argument must be a memory value
+//! ```
+//!
+//! A few directives are ours, not Redis's (`output-high-water`, `pubsub-output-limit`,
+//! `shutdown-grace-ms` and the `fault-*` switches): they are marked so in `--help`.
+//!
+//! Redis counterpart: `config.c` (`loadServerConfigFromString`, the `standardConfig` table) and
+//! the argument loop of `main` in `server.c`.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use log::LevelFilter;
+
+use super::Config;
+use super::units::{parse_bool, parse_integer, parse_size};
+
+/// Redis's `LONG_MAX` upper bound for sizes.
+const SIZE_MAX: i64 = i64::MAX;
+/// Smallest `proto-max-bulk-len` and `client-query-buffer-limit` Redis accepts (1 MiB).
+const MIN_BUFFER_LIMIT: i64 = 1024 * 1024;
+const INT_MAX: i64 = i32::MAX as i64;
+
+/// One directive: its name, how many values it takes, and how they set a [`Config`].
+pub struct Directive {
+    /// The redis.conf name (lower case), also the flag's name after `--`.
+    pub name: &'static str,
+    /// What the values look like, for `--help`.
+    pub values: &'static str,
+    /// One line for `--help`; ours-only directives say so.
+    pub help: &'static str,
+    /// Fewest and most values (`usize::MAX`: any number).
+    arity: (usize, usize),
+    set: fn(&mut Config, &[&[u8]]) -> Result<(), String>,
+}
+
+/// Every directive, in the order `--help` lists them.
+pub const DIRECTIVES: &[Directive] = &[
+    Directive {
+        name: "bind",
+        values: "ADDR [ADDR ...]",
+        help: "address to listen on (the first one; a leading '-' marks it optional, as Redis)",
+        arity: (1, usize::MAX),
+        set: set_bind,
+    },
+    Directive {
+        name: "port",
+        values: "N",
+        help: "TCP port, 0 = any free one (default 6380)",
+        arity: (1, 1),
+        set: |c, v| {
+            c.port = parse_integer(v[0], 0, 65535)? as u16;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "requirepass",
+        values: "PASSWORD",
+        help: "clients must AUTH with this password first (\"\" = none)",
+        arity: (1, 1),
+        set: |c, v| {
+            c.requirepass = (!v[0].is_empty()).then(|| v[0].to_vec());
+            Ok(())
+        },
+    },
+    Directive {
+        name: "protected-mode",
+        values: "yes|no",
+        help: "refuse non-loopback clients while no password is set (default yes)",
+        arity: (1, 1),
+        set: |c, v| {
+            c.protected_mode = parse_bool(v[0])?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "maxclients",
+        values: "N",
+        help: "most simultaneous clients (default 10000)",
+        arity: (1, 1),
+        set: |c, v| {
+            c.maxclients = parse_integer(v[0], 1, u32::MAX.into())? as usize;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tcp-backlog",
+        values: "N",
+        help: "connections waiting to be accepted (default 511)",
+        arity: (1, 1),
+        set: |c, v| {
+            c.tcp_backlog = parse_integer(v[0], 0, INT_MAX)? as i32;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "timeout",
+        values: "SECONDS",
+        help: "close clients idle this long, 0 = never (default 0)",
+        arity: (1, 1),
+        set: |c, v| {
+            c.timeout_secs = parse_integer(v[0], 0, INT_MAX)? as u64;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "proto-max-bulk-len",
+        values: "SIZE",
+        help: "largest bulk argument (default 512mb)",
+        arity: (1, 1),
+        set: |c, v| {
+            c.proto_max_bulk_len = parse_size(v[0], MIN_BUFFER_LIMIT, SIZE_MAX)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "client-query-buffer-limit",
+        values: "SIZE",
+        help: "close a client whose unparsed input exceeds this (default 1gb)",
+        arity: (1, 1),
+        set: |c, v| {
+            c.client_query_buffer_limit =
+                size_to_usize(parse_size(v[0], MIN_BUFFER_LIMIT, SIZE_MAX)?);
+            Ok(())
+        },
+    },
+    Directive {
+        name: "loglevel",
+        values: "LEVEL",
+        help: "debug, verbose, notice or warning as Redis, or error, warn, info, trace",
+        arity: (1, 1),
+        set: |c, v| {
+            c.loglevel = Some(parse_loglevel(v[0])?);
+            Ok(())
+        },
+    },
+    Directive {
+        name: "pubsub-output-limit",
+        values: "\"HARD SOFT SECONDS\"",
+        help: "(ours) subscribers' output limit, as client-output-buffer-limit pubsub (default \"32mb 8mb 60\")",
+        arity: (1, 3),
+        set: |c, v| {
+            let text = v
+                .iter()
+                .map(|part| String::from_utf8_lossy(part))
+                .collect::<Vec<_>>()
+                .join(" ");
+            c.pubsub_output_limit = text.parse()?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "output-high-water",
+        values: "SIZE",
+        help: "(ours) stop reading from a client whose unsent replies exceed this (default 64mb)",
+        arity: (1, 1),
+        set: |c, v| {
+            c.output_high_water = size_to_usize(parse_size(v[0], 1, SIZE_MAX)?);
+            Ok(())
+        },
+    },
+    Directive {
+        name: "shutdown-grace-ms",
+        values: "MS",
+        help: "(ours) time allowed to flush pending replies at shutdown (default 2000)",
+        arity: (1, 1),
+        set: |c, v| {
+            c.shutdown_grace = Duration::from_millis(parse_integer(v[0], 0, SIZE_MAX)? as u64);
+            Ok(())
+        },
+    },
+    Directive {
+        name: "fault-max-read",
+        values: "N",
+        help: "(ours) fault injection: read at most N bytes per read()",
+        arity: (1, 1),
+        set: |c, v| fault(&mut c.faults.max_read, v[0]),
+    },
+    Directive {
+        name: "fault-max-write",
+        values: "N",
+        help: "(ours) fault injection: write at most N bytes per write()",
+        arity: (1, 1),
+        set: |c, v| fault(&mut c.faults.max_write, v[0]),
+    },
+    Directive {
+        name: "fault-read-budget",
+        values: "N",
+        help: "(ours) fault injection: reads per readiness event before yielding",
+        arity: (1, 1),
+        set: |c, v| fault(&mut c.faults.read_budget, v[0]),
+    },
+    Directive {
+        name: "fault-accept-budget",
+        values: "N",
+        help: "(ours) fault injection: accepts per listener event before yielding",
+        arity: (1, 1),
+        set: |c, v| fault(&mut c.faults.accept_budget, v[0]),
+    },
+];
+
+/// The directive called `name` (any case, as Redis compares them).
+pub fn find(name: &[u8]) -> Option<&'static Directive> {
+    DIRECTIVES
+        .iter()
+        .find(|d| d.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// Apply one directive to `config`: Redis's words if the name is unknown, the count of values
+/// wrong, or a value bad.
+pub fn apply(config: &mut Config, name: &[u8], values: &[&[u8]]) -> Result<(), String> {
+    let Some(directive) = find(name) else {
+        return Err("Bad directive or wrong number of arguments".into());
+    };
+    let (min, max) = directive.arity;
+    if values.len() < min || values.len() > max {
+        return Err("wrong number of arguments".into());
+    }
+    (directive.set)(config, values)
+}
+
+/// One directive as read from a file or the command line, kept with where it came from so a
+/// failure can name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Line number, counted as Redis counts it (the command line continues after the file).
+    pub number: usize,
+    pub name: Vec<u8>,
+    pub values: Vec<Vec<u8>>,
+}
+
+impl Line {
+    /// The line as Redis echoes it in a start-up error: the name, then each value quoted.
+    pub fn echo(&self) -> String {
+        let mut text = String::from_utf8_lossy(&self.name).into_owned();
+        for value in &self.values {
+            text.push_str(&format!(" {:?}", String::from_utf8_lossy(value)));
+        }
+        text
+    }
+}
+
+/// A directive that stopped start-up, shown as Redis shows one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub line: usize,
+    /// The offending line as written (or, for a flag, as Redis rewrites it).
+    pub text: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "\n*** FATAL CONFIG FILE ERROR (reactor {}) ***",
+            env!("CARGO_PKG_VERSION")
+        )?;
+        writeln!(f, "Reading the configuration file, at line {}", self.line)?;
+        writeln!(f, ">>> '{}'", self.text)?;
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Apply `lines` in order (a later line wins), stopping at the first bad one.
+pub fn apply_lines(config: &mut Config, lines: &[Line]) -> Result<(), ConfigError> {
+    for line in lines {
+        let values: Vec<&[u8]> = line.values.iter().map(Vec::as_slice).collect();
+        apply(config, &line.name, &values).map_err(|message| ConfigError {
+            line: line.number,
+            text: line.echo(),
+            message,
+        })?;
+    }
+    Ok(())
+}
+
+/// The command line after the program name and the config file, as directive lines:
+/// `--name v1 v2 --other v` is `name v1 v2` then `other v`, as Redis reads it. `first_line`
+/// is where numbering starts (Redis appends the flags after the file and an empty line).
+pub fn lines_from_flags(args: &[String], first_line: usize) -> Result<Vec<Line>, ConfigError> {
+    let mut lines: Vec<Line> = Vec::new();
+    for arg in args {
+        match arg.strip_prefix("--") {
+            Some(name) if !name.is_empty() => lines.push(Line {
+                number: first_line + lines.len(),
+                name: name.as_bytes().to_vec(),
+                values: Vec::new(),
+            }),
+            _ => match lines.last_mut() {
+                Some(line) => line.values.push(arg.as_bytes().to_vec()),
+                // A value before any `--name`: Redis would have taken it for the config file.
+                None => {
+                    return Err(ConfigError {
+                        line: first_line,
+                        text: arg.clone(),
+                        message: "Bad directive or wrong number of arguments".into(),
+                    });
+                }
+            },
+        }
+    }
+    Ok(lines)
+}
+
+fn set_bind(config: &mut Config, values: &[&[u8]]) -> Result<(), String> {
+    // `bind 127.0.0.1 -::1`: one listener here, on the first address; '-' marks an address
+    // Redis may skip if it is unavailable.
+    let first = values[0].strip_prefix(b"-").unwrap_or(values[0]);
+    config.bind = std::str::from_utf8(first)
+        .ok()
+        .and_then(|text| text.parse::<IpAddr>().ok())
+        .ok_or("Invalid bind address")?;
+    Ok(())
+}
+
+fn parse_loglevel(value: &[u8]) -> Result<LevelFilter, String> {
+    let text = String::from_utf8_lossy(value).to_ascii_lowercase();
+    Ok(match text.as_str() {
+        "warning" => LevelFilter::Warn,
+        "notice" => LevelFilter::Info,
+        "verbose" => LevelFilter::Debug,
+        other => other.parse().map_err(
+            |_| "argument(s) must be one of the following: debug, verbose, notice, warning",
+        )?,
+    })
+}
+
+fn fault(slot: &mut Option<usize>, value: &[u8]) -> Result<(), String> {
+    *slot = Some(parse_integer(value, 1, SIZE_MAX)? as usize);
+    Ok(())
+}
+
+/// Sizes were range-checked as `i64`; on a 32-bit target the largest saturate.
+fn size_to_usize(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// `--help`: the usage line and one line per directive, from the table.
+pub fn help_text() -> String {
+    let mut text = String::from(
+        "A Redis-protocol server on a hand-written mio event loop\n\n\
+         Usage: reactor-server [--directive value ...]\n\
+         \x20      reactor-server --help | --version\n\n\
+         Every flag is a redis.conf directive (--port 7000 is `port 7000`); a later one wins.\n\
+         Sizes take redis.conf units: 1k 1kb 1m 1mb 1g 1gb.\n\n",
+    );
+    for d in DIRECTIVES {
+        let flag = format!("--{} {}", d.name, d.values);
+        text.push_str(&format!("  {flag:<44} {}\n", d.help));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(args: &[&str]) -> Result<Config, ConfigError> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let mut config = Config::default();
+        apply_lines(&mut config, &lines_from_flags(&args, 2)?)?;
+        Ok(config)
+    }
+
+    #[test]
+    fn sizes_take_units_in_every_size_directive() {
+        let c = flags(&[
+            "--client-query-buffer-limit",
+            "1mb",
+            "--proto-max-bulk-len",
+            "2MB",
+            "--output-high-water",
+            "64kb",
+            "--pubsub-output-limit",
+            "1mb 1k 5",
+        ])
+        .unwrap();
+        assert_eq!(c.client_query_buffer_limit, 1 << 20);
+        assert_eq!(c.proto_max_bulk_len, 2 << 20);
+        assert_eq!(c.output_high_water, 64 << 10);
+        assert_eq!(c.pubsub_output_limit.hard, 1 << 20);
+        assert_eq!(c.pubsub_output_limit.soft, 1000);
+    }
+
+    #[test]
+    fn bad_values_fail_with_redis_words_and_the_line() {
+        let e = flags(&["--port", "0", "--client-query-buffer-limit", "1xb"]).unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(e.text, "client-query-buffer-limit \"1xb\"");
+        assert_eq!(e.message, "argument must be a memory value");
+        let e = flags(&["--protected-mode", "maybe"]).unwrap_err();
+        assert_eq!(e.message, "argument must be 'yes' or 'no'");
+        let e = flags(&["--frobnicate", "1"]).unwrap_err();
+        assert_eq!(e.message, "Bad directive or wrong number of arguments");
+        let e = flags(&["--port", "1", "2"]).unwrap_err();
+        assert_eq!(e.message, "wrong number of arguments");
+        assert_eq!(e.text, "port \"1\" \"2\"");
+    }
+
+    #[test]
+    fn later_lines_win_and_booleans_read_yes_no() {
+        let c = flags(&["--port", "1", "--port", "2", "--protected-mode", "NO"]).unwrap();
+        assert_eq!(c.port, 2);
+        assert!(!c.protected_mode);
+    }
+}
