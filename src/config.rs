@@ -6,6 +6,8 @@
 //! read with redis.conf's units ([`units`]) into a [`Config`]; embedders build one directly.
 
 pub mod directives;
+pub mod file;
+pub mod redis_directives;
 pub mod units;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -53,6 +55,11 @@ pub struct Config {
     pub handle_signals: bool,
     /// Fault injection (off by default).
     pub faults: Faults,
+    /// When small aggregates change representation (`hash-max-listpack-entries` and the
+    /// rest); read by the data types whenever a value grows.
+    pub encodings: Encodings,
+    /// The config file the server was started with (`CONFIG REWRITE` writes back to it).
+    pub config_file: Option<std::path::PathBuf>,
     /// Log level (`loglevel`); read by `reactor-server` when it sets up logging, None = its
     /// default (`RUST_LOG`, else info).
     pub loglevel: Option<LevelFilter>,
@@ -77,6 +84,8 @@ impl Default for Config {
             shutdown_grace: loop_defaults.shutdown_grace,
             handle_signals: false,
             faults: Faults::default(),
+            encodings: Encodings::default(),
+            config_file: None,
             loglevel: None,
         }
     }
@@ -116,6 +125,42 @@ impl Config {
             handle_signals: self.handle_signals,
             faults: self.faults,
             ..Options::default()
+        }
+    }
+}
+
+/// The encoding thresholds (redis.conf's `*-max-listpack-*` and `set-max-intset-entries`).
+/// Read when a value grows; a value already converted stays converted, as in Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Encodings {
+    /// `list-max-listpack-size`: positive = entries per quicklist node, negative = node size
+    /// class (-1 = 4 KiB ... -5 = 64 KiB). Default -2 (8 KiB).
+    pub list_max_listpack_size: i64,
+    /// `list-compress-depth`: accepted and reported; nodes are never compressed here.
+    pub list_compress_depth: i64,
+    /// `hash-max-listpack-entries`: 512, Redis 7.0's built-in default (the redis.conf it ships
+    /// sets 128; `CONFIG GET` on a redis-server started without a file says 512).
+    pub hash_max_listpack_entries: usize,
+    /// `hash-max-listpack-value` (64 bytes).
+    pub hash_max_listpack_value: usize,
+    /// `set-max-intset-entries` (512).
+    pub set_max_intset_entries: usize,
+    /// `zset-max-listpack-entries` (128): for sorted sets, still to come.
+    pub zset_max_listpack_entries: usize,
+    /// `zset-max-listpack-value` (64).
+    pub zset_max_listpack_value: usize,
+}
+
+impl Default for Encodings {
+    fn default() -> Self {
+        Encodings {
+            list_max_listpack_size: -2,
+            list_compress_depth: 0,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
         }
     }
 }

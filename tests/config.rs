@@ -1,6 +1,7 @@
 //! Configuration as a Redis user writes it: the real `reactor-server` binary started with
-//! redis.conf-style flags (sizes with units, `yes`/`no` booleans), its start-up errors compared
-//! with the real redis-server's, and `CONFIG SET` values checked by the same parser.
+//! redis.conf-style flags (sizes with units, `yes`/`no` booleans) and config files (Redis's own
+//! `redis.conf` among them), its start-up errors compared with the real redis-server's,
+//! `CONFIG SET` values checked by the same parser, and `CONFIG REWRITE` back into the file.
 
 mod common;
 
@@ -8,7 +9,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Binary, RedisServer, connect, exchange, read_to_close};
+use common::{Binary, RedisServer, TempDir, connect, exchange, read_to_close};
 
 /// Run a server binary with `args` that must refuse to start; its stderr, from the line that
 /// says where the bad directive is (Redis prints its version in the line before it).
@@ -122,4 +123,149 @@ fn config_set_reads_values_as_redis_does() {
             "{line}"
         );
     }
+}
+
+/// `CONFIG GET name` on `addr`: the value.
+fn config_get(addr: std::net::SocketAddr, name: &str) -> String {
+    let reply = exchange(
+        addr,
+        format!("CONFIG GET {name}\r\n").as_bytes(),
+        Duration::from_millis(100),
+    );
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert!(lines.len() >= 5, "CONFIG GET {name}: {text:?}");
+    lines[4].to_string()
+}
+
+#[test]
+fn the_redis_conf_debian_ships_starts_ours() {
+    // Installed with redis-server (by .ci/run); its port 6379 is overridden by --port 0.
+    let server = Binary::start_with_file(std::path::Path::new("/etc/redis/redis.conf"), &[]);
+    assert_eq!(config_get(server.addr, "hash-max-listpack-entries"), "512");
+    assert_eq!(config_get(server.addr, "bind"), "127.0.0.1");
+    assert_eq!(config_get(server.addr, "timeout"), "0");
+    // What it does not implement is named in one warning line, not refused.
+    let warning = server
+        .log
+        .recv_timeout(Duration::from_secs(5))
+        .into_iter()
+        .chain(server.log.try_iter())
+        .find(|line| line.contains("Redis directives this server does not implement"))
+        .expect("a warning about ignored directives");
+    assert!(warning.contains("daemonize ("), "{warning}");
+    assert!(warning.contains("appendfsync ("), "{warning}");
+}
+
+#[test]
+fn a_file_sets_values_includes_others_and_flags_override_it() {
+    let dir = TempDir::new("conf");
+    let extra = dir.file("extra.conf", "timeout 5\nmaxclients 77\n");
+    let main = dir.file(
+        "main.conf",
+        &format!(
+            "# a comment\n\
+             \n\
+             \x20 client-query-buffer-limit 2mb\n\
+             timeout 30\n\
+             include {}\n\
+             requirepass \"open sesame\"\n\
+             HASH-MAX-ZIPLIST-ENTRIES 7\n\
+             protected-mode no\n\
+             daemonize no\n",
+            extra.display()
+        ),
+    );
+    let server = Binary::start_with_file(&main, &["--maxclients", "78"]);
+    let auth = exchange(
+        server.addr,
+        b"AUTH \"open sesame\"\r\nCONFIG GET client-query-buffer-limit\r\n",
+        Duration::from_millis(100),
+    );
+    assert!(auth.starts_with(b"+OK\r\n*2\r\n"), "{auth:?}");
+    assert!(auth.ends_with(b"$7\r\n2097152\r\n"), "{auth:?}");
+    let get = |name: &str| {
+        let reply = exchange(
+            server.addr,
+            format!("AUTH \"open sesame\"\r\nCONFIG GET {name}\r\n").as_bytes(),
+            Duration::from_millis(100),
+        );
+        let text = String::from_utf8_lossy(&reply).into_owned();
+        text.split("\r\n").nth(5).unwrap_or_default().to_string()
+    };
+    // The include came after `timeout 30`, so its 5 wins; the flag beats the include.
+    assert_eq!(get("timeout"), "5");
+    assert_eq!(get("maxclients"), "78");
+    assert_eq!(get("hash-max-listpack-entries"), "7");
+    assert_eq!(get("protected-mode"), "no");
+}
+
+#[test]
+fn bad_files_stop_start_up_with_the_words_and_line_redis_uses() {
+    let dir = TempDir::new("badconf");
+    let files = [
+        "port 0\n# fine so far\nfrobnicate 1\n",
+        "port 0\nrequirepass \"unbalanced\n",
+        "port 0\nrequirepass \"closed\"early\n",
+        "port 0\nmaxclients lots\n",
+        "port 0\nport 1 2\n",
+        "port 0\nclient-query-buffer-limit 1xb\n",
+        "port 0\ninclude\n",
+    ];
+    for (i, text) in files.iter().enumerate() {
+        let path = dir.file(&format!("bad{i}.conf"), text);
+        let path = path.to_str().unwrap();
+        let theirs = refused("redis-server", &[path]);
+        let ours = refused(env!("CARGO_BIN_EXE_reactor-server"), &[path]);
+        assert_eq!(ours, theirs, "{text:?}");
+    }
+    // A bad flag after a file is numbered after the file's lines, as Redis numbers it.
+    let path = dir.file("good.conf", "port 0\n# c\nmaxclients 5\n");
+    let path = path.to_str().unwrap();
+    let args = [path, "--maxclients", "abc"];
+    assert_eq!(
+        refused(env!("CARGO_BIN_EXE_reactor-server"), &args),
+        refused("redis-server", &args)
+    );
+}
+
+#[test]
+fn config_rewrite_writes_the_live_values_back_into_the_file() {
+    let dir = TempDir::new("rewrite");
+    let path = dir.file(
+        "r.conf",
+        "# keep this comment\ntimeout 30\ndaemonize no\ntimeout 40\n",
+    );
+    let server = Binary::start_with_file(&path, &[]);
+    let reply = exchange(
+        server.addr,
+        b"CONFIG SET proto-max-bulk-len 2mb hash-max-listpack-entries 9\r\nCONFIG REWRITE\r\n",
+        Duration::from_millis(200),
+    );
+    assert_eq!(reply, b"+OK\r\n+OK\r\n");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Comments and directives we ignore stay; the repeated timeout is one line, with the
+    // value in force (the later line's); changed values are appended.
+    assert_eq!(
+        text,
+        "# keep this comment\ntimeout 40\ndaemonize no\n\
+         # Generated by CONFIG REWRITE\nport 0\nproto-max-bulk-len 2097152\n\
+         hash-max-listpack-entries 9\n"
+    );
+    // A server started from the rewritten file has the values.
+    drop(server);
+    let again = Binary::start_with_file(&path, &[]);
+    assert_eq!(config_get(again.addr, "proto-max-bulk-len"), "2097152");
+    assert_eq!(config_get(again.addr, "hash-max-listpack-entries"), "9");
+    assert_eq!(config_get(again.addr, "timeout"), "40");
+    // Without a file there is nothing to rewrite, as Redis says.
+    let plain = Binary::start(&[]);
+    assert_eq!(
+        exchange(
+            plain.addr,
+            b"CONFIG REWRITE\r\n",
+            Duration::from_millis(100)
+        ),
+        b"-ERR The server is running without a config file\r\n"
+    );
 }

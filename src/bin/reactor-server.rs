@@ -13,17 +13,19 @@ use log::{LevelFilter, error, info, warn};
 
 use reactor::config::Config;
 use reactor::config::directives::{apply_lines, help_text, lines_from_flags};
+use reactor::config::file;
 
 /// What the command line asked for.
 enum Invocation {
     Help,
     Version,
-    Serve(Box<Config>),
+    /// The configuration, and a warning to log once logging is set up.
+    Serve(Box<Config>, Option<String>),
 }
 
-/// `reactor-server [--directive value ...]`, read as Redis reads its command line: every flag
-/// is a redis.conf directive line (see `reactor::config::directives`), applied in order over
-/// the defaults, so a later one wins.
+/// `reactor-server [CONFIG_FILE] [--directive value ...]`, read as Redis reads its command
+/// line: the file's lines, then every flag as one more directive line (see
+/// `reactor::config::directives`), applied in order over the defaults, so a later one wins.
 fn parse_command_line(args: &[String]) -> Result<Invocation, String> {
     match args.first().map(String::as_str) {
         Some("-h" | "--help") => return Ok(Invocation::Help),
@@ -34,10 +36,20 @@ fn parse_command_line(args: &[String]) -> Result<Invocation, String> {
         handle_signals: true,
         ..Config::default()
     };
-    // Redis numbers the flags as lines after an empty first line.
-    let lines = lines_from_flags(args, 2).map_err(|e| e.to_string())?;
-    apply_lines(&mut config, &lines).map_err(|e| e.to_string())?;
-    Ok(Invocation::Serve(Box::new(config)))
+    let (mut lines, flags) = match args.first() {
+        Some(path) if !path.starts_with("--") => {
+            // Kept absolute, so CONFIG REWRITE finds it whatever the working directory.
+            let path = std::path::absolute(path).map_err(|e| e.to_string())?;
+            let (lines, count) = file::read(&path)?;
+            config.config_file = Some(path);
+            // Redis numbers the flags as lines after the file's and one empty line.
+            (lines, (&args[1..], count + 2))
+        }
+        _ => (Vec::new(), (args, 2)),
+    };
+    lines.extend(lines_from_flags(flags.0, flags.1).map_err(|e| e.to_string())?);
+    let warning = apply_lines(&mut config, &lines).map_err(|e| e.to_string())?;
+    Ok(Invocation::Serve(Box::new(config), warning))
 }
 
 fn main() -> ExitCode {
@@ -45,8 +57,8 @@ fn main() -> ExitCode {
         .skip(1)
         .map(|arg| arg.to_string_lossy().into_owned())
         .collect();
-    let config = match parse_command_line(&args) {
-        Ok(Invocation::Serve(config)) => *config,
+    let (config, warning) = match parse_command_line(&args) {
+        Ok(Invocation::Serve(config, warning)) => (*config, warning),
         Ok(Invocation::Help) => {
             print!("{}", help_text());
             return ExitCode::SUCCESS;
@@ -66,6 +78,12 @@ fn main() -> ExitCode {
         .unwrap_or(LevelFilter::Info);
     // Logging is best effort: a second logger (impossible here) is not worth dying for.
     let _ = simple_logger::SimpleLogger::new().with_level(level).init();
+    if let Some(warning) = &warning {
+        warn!("{warning}");
+    }
+    if let Some(path) = &config.config_file {
+        info!("configuration loaded from {}", path.display());
+    }
 
     let (bind, port) = (config.bind, config.port);
     let warn_protected =

@@ -2,9 +2,10 @@
 //! mirrors, the values it takes, and the one function that parses them into a [`Config`].
 //!
 //! Redis turns its command line into config-file lines (`--port 7000` becomes `port "7000"`)
-//! and reads both through one parser; so do we. That is why a flag and (for the parameters it
-//! can change) `CONFIG SET` accept exactly the same values, `1mb` as well as `1048576`, and
-//! fail with the same Redis words, shown the way Redis shows a bad line at start-up:
+//! and reads both through one parser; so do we. That is why a flag, a line of a config file
+//! ([`super::file`]) and (for the parameters it can change) `CONFIG SET` accept exactly the same
+//! values, `1mb` as well as `1048576`, and fail with the same Redis words, shown the way Redis
+//! shows a bad line at start-up:
 //!
 //! ```text
 //! *** FATAL CONFIG FILE ERROR (reactor 0.1.0) ***
@@ -26,6 +27,7 @@ use std::time::Duration;
 use log::LevelFilter;
 
 use super::Config;
+use super::redis_directives::is_redis_directive;
 use super::units::{parse_bool, parse_integer, parse_size};
 
 /// Redis's `LONG_MAX` upper bound for sizes.
@@ -33,6 +35,17 @@ const SIZE_MAX: i64 = i64::MAX;
 /// Smallest `proto-max-bulk-len` and `client-query-buffer-limit` Redis accepts (1 MiB).
 const MIN_BUFFER_LIMIT: i64 = 1024 * 1024;
 const INT_MAX: i64 = i32::MAX as i64;
+const INT_MIN: i64 = i32::MIN as i64;
+
+/// Redis 7.0's old names for the listpack thresholds (the encoding was a ziplist before 7.0);
+/// both spellings are one parameter.
+const ALIASES: &[(&str, &str)] = &[
+    ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
+    ("hash-max-ziplist-value", "hash-max-listpack-value"),
+    ("list-max-ziplist-size", "list-max-listpack-size"),
+    ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
+    ("zset-max-ziplist-value", "zset-max-listpack-value"),
+];
 
 /// One directive: its name, how many values it takes, and how they set a [`Config`].
 pub struct Directive {
@@ -45,6 +58,9 @@ pub struct Directive {
     /// Fewest and most values (`usize::MAX`: any number).
     arity: (usize, usize),
     set: fn(&mut Config, &[&[u8]]) -> Result<(), String>,
+    /// The value in a [`Config`], as redis.conf arguments (what CONFIG GET shows, joined with
+    /// spaces, and what CONFIG REWRITE writes).
+    pub get: fn(&Config) -> Vec<String>,
 }
 
 /// Every directive, in the order `--help` lists them.
@@ -54,6 +70,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "ADDR [ADDR ...]",
         help: "address to listen on (the first one; a leading '-' marks it optional, as Redis)",
         arity: (1, usize::MAX),
+        get: |c| vec![c.bind.to_string()],
         set: set_bind,
     },
     Directive {
@@ -61,6 +78,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "N",
         help: "TCP port, 0 = any free one (default 6380)",
         arity: (1, 1),
+        get: |c| vec![c.port.to_string()],
         set: |c, v| {
             c.port = parse_integer(v[0], 0, 65535)? as u16;
             Ok(())
@@ -71,6 +89,9 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "PASSWORD",
         help: "clients must AUTH with this password first (\"\" = none)",
         arity: (1, 1),
+        get: |c| {
+            vec![String::from_utf8_lossy(c.requirepass.as_deref().unwrap_or_default()).into_owned()]
+        },
         set: |c, v| {
             c.requirepass = (!v[0].is_empty()).then(|| v[0].to_vec());
             Ok(())
@@ -81,6 +102,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "yes|no",
         help: "refuse non-loopback clients while no password is set (default yes)",
         arity: (1, 1),
+        get: |c| vec![yes_no(c.protected_mode)],
         set: |c, v| {
             c.protected_mode = parse_bool(v[0])?;
             Ok(())
@@ -91,6 +113,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "N",
         help: "most simultaneous clients (default 10000)",
         arity: (1, 1),
+        get: |c| vec![c.maxclients.to_string()],
         set: |c, v| {
             c.maxclients = parse_integer(v[0], 1, u32::MAX.into())? as usize;
             Ok(())
@@ -101,6 +124,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "N",
         help: "connections waiting to be accepted (default 511)",
         arity: (1, 1),
+        get: |c| vec![c.tcp_backlog.to_string()],
         set: |c, v| {
             c.tcp_backlog = parse_integer(v[0], 0, INT_MAX)? as i32;
             Ok(())
@@ -111,6 +135,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "SECONDS",
         help: "close clients idle this long, 0 = never (default 0)",
         arity: (1, 1),
+        get: |c| vec![c.timeout_secs.to_string()],
         set: |c, v| {
             c.timeout_secs = parse_integer(v[0], 0, INT_MAX)? as u64;
             Ok(())
@@ -121,6 +146,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "SIZE",
         help: "largest bulk argument (default 512mb)",
         arity: (1, 1),
+        get: |c| vec![c.proto_max_bulk_len.to_string()],
         set: |c, v| {
             c.proto_max_bulk_len = parse_size(v[0], MIN_BUFFER_LIMIT, SIZE_MAX)?;
             Ok(())
@@ -131,6 +157,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "SIZE",
         help: "close a client whose unparsed input exceeds this (default 1gb)",
         arity: (1, 1),
+        get: |c| vec![c.client_query_buffer_limit.to_string()],
         set: |c, v| {
             c.client_query_buffer_limit =
                 size_to_usize(parse_size(v[0], MIN_BUFFER_LIMIT, SIZE_MAX)?);
@@ -138,10 +165,73 @@ pub const DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
+        name: "hash-max-listpack-entries",
+        values: "N",
+        help: "a hash turns from listpack into hashtable past this many fields (default 512)",
+        arity: (1, 1),
+        get: |c| vec![c.encodings.hash_max_listpack_entries.to_string()],
+        set: |c, v| count(&mut c.encodings.hash_max_listpack_entries, v[0]),
+    },
+    Directive {
+        name: "hash-max-listpack-value",
+        values: "SIZE",
+        help: "... or once a field or value is longer than this (default 64)",
+        arity: (1, 1),
+        get: |c| vec![c.encodings.hash_max_listpack_value.to_string()],
+        set: |c, v| memory(&mut c.encodings.hash_max_listpack_value, v[0]),
+    },
+    Directive {
+        name: "set-max-intset-entries",
+        values: "N",
+        help: "a set of integers turns from intset into hashtable past this many (default 512)",
+        arity: (1, 1),
+        get: |c| vec![c.encodings.set_max_intset_entries.to_string()],
+        set: |c, v| count(&mut c.encodings.set_max_intset_entries, v[0]),
+    },
+    Directive {
+        name: "list-max-listpack-size",
+        values: "N",
+        help: "accepted for Redis's configs; lists do not use it yet (default -2)",
+        arity: (1, 1),
+        get: |c| vec![c.encodings.list_max_listpack_size.to_string()],
+        set: |c, v| {
+            c.encodings.list_max_listpack_size = parse_integer(v[0], INT_MIN, INT_MAX)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "list-compress-depth",
+        values: "N",
+        help: "accepted for Redis's configs; nodes are never compressed here (default 0)",
+        arity: (1, 1),
+        get: |c| vec![c.encodings.list_compress_depth.to_string()],
+        set: |c, v| {
+            c.encodings.list_compress_depth = parse_integer(v[0], 0, INT_MAX)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "zset-max-listpack-entries",
+        values: "N",
+        help: "accepted for Redis's configs; sorted sets are still to come (default 128)",
+        arity: (1, 1),
+        get: |c| vec![c.encodings.zset_max_listpack_entries.to_string()],
+        set: |c, v| count(&mut c.encodings.zset_max_listpack_entries, v[0]),
+    },
+    Directive {
+        name: "zset-max-listpack-value",
+        values: "SIZE",
+        help: "accepted for Redis's configs; sorted sets are still to come (default 64)",
+        arity: (1, 1),
+        get: |c| vec![c.encodings.zset_max_listpack_value.to_string()],
+        set: |c, v| memory(&mut c.encodings.zset_max_listpack_value, v[0]),
+    },
+    Directive {
         name: "loglevel",
         values: "LEVEL",
         help: "debug, verbose, notice or warning as Redis, or error, warn, info, trace",
         arity: (1, 1),
+        get: |c| vec![loglevel_name(c.loglevel)],
         set: |c, v| {
             c.loglevel = Some(parse_loglevel(v[0])?);
             Ok(())
@@ -152,6 +242,14 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "\"HARD SOFT SECONDS\"",
         help: "(ours) subscribers' output limit, as client-output-buffer-limit pubsub (default \"32mb 8mb 60\")",
         arity: (1, 3),
+        get: |c| {
+            let l = c.pubsub_output_limit;
+            vec![
+                l.hard.to_string(),
+                l.soft.to_string(),
+                l.soft_secs.to_string(),
+            ]
+        },
         set: |c, v| {
             let text = v
                 .iter()
@@ -167,6 +265,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "SIZE",
         help: "(ours) stop reading from a client whose unsent replies exceed this (default 64mb)",
         arity: (1, 1),
+        get: |c| vec![c.output_high_water.to_string()],
         set: |c, v| {
             c.output_high_water = size_to_usize(parse_size(v[0], 1, SIZE_MAX)?);
             Ok(())
@@ -177,6 +276,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "MS",
         help: "(ours) time allowed to flush pending replies at shutdown (default 2000)",
         arity: (1, 1),
+        get: |c| vec![c.shutdown_grace.as_millis().to_string()],
         set: |c, v| {
             c.shutdown_grace = Duration::from_millis(parse_integer(v[0], 0, SIZE_MAX)? as u64);
             Ok(())
@@ -187,6 +287,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "N",
         help: "(ours) fault injection: read at most N bytes per read()",
         arity: (1, 1),
+        get: |c| vec![option(c.faults.max_read)],
         set: |c, v| fault(&mut c.faults.max_read, v[0]),
     },
     Directive {
@@ -194,6 +295,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "N",
         help: "(ours) fault injection: write at most N bytes per write()",
         arity: (1, 1),
+        get: |c| vec![option(c.faults.max_write)],
         set: |c, v| fault(&mut c.faults.max_write, v[0]),
     },
     Directive {
@@ -201,6 +303,7 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "N",
         help: "(ours) fault injection: reads per readiness event before yielding",
         arity: (1, 1),
+        get: |c| vec![option(c.faults.read_budget)],
         set: |c, v| fault(&mut c.faults.read_budget, v[0]),
     },
     Directive {
@@ -208,12 +311,18 @@ pub const DIRECTIVES: &[Directive] = &[
         values: "N",
         help: "(ours) fault injection: accepts per listener event before yielding",
         arity: (1, 1),
+        get: |c| vec![option(c.faults.accept_budget)],
         set: |c, v| fault(&mut c.faults.accept_budget, v[0]),
     },
 ];
 
-/// The directive called `name` (any case, as Redis compares them).
+/// The directive called `name` (any case, as Redis compares them; an old alias finds the
+/// directive it names).
 pub fn find(name: &[u8]) -> Option<&'static Directive> {
+    let name = ALIASES
+        .iter()
+        .find(|(alias, _)| alias.as_bytes().eq_ignore_ascii_case(name))
+        .map_or(name, |(_, canonical)| canonical.as_bytes());
     DIRECTIVES
         .iter()
         .find(|d| d.name.as_bytes().eq_ignore_ascii_case(name))
@@ -238,19 +347,12 @@ pub fn apply(config: &mut Config, name: &[u8], values: &[&[u8]]) -> Result<(), S
 pub struct Line {
     /// Line number, counted as Redis counts it (the command line continues after the file).
     pub number: usize,
+    /// The line as a start-up error shows it: as written in a file; for a flag, as Redis
+    /// rewrites it (`port "7000"`).
+    pub text: String,
+    /// Lower case.
     pub name: Vec<u8>,
     pub values: Vec<Vec<u8>>,
-}
-
-impl Line {
-    /// The line as Redis echoes it in a start-up error: the name, then each value quoted.
-    pub fn echo(&self) -> String {
-        let mut text = String::from_utf8_lossy(&self.name).into_owned();
-        for value in &self.values {
-            text.push_str(&format!(" {:?}", String::from_utf8_lossy(value)));
-        }
-        text
-    }
 }
 
 /// A directive that stopped start-up, shown as Redis shows one.
@@ -277,17 +379,40 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Apply `lines` in order (a later line wins), stopping at the first bad one.
-pub fn apply_lines(config: &mut Config, lines: &[Line]) -> Result<(), ConfigError> {
+/// Apply `lines` in order (a later line wins), stopping at the first bad one. A directive
+/// that Redis knows but this server does not implement is skipped; the returned warning (one
+/// line, for the log) names each such directive once, with the line it was first seen on.
+pub fn apply_lines(config: &mut Config, lines: &[Line]) -> Result<Option<String>, ConfigError> {
+    let mut ignored: Vec<(&[u8], usize)> = Vec::new();
     for line in lines {
+        if find(&line.name).is_none() && is_redis_directive(&line.name) {
+            if !ignored
+                .iter()
+                .any(|&(name, _)| name == line.name.as_slice())
+            {
+                ignored.push((&line.name, line.number));
+            }
+            continue;
+        }
         let values: Vec<&[u8]> = line.values.iter().map(Vec::as_slice).collect();
         apply(config, &line.name, &values).map_err(|message| ConfigError {
             line: line.number,
-            text: line.echo(),
+            text: line.text.clone(),
             message,
         })?;
     }
-    Ok(())
+    if ignored.is_empty() {
+        return Ok(None);
+    }
+    let names: Vec<String> = ignored
+        .iter()
+        .map(|(name, number)| format!("{} ({number})", String::from_utf8_lossy(name)))
+        .collect();
+    Ok(Some(format!(
+        "ignored {} Redis directives this server does not implement (line): {}",
+        names.len(),
+        names.join(", ")
+    )))
 }
 
 /// The command line after the program name and the config file, as directive lines:
@@ -299,11 +424,16 @@ pub fn lines_from_flags(args: &[String], first_line: usize) -> Result<Vec<Line>,
         match arg.strip_prefix("--") {
             Some(name) if !name.is_empty() => lines.push(Line {
                 number: first_line + lines.len(),
-                name: name.as_bytes().to_vec(),
+                text: name.to_string(),
+                name: name.to_ascii_lowercase().into_bytes(),
                 values: Vec::new(),
             }),
             _ => match lines.last_mut() {
-                Some(line) => line.values.push(arg.as_bytes().to_vec()),
+                Some(line) => {
+                    // Redis quotes each value when it turns a flag into a line.
+                    line.text.push_str(&format!(" {arg:?}"));
+                    line.values.push(arg.as_bytes().to_vec());
+                }
                 // A value before any `--name`: Redis would have taken it for the config file.
                 None => {
                     return Err(ConfigError {
@@ -329,16 +459,48 @@ fn set_bind(config: &mut Config, values: &[&[u8]]) -> Result<(), String> {
     Ok(())
 }
 
+fn yes_no(flag: bool) -> String {
+    if flag { "yes" } else { "no" }.into()
+}
+
+fn option(value: Option<usize>) -> String {
+    value.map_or_else(String::new, |n| n.to_string())
+}
+
+/// A level as Redis names it, where Redis has the name.
+fn loglevel_name(level: Option<LevelFilter>) -> String {
+    match level {
+        None | Some(LevelFilter::Info) => "notice".into(),
+        Some(LevelFilter::Warn) => "warning".into(),
+        Some(LevelFilter::Debug) => "verbose".into(),
+        Some(LevelFilter::Trace) => "debug".into(),
+        Some(other) => other.as_str().to_ascii_lowercase(),
+    }
+}
+
 fn parse_loglevel(value: &[u8]) -> Result<LevelFilter, String> {
     let text = String::from_utf8_lossy(value).to_ascii_lowercase();
     Ok(match text.as_str() {
         "warning" => LevelFilter::Warn,
         "notice" => LevelFilter::Info,
         "verbose" => LevelFilter::Debug,
+        "debug" => LevelFilter::Trace,
         other => other.parse().map_err(
             |_| "argument(s) must be one of the following: debug, verbose, notice, warning",
         )?,
     })
+}
+
+/// A count with no units, `0..=LONG_MAX` (the `*-entries` thresholds).
+fn count(slot: &mut usize, value: &[u8]) -> Result<(), String> {
+    *slot = parse_integer(value, 0, SIZE_MAX)? as usize;
+    Ok(())
+}
+
+/// A size with units, `0..=LONG_MAX` (the `*-value` thresholds).
+fn memory(slot: &mut usize, value: &[u8]) -> Result<(), String> {
+    *slot = size_to_usize(parse_size(value, 0, SIZE_MAX)?);
+    Ok(())
 }
 
 fn fault(slot: &mut Option<usize>, value: &[u8]) -> Result<(), String> {
@@ -355,10 +517,11 @@ fn size_to_usize(n: i64) -> usize {
 pub fn help_text() -> String {
     let mut text = String::from(
         "A Redis-protocol server on a hand-written mio event loop\n\n\
-         Usage: reactor-server [--directive value ...]\n\
+         Usage: reactor-server [/path/to/redis.conf] [--directive value ...]\n\
          \x20      reactor-server --help | --version\n\n\
-         Every flag is a redis.conf directive (--port 7000 is `port 7000`); a later one wins.\n\
-         Sizes take redis.conf units: 1k 1kb 1m 1mb 1g 1gb.\n\n",
+         Every directive can be a flag (--port 7000) or a line of the file (port 7000); a later\n\
+         one wins, and flags come after the file. Sizes take redis.conf units: 1k 1kb 1m 1mb\n\
+         1g 1gb. Directives Redis has and this server does not are warned about and ignored.\n\n",
     );
     for d in DIRECTIVES {
         let flag = format!("--{} {}", d.name, d.values);

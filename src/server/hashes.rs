@@ -102,7 +102,7 @@ fn write_hash<R>(
     f: impl FnOnce(&mut Hash, &Encodings) -> R,
 ) -> Result<R, WrongType> {
     let state = &mut *exec.state;
-    let (db, enc) = (&mut state.db, &state.encodings);
+    let (db, enc) = (&mut state.db, &state.config.encodings);
     match db.get_mut(key, exec.now_ms) {
         None => {
             let mut hash = Hash::new();

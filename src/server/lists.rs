@@ -137,7 +137,8 @@ fn rpushx(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// forms): a missing key is left missing and the reply is 0.
 fn push(exec: &mut Exec<'_, '_>, req: &Request<'_>, end: End, existing_only: bool) {
     let key = req.arg(1);
-    let State { db, encodings, .. } = &mut *exec.state;
+    let State { db, config, .. } = &mut *exec.state;
+    let encodings = &config.encodings;
     let len = match db.get_mut(key, exec.now_ms) {
         Some(Value::List(list)) => {
             for element in req.args().skip(2) {
@@ -255,7 +256,8 @@ fn move_element(exec: &mut Exec<'_, '_>, src: &[u8], dst: &[u8], from: End, to: 
     let Some(element) = source.pop(from) else {
         return exec.null();
     };
-    let State { db, encodings, .. } = &mut *exec.state;
+    let State { db, config, .. } = &mut *exec.state;
+    let encodings = &config.encodings;
     match db.get_mut(dst, now) {
         // The same list when src == dst: push before deleting-if-empty, so a one-element
         // rotation keeps the key (and its TTL).

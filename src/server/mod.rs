@@ -72,8 +72,6 @@ pub struct State {
     pub limits: Limits,
     pub stats: Stats,
     pub table: Table,
-    /// Encoding thresholds of the aggregate types (`hash-max-listpack-entries`, ...).
-    pub encodings: types::Encodings,
     pub started: Instant,
     /// The TCP port actually bound (INFO's `tcp_port`).
     pub port: u16,
@@ -117,7 +115,6 @@ impl Server {
                     admin::COMMANDS,
                     shutdown::COMMANDS,
                 ]),
-                encodings: types::Encodings::default(),
                 started: Instant::now(),
                 port,
                 next_client_id: 1,

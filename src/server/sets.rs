@@ -150,7 +150,8 @@ impl Rng {
 /// `SADD key member [member ...]` → `:n` members that were new.
 fn sadd(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let key = req.arg(1);
-    let State { db, encodings, .. } = &mut *exec.state;
+    let State { db, config, .. } = &mut *exec.state;
+    let encodings = &config.encodings;
     let added = match db.get_mut(key, exec.now_ms) {
         Some(Value::Set(set)) => req
             .args()
@@ -201,7 +202,8 @@ fn srem(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 fn smove(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let (src, dst, member) = (req.arg(1), req.arg(2), req.arg(3));
     let now = exec.now_ms;
-    let State { db, encodings, .. } = &mut *exec.state;
+    let State { db, config, .. } = &mut *exec.state;
+    let encodings = &config.encodings;
     match db.get_mut(src, now) {
         None => return exec.integer(0),
         Some(Value::Set(_)) => {}
@@ -320,7 +322,8 @@ fn spop_count(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     };
     let key = req.arg(1);
     let mut rng = Rng::new(exec.state);
-    let State { db, encodings, .. } = &mut *exec.state;
+    let State { db, config, .. } = &mut *exec.state;
+    let encodings = &config.encodings;
     let out = &mut *exec.out;
     let set = match db.get_mut(key, exec.now_ms) {
         None => return reply::array(out, 0),
@@ -684,7 +687,7 @@ fn inter(exec: &mut Exec<'_, '_>, req: &Request<'_>, keys: Range<usize>, target:
             sources.restore(exec.state, now);
         }
         Target::Store(_) => {
-            let result = rebuilt(members, &exec.state.encodings);
+            let result = rebuilt(members, &exec.state.config.encodings);
             finish(exec, sources, result, target);
         }
     }
@@ -738,7 +741,7 @@ fn union_diff(
         return exec.wrong_type();
     }
     let sources = Sources::take(exec.state, req, keys, now);
-    let enc = exec.state.encodings;
+    let enc = exec.state.config.encodings;
     let n = sources.of_arg.len();
     let first = sources.of_arg.first().copied().flatten();
     let mut result = Set::new();

@@ -176,7 +176,17 @@ pub struct Binary {
 
 impl Binary {
     pub fn start(extra_args: &[&str]) -> Binary {
+        Binary::start_with(None, extra_args)
+    }
+
+    /// Started with a config file (`reactor-server FILE --port 0 ... extra_args`).
+    pub fn start_with_file(file: &std::path::Path, extra_args: &[&str]) -> Binary {
+        Binary::start_with(Some(file), extra_args)
+    }
+
+    fn start_with(file: Option<&std::path::Path>, extra_args: &[&str]) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_reactor-server"))
+            .args(file)
             .args(["--port", "0", "--loglevel", "info"])
             .args(extra_args)
             .stdin(Stdio::null())
@@ -320,5 +330,33 @@ impl Drop for RedisServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A fresh directory under the system's temporary directory, removed on drop: the one place
+/// tests write files (never the source tree).
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("reactor-test-{name}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("create a temporary directory");
+        TempDir(path)
+    }
+
+    /// Write `text` to `name` inside the directory; its path.
+    pub fn file(&self, name: &str, text: &str) -> std::path::PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).expect("write a temporary file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

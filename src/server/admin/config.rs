@@ -2,7 +2,6 @@
 //!
 //! See the parent module [`super`] for why clients need these replies.
 
-use crate::config::units::{NOT_A_MEMORY_VALUE, NOT_AN_INTEGER, parse_memory};
 use crate::config::{Config, directives};
 use crate::resp::Request;
 
@@ -90,7 +89,6 @@ impl Param {
 
     /// The value as Redis's CONFIG GET formats it (memory sizes as plain byte counts).
     fn value(self, state: &State) -> String {
-        let enc = &state.encodings;
         match self {
             Param::Appendonly => "no".into(),
             Param::Databases => "1".into(),
@@ -98,45 +96,24 @@ impl Param {
             Param::Port => state.port.to_string(),
             // No persistence: no save points.
             Param::Save => String::new(),
-            Param::HashMaxListpackEntries => enc.hash_max_listpack_entries.to_string(),
-            Param::HashMaxListpackValue => enc.hash_max_listpack_value.to_string(),
-            Param::ListCompressDepth => enc.list_compress_depth.to_string(),
-            Param::ListMaxListpackSize => enc.list_max_listpack_size.to_string(),
-            Param::SetMaxIntsetEntries => enc.set_max_intset_entries.to_string(),
-            Param::ZsetMaxListpackEntries => enc.zset_max_listpack_entries.to_string(),
-            Param::ZsetMaxListpackValue => enc.zset_max_listpack_value.to_string(),
             directive => directive.value_in(&state.config),
         }
     }
 
-    /// A directive parameter's value in `config`, formatted as CONFIG GET formats it ("" for
-    /// the others).
+    /// A directive parameter's value in `config`, from the directive table (its arguments
+    /// joined by spaces, as CONFIG GET shows them); "" for the others.
     fn value_in(self, config: &Config) -> String {
-        match self {
-            Param::Bind => config.bind.to_string(),
-            Param::ClientQueryBufferLimit => config.client_query_buffer_limit.to_string(),
-            Param::Maxclients => config.maxclients.to_string(),
-            Param::Port => config.port.to_string(),
-            Param::ProtectedMode => if config.protected_mode { "yes" } else { "no" }.into(),
-            Param::ProtoMaxBulkLen => config.proto_max_bulk_len.to_string(),
-            Param::Timeout => config.timeout_secs.to_string(),
-            _ => String::new(),
-        }
+        PARAMS
+            .iter()
+            .find(|&&(_, param)| param == self)
+            .and_then(|(name, _)| directives::find(name.as_bytes()))
+            .map_or_else(String::new, |directive| (directive.get)(config).join(" "))
     }
 
     /// Whether this parameter is also a start-up directive ([`directives`]): then CONFIG SET
     /// checks its value with the very parser the flags and the config file use.
     fn is_directive(self) -> bool {
-        matches!(
-            self,
-            Param::Bind
-                | Param::ClientQueryBufferLimit
-                | Param::Maxclients
-                | Param::Port
-                | Param::ProtectedMode
-                | Param::ProtoMaxBulkLen
-                | Param::Timeout
-        )
+        !matches!(self, Param::Appendonly | Param::Databases | Param::Save)
     }
 
     fn setting(self) -> Setting {
@@ -180,8 +157,11 @@ pub(super) fn config(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         if !exec.subcommand("config|rewrite", 2, argc) {
             return;
         }
-        // True here: configuration comes from flags, never from a file.
-        exec.error("ERR The server is running without a config file");
+        // Back into the file the server was started with, if any.
+        match crate::config::file::rewrite(&exec.state.config) {
+            Ok(()) => exec.ok(),
+            Err(problem) => error_bytes(exec, format!("ERR {problem}").as_bytes()),
+        }
     } else if sub.eq_ignore_ascii_case(b"help") {
         if !exec.subcommand("config|help", 2, argc) {
             return;
@@ -287,7 +267,6 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     // Then values, all checked before any is applied: on copies, so that a failure anywhere
     // leaves everything as it was.
     let mut config = exec.state.config.clone();
-    let mut encodings = exec.state.encodings;
     if failure.is_none() {
         for &(param, name, value) in &chosen {
             let problem = if param.is_directive() {
@@ -300,20 +279,12 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
                     Ok(()) if param.value_in(&config) == param.value_in(&exec.state.config) => None,
                     Ok(()) => Some("can't set immutable config".to_string()),
                 }
+            } else if param.setting() == Setting::Fixed
+                && value.eq_ignore_ascii_case(param.value(exec.state).as_bytes())
+            {
+                None
             } else {
-                match param.setting() {
-                    Setting::Changeable => set_encoding(&mut encodings, param, value)
-                        .err()
-                        .map(str::to_string),
-                    Setting::Fixed
-                        if value.eq_ignore_ascii_case(param.value(exec.state).as_bytes()) =>
-                    {
-                        None
-                    }
-                    Setting::Fixed | Setting::Immutable => {
-                        Some("can't set immutable config".to_string())
-                    }
-                }
+                Some("can't set immutable config".to_string())
             };
             if let Some(problem) = problem {
                 failure = Some((name, problem));
@@ -330,49 +301,5 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     }
     exec.state.limits.max_bulk_len = config.proto_max_bulk_len;
     exec.state.config = config;
-    exec.state.encodings = encodings;
     exec.ok();
-}
-
-/// Check and apply one encoding threshold to `enc` (a copy: CONFIG SET is all or nothing).
-/// Ranges and messages as Redis 7.0's: counts are integers (no units), the `*-value` sizes are
-/// memory values (`1kb` allowed).
-fn set_encoding(
-    enc: &mut crate::server::types::Encodings,
-    param: Param,
-    value: &[u8],
-) -> Result<(), &'static str> {
-    let integer = || crate::resp::number::parse_i64(value).ok_or(NOT_AN_INTEGER);
-    let count = || -> Result<usize, &'static str> {
-        usize::try_from(integer()?)
-            .map_err(|_| "argument must be between 0 and 9223372036854775807 inclusive")
-    };
-    let size = || -> Result<usize, &'static str> {
-        parse_memory(value)
-            .and_then(|n| usize::try_from(n).ok())
-            .ok_or(NOT_A_MEMORY_VALUE)
-    };
-    match param {
-        Param::HashMaxListpackEntries => enc.hash_max_listpack_entries = count()?,
-        Param::HashMaxListpackValue => enc.hash_max_listpack_value = size()?,
-        Param::SetMaxIntsetEntries => enc.set_max_intset_entries = count()?,
-        Param::ZsetMaxListpackEntries => enc.zset_max_listpack_entries = count()?,
-        Param::ZsetMaxListpackValue => enc.zset_max_listpack_value = size()?,
-        Param::ListMaxListpackSize => {
-            let n = integer()?;
-            if !(i64::from(i32::MIN)..=i64::from(i32::MAX)).contains(&n) {
-                return Err("argument must be between -2147483648 and 2147483647 inclusive");
-            }
-            enc.list_max_listpack_size = n;
-        }
-        Param::ListCompressDepth => {
-            let n = integer()?;
-            if !(0..=i64::from(i32::MAX)).contains(&n) {
-                return Err("argument must be between 0 and 2147483647 inclusive");
-            }
-            enc.list_compress_depth = n;
-        }
-        _ => {}
-    }
-    Ok(())
 }

@@ -30,38 +30,4 @@ pub fn sampled_bytes(len: usize, samples: usize, sizes: impl Iterator<Item = usi
     bytes.checked_div(seen).unwrap_or(0) * len
 }
 
-/// The encoding thresholds (redis.conf's `*-max-listpack-*` and `set-max-intset-entries`).
-/// Read when a value grows; a value already converted stays converted, as in Redis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Encodings {
-    /// `list-max-listpack-size`: positive = entries per quicklist node, negative = node size
-    /// class (-1 = 4 KiB ... -5 = 64 KiB). Default -2 (8 KiB).
-    pub list_max_listpack_size: i64,
-    /// `list-compress-depth`: accepted and reported; nodes are never compressed here.
-    pub list_compress_depth: i64,
-    /// `hash-max-listpack-entries`: 512, Redis 7.0's built-in default (the redis.conf it ships
-    /// sets 128; `CONFIG GET` on a redis-server started without a file says 512).
-    pub hash_max_listpack_entries: usize,
-    /// `hash-max-listpack-value` (64 bytes).
-    pub hash_max_listpack_value: usize,
-    /// `set-max-intset-entries` (512).
-    pub set_max_intset_entries: usize,
-    /// `zset-max-listpack-entries` (128): for sorted sets (issue 11).
-    pub zset_max_listpack_entries: usize,
-    /// `zset-max-listpack-value` (64).
-    pub zset_max_listpack_value: usize,
-}
-
-impl Default for Encodings {
-    fn default() -> Self {
-        Encodings {
-            list_max_listpack_size: -2,
-            list_compress_depth: 0,
-            hash_max_listpack_entries: 512,
-            hash_max_listpack_value: 64,
-            set_max_intset_entries: 512,
-            zset_max_listpack_entries: 128,
-            zset_max_listpack_value: 64,
-        }
-    }
-}
+pub use crate::config::Encodings;
