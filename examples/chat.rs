@@ -5,12 +5,14 @@
 //! must also deliver one client's line to everyone else in the room, which is what Redis's
 //! PUBLISH does too. On the event loop that needs no threads and no locks: the handler owns the
 //! room table outright, appends the line to each member's output buffer through
-//! [`Ctx::output`], and the loop writes every buffer it touched before it sleeps. The
+//! [`Ctx::send`], and the loop writes every buffer it touched before it sleeps. The
 //! interesting parts are the ones a blocking design never has to think about:
 //!
 //! - *Slow consumers.* Appending to a member's buffer never blocks, so a member who stops
 //!   reading (a suspended laptop, `nc` paused with Ctrl-Z) would let its buffer grow without
-//!   end. Past [`MAX_PENDING_OUTPUT`] it is cut off with [`Ctx::abort`] and the room is told.
+//!   end. Every member is in the loop's `Pubsub` output class, whose hard limit here is
+//!   [`MAX_PENDING_OUTPUT`]: past it the loop itself cuts the member off (the same mechanism
+//!   that cuts off a Redis subscriber), [`Ctx::send`] says so, and the room is told.
 //! - *Bounded input.* The loop keeps whatever `data` did not consume, so a client that never
 //!   sends a newline would grow its buffer without end too. Lines past [`MAX_LINE`] get an error,
 //!   and a client with [`MAX_UNTERMINATED`] bytes and no newline is disconnected.
@@ -50,7 +52,10 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::net::{Ipv4Addr, SocketAddr};
 
-use reactor::reactor::{ConnId, Ctx, Current, EventLoop, Handler, Options};
+use reactor::reactor::{
+    ConnId, Ctx, Current, Delivery, EventLoop, Handler, Options, OutputClass, OutputLimit,
+    OutputLimits,
+};
 
 use common::{announce, port_arg};
 
@@ -62,8 +67,8 @@ const MAX_LINE: usize = 1024;
 /// Bytes without a newline after which a client is disconnected: it is not typing a line, it
 /// is filling our memory.
 const MAX_UNTERMINATED: usize = 16 * 1024;
-/// Unread output past which a member is disconnected as a slow consumer (Redis's
-/// `client-output-buffer-limit pubsub` plays this part for subscribers).
+/// Unread output past which a member is disconnected as a slow consumer: the hard limit of the
+/// loop's `Pubsub` output class here (Redis's `client-output-buffer-limit pubsub`).
 const MAX_PENDING_OUTPUT: usize = 1024 * 1024;
 /// Longest nick or room name.
 const MAX_NAME: usize = 32;
@@ -111,14 +116,14 @@ impl Handler for Chat {
             }
         };
         self.nicks.insert(nick.clone());
+        // Lines from other members reach this connection as a subscriber's messages do, so
+        // it is subject to the same output limit.
+        ctx.set_output_class(id, OutputClass::Pubsub);
         // The session does not exist yet, so the greeting goes through `ctx` like any
         // other connection's output.
-        if let Some(out) = ctx.output(id) {
-            say(
-                out,
-                &format!("* welcome, {nick}: you are in [{DEFAULT_ROOM}]; /help lists commands"),
-            );
-        }
+        let greeting =
+            format!("* welcome, {nick}: you are in [{DEFAULT_ROOM}]; /help lists commands\n");
+        ctx.send(id, greeting.as_bytes());
         let room = DEFAULT_ROOM.to_string();
         self.enter(ctx, id, &nick, &room);
         Member {
@@ -289,23 +294,15 @@ impl Chat {
 /// touched connection once, just before it sleeps.
 ///
 /// This never blocks, which is the point, and also the danger: if the member does not read,
-/// its output only grows. Past [`MAX_PENDING_OUTPUT`] the member is cut off. `abort` (not
-/// `close`) drops the unread output, which nobody will read anyway; the loop removes the
-/// connection at the end of the tick and then calls `closed`, which tells the room.
+/// its output only grows. The loop checks every such append against the member's output limit
+/// and, past [`MAX_PENDING_OUTPUT`], cuts it off, dropping the unread output (nobody will read
+/// it); it removes the connection at the end of the tick and then calls `closed`, which tells
+/// the room why.
 fn deliver(ctx: &mut Ctx<'_, Member>, id: ConnId, line: &[u8]) {
-    // `None`: the member is already closing (cut off earlier in this tick); skip it.
-    let Some(out) = ctx.output(id) else {
-        return;
-    };
-    out.extend_from_slice(line);
-    if ctx
-        .pending_output(id)
-        .is_some_and(|n| n > MAX_PENDING_OUTPUT)
+    if ctx.send(id, line) == Delivery::CutOff
+        && let Some(member) = ctx.session_mut(id)
     {
-        if let Some(member) = ctx.session_mut(id) {
-            member.cut_off = Some("too slow");
-        }
-        ctx.abort(id);
+        member.cut_off = Some("too slow");
     }
 }
 
@@ -333,8 +330,17 @@ fn main() -> std::io::Result<()> {
         // without reading the answers is simply not read from past 64 KiB of unread replies,
         // until it catches up (backpressure: the loop pauses reading; its kernel buffers fill;
         // its sends block). Lines from *other* members cannot be paused like that, hence the
-        // slow-consumer rule in `deliver`.
+        // output limit below.
         output_high_water: 64 * 1024,
+        // Members are in the pubsub class (see `open`): cut off at MAX_PENDING_OUTPUT.
+        output_limits: OutputLimits {
+            pubsub: OutputLimit {
+                hard: MAX_PENDING_OUTPUT,
+                soft: 0,
+                soft_secs: 0,
+            },
+            ..OutputLimits::default()
+        },
         ..Options::default()
     };
     let mut server = EventLoop::bind(addr, Chat::default(), opts)?;

@@ -15,9 +15,8 @@ use std::time::Duration;
 
 use log::LevelFilter;
 
-use crate::reactor::{Faults, Options};
+use crate::reactor::{Faults, Options, OutputLimits};
 use crate::resp::request::{DEFAULT_MAX_BULK_LEN, Limits, MULTIBULK_MAX};
-use crate::server::pubsub::OutputLimit;
 
 /// The default port: Redis's 6379 plus one, so both can run side by side.
 pub const DEFAULT_PORT: u16 = 6380;
@@ -47,8 +46,9 @@ pub struct Config {
     pub requirepass: Option<Vec<u8>>,
     /// Refuse non-loopback clients when no password is set (`protected-mode`, default yes).
     pub protected_mode: bool,
-    /// Output limit for subscribers (`client-output-buffer-limit pubsub`, `32mb 8mb 60`).
-    pub pubsub_output_limit: OutputLimit,
+    /// Unsent output at which a client is cut off, per class (`client-output-buffer-limit`,
+    /// `normal 0 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60`).
+    pub output_limits: OutputLimits,
     /// At shutdown, how long pending replies may take to flush (default 2 s).
     pub shutdown_grace: Duration,
     /// Treat SIGINT and SIGTERM as a graceful shutdown.
@@ -78,7 +78,7 @@ impl Default for Config {
             timeout_secs: 0,
             client_query_buffer_limit: loop_defaults.query_buffer_limit,
             output_high_water: loop_defaults.output_high_water,
-            pubsub_output_limit: OutputLimit::PUBSUB_DEFAULT,
+            output_limits: OutputLimits::default(),
             requirepass: None,
             protected_mode: true,
             shutdown_grace: loop_defaults.shutdown_grace,
@@ -120,6 +120,7 @@ impl Config {
             tcp_backlog: self.tcp_backlog,
             query_buffer_limit: self.client_query_buffer_limit,
             output_high_water: self.output_high_water,
+            output_limits: self.output_limits,
             idle_timeout: (self.timeout_secs > 0).then(|| Duration::from_secs(self.timeout_secs)),
             shutdown_grace: self.shutdown_grace,
             handle_signals: self.handle_signals,

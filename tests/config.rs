@@ -112,6 +112,16 @@ fn config_set_reads_values_as_redis_does() {
         "CONFIG SET hash-max-listpack-value 1kb",
         "CONFIG GET hash-max-listpack-value",
         "CONFIG SET hash-max-listpack-entries 1kb",
+        "CONFIG GET client-output-buffer-limit",
+        "CONFIG SET client-output-buffer-limit \"foo 1 1 1\"",
+        "CONFIG SET client-output-buffer-limit \"pubsub 1mb 1k\"",
+        "CONFIG SET client-output-buffer-limit \"pubsub 1xb 1k 1\"",
+        "CONFIG SET client-output-buffer-limit \"pubsub 1mb 1k -1\"",
+        "CONFIG SET client-output-buffer-limit \"pubsub 1mb 1k 10 normal 1gb 2mb 3\"",
+        "CONFIG GET client-output-buffer-limit",
+        "CONFIG SET client-output-buffer-limit \"replica 1mb 1k 10\"",
+        "CONFIG SET client-output-buffer-limit \"normal 0 0 0\"",
+        "CONFIG GET client-output-buffer-limit",
     ];
     for line in script {
         let request = format!("{line}\r\n");

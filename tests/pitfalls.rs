@@ -22,7 +22,7 @@ use common::{
     read_n, read_to_close, start, write_while_reading,
 };
 use reactor::config::Config;
-use reactor::reactor::{ConnId, Ctx, Current, EventLoop, Faults, Handler, Options};
+use reactor::reactor::{ConnId, Ctx, Current, Delivery, EventLoop, Faults, Handler, Options};
 
 const MIB: usize = 1024 * 1024;
 
@@ -710,8 +710,7 @@ impl Handler for SlotProbe {
                     // subscriber that just disconnected would.
                     let mut reached = 0;
                     for &gone in &self.closed {
-                        if let Some(out) = ctx.output(gone) {
-                            out.extend_from_slice(b"stray\n");
+                        if ctx.send(gone, b"stray\n") != Delivery::Gone {
                             reached += 1;
                         }
                         reached += usize::from(ctx.info(gone).is_some());

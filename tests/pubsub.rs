@@ -211,7 +211,7 @@ fn redis_crate_pubsub_api_receives_messages() {
 /// bounded (it would pass 100 MiB if the limit were not enforced).
 #[test]
 fn subscriber_that_never_reads_is_cut_off_and_memory_stays_bounded() {
-    let server = Binary::start(&["--pubsub-output-limit", "8mb 2mb 60"]);
+    let server = Binary::start(&["--client-output-buffer-limit", "pubsub", "8mb", "2mb", "60"]);
     let mut slow = connect(server.addr);
     send(&mut slow, b"SUBSCRIBE firehose\r\n");
     expect_bytes(

@@ -14,8 +14,8 @@
 //! argument must be a memory value
 //! ```
 //!
-//! A few directives are ours, not Redis's (`output-high-water`, `pubsub-output-limit`,
-//! `shutdown-grace-ms` and the `fault-*` switches): they are marked so in `--help`.
+//! A few directives are ours, not Redis's (`output-high-water`, `shutdown-grace-ms` and the
+//! `fault-*` switches): they are marked so in `--help`.
 //!
 //! Redis counterpart: `config.c` (`loadServerConfigFromString`, the `standardConfig` table) and
 //! the argument loop of `main` in `server.c`.
@@ -29,6 +29,7 @@ use log::LevelFilter;
 use super::Config;
 use super::redis_directives::is_redis_directive;
 use super::units::{parse_bool, parse_integer, parse_size};
+use crate::reactor::OutputLimit;
 
 /// Redis's `LONG_MAX` upper bound for sizes.
 const SIZE_MAX: i64 = i64::MAX;
@@ -238,27 +239,30 @@ pub const DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
-        name: "pubsub-output-limit",
-        values: "\"HARD SOFT SECONDS\"",
-        help: "(ours) subscribers' output limit, as client-output-buffer-limit pubsub (default \"32mb 8mb 60\")",
-        arity: (1, 3),
+        name: "client-output-buffer-limit",
+        values: "CLASS HARD SOFT SECONDS ...",
+        help: "cut off a client whose unsent output passes HARD, or SOFT for SECONDS; CLASS is \
+               normal, pubsub or replica (default: normal 0 0 0 pubsub 32mb 8mb 60)",
+        arity: (1, usize::MAX),
         get: |c| {
-            let l = c.pubsub_output_limit;
-            vec![
-                l.hard.to_string(),
-                l.soft.to_string(),
-                l.soft_secs.to_string(),
+            let l = &c.output_limits;
+            [
+                ("normal", l.normal),
+                ("slave", l.replica),
+                ("pubsub", l.pubsub),
             ]
+            .iter()
+            .flat_map(|(class, limit)| {
+                [
+                    class.to_string(),
+                    limit.hard.to_string(),
+                    limit.soft.to_string(),
+                    limit.soft_secs.to_string(),
+                ]
+            })
+            .collect()
         },
-        set: |c, v| {
-            let text = v
-                .iter()
-                .map(|part| String::from_utf8_lossy(part))
-                .collect::<Vec<_>>()
-                .join(" ");
-            c.pubsub_output_limit = text.parse()?;
-            Ok(())
-        },
+        set: set_output_limits,
     },
     Directive {
         name: "output-high-water",
@@ -448,6 +452,42 @@ pub fn lines_from_flags(args: &[String], first_line: usize) -> Result<Vec<Line>,
     Ok(lines)
 }
 
+/// `client-output-buffer-limit CLASS HARD SOFT SECONDS [CLASS ...]`, as Redis reads it: the
+/// values are joined and split again on spaces (so `"pubsub 1mb 0 0"` as one argument, the
+/// form CONFIG SET gets, means the same), every class is checked before any is applied, and a
+/// class not named keeps its limits.
+fn set_output_limits(config: &mut Config, values: &[&[u8]]) -> Result<(), String> {
+    let joined = values.join(&b' ');
+    let words: Vec<&[u8]> = joined
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() || !words.len().is_multiple_of(4) {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    let mut limits = config.output_limits;
+    for group in words.chunks(4) {
+        let class = group[0].to_ascii_lowercase();
+        let slot = match class.as_slice() {
+            b"normal" => &mut limits.normal,
+            b"pubsub" => &mut limits.pubsub,
+            b"replica" | b"slave" => &mut limits.replica,
+            _ => {
+                return Err("Invalid client class specified in buffer limit configuration.".into());
+            }
+        };
+        let bad = || "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+        let size = |text: &[u8]| parse_size(text, 0, SIZE_MAX).map_err(|_| bad());
+        *slot = OutputLimit {
+            hard: size_to_usize(size(group[1])?),
+            soft: size_to_usize(size(group[2])?),
+            soft_secs: parse_integer(group[3], 0, SIZE_MAX).map_err(|_| bad())? as u64,
+        };
+    }
+    config.output_limits = limits;
+    Ok(())
+}
+
 fn set_bind(config: &mut Config, values: &[&[u8]]) -> Result<(), String> {
     // `bind 127.0.0.1 -::1`: one listener here, on the first address; '-' marks an address
     // Redis may skip if it is unavailable.
@@ -550,15 +590,20 @@ mod tests {
             "2MB",
             "--output-high-water",
             "64kb",
-            "--pubsub-output-limit",
-            "1mb 1k 5",
+            "--client-output-buffer-limit",
+            "pubsub",
+            "1mb",
+            "1k",
+            "5",
         ])
         .unwrap();
         assert_eq!(c.client_query_buffer_limit, 1 << 20);
         assert_eq!(c.proto_max_bulk_len, 2 << 20);
         assert_eq!(c.output_high_water, 64 << 10);
-        assert_eq!(c.pubsub_output_limit.hard, 1 << 20);
-        assert_eq!(c.pubsub_output_limit.soft, 1000);
+        assert_eq!(c.output_limits.pubsub.hard, 1 << 20);
+        assert_eq!(c.output_limits.pubsub.soft, 1000);
+        assert_eq!(c.output_limits.pubsub.soft_secs, 5);
+        assert_eq!(c.output_limits.normal.hard, 0);
     }
 
     #[test]

@@ -21,9 +21,12 @@ use std::time::Instant;
 use mio::net::TcpStream;
 use mio::{Interest, Registry};
 
+use log::warn;
+
 use super::ConnId;
 use super::ctx::ConnInfo;
 use super::fault::Faults;
+use super::output_limit::{OutputClass, OutputLimits};
 
 /// Buffers larger than this are released once empty, so an idle connection that once moved a
 /// large value does not keep the memory (Redis shrinks its query buffer in `clientsCron`).
@@ -57,6 +60,10 @@ pub struct Connection<S> {
     pub(crate) close_after_flush: bool,
     /// Close now, dropping output (I/O error, slow consumer).
     pub(crate) dead: bool,
+    /// Which output limits apply (set by the handler: a subscriber is `Pubsub`).
+    pub(crate) output_class: OutputClass,
+    /// When unsent output went above the soft limit (cleared once below it).
+    pub(crate) soft_limit_since: Option<Instant>,
     /// Reading is paused because pending output is above the high-water mark.
     pub(crate) paused: bool,
     /// The handler stopped before consuming every whole request in `input` (its output was
@@ -96,6 +103,8 @@ impl<S> Connection<S> {
             read_closed: false,
             close_after_flush: false,
             dead: false,
+            output_class: OutputClass::Normal,
+            soft_limit_since: None,
             paused: false,
             input_held: false,
             input_paused: false,
@@ -114,6 +123,24 @@ impl<S> Connection<S> {
     /// Output bytes still owed to the peer.
     pub(crate) fn pending_output(&self) -> usize {
         self.output.len() - self.written
+    }
+
+    /// Cut the connection off if its unsent output breaks its class's limit (the one check
+    /// every writer goes through; see [`super::output_limit`]). Returns whether it did. Call
+    /// it with the output in place (not lent out).
+    pub(crate) fn enforce_output_limit(&mut self, limits: &OutputLimits, now: Instant) -> bool {
+        let pending = self.pending_output();
+        let limit = limits.of(self.output_class);
+        if self.dead || !limit.breached(pending, &mut self.soft_limit_since, now) {
+            return false;
+        }
+        warn!(
+            "client {} closed for overcoming of output buffer limits ({pending} bytes pending, \
+             class {:?})",
+            self.peer, self.output_class
+        );
+        self.dead = true;
+        true
     }
 
     /// Whether the loop should read from this connection at all.

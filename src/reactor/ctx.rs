@@ -16,6 +16,7 @@ use slab::Slab;
 
 use super::ConnId;
 use super::connection::Connection;
+use super::output_limit::{Delivery, OutputClass, OutputLimits};
 
 /// The connection whose bytes are being handled, with its session and output buffer lent out.
 pub struct Current<'a, S> {
@@ -44,6 +45,8 @@ pub struct LoopStats {
     pub cycles: u64,
     /// Clients closed for exceeding the query buffer limit.
     pub query_buffer_closes: u64,
+    /// Connections cut off for exceeding their output limit (slow consumers).
+    pub output_limit_closes: u64,
 }
 
 /// A connection's figures, for `CLIENT LIST` and `INFO clients`.
@@ -71,7 +74,9 @@ pub struct Ctx<'a, S> {
     pub(crate) dirty: &'a mut Vec<ConnId>,
     /// The loop's ready queue: connections to serve next turn without waiting for readiness.
     pub(crate) ready: &'a mut VecDeque<ConnId>,
-    pub(crate) stats: &'a LoopStats,
+    pub(crate) stats: &'a mut LoopStats,
+    /// `Options::output_limits`: every write through `Ctx` is checked against them.
+    pub(crate) output_limits: &'a mut OutputLimits,
     pub(crate) now: Instant,
     pub(crate) shutdown: &'a mut bool,
     /// `Options::output_high_water`, for the `out_limit` of a lent connection.
@@ -90,22 +95,52 @@ impl<S> Ctx<'_, S> {
         self.conns.get(id.slot()).filter(|c| c.id == id)
     }
 
-    /// The output buffer of another connection, to append to (pub/sub delivery). `None` if the
-    /// connection has gone, is closing, or is the current one (use [`Current::out`] for that).
-    /// The connection is flushed before the loop sleeps.
-    pub fn output(&mut self, id: ConnId) -> Option<&mut Vec<u8>> {
-        let conn = self
+    /// Append `bytes` to another connection's output (a pub/sub message, a chat line, a
+    /// greeting from [`super::Handler::open`]); it is written before the loop sleeps. The
+    /// connection's output limit is checked right after, so a reader that has stopped reading
+    /// is cut off here, whoever the writer is ([`super::output_limit`]). The current
+    /// connection is lent out and unreachable ([`Delivery::Gone`]): append to
+    /// [`Current::out`] instead.
+    pub fn send(&mut self, id: ConnId, bytes: &[u8]) -> Delivery {
+        let Some(conn) = self
             .conns
             .get_mut(id.slot())
-            .filter(|c| c.id == id && !c.lent)?;
-        if conn.dead {
-            return None;
-        }
+            .filter(|c| c.id == id && !c.lent && !c.dead)
+        else {
+            return Delivery::Gone;
+        };
+        conn.output.extend_from_slice(bytes);
         if !conn.queued_dirty {
             conn.queued_dirty = true;
             self.dirty.push(id);
         }
-        Some(&mut conn.output)
+        if conn.enforce_output_limit(self.output_limits, self.now) {
+            self.stats.output_limit_closes += 1;
+            return Delivery::CutOff;
+        }
+        Delivery::Sent
+    }
+
+    /// Put `id` in an output-limit class (a client that subscribes is `Pubsub`, and `Normal`
+    /// again once it has no subscription). Works on the current connection too.
+    pub fn set_output_class(&mut self, id: ConnId, class: OutputClass) {
+        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id)
+            && conn.output_class != class
+        {
+            conn.output_class = class;
+            conn.soft_limit_since = None;
+        }
+    }
+
+    /// The output limits per class in force.
+    pub fn output_limits(&self) -> OutputLimits {
+        *self.output_limits
+    }
+
+    /// Change the output limits per class (`CONFIG SET client-output-buffer-limit`); they
+    /// apply to every connection from its next write on.
+    pub fn set_output_limits(&mut self, limits: OutputLimits) {
+        *self.output_limits = limits;
     }
 
     /// Bytes of output `id` has not yet written.
@@ -202,6 +237,9 @@ impl<S> Ctx<'_, S> {
             conn.output = out;
             conn.written = written;
             conn.lent = false;
+            if conn.enforce_output_limit(self.output_limits, self.now) {
+                self.stats.output_limit_closes += 1;
+            }
             if !conn.queued_dirty {
                 conn.queued_dirty = true;
                 self.dirty.push(id);
@@ -217,7 +255,7 @@ impl<S> Ctx<'_, S> {
 
     /// The loop's counters.
     pub fn stats(&self) -> &LoopStats {
-        self.stats
+        &*self.stats
     }
 
     /// Open connections.

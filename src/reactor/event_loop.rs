@@ -57,7 +57,8 @@ macro_rules! handler_ctx {
             conns: &mut $self.conns,
             dirty: &mut $self.dirty,
             ready: &mut $self.ready,
-            stats: &$self.stats,
+            stats: &mut $self.stats,
+            output_limits: &mut $self.opts.output_limits,
             now: $now,
             shutdown: &mut $self.shutdown_requested,
             output_high_water: $self.opts.output_high_water,
@@ -512,6 +513,11 @@ impl<H: Handler> EventLoop<H> {
         conn.output = out;
         conn.written = written;
         conn.lent = false;
+        // The replies it just wrote to itself count too (a subscriber's own, a normal
+        // client's under a `normal` limit).
+        if conn.enforce_output_limit(&self.opts.output_limits, now) {
+            self.stats.output_limit_closes += 1;
+        }
         if leftover_from_scratch {
             conn.input.extend_from_slice(&self.scratch[consumed..n]);
         } else {

@@ -23,14 +23,15 @@
 //! one handler; `examples/` run other protocols on the same loop.
 //!
 //! Files: [`event_loop`] (the tick), [`connection`] (one socket's state and its reads and
-//! writes), [`listener`] (accepting), [`ctx`] (what a handler may do), [`fault`] (fault
-//! injection). Redis counterparts: `ae.c` (the loop) and `networking.c` (clients, buffers).
+//! writes), [`listener`] (accepting), [`ctx`] (what a handler may do), [`output_limit`] (slow
+//! consumers cut off, for every writer), [`fault`] (fault injection). Redis counterparts: `ae.c` (the loop) and `networking.c` (clients, buffers).
 
 pub mod connection;
 pub mod ctx;
 pub mod event_loop;
 pub mod fault;
 pub mod listener;
+pub mod output_limit;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -38,6 +39,7 @@ use std::time::{Duration, Instant};
 pub use ctx::{ConnInfo, Ctx, Current, LoopStats};
 pub use event_loop::{EventLoop, Stopper};
 pub use fault::Faults;
+pub use output_limit::{Delivery, OutputClass, OutputLimit, OutputLimits};
 
 /// Identifies one connection for its whole life: a slab slot plus a generation.
 ///
@@ -98,7 +100,8 @@ pub trait Handler {
     /// for the peer's next bytes.
     ///
     /// While this runs, the connection's session and output are lent out as `conn`, so `ctx`
-    /// cannot reach them (`ctx.output(conn.id)` is `None`).
+    /// cannot reach them (`ctx.send(conn.id, ..)` is [`Delivery::Gone`]). When it returns,
+    /// the connection's output limit is checked ([`output_limit`]).
     fn data(
         &mut self,
         ctx: &mut Ctx<'_, Self::Session>,
@@ -145,6 +148,9 @@ pub struct Options {
     /// Pending output above which the loop stops reading from a client until it drains
     /// (backpressure; Redis has no equivalent for normal clients).
     pub output_high_water: usize,
+    /// Unsent output at which a connection is cut off, per class (redis.conf
+    /// `client-output-buffer-limit`; see [`output_limit`]).
+    pub output_limits: OutputLimits,
     /// Close connections idle this long (redis.conf `timeout`; `None` = never, Redis's default).
     pub idle_timeout: Option<Duration>,
     /// At shutdown, how long pending output may take to flush before connections are dropped.
@@ -166,6 +172,7 @@ impl Default for Options {
             tcp_backlog: 511,
             query_buffer_limit: 1024 * 1024 * 1024,
             output_high_water: 64 * 1024 * 1024,
+            output_limits: OutputLimits::default(),
             idle_timeout: None,
             shutdown_grace: Duration::from_secs(2),
             handle_signals: false,

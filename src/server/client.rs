@@ -37,8 +37,6 @@ pub struct Client {
     /// Channels and patterns subscribed to (pub/sub); non-empty means subscribed mode.
     pub channels: HashSet<Box<[u8]>>,
     pub patterns: HashSet<Box<[u8]>>,
-    /// When this client's unsent output first passed its soft output limit.
-    pub soft_limit_since: Option<Instant>,
     /// AUTH succeeded, or no password is required.
     pub authenticated: bool,
     /// Waiting on keys (BLPOP and friends). Boxed: most clients never block.
@@ -69,7 +67,6 @@ impl Session {
                 closing: false,
                 channels: HashSet::new(),
                 patterns: HashSet::new(),
-                soft_limit_since: None,
                 authenticated,
                 blocked: None,
             },

@@ -132,9 +132,7 @@ impl Handler for Server {
         self.state.next_client_id += 1;
         if auth::protected_mode_denies(&self.state, peer) {
             warn!("protected mode: refusing client from {peer}");
-            if let Some(out) = ctx.output(id) {
-                out.extend_from_slice(auth::DENIED);
-            }
+            ctx.send(id, auth::DENIED);
             ctx.close(id);
         }
         let authenticated = self.state.config.requirepass.is_none();

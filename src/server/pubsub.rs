@@ -18,10 +18,12 @@
 //! copied to each subscriber's output; the loop writes each of them before it sleeps and asks for
 //! WRITABLE only for those whose socket could not take it all.
 //!
-//! A subscriber that stops reading would make its output buffer grow without bound. Like Redis's
-//! `client-output-buffer-limit pubsub 32mb 8mb 60`, a subscriber whose unsent output passes the
-//! hard limit, or stays above the soft limit for longer than its seconds, is disconnected (and
-//! the event logged). The publisher is never slowed down by it.
+//! A subscriber that stops reading would make its output buffer grow without bound. A client
+//! with a subscription is put in the loop's `Pubsub` output class, and every copy of a message
+//! goes through [`Ctx::send`]: so, like Redis's `client-output-buffer-limit pubsub 32mb 8mb
+//! 60`, the loop disconnects a subscriber whose unsent output passes the hard limit, or stays
+//! above the soft limit for longer than its seconds, and logs it
+//! ([`crate::reactor::output_limit`]). The publisher is never slowed down by it.
 //!
 //! A connection with at least one subscription is in *subscribed mode*: only (P)SUBSCRIBE,
 //! (P)UNSUBSCRIBE, PING, QUIT and RESET are allowed (see `mod.rs`), and it is exempt from the
@@ -29,67 +31,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use log::warn;
-
-use crate::reactor::{ConnId, Ctx};
+use crate::reactor::{ConnId, Ctx, OutputClass};
 use crate::resp::{Request, reply};
 
 use super::client::{Client, Session};
 use super::command::{Command, Exec};
 use super::glob::glob_match;
-
-/// An output-buffer limit, as redis.conf `client-output-buffer-limit <class> hard soft secs`.
-/// Zero disables that part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OutputLimit {
-    /// Bytes of unsent output at which the client is closed at once.
-    pub hard: usize,
-    /// Bytes of unsent output the client may exceed for at most `soft_secs`.
-    pub soft: usize,
-    pub soft_secs: u64,
-}
-
-impl OutputLimit {
-    /// Redis's default for the pubsub class: `32mb 8mb 60`.
-    pub const PUBSUB_DEFAULT: OutputLimit = OutputLimit {
-        hard: 32 * 1024 * 1024,
-        soft: 8 * 1024 * 1024,
-        soft_secs: 60,
-    };
-    /// Redis's default for normal clients: `0 0 0` (no limit; we use backpressure instead).
-    pub const NONE: OutputLimit = OutputLimit {
-        hard: 0,
-        soft: 0,
-        soft_secs: 0,
-    };
-}
-
-impl std::str::FromStr for OutputLimit {
-    type Err = String;
-
-    /// Parse redis.conf's form, `hard soft seconds`, sizes as redis.conf writes them (`k` is
-    /// 1000 and `kb` 1024, as Redis's `memtoull`): `"32mb 8mb 60"`.
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let parts: Vec<&str> = text.split_whitespace().collect();
-        let [hard, soft, secs] = parts.as_slice() else {
-            return Err(format!("expected 'hard soft seconds', got '{text}'"));
-        };
-        Ok(OutputLimit {
-            hard: parse_size(hard)?,
-            soft: parse_size(soft)?,
-            soft_secs: secs
-                .parse()
-                .map_err(|_| format!("'{secs}' is not a number of seconds"))?,
-        })
-    }
-}
-
-/// A size as redis.conf writes it (`8mb`, `64kb`, `1000000`), through the same parser as
-/// every other size; negative or wrapped values are refused.
-fn parse_size(text: &str) -> Result<usize, String> {
-    let n = crate::config::units::parse_size(text.as_bytes(), 0, i64::MAX)?;
-    Ok(usize::try_from(n).unwrap_or(usize::MAX))
-}
 
 /// Who listens to what.
 #[derive(Debug, Default)]
@@ -98,8 +45,6 @@ pub struct PubSub {
     patterns: HashMap<Box<[u8]>, Vec<ConnId>>,
     /// A published message is encoded here once, then copied to every subscriber.
     scratch: Vec<u8>,
-    /// Subscribers disconnected for exceeding their output limit.
-    pub limit_disconnects: u64,
 }
 
 impl PubSub {
@@ -124,13 +69,10 @@ impl PubSub {
     }
 
     /// Deliver `message` on `channel` to every subscriber; returns how many received it.
-    pub fn publish(
-        &mut self,
-        ctx: &mut Ctx<'_, Session>,
-        channel: &[u8],
-        message: &[u8],
-        limit: OutputLimit,
-    ) -> usize {
+    ///
+    /// Each copy goes through [`Ctx::send`], so a subscriber that has stopped reading is cut
+    /// off by the loop's output limit for its class (pubsub), not by anything here.
+    pub fn publish(&mut self, ctx: &mut Ctx<'_, Session>, channel: &[u8], message: &[u8]) -> usize {
         let mut receivers = 0;
         if let Some(subscribers) = self.channels.get(channel) {
             self.scratch.clear();
@@ -140,7 +82,7 @@ impl PubSub {
             reply::bulk(&mut self.scratch, message);
             for &id in subscribers {
                 receivers += 1;
-                self.limit_disconnects += u64::from(deliver(ctx, id, &self.scratch, limit));
+                ctx.send(id, &self.scratch);
             }
         }
         for (pattern, subscribers) in &self.patterns {
@@ -155,7 +97,7 @@ impl PubSub {
             reply::bulk(&mut self.scratch, message);
             for &id in subscribers {
                 receivers += 1;
-                self.limit_disconnects += u64::from(deliver(ctx, id, &self.scratch, limit));
+                ctx.send(id, &self.scratch);
             }
         }
         receivers
@@ -169,47 +111,6 @@ fn unlink(map: &mut HashMap<Box<[u8]>, Vec<ConnId>>, name: &[u8], id: ConnId) {
             map.remove(name);
         }
     }
-}
-
-/// Append an encoded message to one subscriber and enforce its output limit. Returns whether
-/// the subscriber was disconnected.
-fn deliver(ctx: &mut Ctx<'_, Session>, id: ConnId, encoded: &[u8], limit: OutputLimit) -> bool {
-    let Some(out) = ctx.output(id) else {
-        return false; // already closing, or gone: nothing to deliver to
-    };
-    out.extend_from_slice(encoded);
-    enforce_output_limit(ctx, id, limit)
-}
-
-/// Close `id` if its unsent output breaks `limit` (hard at once, soft after `soft_secs`).
-/// Returns whether it was closed.
-pub fn enforce_output_limit(ctx: &mut Ctx<'_, Session>, id: ConnId, limit: OutputLimit) -> bool {
-    let Some(pending) = ctx.pending_output(id) else {
-        return false;
-    };
-    let now = ctx.now();
-    let over_hard = limit.hard > 0 && pending >= limit.hard;
-    let over_soft = limit.soft > 0 && pending >= limit.soft;
-    let Some(session) = ctx.session_mut(id) else {
-        return false;
-    };
-    let client = &mut session.client;
-    let soft_expired = if over_soft {
-        let since = *client.soft_limit_since.get_or_insert(now);
-        now.duration_since(since).as_secs() >= limit.soft_secs
-    } else {
-        client.soft_limit_since = None;
-        false
-    };
-    if over_hard || soft_expired {
-        warn!(
-            "client id={} closed for overcoming of output buffer limits ({pending} bytes pending)",
-            client.id
-        );
-        ctx.abort(id);
-        return true;
-    }
-    false
 }
 
 // One command per line: the table reads as a table.
@@ -277,6 +178,17 @@ fn confirm(exec: &mut Exec<'_, '_>, word: &[u8], name: Option<&[u8]>) {
     exec.integer(count as i64);
 }
 
+/// A client with a subscription is in the pubsub class of output limits, as in Redis: the
+/// loop cuts it off at `client-output-buffer-limit pubsub` if it stops reading.
+fn set_output_class(exec: &mut Exec<'_, '_>) {
+    let class = if exec.client.subscription_count() > 0 {
+        OutputClass::Pubsub
+    } else {
+        OutputClass::Normal
+    };
+    exec.ctx.set_output_class(exec.id, class);
+}
+
 fn subscribe_to(exec: &mut Exec<'_, '_>, req: &Request<'_>, kind: Kind) {
     for name in req.args().skip(1) {
         if kind.names(exec.client).insert(name.into()) {
@@ -285,6 +197,7 @@ fn subscribe_to(exec: &mut Exec<'_, '_>, req: &Request<'_>, kind: Kind) {
         }
         confirm(exec, kind.subscribe_word(), Some(name));
     }
+    set_output_class(exec);
 }
 
 fn unsubscribe_from(exec: &mut Exec<'_, '_>, req: &Request<'_>, kind: Kind) {
@@ -297,6 +210,7 @@ fn unsubscribe_from(exec: &mut Exec<'_, '_>, req: &Request<'_>, kind: Kind) {
         }
         confirm(exec, kind.unsubscribe_word(), Some(name));
     }
+    set_output_class(exec);
 }
 
 /// Leave every name of `kind`, confirming each if `notify` (in no particular order, as
@@ -314,6 +228,7 @@ fn unsubscribe_all(exec: &mut Exec<'_, '_>, kind: Kind, notify: bool) {
             confirm(exec, kind.unsubscribe_word(), Some(&name));
         }
     }
+    set_output_class(exec);
 }
 
 fn subscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
@@ -333,11 +248,7 @@ fn punsubscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 fn publish(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let limit = exec.state.config.pubsub_output_limit;
-    let receivers = exec
-        .state
-        .pubsub
-        .publish(exec.ctx, req.arg(1), req.arg(2), limit);
+    let receivers = exec.state.pubsub.publish(exec.ctx, req.arg(1), req.arg(2));
     exec.integer(receivers as i64);
 }
 
@@ -406,7 +317,7 @@ fn reset(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     unsubscribe_all(exec, Kind::Channel, false);
     unsubscribe_all(exec, Kind::Pattern, false);
     exec.client.name = None;
-    exec.client.soft_limit_since = None;
+    set_output_class(exec);
     exec.simple("RESET");
 }
 

@@ -17,6 +17,7 @@ use crate::server::glob::glob_match;
 enum Param {
     Appendonly,
     Bind,
+    ClientOutputBufferLimit,
     ClientQueryBufferLimit,
     Databases,
     HashMaxListpackEntries,
@@ -49,9 +50,10 @@ enum Setting {
 
 /// Sorted by name: this is the order CONFIG GET lists matches in. The `*-ziplist-*` names
 /// are Redis 7.0's aliases of the `*-listpack-*` ones (the encoding was renamed in 7.0).
-const PARAMS: [(&str, Param); 22] = [
+const PARAMS: [(&str, Param); 23] = [
     ("appendonly", Param::Appendonly),
     ("bind", Param::Bind),
+    ("client-output-buffer-limit", Param::ClientOutputBufferLimit),
     ("client-query-buffer-limit", Param::ClientQueryBufferLimit),
     ("databases", Param::Databases),
     ("hash-max-listpack-entries", Param::HashMaxListpackEntries),
@@ -120,6 +122,7 @@ impl Param {
         match self {
             Param::Databases => Setting::Immutable,
             Param::ProtoMaxBulkLen
+            | Param::ClientOutputBufferLimit
             | Param::HashMaxListpackEntries
             | Param::HashMaxListpackValue
             | Param::ListCompressDepth
@@ -300,6 +303,8 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         return error_bytes(exec, &message);
     }
     exec.state.limits.max_bulk_len = config.proto_max_bulk_len;
+    // The loop enforces the output limits: it gets the new ones at once.
+    exec.ctx.set_output_limits(config.output_limits);
     exec.state.config = config;
     exec.ok();
 }
