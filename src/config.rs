@@ -8,6 +8,7 @@
 pub mod directives;
 pub mod file;
 pub mod redis_directives;
+pub mod tls;
 pub mod units;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 use log::LevelFilter;
 
-use crate::reactor::{Faults, Options, OutputLimits};
+use crate::reactor::{Faults, Options, OutputLimits, TlsOptions};
 use crate::resp::request::{DEFAULT_MAX_BULK_LEN, Limits, MULTIBULK_MAX};
 
 /// The default port: Redis's 6379 plus one, so both can run side by side.
@@ -58,6 +59,8 @@ pub struct Config {
     /// When small aggregates change representation (`hash-max-listpack-entries` and the
     /// rest); read by the data types whenever a value grows.
     pub encodings: Encodings,
+    /// A TLS listener beside the plaintext one (`tls-port`, `tls-cert-file`, ...).
+    pub tls: tls::TlsSettings,
     /// The config file the server was started with (`CONFIG REWRITE` writes back to it).
     pub config_file: Option<std::path::PathBuf>,
     /// Log level (`loglevel`); read by `reactor-server` when it sets up logging, None = its
@@ -86,6 +89,7 @@ impl Default for Config {
             faults: Faults::default(),
             encodings: Encodings::default(),
             config_file: None,
+            tls: tls::TlsSettings::default(),
             loglevel: None,
         }
     }
@@ -113,7 +117,20 @@ impl Config {
         }
     }
 
-    /// The event-loop options this configuration implies.
+    /// The TLS listener this configuration asks for, with its certificates loaded; `None`
+    /// without `tls-port`. The error says which setting or file is wrong.
+    pub fn tls_options(&self) -> Result<Option<TlsOptions>, String> {
+        let Some(port) = self.tls.port else {
+            return Ok(None);
+        };
+        Ok(Some(TlsOptions {
+            addr: SocketAddr::new(self.bind, port),
+            config: tls::server_config(&self.tls)?,
+        }))
+    }
+
+    /// The event-loop options this configuration implies (without TLS: see
+    /// [`Config::tls_options`]).
     pub fn loop_options(&self) -> Options {
         Options {
             max_clients: self.maxclients,

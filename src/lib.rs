@@ -44,7 +44,10 @@ use server::Server;
 
 /// Build the Redis handler and its event loop, bound but not yet running.
 pub fn bind(config: Config) -> io::Result<EventLoop<Server>> {
-    let opts = config.loop_options();
+    let mut opts = config.loop_options();
+    opts.tls = config
+        .tls_options()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let addr = config.addr();
     // The handler needs the bound port for INFO, which is known only after binding; bind with a
     // placeholder and fix it up.
@@ -57,6 +60,7 @@ pub fn bind(config: Config) -> io::Result<EventLoop<Server>> {
 /// A server running on a background thread.
 pub struct ServerHandle {
     addr: SocketAddr,
+    tls_addr: Option<SocketAddr>,
     stopper: Stopper,
     thread: Option<JoinHandle<io::Result<()>>>,
 }
@@ -76,14 +80,19 @@ pub fn spawn(config: Config) -> io::Result<ServerHandle> {
                     return Ok(());
                 }
             };
-            let _ = tx.send(Ok((event_loop.local_addr(), event_loop.stopper())));
+            let _ = tx.send(Ok((
+                event_loop.local_addr(),
+                event_loop.tls_local_addr(),
+                event_loop.stopper(),
+            )));
             event_loop.run()
         })?;
-    let (addr, stopper) = rx
+    let (addr, tls_addr, stopper) = rx
         .recv()
         .map_err(|_| io::Error::other("the event loop thread exited before binding"))??;
     Ok(ServerHandle {
         addr,
+        tls_addr,
         stopper,
         thread: Some(thread),
     })
@@ -93,6 +102,11 @@ impl ServerHandle {
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address of the TLS listener, if `tls-port` was set.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
     }
 
     /// Shut down gracefully and wait for the loop to finish.

@@ -91,7 +91,11 @@ fn main() -> ExitCode {
     let mut event_loop = match reactor::bind(config) {
         Ok(event_loop) => event_loop,
         Err(e) => {
-            error!("could not listen on {bind}:{port}: {e}");
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                error!("{e}"); // a setting (a TLS file, say): the message names it
+            } else {
+                error!("could not listen on {bind}:{port}: {e}");
+            }
             return ExitCode::FAILURE;
         }
     };
@@ -103,6 +107,9 @@ fn main() -> ExitCode {
         );
     }
     info!("ready to accept connections on {addr}");
+    if let Some(tls_addr) = event_loop.tls_local_addr() {
+        info!("ready to accept TLS connections on {tls_addr}");
+    }
     info!(
         "try:  nc {} {}   or   redis-cli -h {} -p {}",
         addr.ip(),

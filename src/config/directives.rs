@@ -28,6 +28,7 @@ use log::LevelFilter;
 
 use super::Config;
 use super::redis_directives::is_redis_directive;
+use super::tls::AuthClients;
 use super::units::{parse_bool, parse_integer, parse_size};
 use crate::reactor::OutputLimit;
 
@@ -226,6 +227,69 @@ pub const DIRECTIVES: &[Directive] = &[
         arity: (1, 1),
         get: |c| vec![c.encodings.zset_max_listpack_value.to_string()],
         set: |c, v| memory(&mut c.encodings.zset_max_listpack_value, v[0]),
+    },
+    Directive {
+        name: "tls-port",
+        values: "N",
+        help: "also accept TLS connections on this port, 0 = any free one (default: none)",
+        arity: (1, 1),
+        get: |c| vec![c.tls.port.unwrap_or(0).to_string()],
+        set: |c, v| {
+            c.tls.port = Some(parse_integer(v[0], 0, 65535)? as u16);
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tls-cert-file",
+        values: "FILE",
+        help: "the server's certificate chain, PEM",
+        arity: (1, 1),
+        get: |c| vec![path_text(&c.tls.cert_file)],
+        set: |c, v| path(&mut c.tls.cert_file, v[0]),
+    },
+    Directive {
+        name: "tls-key-file",
+        values: "FILE",
+        help: "the server's private key, PEM",
+        arity: (1, 1),
+        get: |c| vec![path_text(&c.tls.key_file)],
+        set: |c, v| path(&mut c.tls.key_file, v[0]),
+    },
+    Directive {
+        name: "tls-ca-cert-file",
+        values: "FILE",
+        help: "CA certificates that sign client certificates, PEM",
+        arity: (1, 1),
+        get: |c| vec![path_text(&c.tls.ca_cert_file)],
+        set: |c, v| path(&mut c.tls.ca_cert_file, v[0]),
+    },
+    Directive {
+        name: "tls-ca-cert-dir",
+        values: "DIR",
+        help: "a directory of such CA certificates",
+        arity: (1, 1),
+        get: |c| vec![path_text(&c.tls.ca_cert_dir)],
+        set: |c, v| path(&mut c.tls.ca_cert_dir, v[0]),
+    },
+    Directive {
+        name: "tls-auth-clients",
+        values: "yes|no|optional",
+        help: "whether TLS clients must present a certificate the CA signed (default yes)",
+        arity: (1, 1),
+        get: |c| vec![c.tls.auth_clients.name().to_string()],
+        set: |c, v| {
+            c.tls.auth_clients = match v[0].to_ascii_lowercase().as_slice() {
+                b"yes" => AuthClients::Yes,
+                b"no" => AuthClients::No,
+                b"optional" => AuthClients::Optional,
+                _ => {
+                    return Err(
+                        "argument(s) must be one of the following: no, yes, optional".into(),
+                    );
+                }
+            };
+            Ok(())
+        },
     },
     Directive {
         name: "loglevel",
@@ -497,6 +561,17 @@ fn set_bind(config: &mut Config, values: &[&[u8]]) -> Result<(), String> {
         .and_then(|text| text.parse::<IpAddr>().ok())
         .ok_or("Invalid bind address")?;
     Ok(())
+}
+
+/// A file or directory name; "" unsets it.
+fn path(slot: &mut Option<std::path::PathBuf>, value: &[u8]) -> Result<(), String> {
+    *slot = (!value.is_empty()).then(|| String::from_utf8_lossy(value).into_owned().into());
+    Ok(())
+}
+
+fn path_text(path: &Option<std::path::PathBuf>) -> String {
+    path.as_ref()
+        .map_or_else(String::new, |p| p.display().to_string())
 }
 
 fn yes_no(flag: bool) -> String {

@@ -4,8 +4,9 @@
 //! [docs/07-the-read-path.md](../../docs/07-the-read-path.md),
 //! [docs/08-the-write-path.md](../../docs/08-the-write-path.md).
 //!
-//! Every `read` and `write` on a client socket happens in this file, so a transport (TLS) can
-//! later sit between the socket and the buffers without anything above it changing.
+//! Every `read` and `write` on a client socket happens in this file, so a transport (TLS,
+//! [`super::tls`]) sits between the socket and the buffers without anything above it changing:
+//! `input` and `output` always hold plaintext.
 //!
 //! The interest registered with `mio` is never toggled ad hoc: [`Connection::desired_interest`]
 //! computes it from state (READABLE always; WRITABLE only while output is pending), and
@@ -45,6 +46,11 @@ pub struct Connection<S> {
     /// Replies waiting to be written; `output[written..]` is still owed to the peer.
     pub(crate) output: Vec<u8>,
     pub(crate) written: usize,
+    /// The TLS session, on a connection accepted by the TLS listener (boxed: it is large, and
+    /// plaintext connections should not pay for it).
+    pub(crate) tls: Option<Box<rustls::ServerConnection>>,
+    /// `close_notify` has been queued (TLS: an orderly close says so before the FIN).
+    close_notify_sent: bool,
     /// What is registered with the poller right now.
     pub(crate) registered: Interest,
     /// A readiness edge was seen and the socket has not been drained since. Under edge
@@ -97,6 +103,8 @@ impl<S> Connection<S> {
             input: Vec::new(),
             output: Vec::new(),
             written: 0,
+            tls: None,
+            close_notify_sent: false,
             registered: Interest::READABLE,
             readable: false,
             eof_hinted: false,
@@ -120,9 +128,15 @@ impl<S> Connection<S> {
         }
     }
 
-    /// Output bytes still owed to the peer.
+    /// Output bytes still owed to the peer (plaintext not yet written or handed to TLS).
     pub(crate) fn pending_output(&self) -> usize {
         self.output.len() - self.written
+    }
+
+    /// Whether anything waits to go out: replies, or TLS records (a handshake message, an
+    /// alert, `close_notify`) that no reply caused.
+    pub(crate) fn has_output(&self) -> bool {
+        self.pending_output() > 0 || self.tls.as_ref().is_some_and(|tls| tls.wants_write())
     }
 
     /// Cut the connection off if its unsent output breaks its class's limit (the one check
@@ -150,13 +164,19 @@ impl<S> Connection<S> {
 
     /// Whether the connection is finished and can be reaped.
     pub(crate) fn finished(&self) -> bool {
-        self.dead || ((self.close_after_flush || self.read_closed) && self.pending_output() == 0)
+        self.dead || ((self.close_after_flush || self.read_closed) && !self.has_output())
     }
 
-    /// One `read` into `buf`, retrying `Interrupted` (a signal is not an error).
-    pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    /// One read of plaintext into `buf`, retrying `Interrupted` (a signal is not an error).
+    /// Plain TCP: one `read`, of at most what fault injection allows. TLS: see
+    /// [`super::tls::read`] (it may return plaintext without touching the socket).
+    pub(crate) fn read(&mut self, buf: &mut [u8], faults: &Faults) -> io::Result<usize> {
+        if let Some(tls) = self.tls.as_mut() {
+            return super::tls::read(tls, &mut self.socket, faults, buf);
+        }
+        let want = faults.read_len(buf.len());
         loop {
-            match self.socket.read(buf) {
+            match self.socket.read(&mut buf[..want]) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 other => return other,
             }
@@ -170,6 +190,9 @@ impl<S> Connection<S> {
     /// fault injection caps the write size; a write that took *less* than offered means the
     /// kernel's send buffer is full, and trying again would only return `WouldBlock`.
     pub(crate) fn flush(&mut self, faults: &Faults) -> io::Result<usize> {
+        if self.tls.is_some() {
+            return self.flush_tls(faults);
+        }
         let mut total = 0;
         while self.written < self.output.len() {
             let pending = &self.output[self.written..];
@@ -190,20 +213,43 @@ impl<S> Connection<S> {
                 Err(e) => return Err(e),
             }
         }
+        self.release_written_output();
+        Ok(total)
+    }
+
+    /// Once everything is out: reuse the buffer from the start, or release it if it grew big.
+    fn release_written_output(&mut self) {
         if self.written == self.output.len() {
-            // Everything is out: reuse the buffer from the start, or release it if it grew big.
             self.output.clear();
             self.written = 0;
             if self.output.capacity() > KEEP_BUFFER_CAPACITY {
                 self.output = Vec::new();
             }
         }
-        Ok(total)
+    }
+
+    /// [`Connection::flush`] through TLS: plaintext into the session, records to the socket.
+    /// An orderly close (QUIT, a protocol error, shutdown) queues `close_notify` after the
+    /// last reply. Returns ciphertext bytes written.
+    fn flush_tls(&mut self, faults: &Faults) -> io::Result<usize> {
+        let Some(tls) = self.tls.as_mut() else {
+            return Ok(0);
+        };
+        let (taken, mut sent) =
+            super::tls::write(tls, &mut self.socket, faults, &self.output[self.written..])?;
+        self.written += taken;
+        if self.close_after_flush && self.written == self.output.len() && !self.close_notify_sent {
+            self.close_notify_sent = true;
+            tls.send_close_notify();
+            sent += super::tls::write(tls, &mut self.socket, faults, &[])?.1;
+        }
+        self.release_written_output();
+        Ok(sent)
     }
 
     /// The interest this connection's state calls for. The one place interest is decided.
     pub(crate) fn desired_interest(&self) -> Interest {
-        if self.pending_output() > 0 {
+        if self.has_output() {
             Interest::READABLE | Interest::WRITABLE
         } else {
             Interest::READABLE
@@ -232,6 +278,7 @@ impl<S> Connection<S> {
             input_capacity: self.input.capacity(),
             output_len: self.pending_output(),
             output_capacity: self.output.capacity(),
+            tls: self.tls.is_some(),
         }
     }
 }

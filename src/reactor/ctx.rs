@@ -66,6 +66,8 @@ pub struct ConnInfo {
     pub output_len: usize,
     /// Capacity held for output.
     pub output_capacity: usize,
+    /// Accepted on the TLS listener.
+    pub tls: bool,
 }
 
 /// The handler's view of the loop during one call. See the module docs.

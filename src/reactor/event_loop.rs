@@ -45,6 +45,7 @@ use super::{ConnId, Handler, Options};
 const LISTENER: Token = Token(usize::MAX);
 const WAKER: Token = Token(usize::MAX - 1);
 const SIGNALS: Token = Token(usize::MAX - 2);
+const TLS_LISTENER: Token = Token(usize::MAX - 3);
 /// Events fetched per `poll`.
 const EVENTS_CAPACITY: usize = 1024;
 
@@ -87,6 +88,11 @@ pub struct EventLoop<H: Handler> {
     poll: Poll,
     listener: Option<TcpListener>,
     local_addr: SocketAddr,
+    /// The TLS listener and the rustls configuration of its sessions (`Options::tls`).
+    tls_listener: Option<(TcpListener, Arc<rustls::ServerConfig>)>,
+    tls_local_addr: Option<SocketAddr>,
+    /// The TLS listener may still hold connections.
+    tls_listener_ready: bool,
     conns: Slab<Connection<H::Session>>,
     handler: H,
     opts: Options,
@@ -121,6 +127,15 @@ impl<H: Handler> EventLoop<H> {
         let local_addr = listener.local_addr()?;
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
+        let mut tls_listener = None;
+        let mut tls_local_addr = None;
+        if let Some(tls) = &opts.tls {
+            let mut listener = listener::bind(tls.addr, opts.tcp_backlog)?;
+            tls_local_addr = Some(listener.local_addr()?);
+            poll.registry()
+                .register(&mut listener, TLS_LISTENER, Interest::READABLE)?;
+            tls_listener = Some((listener, tls.config.clone()));
+        }
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let signals = if opts.handle_signals {
             let mut signals = signal_hook_mio::v1_0::Signals::new([
@@ -137,6 +152,9 @@ impl<H: Handler> EventLoop<H> {
             poll,
             listener: Some(listener),
             local_addr,
+            tls_listener,
+            tls_local_addr,
+            tls_listener_ready: false,
             conns: Slab::new(),
             handler,
             scratch: vec![0; opts.read_chunk.max(1)],
@@ -161,6 +179,11 @@ impl<H: Handler> EventLoop<H> {
     /// The address actually bound (port 0 picks a free port).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The TLS listener's address, if there is one.
+    pub fn tls_local_addr(&self) -> Option<SocketAddr> {
+        self.tls_local_addr
     }
 
     /// A handle that stops this loop from another thread.
@@ -200,6 +223,7 @@ impl<H: Handler> EventLoop<H> {
             for event in events.iter() {
                 match event.token() {
                     LISTENER => self.listener_ready = true,
+                    TLS_LISTENER => self.tls_listener_ready = true,
                     WAKER => {}
                     SIGNALS => self.drain_signals(),
                     token => {
@@ -210,7 +234,7 @@ impl<H: Handler> EventLoop<H> {
                         else {
                             continue;
                         };
-                        if event.is_writable() && conn.pending_output() > 0 && !conn.queued_dirty {
+                        if event.is_writable() && conn.has_output() && !conn.queued_dirty {
                             conn.queued_dirty = true;
                             self.dirty.push(id);
                         }
@@ -234,9 +258,15 @@ impl<H: Handler> EventLoop<H> {
                     self.service_read(id, now);
                 }
             }
-            if self.listener_ready && self.accept_paused_until.is_none_or(|t| now >= t) {
+            let listeners_ready = self.listener_ready || self.tls_listener_ready;
+            if listeners_ready && self.accept_paused_until.is_none_or(|t| now >= t) {
                 self.accept_paused_until = None;
-                self.accept(now);
+                if self.listener_ready {
+                    self.accept(now, false);
+                }
+                if self.tls_listener_ready && self.accept_paused_until.is_none() {
+                    self.accept(now, true);
+                }
             }
 
             if self.handler.next_deadline().is_some_and(|t| now >= t) {
@@ -265,7 +295,8 @@ impl<H: Handler> EventLoop<H> {
 
     /// How long `poll` may sleep: until the nearest deadline, zero if work is queued.
     fn poll_timeout(&self, now: Instant) -> Option<Duration> {
-        if !self.ready.is_empty() || (self.listener_ready && self.accept_paused_until.is_none()) {
+        let listeners_ready = self.listener_ready || self.tls_listener_ready;
+        if !self.ready.is_empty() || (listeners_ready && self.accept_paused_until.is_none()) {
             return Some(Duration::ZERO);
         }
         let idle = self.opts.idle_timeout.and_then(|timeout| {
@@ -293,8 +324,9 @@ impl<H: Handler> EventLoop<H> {
         }
     }
 
-    /// Accept until the backlog is empty, the budget is spent, or descriptors run out.
-    fn accept(&mut self, now: Instant) {
+    /// Accept from the plaintext listener, or the TLS one, until its backlog is empty, the
+    /// budget is spent, or descriptors run out.
+    fn accept(&mut self, now: Instant, tls: bool) {
         let budget = self
             .opts
             .faults
@@ -302,42 +334,76 @@ impl<H: Handler> EventLoop<H> {
             .unwrap_or(self.opts.accept_budget);
         let mut accepted = 0;
         while accepted < budget {
-            let Some(listener) = self.listener.as_ref() else {
-                self.listener_ready = false;
-                return;
+            let (result, session) = if tls {
+                let Some((listener, config)) = self.tls_listener.as_ref() else {
+                    self.tls_listener_ready = false;
+                    return;
+                };
+                (listener.accept(), Some(config.clone()))
+            } else {
+                let Some(listener) = self.listener.as_ref() else {
+                    self.listener_ready = false;
+                    return;
+                };
+                (listener.accept(), None)
             };
-            match listener.accept() {
+            match result {
                 Ok((socket, peer)) => {
                     accepted += 1;
-                    self.admit(socket, peer, now);
+                    self.admit(socket, peer, session, now);
                 }
                 Err(e) => match classify(&e) {
                     AcceptError::Drained => {
-                        self.listener_ready = false;
+                        *self.listener_flag(tls) = false;
                         return;
                     }
                     AcceptError::Retry => {}
                     AcceptError::Exhausted => {
                         warn!("accept failed ({e}); pausing accepts for {ACCEPT_BACKOFF:?}");
                         self.accept_paused_until = Some(now + ACCEPT_BACKOFF);
-                        return; // listener_ready stays true: the backlog still holds clients
+                        return; // the ready flag stays true: the backlog still holds clients
                     }
                     AcceptError::Skip => debug!("accept failed for one connection: {e}"),
                 },
             }
         }
-        // Budget spent: `listener_ready` stays true, so the next poll does not sleep.
+        // Budget spent: the ready flag stays true, so the next poll does not sleep.
     }
 
-    /// Register a freshly accepted socket, or turn it away at `maxclients`.
-    fn admit(&mut self, mut socket: TcpStream, peer: SocketAddr, now: Instant) {
+    fn listener_flag(&mut self, tls: bool) -> &mut bool {
+        if tls {
+            &mut self.tls_listener_ready
+        } else {
+            &mut self.listener_ready
+        }
+    }
+
+    /// Register a freshly accepted socket, or turn it away at `maxclients`. `tls`: the
+    /// configuration of its TLS session, for a connection from the TLS listener.
+    fn admit(
+        &mut self,
+        mut socket: TcpStream,
+        peer: SocketAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        now: Instant,
+    ) {
         self.stats.connections_received += 1;
         if self.conns.len() >= self.opts.max_clients {
             // Best effort, one write on a fresh socket, as Redis does in acceptCommonHandler.
-            let _ = io::Write::write(&mut socket, b"-ERR max number of clients reached\r\n");
+            // (Not on TLS: the client expects a handshake, not text; Redis writes it anyway.)
+            if tls.is_none() {
+                let _ = io::Write::write(&mut socket, b"-ERR max number of clients reached\r\n");
+            }
             self.stats.connections_rejected += 1;
             return;
         }
+        let session = match tls.map(rustls::ServerConnection::new).transpose() {
+            Ok(session) => session.map(Box::new),
+            Err(e) => {
+                warn!("could not start a TLS session for {peer}: {e}");
+                return;
+            }
+        };
         // Replies go out as soon as they are written, not after Nagle's delay.
         if let Err(e) = socket.set_nodelay(true) {
             debug!("TCP_NODELAY failed for {peer}: {e}");
@@ -357,7 +423,9 @@ impl<H: Handler> EventLoop<H> {
             warn!("could not register {peer}: {e}");
             return;
         }
-        entry.insert(Connection::new(id, socket, peer, now));
+        let mut conn = Connection::new(id, socket, peer, now);
+        conn.tls = session;
+        entry.insert(conn);
         self.lru_push_back(id.slot());
         let mut ctx = handler_ctx!(self, now);
         let session = self.handler.open(&mut ctx, id, peer);
@@ -398,7 +466,15 @@ impl<H: Handler> EventLoop<H> {
                 return;
             }
             let want = self.opts.faults.read_len(self.scratch.len());
-            match conn.read(&mut self.scratch[..want]) {
+            let result = conn.read(&mut self.scratch, &self.opts.faults);
+            // Reading TLS records may have produced records to send (the handshake).
+            if conn.tls.as_ref().is_some_and(|tls| tls.wants_write()) {
+                self.queue_dirty(id);
+            }
+            let Some(conn) = self.conns.get_mut(id.slot()) else {
+                return;
+            };
+            match result {
                 Ok(0) => {
                     // The peer closed its write side. Not an error: replies already owed are
                     // still written, then the connection closes (PITFALLS.md row 8).
@@ -409,7 +485,9 @@ impl<H: Handler> EventLoop<H> {
                 }
                 Ok(n) => {
                     self.stats.net_input_bytes += n as u64;
-                    let drained = n < want && !conn.eof_hinted;
+                    // (Not under TLS: plaintext may wait inside the session after the socket
+                    // is drained, and no edge will announce it. There only WouldBlock counts.)
+                    let drained = n < want && !conn.eof_hinted && conn.tls.is_none();
                     if drained {
                         // A read that returned less than asked emptied the kernel's queue; new
                         // bytes will raise a new edge, so the read that would only say
@@ -541,7 +619,7 @@ impl<H: Handler> EventLoop<H> {
             conn.dead = true;
             self.stats.query_buffer_closes += 1;
         }
-        if conn.pending_output() > 0 || conn.dead || conn.close_after_flush {
+        if conn.has_output() || conn.dead || conn.close_after_flush {
             self.queue_dirty(id);
         }
     }
@@ -583,7 +661,7 @@ impl<H: Handler> EventLoop<H> {
         };
         let mut wrote = false;
         conn.queued_dirty = false;
-        if !conn.dead && conn.pending_output() > 0 {
+        if !conn.dead && conn.has_output() {
             match conn.flush(&self.opts.faults) {
                 Ok(n) => {
                     self.stats.net_output_bytes += n as u64;
@@ -679,7 +757,11 @@ impl<H: Handler> EventLoop<H> {
         if let Some(mut listener) = self.listener.take() {
             let _ = self.poll.registry().deregister(&mut listener);
         }
+        if let Some((mut listener, _)) = self.tls_listener.take() {
+            let _ = self.poll.registry().deregister(&mut listener);
+        }
         self.listener_ready = false;
+        self.tls_listener_ready = false;
         self.shutdown_deadline = Some(now + self.opts.shutdown_grace);
         let ids: Vec<ConnId> = self.conns.iter().map(|(_, c)| c.id).collect();
         for id in ids {

@@ -32,6 +32,7 @@ pub mod event_loop;
 pub mod fault;
 pub mod listener;
 pub mod output_limit;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -40,6 +41,7 @@ pub use ctx::{ConnInfo, Ctx, Current, LoopStats};
 pub use event_loop::{EventLoop, Stopper};
 pub use fault::Faults;
 pub use output_limit::{Delivery, OutputClass, OutputLimit, OutputLimits};
+pub use tls::TlsOptions;
 
 /// Identifies one connection for its whole life: a slab slot plus a generation.
 ///
@@ -160,6 +162,8 @@ pub struct Options {
     pub handle_signals: bool,
     /// Fault injection (off by default).
     pub faults: Faults,
+    /// A second listener, for TLS (redis.conf `tls-port`); `None`: plaintext only.
+    pub tls: Option<TlsOptions>,
 }
 
 impl Default for Options {
@@ -177,6 +181,7 @@ impl Default for Options {
             shutdown_grace: Duration::from_secs(2),
             handle_signals: false,
             faults: Faults::default(),
+            tls: None,
         }
     }
 }
