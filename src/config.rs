@@ -126,6 +126,7 @@ impl Config {
         Ok(Some(TlsOptions {
             addr: SocketAddr::new(self.bind, port),
             config: tls::server_config(&self.tls)?,
+            handshake_timeout: self.tls.handshake_timeout,
         }))
     }
 

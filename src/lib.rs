@@ -54,6 +54,7 @@ pub fn bind(config: Config) -> io::Result<EventLoop<Server>> {
     let mut event_loop = EventLoop::bind(addr, Server::new(config, addr.port()), opts)?;
     let port = event_loop.local_addr().port();
     event_loop.handler_mut().state.port = port;
+    event_loop.handler_mut().state.tls_port = event_loop.tls_local_addr().map(|a| a.port());
     Ok(event_loop)
 }
 

@@ -212,7 +212,7 @@ fn eventually(what: &str, mut f: impl FnMut() -> bool) {
 // INFO
 // ---------------------------------------------------------------------------------------------
 
-const SERVER_FIELDS: [&str; 14] = [
+const SERVER_FIELDS: [&str; 15] = [
     "redis_version",
     "reactor_version",
     "redis_mode",
@@ -221,6 +221,7 @@ const SERVER_FIELDS: [&str; 14] = [
     "multiplexing_api",
     "process_id",
     "tcp_port",
+    "tls_port",
     "uptime_in_seconds",
     "uptime_in_days",
     "hz",
@@ -549,7 +550,7 @@ fn config_get_takes_several_patterns_and_reports_each_parameter_once() {
             pair("client-query-buffer-limit", "1073741824"),
         ]
     );
-    assert_eq!(get(&mut c, &["*"]).len(), 23);
+    assert_eq!(get(&mut c, &["*"]).len(), 29);
     assert_eq!(c.raw(&["CONFIG", "GET", "nosuch"]), b"*0\r\n");
     assert_eq!(
         c.raw(&["CONFIG", "GET"]),

@@ -10,6 +10,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use common::{TempDir, command};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
@@ -19,43 +20,78 @@ use reactor::reactor::Faults;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 
-/// A test CA and a server certificate it signed, as PEM files.
+/// A test CA, a server certificate and a client certificate it signed, and a client
+/// certificate from another CA nobody trusts, as PEM files.
 struct Pki {
     dir: TempDir,
     ca: PathBuf,
     cert: PathBuf,
     key: PathBuf,
+    client: (PathBuf, PathBuf),
+    rogue_client: (PathBuf, PathBuf),
+}
+
+fn ca(name: &str) -> (rcgen::Certificate, Issuer<'static, KeyPair>) {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, name);
+    let cert = params.self_signed(&key).unwrap();
+    (cert, Issuer::new(params, key))
+}
+
+/// A certificate for `names` signed by `issuer`, and its key, written as `name.crt`/`name.key`.
+fn leaf(
+    dir: &TempDir,
+    name: &str,
+    names: &[&str],
+    issuer: &Issuer<'_, KeyPair>,
+) -> (PathBuf, PathBuf) {
+    let key = KeyPair::generate().unwrap();
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let cert = CertificateParams::new(names)
+        .unwrap()
+        .signed_by(&key, issuer)
+        .unwrap();
+    (
+        dir.file(&format!("{name}.crt"), &cert.pem()),
+        dir.file(&format!("{name}.key"), &key.serialize_pem()),
+    )
 }
 
 fn pki() -> Pki {
     let dir = TempDir::new("tls");
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "reactor test CA");
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let server_key = KeyPair::generate().unwrap();
-    let server_params =
-        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
-    let server_cert = server_params.signed_by(&server_key, &issuer).unwrap();
+    let (ca_cert, issuer) = ca("reactor test CA");
+    let (cert, key) = leaf(&dir, "server", &["localhost", "127.0.0.1"], &issuer);
+    let client = leaf(&dir, "client", &["client"], &issuer);
+    let (_, rogue) = ca("nobody's CA");
+    let rogue_client = leaf(&dir, "rogue", &["client"], &rogue);
     let ca = dir.file("ca.crt", &ca_cert.pem());
-    let cert = dir.file("server.crt", &server_cert.pem());
-    let key = dir.file("server.key", &server_key.serialize_pem());
-    Pki { dir, ca, cert, key }
+    Pki {
+        dir,
+        ca,
+        cert,
+        key,
+        client,
+        rogue_client,
+    }
 }
 
 /// A server with a plaintext and a TLS listener (no client certificates asked for).
 fn server(pki: &Pki, faults: Faults) -> reactor::ServerHandle {
+    server_with(pki, faults, AuthClients::No)
+}
+
+fn server_with(pki: &Pki, faults: Faults, auth_clients: AuthClients) -> reactor::ServerHandle {
     let config = Config {
         faults,
         tls: TlsSettings {
             port: Some(0),
             cert_file: Some(pki.cert.clone()),
             key_file: Some(pki.key.clone()),
-            auth_clients: AuthClients::No,
+            ca_cert_file: Some(pki.ca.clone()),
+            auth_clients,
+            handshake_timeout: Duration::from_millis(300),
             ..TlsSettings::default()
         },
         ..Config::ephemeral()
@@ -67,17 +103,32 @@ type TlsStream = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
 
 /// A rustls client that trusts the test CA.
 fn tls_connect(addr: SocketAddr, pki: &Pki) -> TlsStream {
+    tls_connect_as(addr, pki, None)
+}
+
+/// The same, presenting a client certificate (certificate file, key file).
+fn tls_connect_as(addr: SocketAddr, pki: &Pki, identity: Option<&(PathBuf, PathBuf)>) -> TlsStream {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(&pki.ca).unwrap() {
         roots.add(cert.unwrap()).unwrap();
     }
     #[allow(deprecated)] // ring's provider: see src/config/tls.rs
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .with_root_certificates(roots);
+    let config = match identity {
+        None => builder.with_no_client_auth(),
+        Some((cert, key)) => {
+            let chain = CertificateDer::pem_file_iter(cert)
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let key = rustls::pki_types::PrivateKeyDer::from_pem_file(key).unwrap();
+            builder.with_client_auth_cert(chain, key).unwrap()
+        }
+    };
     let name = ServerName::try_from("127.0.0.1").unwrap();
     let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
     let tcp = common::connect(addr);
@@ -228,4 +279,240 @@ fn a_missing_certificate_file_stops_start_up_naming_it() {
     };
     let error = reactor::spawn(config).err().expect("refused");
     assert!(error.to_string().contains("nope.crt"), "{error}");
+}
+
+/// Read until the server closes: what arrived, and whether the close was TLS's orderly one
+/// (`close_notify`) rather than a bare end of the connection.
+fn read_to_end(c: &mut TlsStream) -> (Vec<u8>, bool) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match c.read(&mut buf) {
+            Ok(0) => return (got, true),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return (got, false),
+            Err(e) => panic!("read failed after {} bytes: {e}", got.len()),
+        }
+    }
+}
+
+#[test]
+fn quit_ends_with_close_notify_and_a_peers_close_notify_is_an_end_of_input() {
+    let pki = pki();
+    let server = server(&pki, Faults::default());
+    let mut c = tls_connect(server.tls_addr().unwrap(), &pki);
+    c.write_all(b"QUIT\r\n").unwrap();
+    assert_eq!(read_to_end(&mut c), (b"+OK\r\n".to_vec(), true));
+    // The other way: replies owed when the client says close_notify are still sent.
+    let mut c = tls_connect(server.tls_addr().unwrap(), &pki);
+    c.write_all(b"PING\r\nECHO hi\r\n").unwrap();
+    c.conn.send_close_notify();
+    c.flush().unwrap();
+    let (got, _) = read_to_end(&mut c);
+    assert_eq!(got, b"+PONG\r\n$2\r\nhi\r\n");
+}
+
+/// A client that connects and says nothing, and one that sends half a ClientHello, are cut
+/// off at the handshake deadline (300 ms here), while a real client is served throughout.
+#[test]
+fn a_client_that_never_finishes_its_handshake_is_cut_off() {
+    let pki = pki();
+    let server = server(&pki, Faults::default());
+    let addr = server.tls_addr().unwrap();
+    let silent = common::connect(addr);
+    let mut half = common::connect(addr);
+    // The first half of a real ClientHello.
+    let mut hello = Vec::new();
+    tls_connect(addr, &pki).conn.write_tls(&mut hello).unwrap();
+    half.write_all(&hello[..hello.len() / 2]).unwrap();
+    let started = Instant::now();
+    for mut stalled in [silent, half] {
+        stalled
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut buf = [0u8; 64];
+        match stalled.read(&mut buf) {
+            Ok(0) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            other => panic!("a stalled handshake was not cut off: {other:?}"),
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut good = tls_connect(addr, &pki);
+    good.write_all(b"PING\r\n").unwrap();
+    assert_eq!(read_exactly(&mut good, 7), b"+PONG\r\n");
+}
+
+/// Plaintext on the TLS port: the connection is closed (after rustls's alert), promptly, and
+/// everyone else carries on.
+#[test]
+fn plaintext_on_the_tls_port_is_closed_and_others_carry_on() {
+    let pki = pki();
+    let server = server(&pki, Faults::default());
+    let started = Instant::now();
+    let got = common::exchange(
+        server.tls_addr().unwrap(),
+        b"PING\r\n",
+        Duration::from_secs(5),
+    );
+    assert!(got.ends_with(b"<EOF>"), "not closed: {got:?}");
+    assert!(!got.starts_with(b"+PONG"));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let mut good = tls_connect(server.tls_addr().unwrap(), &pki);
+    good.write_all(b"PING\r\n").unwrap();
+    assert_eq!(read_exactly(&mut good, 7), b"+PONG\r\n");
+}
+
+fn ping_over(c: &mut TlsStream) -> std::io::Result<Vec<u8>> {
+    c.write_all(b"PING\r\n")?;
+    let mut reply = vec![0u8; 7];
+    c.read_exact(&mut reply)?;
+    Ok(reply)
+}
+
+#[test]
+fn mutual_tls_accepts_the_cas_clients_and_refuses_the_rest() {
+    let pki = pki();
+    let required = server_with(&pki, Faults::default(), AuthClients::Yes);
+    let addr = required.tls_addr().unwrap();
+    let mut signed = tls_connect_as(addr, &pki, Some(&pki.client));
+    assert_eq!(ping_over(&mut signed).unwrap(), b"+PONG\r\n");
+    assert!(
+        ping_over(&mut tls_connect(addr, &pki)).is_err(),
+        "no certificate, yet served"
+    );
+    assert!(
+        ping_over(&mut tls_connect_as(addr, &pki, Some(&pki.rogue_client))).is_err(),
+        "an untrusted certificate, yet served"
+    );
+    // redis-cli presents one the way Redis users do.
+    let port = addr.port().to_string();
+    let out = Command::new("redis-cli")
+        .args(["--tls", "--cacert"])
+        .arg(&pki.ca)
+        .arg("--cert")
+        .arg(&pki.client.0)
+        .arg("--key")
+        .arg(&pki.client.1)
+        .args(["-p", &port, "PING"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "PONG\n");
+
+    let optional = server_with(&pki, Faults::default(), AuthClients::Optional);
+    let addr = optional.tls_addr().unwrap();
+    assert_eq!(
+        ping_over(&mut tls_connect(addr, &pki)).unwrap(),
+        b"+PONG\r\n"
+    );
+    assert_eq!(
+        ping_over(&mut tls_connect_as(addr, &pki, Some(&pki.client))).unwrap(),
+        b"+PONG\r\n"
+    );
+    assert!(ping_over(&mut tls_connect_as(addr, &pki, Some(&pki.rogue_client))).is_err());
+}
+
+/// What a TLS client sees of itself: CONFIG GET tls-*, INFO's tls_port, and CLIENT LIST's
+/// laddr (the TLS port) telling its connection from a plaintext one.
+#[test]
+fn config_info_and_client_list_show_the_tls_side() {
+    let pki = pki();
+    let server = server(&pki, Faults::default());
+    let tls_port = server.tls_addr().unwrap().port();
+    let mut c = tls_connect(server.tls_addr().unwrap(), &pki);
+    c.write_all(b"CONFIG GET tls-port\r\n").unwrap();
+    let port = tls_port.to_string();
+    let expected = format!("*2\r\n$8\r\ntls-port\r\n${}\r\n{port}\r\n", port.len());
+    assert_eq!(read_exactly(&mut c, expected.len()), expected.as_bytes());
+    c.write_all(b"CONFIG GET tls-auth-clients\r\n").unwrap();
+    let expected = b"*2\r\n$16\r\ntls-auth-clients\r\n$2\r\nno\r\n";
+    assert_eq!(read_exactly(&mut c, expected.len()), expected);
+    let info = redis_cli(&pki, tls_port, &["INFO", "server"]);
+    assert!(info.contains(&format!("tls_port:{tls_port}\r\n")), "{info}");
+    let list = redis_cli(&pki, tls_port, &["CLIENT", "LIST"]);
+    let own = list.lines().find(|l| l.contains("cmd=client")).unwrap();
+    assert!(
+        own.contains(&format!("laddr=127.0.0.1:{tls_port} ")),
+        "{list}"
+    );
+}
+
+/// A client that speaks only `versions` and offers only `suites` (None: all of ring's).
+fn restricted_client(
+    addr: SocketAddr,
+    pki: &Pki,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    suite: Option<rustls::CipherSuite>,
+) -> TlsStream {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(&pki.ca).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    #[allow(deprecated)] // ring's provider: see src/config/tls.rs
+    let mut provider = rustls::crypto::ring::default_provider();
+    if let Some(suite) = suite {
+        provider.cipher_suites.retain(|s| s.suite() == suite);
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    rustls::StreamOwned::new(conn, common::connect(addr))
+}
+
+fn server_configured(
+    pki: &Pki,
+    edit: impl FnOnce(&mut TlsSettings),
+) -> std::io::Result<reactor::ServerHandle> {
+    let mut tls = TlsSettings {
+        port: Some(0),
+        cert_file: Some(pki.cert.clone()),
+        key_file: Some(pki.key.clone()),
+        auth_clients: AuthClients::No,
+        ..TlsSettings::default()
+    };
+    edit(&mut tls);
+    reactor::spawn(Config {
+        tls,
+        ..Config::ephemeral()
+    })
+}
+
+#[test]
+fn tls_protocols_and_ciphersuites_limit_what_a_client_may_use() {
+    use rustls::CipherSuite::{TLS13_AES_128_GCM_SHA256, TLS13_CHACHA20_POLY1305_SHA256};
+    use rustls::version::{TLS12, TLS13};
+    let pki = pki();
+    let only13 = server_configured(&pki, |t| t.protocols = Some("TLSv1.3".into())).unwrap();
+    let addr = only13.tls_addr().unwrap();
+    assert!(ping_over(&mut restricted_client(addr, &pki, &[&TLS12], None)).is_err());
+    assert_eq!(
+        ping_over(&mut restricted_client(addr, &pki, &[&TLS13], None)).unwrap(),
+        b"+PONG\r\n"
+    );
+    let chacha = server_configured(&pki, |t| {
+        t.ciphersuites = Some("TLS_CHACHA20_POLY1305_SHA256".into());
+        t.protocols = Some("tlsv1.3".into());
+    })
+    .unwrap();
+    let addr = chacha.tls_addr().unwrap();
+    let aes_only = Some(TLS13_AES_128_GCM_SHA256);
+    assert!(ping_over(&mut restricted_client(addr, &pki, &[&TLS13], aes_only)).is_err());
+    let mut c = restricted_client(addr, &pki, &[&TLS13], Some(TLS13_CHACHA20_POLY1305_SHA256));
+    assert_eq!(ping_over(&mut c).unwrap(), b"+PONG\r\n");
+    // What rustls cannot do is refused at start-up, not ignored.
+    for edit in [
+        (|t: &mut TlsSettings| t.protocols = Some("TLSv1.1".into())) as fn(&mut TlsSettings),
+        |t| t.ciphersuites = Some("TLS_NO_SUCH_SUITE".into()),
+        |t| t.key_file_pass = Some("secret".into()),
+    ] {
+        assert!(server_configured(&pki, edit).is_err());
+    }
 }

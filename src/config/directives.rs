@@ -292,6 +292,54 @@ pub const DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
+        name: "tls-protocols",
+        values: "\"TLSv1.2 TLSv1.3\"",
+        help: "TLS versions to accept (default both)",
+        arity: (1, usize::MAX),
+        get: |c| vec![c.tls.protocols.clone().unwrap_or_default()],
+        set: |c, v| {
+            let text = String::from_utf8_lossy(&v.join(&b' ')).into_owned();
+            c.tls.protocols = (!text.trim().is_empty()).then_some(text);
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tls-ciphersuites",
+        values: "SUITE:SUITE",
+        help: "TLS 1.3 suites to offer, as OpenSSL names them (default rustls's)",
+        arity: (1, 1),
+        get: |c| vec![c.tls.ciphersuites.clone().unwrap_or_default()],
+        set: |c, v| {
+            c.tls.ciphersuites =
+                (!v[0].is_empty()).then(|| String::from_utf8_lossy(v[0]).into_owned());
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tls-key-file-pass",
+        values: "PASS",
+        help: "refused: encrypted private keys are not supported (decrypt the key instead)",
+        arity: (1, 1),
+        get: |c| vec![c.tls.key_file_pass.clone().unwrap_or_default()],
+        set: |c, v| {
+            c.tls.key_file_pass =
+                (!v[0].is_empty()).then(|| String::from_utf8_lossy(v[0]).into_owned());
+            Ok(())
+        },
+    },
+    Directive {
+        name: "tls-handshake-timeout-ms",
+        values: "MS",
+        help: "(ours) close a TLS client that has not finished its handshake by then (default 10000)",
+        arity: (1, 1),
+        get: |c| vec![c.tls.handshake_timeout.as_millis().to_string()],
+        set: |c, v| {
+            c.tls.handshake_timeout =
+                Duration::from_millis(parse_integer(v[0], 1, SIZE_MAX)? as u64);
+            Ok(())
+        },
+    },
+    Directive {
         name: "loglevel",
         values: "LEVEL",
         help: "debug, verbose, notice or warning as Redis, or error, warn, info, trace",

@@ -10,11 +10,14 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustls::RootCertStore;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
+
+use crate::reactor::TlsOptions;
 
 /// `tls-auth-clients`: whether a client must present a certificate the CA signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,7 +42,7 @@ impl AuthClients {
 }
 
 /// The TLS directives. No `port`: no TLS listener.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TlsSettings {
     /// `tls-port` (0 picks a free port, as `port 0` does here).
     pub port: Option<u16>,
@@ -48,6 +51,32 @@ pub struct TlsSettings {
     pub ca_cert_file: Option<PathBuf>,
     pub ca_cert_dir: Option<PathBuf>,
     pub auth_clients: AuthClients,
+    /// `tls-protocols`: `"TLSv1.2 TLSv1.3"` or one of them (None: both).
+    pub protocols: Option<String>,
+    /// `tls-ciphersuites`: TLS 1.3 suites, OpenSSL's names joined by `:` (None: rustls's).
+    pub ciphersuites: Option<String>,
+    /// `tls-key-file-pass`: refused at start-up; encrypted keys are not supported.
+    pub key_file_pass: Option<String>,
+    /// Close a TLS client that has not finished its handshake this long after connecting
+    /// (ours: `tls-handshake-timeout-ms`; Redis relies on `timeout`, off by default).
+    pub handshake_timeout: Duration,
+}
+
+impl Default for TlsSettings {
+    fn default() -> Self {
+        TlsSettings {
+            port: None,
+            cert_file: None,
+            key_file: None,
+            ca_cert_file: None,
+            ca_cert_dir: None,
+            auth_clients: AuthClients::default(),
+            protocols: None,
+            ciphersuites: None,
+            key_file_pass: None,
+            handshake_timeout: TlsOptions::HANDSHAKE_TIMEOUT,
+        }
+    }
 }
 
 /// The rustls server configuration `settings` describe, or what is wrong with them (a
@@ -65,15 +94,26 @@ pub fn server_config(settings: &TlsSettings) -> Result<Arc<rustls::ServerConfig>
             cert_file.display()
         ));
     }
+    if settings.key_file_pass.is_some() {
+        return Err(
+            "tls-key-file-pass: encrypted private keys are not supported here; \
+                    decrypt the key once (openssl pkey -in KEY -out PLAIN.key) and drop the pass"
+                .into(),
+        );
+    }
     let key = PrivateKeyDer::from_pem_file(key_file)
         .map_err(|e| format!("tls-key-file {}: {e}", key_file.display()))?;
     // rustls 0.23.48 marks ring's provider deprecated because ring has no post-quantum key
     // exchange (X25519MLKEM768, which aws-lc-rs has). Redis on OpenSSL 3.0 has none either;
     // the build-time argument in the module doc stands. Revisit when ring gains ML-KEM.
     #[allow(deprecated)]
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut provider = rustls::crypto::ring::default_provider();
+    if let Some(names) = &settings.ciphersuites {
+        provider.cipher_suites = tls13_suites(&provider.cipher_suites, names)?;
+    }
+    let provider = Arc::new(provider);
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(&protocol_versions(settings.protocols.as_deref())?)
         .map_err(|e| e.to_string())?;
     let builder = match settings.auth_clients {
         AuthClients::No => builder.with_no_client_auth(),
@@ -92,6 +132,56 @@ pub fn server_config(settings: &TlsSettings) -> Result<Arc<rustls::ServerConfig>
         .with_single_cert(certs, key)
         .map_err(|e| format!("tls-cert-file and tls-key-file: {e}"))?;
     Ok(Arc::new(config))
+}
+
+/// `tls-protocols`, as Redis spells them (`TLSv1.2`, `TLSv1.3`, any case, spaces between).
+/// rustls speaks nothing older, so `TLSv1` and `TLSv1.1` are refused, not ignored.
+fn protocol_versions(
+    protocols: Option<&str>,
+) -> Result<Vec<&'static rustls::SupportedProtocolVersion>, String> {
+    let Some(protocols) = protocols else {
+        return Ok(rustls::DEFAULT_VERSIONS.to_vec());
+    };
+    let mut versions = Vec::new();
+    for name in protocols.split_whitespace() {
+        let version = match name.to_ascii_lowercase().as_str() {
+            "tlsv1.2" => &rustls::version::TLS12,
+            "tlsv1.3" => &rustls::version::TLS13,
+            _ => {
+                return Err(format!(
+                    "tls-protocols: {name} is not supported (TLSv1.2 and TLSv1.3 are)"
+                ));
+            }
+        };
+        versions.push(version);
+    }
+    if versions.is_empty() {
+        return Err("tls-protocols: no protocol named".into());
+    }
+    Ok(versions)
+}
+
+/// `tls-ciphersuites`: the TLS 1.3 suites named (OpenSSL's `TLS_AES_128_GCM_SHA256` is
+/// rustls's `TLS13_AES_128_GCM_SHA256`), in the order given, and every TLS 1.2 suite (those
+/// are `tls-ciphers`, which is not implemented).
+fn tls13_suites(
+    all: &[rustls::SupportedCipherSuite],
+    names: &str,
+) -> Result<Vec<rustls::SupportedCipherSuite>, String> {
+    let mut chosen = Vec::new();
+    for name in names.split(':').filter(|n| !n.is_empty()) {
+        let wanted = name.to_ascii_uppercase().replacen("TLS_", "TLS13_", 1);
+        let suite = all
+            .iter()
+            .find(|s| s.tls13().is_some() && s.suite().as_str() == Some(wanted.as_str()))
+            .ok_or_else(|| format!("tls-ciphersuites: {name} is not a TLS 1.3 suite rustls has"))?;
+        chosen.push(*suite);
+    }
+    if chosen.is_empty() {
+        return Err("tls-ciphersuites: no suite named".into());
+    }
+    chosen.extend(all.iter().filter(|s| s.tls13().is_none()));
+    Ok(chosen)
 }
 
 /// The CAs that sign client certificates: `tls-ca-cert-file`, and every PEM file in

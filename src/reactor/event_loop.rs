@@ -93,6 +93,9 @@ pub struct EventLoop<H: Handler> {
     tls_local_addr: Option<SocketAddr>,
     /// The TLS listener may still hold connections.
     tls_listener_ready: bool,
+    /// TLS connections in accept order with their handshake deadlines. One timeout for all, so
+    /// deadlines come in order too: expiring is popping from the front, never a scan.
+    handshakes: VecDeque<(Instant, ConnId)>,
     conns: Slab<Connection<H::Session>>,
     handler: H,
     opts: Options,
@@ -155,6 +158,7 @@ impl<H: Handler> EventLoop<H> {
             tls_listener,
             tls_local_addr,
             tls_listener_ready: false,
+            handshakes: VecDeque::new(),
             conns: Slab::new(),
             handler,
             scratch: vec![0; opts.read_chunk.max(1)],
@@ -274,6 +278,7 @@ impl<H: Handler> EventLoop<H> {
                 self.handler.timer(&mut ctx, now);
             }
             self.expire_idle(now);
+            self.expire_handshakes(now);
 
             if self.stop_flag.load(Ordering::SeqCst) {
                 self.shutdown_requested = true;
@@ -306,6 +311,7 @@ impl<H: Handler> EventLoop<H> {
         [
             self.handler.next_deadline(),
             idle,
+            self.handshakes.front().map(|&(deadline, _)| deadline),
             self.accept_paused_until,
             self.shutdown_deadline,
         ]
@@ -424,6 +430,11 @@ impl<H: Handler> EventLoop<H> {
             return;
         }
         let mut conn = Connection::new(id, socket, peer, now);
+        if session.is_some()
+            && let Some(tls) = &self.opts.tls
+        {
+            self.handshakes.push_back((now + tls.handshake_timeout, id));
+        }
         conn.tls = session;
         entry.insert(conn);
         self.lru_push_back(id.slot());
@@ -518,6 +529,15 @@ impl<H: Handler> EventLoop<H> {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     // Expected: the socket is drained. The next edge will bring us back.
                     conn.readable = false;
+                    return;
+                }
+                Err(e) if e.kind() == io::ErrorKind::InvalidData && conn.tls.is_some() => {
+                    // Not TLS (plaintext on the TLS port, garbage) or a failed handshake:
+                    // rustls has queued an alert. Send it, read nothing more, close.
+                    debug!("TLS error from {}: {e}", conn.peer);
+                    conn.readable = false;
+                    conn.close_after_flush = true;
+                    self.queue_dirty(id);
                     return;
                 }
                 Err(e) => {
@@ -746,6 +766,28 @@ impl<H: Handler> EventLoop<H> {
             conn.dead = true;
             self.lru_unlink(slot);
             self.queue_dirty(id);
+        }
+    }
+
+    /// Close TLS connections whose handshake has not finished by its deadline. A connection
+    /// that finished (or went) meanwhile is simply dropped from the queue.
+    fn expire_handshakes(&mut self, now: Instant) {
+        while let Some(&(deadline, id)) = self.handshakes.front() {
+            if deadline > now {
+                return;
+            }
+            self.handshakes.pop_front();
+            let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
+                continue;
+            };
+            if conn.tls.as_ref().is_some_and(|tls| tls.is_handshaking()) {
+                debug!(
+                    "closing TLS client {}: no handshake within the deadline",
+                    conn.peer
+                );
+                conn.dead = true;
+                self.queue_dirty(id);
+            }
         }
     }
 

@@ -27,6 +27,7 @@
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use mio::net::TcpStream;
 
@@ -38,12 +39,22 @@ pub struct TlsOptions {
     /// Address of the TLS listener (redis.conf `tls-port`; port 0 picks a free one).
     pub addr: SocketAddr,
     pub config: Arc<rustls::ServerConfig>,
+    /// A connection that has not finished its handshake this long after it was accepted is
+    /// closed: a client that connects and sends nothing, or half a ClientHello, holds a
+    /// session and a descriptor for at most this long, whatever the idle timeout says.
+    pub handshake_timeout: Duration,
+}
+
+impl TlsOptions {
+    /// The default handshake deadline (a handshake takes milliseconds; this allows slow links).
+    pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 }
 
 impl std::fmt::Debug for TlsOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TlsOptions")
             .field("addr", &self.addr)
+            .field("handshake_timeout", &self.handshake_timeout)
             .finish_non_exhaustive()
     }
 }

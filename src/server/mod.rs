@@ -75,6 +75,8 @@ pub struct State {
     pub started: Instant,
     /// The TCP port actually bound (INFO's `tcp_port`).
     pub port: u16,
+    /// The TLS listener's port actually bound, if there is one (INFO's `tls_port`).
+    pub tls_port: Option<u16>,
     next_client_id: u64,
     next_expire_cycle: Option<Instant>,
 }
@@ -117,6 +119,7 @@ impl Server {
                 ]),
                 started: Instant::now(),
                 port,
+                tls_port: None,
                 next_client_id: 1,
                 next_expire_cycle: None,
             },

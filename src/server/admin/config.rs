@@ -31,6 +31,12 @@ enum Param {
     Save,
     SetMaxIntsetEntries,
     Timeout,
+    TlsAuthClients,
+    TlsCaCertDir,
+    TlsCaCertFile,
+    TlsCertFile,
+    TlsKeyFile,
+    TlsPort,
     ZsetMaxListpackEntries,
     ZsetMaxListpackValue,
 }
@@ -50,7 +56,7 @@ enum Setting {
 
 /// Sorted by name: this is the order CONFIG GET lists matches in. The `*-ziplist-*` names
 /// are Redis 7.0's aliases of the `*-listpack-*` ones (the encoding was renamed in 7.0).
-const PARAMS: [(&str, Param); 23] = [
+const PARAMS: [(&str, Param); 29] = [
     ("appendonly", Param::Appendonly),
     ("bind", Param::Bind),
     ("client-output-buffer-limit", Param::ClientOutputBufferLimit),
@@ -70,6 +76,12 @@ const PARAMS: [(&str, Param); 23] = [
     ("save", Param::Save),
     ("set-max-intset-entries", Param::SetMaxIntsetEntries),
     ("timeout", Param::Timeout),
+    ("tls-auth-clients", Param::TlsAuthClients),
+    ("tls-ca-cert-dir", Param::TlsCaCertDir),
+    ("tls-ca-cert-file", Param::TlsCaCertFile),
+    ("tls-cert-file", Param::TlsCertFile),
+    ("tls-key-file", Param::TlsKeyFile),
+    ("tls-port", Param::TlsPort),
     ("zset-max-listpack-entries", Param::ZsetMaxListpackEntries),
     ("zset-max-listpack-value", Param::ZsetMaxListpackValue),
     ("zset-max-ziplist-entries", Param::ZsetMaxListpackEntries),
@@ -96,6 +108,7 @@ impl Param {
             Param::Databases => "1".into(),
             // The port actually bound (the configured one may be 0, "any free port").
             Param::Port => state.port.to_string(),
+            Param::TlsPort => state.tls_port.unwrap_or(0).to_string(),
             // No persistence: no save points.
             Param::Save => String::new(),
             directive => directive.value_in(&state.config),

@@ -92,12 +92,19 @@ fn server_section(out: &mut String, exec: &Exec<'_, '_>) {
     field(out, "multiplexing_api", MULTIPLEXING_API);
     field(out, "process_id", std::process::id());
     field(out, "tcp_port", exec.state.port);
+    // Ours (Redis 7.0 does not report it): 0 without a TLS listener.
+    field(out, "tls_port", exec.state.tls_port.unwrap_or(0));
     field(out, "uptime_in_seconds", uptime);
     field(out, "uptime_in_days", uptime / 86_400);
     field(out, "hz", HZ);
     field(out, "configured_hz", HZ);
     field(out, "executable", executable());
-    field(out, "config_file", "");
+    let config_file = exec.state.config.config_file.as_ref();
+    field(
+        out,
+        "config_file",
+        config_file.map_or_else(String::new, |p| p.display().to_string()),
+    );
 }
 
 /// `uname -srm` as Redis prints it (`Linux 6.8.0-49-generic x86_64`), from what the standard
