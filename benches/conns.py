@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Memory per connection: what 10,000 held connections cost a server, idle and after one PING.
 
-Usage: benches/conns.py PORT PID [CONNECTIONS]      (run by benches/compare.sh)
+Usage: benches/conns.py PORT PID [CONNECTIONS] [--tls CA_FILE]
+       (run by benches/compare.sh, and with --tls by benches/tls.sh)
 
 Runs as its own process, so the server and this client each have their own descriptor budget
 (`ulimit -n` is per process). Steps, with the server's resident memory (VmRSS in
@@ -14,10 +15,14 @@ Runs as its own process, so the server and this client each have their own descr
 
 It prints one line, `baseline_kib idle_kib ping_kib connections`, and the per-connection costs
 on stderr. Nothing here is specific to either server: it only speaks RESP and reads /proc.
+
+With `--tls CA_FILE` every connection is TLS, its handshake finished before it counts as
+held (so "idle" is an established TLS session with nothing sent in it yet).
 """
 
 import os
 import socket
+import ssl
 import sys
 import time
 
@@ -50,14 +55,23 @@ def settled_rss(pid):
 
 
 def main():
-    port, pid = int(sys.argv[1]), int(sys.argv[2])
-    count = int(sys.argv[3]) if len(sys.argv) > 3 else 10_000
+    args = sys.argv[1:]
+    tls = None
+    if "--tls" in args:
+        at = args.index("--tls")
+        tls = ssl.create_default_context(cafile=args[at + 1])
+        del args[at : at + 2]
+    port, pid = int(args[0]), int(args[1])
+    count = int(args[2]) if len(args) > 2 else 10_000
     fds_before = open_fds(pid)
     baseline = settled_rss(pid)
 
     conns = []
     for i in range(count):
-        conns.append(socket.create_connection(("127.0.0.1", port)))
+        s = socket.create_connection(("127.0.0.1", port))
+        if tls is not None:
+            s = tls.wrap_socket(s, server_hostname="127.0.0.1")  # handshakes here
+        conns.append(s)
         # The kernel completes connections into the listen backlog without the server (whose
         # backlog may be as short as 128: mio's default); a full backlog drops the SYN and
         # connect() retries a second later. Pace ourselves so the server keeps up.
