@@ -516,3 +516,112 @@ fn tls_protocols_and_ciphersuites_limit_what_a_client_may_use() {
         assert!(server_configured(&pki, edit).is_err());
     }
 }
+
+fn reactor_cli(port: u16, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_reactor-cli"))
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `reactor-cli --tls` as redis-cli spells it: `--cacert`, `--cert`/`--key` for mutual TLS,
+/// `--sni`, `--insecure`; and a server certificate the client must refuse: untrusted, for
+/// another name, or expired.
+#[test]
+fn reactor_cli_speaks_tls_and_refuses_what_it_must() {
+    use std::ffi::OsStr;
+    let pki = pki();
+    let server = server_with(&pki, Faults::default(), AuthClients::Optional);
+    let port = server.tls_addr().unwrap().port();
+    let cacert = pki.ca.as_os_str();
+    let ok = |args: &[&OsStr]| {
+        let out = reactor_cli(port, args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let refused = |args: &[&OsStr]| {
+        let out = reactor_cli(port, args);
+        assert!(!out.status.success(), "{args:?} succeeded: {out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let tls = OsStr::new("--tls");
+    let ping = OsStr::new("PING");
+    assert_eq!(ok(&[tls, "--cacert".as_ref(), cacert, ping]), "PONG\n");
+    let (cert, key) = (pki.client.0.as_os_str(), pki.client.1.as_os_str());
+    let with_cert = [
+        tls,
+        "--cacert".as_ref(),
+        cacert,
+        "--cert".as_ref(),
+        cert,
+        "--key".as_ref(),
+        key,
+        ping,
+    ];
+    assert_eq!(ok(&with_cert), "PONG\n");
+    assert!(refused(&[tls, ping]).contains("UnknownIssuer"));
+    let wrong_name = [
+        tls,
+        "--cacert".as_ref(),
+        cacert,
+        "--sni".as_ref(),
+        "elsewhere.example".as_ref(),
+        ping,
+    ];
+    assert!(refused(&wrong_name).contains("not valid for name"));
+    assert_eq!(ok(&[tls, "--insecure".as_ref(), ping]), "PONG\n");
+
+    // A server whose certificate expired yesterday... in 2001.
+    let (expired_ca, issuer) = ca("expired test CA");
+    let key_pair = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+    let cert = params.signed_by(&key_pair, &issuer).unwrap();
+    let expired = server_configured(&pki, |t| {
+        t.cert_file = Some(pki.dir.file("expired.crt", &cert.pem()));
+        t.key_file = Some(pki.dir.file("expired.key", &key_pair.serialize_pem()));
+    })
+    .unwrap();
+    let ca_file = pki.dir.file("expired-ca.crt", &expired_ca.pem());
+    let out = reactor_cli(
+        expired.tls_addr().unwrap().port(),
+        &[tls, "--cacert".as_ref(), ca_file.as_os_str(), ping],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("certificate expired"),
+        "{out:?}"
+    );
+}
+
+/// The client library's long pipeline over TLS (written in windows, since one session cannot
+/// be written on one thread while read on another): 200,000 commands, every reply in order.
+#[test]
+fn the_client_library_pipelines_200000_commands_over_tls() {
+    let pki = pki();
+    let server = server(&pki, Faults::default());
+    let options = reactor::client::tls::TlsClientOptions {
+        ca_cert: Some(pki.ca.clone()),
+        ..Default::default()
+    };
+    let config = reactor::client::tls::client_config(&options).unwrap();
+    let name = reactor::client::tls::server_name(&options, "127.0.0.1").unwrap();
+    let mut c = reactor::client::Connection::connect_tls(
+        server.tls_addr().unwrap(),
+        Duration::from_secs(10),
+        config,
+        name,
+    )
+    .unwrap();
+    let commands: Vec<Vec<Vec<u8>>> = (0..200_000)
+        .map(|_| vec![b"INCR".to_vec(), b"n".to_vec()])
+        .collect();
+    let replies = c.pipeline(&commands).unwrap();
+    assert_eq!(replies.len(), 200_000);
+    assert_eq!(
+        replies.last(),
+        Some(&reactor::client::Reply::Integer(200_000))
+    );
+}

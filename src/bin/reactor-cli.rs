@@ -19,15 +19,18 @@ use std::ffi::OsString;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{ArgAction, Parser, Subcommand};
 use rustyline::error::ReadlineError;
 use rustyline::{DefaultEditor, ExternalPrinter};
 
+use reactor::client::tls::{self, TlsClientOptions};
 use reactor::client::{Connection, Reply, Subscriber, write_reply};
 use reactor::config::DEFAULT_PORT;
 use reactor::resp::inline::split_inline;
+use rustls::pki_types::ServerName;
 
 /// How long to wait for the TCP connection. Once connected there is no timeout, as in
 /// redis-cli: `SUBSCRIBE` and blocking commands may rightly wait for hours.
@@ -87,6 +90,24 @@ struct Args {
     /// Print replies formatted for a person even when stdout is not a terminal.
     #[arg(long, overrides_with = "raw", global = true)]
     no_raw: bool,
+    /// Establish a secure TLS connection.
+    #[arg(long, global = true)]
+    tls: bool,
+    /// CA certificate file to verify the server with (PEM).
+    #[arg(long, value_name = "FILE", global = true)]
+    cacert: Option<PathBuf>,
+    /// Client certificate to present to the server (PEM; with --key).
+    #[arg(long, value_name = "FILE", global = true)]
+    cert: Option<PathBuf>,
+    /// Private key of the client certificate (PEM).
+    #[arg(long, value_name = "FILE", global = true)]
+    key: Option<PathBuf>,
+    /// Server name indication: the name to ask for and to check the certificate against.
+    #[arg(long, value_name = "HOST", global = true)]
+    sni: Option<String>,
+    /// Allow an insecure TLS connection: skip the server certificate's validation.
+    #[arg(long, global = true)]
+    insecure: bool,
     /// Print help.
     #[arg(long, action = ArgAction::Help, global = true)]
     help: Option<bool>,
@@ -124,9 +145,29 @@ fn main() -> ExitCode {
             "Warning: Using a password with '-a' option on the command line interface may not be safe."
         );
     }
+    let tls = match args.tls.then(|| {
+        let options = TlsClientOptions {
+            ca_cert: args.cacert.clone(),
+            cert: args.cert.clone(),
+            key: args.key.clone(),
+            sni: args.sni.clone(),
+            insecure: args.insecure,
+        };
+        let config = tls::client_config(&options)?;
+        let name = tls::server_name(&options, &args.host)?;
+        Ok::<_, io::Error>((config, name))
+    }) {
+        None => None,
+        Some(Ok(tls)) => Some(tls),
+        Some(Err(e)) => {
+            eprintln!("Could not set up TLS: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut session = Session {
         host: args.host,
         port: args.port,
+        tls,
         password: args.password,
         db: args.db,
         raw,
@@ -147,6 +188,8 @@ fn main() -> ExitCode {
 struct Session {
     host: String,
     port: u16,
+    /// `--tls`: the client configuration and the server name to check.
+    tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
     password: Option<String>,
     /// The selected database: set by `-n`, then followed through `SELECT` so that a
     /// reconnection (and the prompt) keeps it.
@@ -159,18 +202,24 @@ impl Session {
     /// Connect, authenticate and select the database, as redis-cli does. A failed AUTH or
     /// SELECT is reported and the connection is kept, as redis-cli keeps it.
     fn connect(&self) -> io::Result<Connection> {
-        let mut connection = Connection::connect((self.host.as_str(), self.port), CONNECT_TIMEOUT)
-            .map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!(
-                        "Could not connect to Redis at {}:{}: {}",
-                        self.host,
-                        self.port,
-                        describe(&e)
-                    ),
-                )
-            })?;
+        let addr = (self.host.as_str(), self.port);
+        let connected = match &self.tls {
+            None => Connection::connect(addr, CONNECT_TIMEOUT),
+            Some((config, name)) => {
+                Connection::connect_tls(addr, CONNECT_TIMEOUT, config.clone(), name.clone())
+            }
+        };
+        let mut connection = connected.map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "Could not connect to Redis at {}:{}: {}",
+                    self.host,
+                    self.port,
+                    describe(&e)
+                ),
+            )
+        })?;
         connection.set_timeout(None)?;
         if let Some(password) = &self.password
             && let Reply::Error(text) = connection.command(&[b"AUTH", password.as_bytes()])?

@@ -35,11 +35,14 @@ const KEEP_BUFFER: usize = 1024 * 1024;
 /// are the common case, and a thread per round trip would cost as much as the round trip.
 const SMALL_PIPELINE: usize = 4096;
 
-/// One connection: a blocking `TcpStream`, a read buffer with its parser, and a count of the
-/// replies still owed.
+/// One connection: a blocking `TcpStream` (with TLS over it, or not), a read buffer with its
+/// parser, and a count of the replies still owed.
 #[derive(Debug)]
 pub struct Connection {
     stream: TcpStream,
+    /// The TLS session over `stream`, for a connection made with [`Connection::connect_tls`]:
+    /// every byte then goes through it.
+    tls: Option<Box<rustls::ClientConnection>>,
     input: Input,
     /// Encoded requests, reused so that a warm connection encodes without allocating.
     output: Vec<u8>,
@@ -72,12 +75,33 @@ impl Connection {
         }))
     }
 
+    /// Connect to `addr` and speak TLS over the connection (`reactor-cli --tls`): `name` is
+    /// the server name to ask for and check the certificate against (see
+    /// [`super::tls::client_config`] for `config`). The handshake runs here, so a certificate
+    /// the client does not trust is an error from this call, not from the first command.
+    pub fn connect_tls(
+        addr: impl ToSocketAddrs,
+        timeout: Duration,
+        config: std::sync::Arc<rustls::ClientConfig>,
+        name: rustls::pki_types::ServerName<'static>,
+    ) -> io::Result<Connection> {
+        let mut connection = Connection::connect(addr, timeout)?;
+        let mut session = rustls::ClientConnection::new(config, name)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        while session.is_handshaking() {
+            session.complete_io(&mut connection.stream)?;
+        }
+        connection.tls = Some(Box::new(session));
+        Ok(connection)
+    }
+
     /// Wrap an already connected stream. `timeout` applies to every read and write; `None`
     /// waits forever.
     pub fn from_stream(stream: TcpStream, timeout: Option<Duration>) -> io::Result<Connection> {
         stream.set_nodelay(true)?;
         let mut connection = Connection {
             stream,
+            tls: None,
             input: Input::default(),
             output: Vec::new(),
             owed: 0,
@@ -123,7 +147,9 @@ impl Connection {
         self.usable()?;
         self.output.clear();
         encode_command(&mut self.output, args);
-        let written = (&self.stream).write_all(&self.output);
+        let mut stream = transport(&self.stream, &mut self.tls);
+        // (flush: under TLS, the last record may still be inside the session.)
+        let written = stream.write_all(&self.output).and_then(|()| stream.flush());
         release_if_big(&mut self.output);
         match written {
             Ok(()) => {
@@ -140,7 +166,10 @@ impl Connection {
     /// buffered for the next call. A timeout loses nothing: call again.
     pub fn read_reply(&mut self) -> io::Result<Reply> {
         self.usable()?;
-        match self.input.read_reply(&self.stream) {
+        let result = self
+            .input
+            .read_reply(&mut transport(&self.stream, &mut self.tls));
+        match result {
             Ok(reply) => {
                 self.owed = self.owed.saturating_sub(1);
                 Ok(reply)
@@ -178,7 +207,9 @@ impl Connection {
         for command in commands {
             encode_command(&mut self.output, command);
         }
-        let result = if self.output.len() <= SMALL_PIPELINE {
+        let result = if self.tls.is_some() {
+            self.write_in_windows(commands)
+        } else if self.output.len() <= SMALL_PIPELINE {
             self.write_then_read(commands.len())
         } else {
             self.write_while_reading(commands.len())
@@ -190,12 +221,38 @@ impl Connection {
         }
     }
 
+    /// A pipeline over TLS. One session cannot be read on one thread while another writes
+    /// through it, so the requests go in windows of at most `SMALL_PIPELINE` bytes (at least
+    /// one command), each written and answered before the next: never more in flight than
+    /// the kernel takes at once, so no deadlock, at the price of a round trip per window.
+    fn write_in_windows(&mut self, commands: &[Vec<Vec<u8>>]) -> io::Result<Vec<Reply>> {
+        let mut replies = Vec::with_capacity(commands.len());
+        let mut window = Vec::new();
+        let mut start = 0;
+        while start < commands.len() {
+            window.clear();
+            let mut end = start;
+            while end < commands.len() && (end == start || window.len() < SMALL_PIPELINE) {
+                encode_command(&mut window, &commands[end]);
+                end += 1;
+            }
+            let mut stream = transport(&self.stream, &mut self.tls);
+            stream.write_all(&window)?;
+            stream.flush()?;
+            for _ in start..end {
+                replies.push(self.input.read_reply(&mut stream)?);
+            }
+            start = end;
+        }
+        Ok(replies)
+    }
+
     /// A pipeline small enough to be copied into the kernel in one blocking write.
     fn write_then_read(&mut self, count: usize) -> io::Result<Vec<Reply>> {
         (&self.stream).write_all(&self.output)?;
         let mut replies = Vec::with_capacity(count);
         for _ in 0..count {
-            replies.push(self.input.read_reply(&self.stream)?);
+            replies.push(self.input.read_reply(&mut &self.stream)?);
         }
         Ok(replies)
     }
@@ -233,7 +290,7 @@ impl Connection {
             let mut replies = Vec::with_capacity(count);
             let mut read_error = None;
             for _ in 0..count {
-                match input.read_reply(stream) {
+                match input.read_reply(&mut &*stream) {
                     Ok(reply) => replies.push(reply),
                     Err(e) => {
                         fail(READER, stream);
@@ -290,6 +347,50 @@ impl Connection {
     }
 }
 
+/// The byte stream of a connection: the socket itself, or the TLS session over it (rustls's
+/// `Stream` drives the session with the socket's blocking reads and writes, so timeouts keep
+/// working).
+fn transport<'a>(
+    socket: &'a TcpStream,
+    tls: &'a mut Option<Box<rustls::ClientConnection>>,
+) -> Transport<'a> {
+    match tls {
+        None => Transport::Plain(socket),
+        Some(session) => Transport::Tls(session, socket),
+    }
+}
+
+/// See [`transport`]. Borrowed for one call; nothing allocated.
+enum Transport<'a> {
+    Plain(&'a TcpStream),
+    Tls(&'a mut rustls::ClientConnection, &'a TcpStream),
+}
+
+impl Read for Transport<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Transport::Plain(socket) => socket.read(buf),
+            Transport::Tls(session, socket) => rustls::Stream::new(*session, socket).read(buf),
+        }
+    }
+}
+
+impl Write for Transport<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Transport::Plain(socket) => socket.write(buf),
+            Transport::Tls(session, socket) => rustls::Stream::new(*session, socket).write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Transport::Plain(socket) => socket.flush(),
+            Transport::Tls(session, socket) => rustls::Stream::new(*session, socket).flush(),
+        }
+    }
+}
+
 /// Whether `e` is a read or write timeout (`WouldBlock` on Unix, `TimedOut` on Windows).
 pub fn is_timeout(e: &io::Error) -> bool {
     matches!(
@@ -334,7 +435,7 @@ struct Input {
 
 impl Input {
     /// Return the first complete reply, reading as needed.
-    fn read_reply(&mut self, stream: &TcpStream) -> io::Result<Reply> {
+    fn read_reply(&mut self, stream: &mut impl Read) -> io::Result<Reply> {
         loop {
             let unread = &self.buf[self.start..self.end];
             match self.parser.parse(unread) {
@@ -356,7 +457,7 @@ impl Input {
 
     /// Read once more into the buffer. A read of 0 bytes means the server closed the
     /// connection, and since we are waiting for a reply that is an error here.
-    fn fill(&mut self, mut stream: &TcpStream) -> io::Result<()> {
+    fn fill(&mut self, stream: &mut impl Read) -> io::Result<()> {
         // Only an incomplete reply is left: move it to the front, so the buffer grows only
         // for a reply that is really bigger than it. The parser's positions are relative to
         // the unread bytes, so they stay valid.

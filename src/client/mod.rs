@@ -30,6 +30,7 @@
 mod connection;
 mod format;
 mod pubsub;
+pub mod tls;
 
 pub use crate::resp::decode::Reply;
 pub use connection::{Connection, encode_command, is_timeout};
