@@ -625,3 +625,61 @@ fn the_client_library_pipelines_200000_commands_over_tls() {
         Some(&reactor::client::Reply::Integer(200_000))
     );
 }
+
+/// `reactor-bench --tls`, its own mio loop speaking TLS through the same `reactor::tls`
+/// functions as the server, unpipelined and at `-P 16`.
+#[test]
+fn reactor_bench_over_tls_runs_without_errors() {
+    let pki = pki();
+    let server = server(&pki, Faults::default());
+    let port = server.tls_addr().unwrap().port().to_string();
+    for pipeline in ["1", "16"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_reactor-bench"))
+            .args(["--tls", "--cacert"])
+            .arg(&pki.ca)
+            .args([
+                "-p", &port, "-t", "set,get", "-n", "4000", "-c", "4", "-P", pipeline,
+            ])
+            .arg("--csv")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("\"SET\"") && text.contains("\"GET\""),
+            "{text}"
+        );
+    }
+    let plain = common::exchange(server.addr(), b"DBSIZE\r\n", Duration::from_millis(100));
+    assert_eq!(plain, b":1\r\n", "the SETs landed");
+}
+
+/// The `redis` crate (a real client library) with its rustls feature: `rediss://` with our CA.
+#[test]
+fn the_redis_crate_speaks_tls_to_us() {
+    #[allow(deprecated)] // ring's provider: see src/config/tls.rs
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pki = pki();
+    let server = server(&pki, Faults::default());
+    let url = format!("rediss://127.0.0.1:{}", server.tls_addr().unwrap().port());
+    let certificates = redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(std::fs::read(&pki.ca).unwrap()),
+    };
+    let client = redis::Client::build_with_tls(url, certificates).unwrap();
+    let mut conn = client.get_connection().unwrap();
+    let big = "x".repeat(100_000);
+    let _: () = redis::cmd("SET")
+        .arg("k")
+        .arg(&big)
+        .query(&mut conn)
+        .unwrap();
+    let got: String = redis::cmd("GET").arg("k").query(&mut conn).unwrap();
+    assert_eq!(got, big);
+    let mut pipe = redis::pipe();
+    for _ in 0..1000 {
+        pipe.cmd("INCR").arg("n");
+    }
+    let counts: Vec<i64> = pipe.query(&mut conn).unwrap();
+    assert_eq!(counts.last(), Some(&1000));
+}

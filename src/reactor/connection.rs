@@ -172,7 +172,12 @@ impl<S> Connection<S> {
     /// [`super::tls::read`] (it may return plaintext without touching the socket).
     pub(crate) fn read(&mut self, buf: &mut [u8], faults: &Faults) -> io::Result<usize> {
         if let Some(tls) = self.tls.as_mut() {
-            return super::tls::read(tls, &mut self.socket, faults, buf);
+            return super::tls::read::<rustls::server::ServerConnectionData>(
+                tls,
+                &mut self.socket,
+                faults,
+                buf,
+            );
         }
         let want = faults.read_len(buf.len());
         loop {
@@ -235,13 +240,24 @@ impl<S> Connection<S> {
         let Some(tls) = self.tls.as_mut() else {
             return Ok(0);
         };
-        let (taken, mut sent) =
-            super::tls::write(tls, &mut self.socket, faults, &self.output[self.written..])?;
+        let plaintext = &self.output[self.written..];
+        let (taken, mut sent) = super::tls::write::<rustls::server::ServerConnectionData>(
+            tls,
+            &mut self.socket,
+            faults,
+            plaintext,
+        )?;
         self.written += taken;
         if self.close_after_flush && self.written == self.output.len() && !self.close_notify_sent {
             self.close_notify_sent = true;
             tls.send_close_notify();
-            sent += super::tls::write(tls, &mut self.socket, faults, &[])?.1;
+            sent += super::tls::write::<rustls::server::ServerConnectionData>(
+                tls,
+                &mut self.socket,
+                faults,
+                &[],
+            )?
+            .1;
         }
         self.release_written_output();
         Ok(sent)

@@ -60,7 +60,7 @@ impl std::fmt::Debug for TlsOptions {
 }
 
 /// The socket as rustls sees it, with the fault-injection caps applied to every call.
-pub(crate) struct Capped<'a> {
+pub struct Capped<'a> {
     pub socket: &'a mut TcpStream,
     pub faults: &'a Faults,
 }
@@ -87,8 +87,10 @@ impl Write for Capped<'_> {
 /// else one socket read and the records it completes. `WouldBlock` only when rustls holds no
 /// plaintext and the socket has nothing more; `Ok(0)` when the peer has finished (its
 /// `close_notify`, or a close without one, which Redis also treats as a plain close).
-pub(crate) fn read(
-    tls: &mut rustls::ServerConnection,
+///
+/// Either side of a session: the server's connections, and `reactor-bench --tls`'s.
+pub fn read<D: rustls::SideData>(
+    tls: &mut rustls::ConnectionCommon<D>,
     socket: &mut TcpStream,
     faults: &Faults,
     buf: &mut [u8],
@@ -125,8 +127,8 @@ pub(crate) fn read(
 /// Hand `plaintext` to rustls and write ciphertext to the socket until rustls has nothing
 /// left to write or the socket is full. Returns (plaintext bytes taken, ciphertext bytes
 /// written).
-pub(crate) fn write(
-    tls: &mut rustls::ServerConnection,
+pub fn write<D: rustls::SideData>(
+    tls: &mut rustls::ConnectionCommon<D>,
     socket: &mut TcpStream,
     faults: &Faults,
     plaintext: &[u8],

@@ -13,12 +13,14 @@
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use reactor::resp::decode::{DecodeError, ReplyParser};
+use rustls::pki_types::ServerName;
 
 use crate::request::Batch;
 
@@ -108,6 +110,8 @@ impl From<DecodeError> for ConnError {
 /// One connection to the server under test.
 pub struct Conn {
     socket: TcpStream,
+    /// The TLS session over `socket` (`--tls`); its handshake is done before the clock starts.
+    tls: Option<Box<rustls::ClientConnection>>,
     token: Token,
     /// The requests of the batch in flight; `batch.bytes()[written..]` is not yet sent.
     pub batch: Batch,
@@ -134,20 +138,35 @@ impl Conn {
     /// Connect (blocking: connections are opened before the clock starts, and a server that
     /// cannot be reached is reported at once), then switch to non-blocking and register for
     /// READABLE, the only interest a connection with nothing to send needs.
+    /// With `tls`, the handshake is done here too, blocking, so that it is not timed.
     pub fn connect(
         addr: SocketAddr,
         token: Token,
         registry: &Registry,
         batch: Batch,
+        tls: Option<&(Arc<rustls::ClientConfig>, ServerName<'static>)>,
     ) -> io::Result<Conn> {
-        let std_socket = std::net::TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)?;
+        let mut std_socket = std::net::TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)?;
         // Requests go out as soon as they are written, not after Nagle's delay.
         std_socket.set_nodelay(true)?;
+        let tls = match tls {
+            None => None,
+            Some((config, name)) => {
+                let mut session = rustls::ClientConnection::new(config.clone(), name.clone())
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+                std_socket.set_read_timeout(Some(CONNECT_TIMEOUT))?;
+                while session.is_handshaking() {
+                    session.complete_io(&mut std_socket)?;
+                }
+                Some(Box::new(session))
+            }
+        };
         std_socket.set_nonblocking(true)?;
         let mut socket = TcpStream::from_std(std_socket);
         registry.register(&mut socket, token, Interest::READABLE)?;
         Ok(Conn {
             socket,
+            tls,
             token,
             batch,
             written: 0,
@@ -162,9 +181,15 @@ impl Conn {
         })
     }
 
-    /// Request bytes not yet handed to the socket.
+    /// Request bytes not yet handed to the socket (or to the TLS session), and, under TLS,
+    /// one more if the session holds records to send.
     pub fn pending_output(&self) -> usize {
-        self.batch.len() - self.written
+        let records = self.tls.as_ref().is_some_and(|tls| tls.wants_write());
+        self.batch.len() - self.written + usize::from(records)
+    }
+
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// Start the batch [`Conn::batch`] was just prepared with: nothing of it written yet, a
@@ -182,6 +207,18 @@ impl Conn {
         if self.written == 0 && self.pending_output() > 0 {
             self.sent_at = Instant::now();
         }
+        if let Some(tls) = self.tls.as_mut() {
+            let no_faults = reactor::reactor::Faults::default();
+            let plaintext = &self.batch.bytes()[self.written..];
+            let (taken, _) = reactor::reactor::tls::write::<rustls::client::ClientConnectionData>(
+                tls,
+                &mut self.socket,
+                &no_faults,
+                plaintext,
+            )?;
+            self.written += taken;
+            return Ok(());
+        }
         while self.written < self.batch.len() {
             match self.socket.write(&self.batch.bytes()[self.written..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -197,6 +234,15 @@ impl Conn {
 
     /// One `read` into `buf`, retrying `Interrupted` (a signal is not an error).
     pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(tls) = self.tls.as_mut() {
+            let no_faults = reactor::reactor::Faults::default();
+            return reactor::reactor::tls::read::<rustls::client::ClientConnectionData>(
+                tls,
+                &mut self.socket,
+                &no_faults,
+                buf,
+            );
+        }
         loop {
             match self.socket.read(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

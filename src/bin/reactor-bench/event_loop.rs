@@ -54,6 +54,11 @@ pub struct Settings {
     pub pipeline: usize,
     /// `-r`: random key numbers below this; `None` sends `__rand_int__` as it is.
     pub keyspace: Option<u64>,
+    /// `--tls`: the client configuration and the server name to check.
+    pub tls: Option<(
+        std::sync::Arc<rustls::ClientConfig>,
+        rustls::pki_types::ServerName<'static>,
+    )>,
 }
 
 /// What a finished run measured.
@@ -124,8 +129,14 @@ pub fn run(
     let mut conns = Vec::with_capacity(settings.clients);
     for i in 0..settings.clients {
         let batch = Batch::new(template, settings.pipeline);
-        let conn = Conn::connect(addr, Token(i), poll.registry(), batch)
-            .map_err(|error| RunError::Connect { addr, error })?;
+        let conn = Conn::connect(
+            addr,
+            Token(i),
+            poll.registry(),
+            batch,
+            settings.tls.as_ref(),
+        )
+        .map_err(|error| RunError::Connect { addr, error })?;
         conns.push(conn);
     }
     let mut tally = Tally::new();
@@ -242,8 +253,9 @@ fn drain(
             Ok(n) => {
                 // A read that returned less than asked emptied the kernel's queue; new bytes
                 // raise a new edge, so the read that would only say WouldBlock is skipped (as
-                // the server does). Not when the peer has hung up: then read on until 0.
-                if n < scratch.len() && !conn.eof_hinted {
+                // the server does). Not when the peer has hung up: then read on until 0. Not
+                // under TLS either: plaintext may wait inside the session (chapter 17).
+                if n < scratch.len() && !conn.eof_hinted && !conn.is_tls() {
                     conn.readable = false;
                 }
                 conn.take_replies(&scratch[..n], now, tally)?;

@@ -110,6 +110,24 @@ struct Args {
     /// Output in CSV format.
     #[arg(long)]
     csv: bool,
+    /// Establish TLS connections (as redis-benchmark --tls).
+    #[arg(long)]
+    tls: bool,
+    /// CA certificate file to verify the server with (PEM).
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<std::path::PathBuf>,
+    /// Client certificate (PEM; with --key).
+    #[arg(long, value_name = "FILE")]
+    cert: Option<std::path::PathBuf>,
+    /// Private key of the client certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    key: Option<std::path::PathBuf>,
+    /// Server name indication.
+    #[arg(long, value_name = "HOST")]
+    sni: Option<String>,
+    /// Skip the server certificate's validation.
+    #[arg(long)]
+    insecure: bool,
     /// Print help (--help for the long form).
     #[arg(long, action = ArgAction::Help)]
     help: Option<bool>,
@@ -135,11 +153,27 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<(), String> {
     let templates = templates(args)?;
+    let tls = if args.tls {
+        let options = reactor::client::tls::TlsClientOptions {
+            ca_cert: args.cacert.clone(),
+            cert: args.cert.clone(),
+            key: args.key.clone(),
+            sni: args.sni.clone(),
+            insecure: args.insecure,
+        };
+        let config = reactor::client::tls::client_config(&options).map_err(|e| e.to_string())?;
+        let name =
+            reactor::client::tls::server_name(&options, &args.host).map_err(|e| e.to_string())?;
+        Some((config, name))
+    } else {
+        None
+    };
     let settings = Settings {
         clients: args.clients,
         requests: args.requests,
         pipeline: args.pipeline,
         keyspace: args.keyspace,
+        tls,
     };
     check(args, &templates)?;
     let addr = resolve(&args.host, args.port)?;
