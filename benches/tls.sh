@@ -16,7 +16,7 @@
 #
 # Usage: benches/tls.sh [ROUNDS]                    (default 3)
 # Env:   CLIENTS=50  REQUESTS_P1=100000  REQUESTS_P16=1000000  HANDSHAKES=5000
-#        CONNECTIONS=5000  OUT=target/tls-bench
+#        CONNECTIONS=10000  OUT=target/tls-bench
 # Needs: redis-server, redis-benchmark (apt-get install redis-server redis-tools), openssl,
 #        python3.
 set -euo pipefail
@@ -27,7 +27,7 @@ CLIENTS=${CLIENTS:-50}
 REQUESTS_P1=${REQUESTS_P1:-100000}
 REQUESTS_P16=${REQUESTS_P16:-1000000}
 HANDSHAKES=${HANDSHAKES:-5000}
-CONNECTIONS=${CONNECTIONS:-5000}
+CONNECTIONS=${CONNECTIONS:-10000}
 OUT=${OUT:-target/tls-bench}
 
 for tool in redis-server redis-benchmark openssl python3; do

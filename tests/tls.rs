@@ -176,13 +176,29 @@ fn redis_cli_talks_tls_while_the_plaintext_port_goes_on() {
     assert!(!garbage.starts_with(b"+PONG"), "{garbage:?}");
 }
 
+/// Plain TLS and mutual TLS (a client certificate required), unpipelined and at `-P 16`.
 #[test]
 fn redis_benchmark_over_tls_finishes_without_errors() {
     let pki = pki();
-    let server = server(&pki, Faults::default());
-    let port = server.tls_addr().unwrap().port().to_string();
-    for pipeline in ["1", "16"] {
-        let out = Command::new("redis-benchmark")
+    let plain = server(&pki, Faults::default());
+    let mutual = server_with(&pki, Faults::default(), AuthClients::Yes);
+    let runs = [
+        (&plain, "1", false),
+        (&plain, "16", false),
+        (&mutual, "1", true),
+        (&mutual, "16", true),
+    ];
+    for (server, pipeline, with_cert) in runs {
+        let port = server.tls_addr().unwrap().port().to_string();
+        let mut benchmark = Command::new("redis-benchmark");
+        if with_cert {
+            benchmark
+                .arg("--cert")
+                .arg(&pki.client.0)
+                .arg("--key")
+                .arg(&pki.client.1);
+        }
+        let out = benchmark
             .args(["--tls", "--cacert"])
             .arg(&pki.ca)
             .args(["-p", &port, "-t", "set,get", "-n", "20000", "-P", pipeline])
@@ -682,4 +698,36 @@ fn the_redis_crate_speaks_tls_to_us() {
     }
     let counts: Vec<i64> = pipe.query(&mut conn).unwrap();
     assert_eq!(counts.last(), Some(&1000));
+}
+
+/// Output limits see through TLS: a TLS subscriber that stops reading is cut off at the
+/// pubsub limit, as a plaintext one is (rustls holds at most its own small buffer; the rest
+/// waits in the connection's output, where the limit counts it).
+#[test]
+fn a_tls_subscriber_that_stops_reading_is_cut_off_at_its_output_limit() {
+    let pki = pki();
+    let server = server(&pki, Faults::default());
+    let setup = common::exchange(
+        server.addr(),
+        b"CONFIG SET client-output-buffer-limit \"pubsub 256kb 0 0\"\r\n",
+        Duration::from_millis(100),
+    );
+    assert_eq!(setup, b"+OK\r\n");
+    let mut slow = tls_connect(server.tls_addr().unwrap(), &pki);
+    slow.write_all(b"SUBSCRIBE ch\r\n").unwrap();
+    let confirmed = b"*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n";
+    assert_eq!(read_exactly(&mut slow, confirmed.len()), confirmed);
+    // Never read again. Publish 64 KiB messages until nobody receives them.
+    let mut publisher = common::connect(server.addr());
+    let payload = vec![b'x'; 64 * 1024];
+    let message = command(&[b"PUBLISH", b"ch", &payload]);
+    let mut sent = 0;
+    loop {
+        publisher.write_all(&message).unwrap();
+        sent += 1;
+        if common::read_n(&mut publisher, 4) == b":0\r\n" || sent == 400 {
+            break;
+        }
+    }
+    assert!(sent < 200, "not cut off after {sent} messages");
 }
