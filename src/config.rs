@@ -130,6 +130,13 @@ impl Config {
         }))
     }
 
+    /// Whether to listen for plaintext: yes, except Redis's way of asking for TLS only,
+    /// `port 0` beside a `tls-port` (a real one: `tls-port 0`, any free port, is ours, and then
+    /// `port 0` keeps its meaning here, any free port, too).
+    pub fn plaintext(&self) -> bool {
+        !(self.port == 0 && self.tls.port.is_some_and(|port| port != 0))
+    }
+
     /// The event-loop options this configuration implies (without TLS: see
     /// [`Config::tls_options`]).
     pub fn loop_options(&self) -> Options {
@@ -143,6 +150,7 @@ impl Config {
             shutdown_grace: self.shutdown_grace,
             handle_signals: self.handle_signals,
             faults: self.faults,
+            plaintext: self.plaintext(),
             ..Options::default()
         }
     }

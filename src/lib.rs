@@ -45,6 +45,7 @@ use server::Server;
 /// Build the Redis handler and its event loop, bound but not yet running.
 pub fn bind(config: Config) -> io::Result<EventLoop<Server>> {
     let mut opts = config.loop_options();
+    let opts_plaintext = opts.plaintext;
     opts.tls = config
         .tls_options()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
@@ -52,7 +53,12 @@ pub fn bind(config: Config) -> io::Result<EventLoop<Server>> {
     // The handler needs the bound port for INFO, which is known only after binding; bind with a
     // placeholder and fix it up.
     let mut event_loop = EventLoop::bind(addr, Server::new(config, addr.port()), opts)?;
-    let port = event_loop.local_addr().port();
+    // 0 when TLS only, as Redis reports it.
+    let port = if opts_plaintext {
+        event_loop.local_addr().port()
+    } else {
+        0
+    };
     event_loop.handler_mut().state.port = port;
     event_loop.handler_mut().state.tls_port = event_loop.tls_local_addr().map(|a| a.port());
     Ok(event_loop)

@@ -731,3 +731,30 @@ fn a_tls_subscriber_that_stops_reading_is_cut_off_at_its_output_limit() {
     }
     assert!(sent < 200, "not cut off after {sent} messages");
 }
+
+/// Redis's way of asking for TLS only: `port 0` beside a real `tls-port`. No plaintext
+/// listener; INFO and CONFIG GET report port 0, as Redis does. (With `tls-port 0`, ours for
+/// "any free port", `port 0` keeps meaning any free port too: the other tests rely on it.)
+#[test]
+fn port_0_beside_a_tls_port_means_tls_only() {
+    let pki = pki();
+    let tls_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = server_configured(&pki, |t| t.port = Some(tls_port)).unwrap();
+    assert_eq!(server.tls_addr().unwrap().port(), tls_port);
+    assert_eq!(
+        server.addr(),
+        server.tls_addr().unwrap(),
+        "no plaintext listener"
+    );
+    let mut c = tls_connect(server.tls_addr().unwrap(), &pki);
+    c.write_all(b"CONFIG GET port\r\n").unwrap();
+    let expected = b"*2\r\n$4\r\nport\r\n$1\r\n0\r\n";
+    assert_eq!(read_exactly(&mut c, expected.len()), expected);
+    let info = redis_cli(&pki, tls_port, &["INFO", "server"]);
+    assert!(info.contains("tcp_port:0\r\n"), "{info}");
+    assert!(info.contains(&format!("tls_port:{tls_port}\r\n")), "{info}");
+}

@@ -86,6 +86,7 @@ fn main() -> ExitCode {
     }
 
     let (bind, port) = (config.bind, config.port);
+    let plaintext = config.plaintext();
     let warn_protected =
         config.protected_mode && config.requirepass.is_none() && !config.bind.is_loopback();
     let mut event_loop = match reactor::bind(config) {
@@ -106,17 +107,27 @@ fn main() -> ExitCode {
              loopback will be refused (set --requirepass, or --protected-mode no)"
         );
     }
-    info!("ready to accept connections on {addr}");
+    if plaintext {
+        info!("ready to accept connections on {addr}");
+    }
     if let Some(tls_addr) = event_loop.tls_local_addr() {
         info!("ready to accept TLS connections on {tls_addr}");
     }
-    info!(
-        "try:  nc {} {}   or   redis-cli -h {} -p {}",
-        addr.ip(),
-        addr.port(),
-        addr.ip(),
-        addr.port()
-    );
+    if plaintext {
+        info!(
+            "try:  nc {} {}   or   redis-cli -h {} -p {}",
+            addr.ip(),
+            addr.port(),
+            addr.ip(),
+            addr.port()
+        );
+    } else {
+        info!(
+            "TLS only (port 0): try  redis-cli --tls --cacert CA_FILE -h {} -p {}",
+            addr.ip(),
+            addr.port()
+        );
+    }
     match event_loop.run() {
         Ok(()) => {
             info!("bye");

@@ -123,13 +123,17 @@ pub struct EventLoop<H: Handler> {
 }
 
 impl<H: Handler> EventLoop<H> {
-    /// Bind `addr` and prepare a loop around `handler`. Nothing runs until [`EventLoop::run`].
+    /// Bind `addr` (unless `opts.plaintext` is off) and the TLS listener (if `opts.tls`), and
+    /// prepare a loop around `handler`. Nothing runs until [`EventLoop::run`].
     pub fn bind(addr: SocketAddr, handler: H, opts: Options) -> io::Result<Self> {
         let poll = Poll::new()?;
-        let mut listener = listener::bind(addr, opts.tcp_backlog)?;
-        let local_addr = listener.local_addr()?;
-        poll.registry()
-            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        let mut plain = None;
+        if opts.plaintext || opts.tls.is_none() {
+            let mut listener = listener::bind(addr, opts.tcp_backlog)?;
+            poll.registry()
+                .register(&mut listener, LISTENER, Interest::READABLE)?;
+            plain = Some(listener);
+        }
         let mut tls_listener = None;
         let mut tls_local_addr = None;
         if let Some(tls) = &opts.tls {
@@ -139,6 +143,12 @@ impl<H: Handler> EventLoop<H> {
                 .register(&mut listener, TLS_LISTENER, Interest::READABLE)?;
             tls_listener = Some((listener, tls.config.clone()));
         }
+        let local_addr = match (&plain, tls_local_addr) {
+            (Some(listener), _) => listener.local_addr()?,
+            (None, Some(tls)) => tls,
+            // (Not reached: without TLS the plaintext listener is always bound.)
+            (None, None) => return Err(io::Error::other("no listener")),
+        };
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let signals = if opts.handle_signals {
             let mut signals = signal_hook_mio::v1_0::Signals::new([
@@ -153,7 +163,7 @@ impl<H: Handler> EventLoop<H> {
         };
         Ok(EventLoop {
             poll,
-            listener: Some(listener),
+            listener: plain,
             local_addr,
             tls_listener,
             tls_local_addr,
@@ -180,7 +190,8 @@ impl<H: Handler> EventLoop<H> {
         })
     }
 
-    /// The address actually bound (port 0 picks a free port).
+    /// The address actually bound (port 0 picks a free port): the plaintext listener's, or the
+    /// TLS listener's when there is no plaintext one.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }

@@ -164,6 +164,9 @@ pub struct Options {
     pub faults: Faults,
     /// A second listener, for TLS (redis.conf `tls-port`); `None`: plaintext only.
     pub tls: Option<TlsOptions>,
+    /// Listen for plaintext too. Off only beside a TLS listener (Redis's `port 0` with a
+    /// `tls-port`: TLS only); without one the plaintext listener is always bound.
+    pub plaintext: bool,
 }
 
 impl Default for Options {
@@ -182,6 +185,7 @@ impl Default for Options {
             handle_signals: false,
             faults: Faults::default(),
             tls: None,
+            plaintext: true,
         }
     }
 }
