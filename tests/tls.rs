@@ -527,7 +527,6 @@ fn tls_protocols_and_ciphersuites_limit_what_a_client_may_use() {
     for edit in [
         (|t: &mut TlsSettings| t.protocols = Some("TLSv1.1".into())) as fn(&mut TlsSettings),
         |t| t.ciphersuites = Some("TLS_NO_SUCH_SUITE".into()),
-        |t| t.key_file_pass = Some("secret".into()),
     ] {
         assert!(server_configured(&pki, edit).is_err());
     }
@@ -757,4 +756,47 @@ fn port_0_beside_a_tls_port_means_tls_only() {
     let info = redis_cli(&pki, tls_port, &["INFO", "server"]);
     assert!(info.contains("tcp_port:0\r\n"), "{info}");
     assert!(info.contains(&format!("tls_port:{tls_port}\r\n")), "{info}");
+}
+
+/// `tls-key-file-pass`: an encrypted PKCS#8 key (as `openssl pkcs8 -topk8` writes one, made
+/// here with the `pkcs8` crate) is decrypted at start-up; a wrong password stops start-up.
+#[test]
+fn an_encrypted_key_opens_with_tls_key_file_pass() {
+    use pkcs8::der::pem::LineEnding;
+    let pki = pki();
+    let (ca_cert, issuer) = ca("encrypted-key CA");
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let der = key.serialize_der();
+    let info = pkcs8::PrivateKeyInfo::try_from(der.as_slice()).unwrap();
+    let (salt, iv) = ([7u8; 16], [9u8; 16]);
+    let params =
+        pkcs8::pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(2048, &salt, &iv).unwrap();
+    let encrypted = info.encrypt_with_params(params, "s3cret").unwrap();
+    let pem = encrypted
+        .to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF)
+        .unwrap();
+    let key_file = pki.dir.file("encrypted.key", &pem);
+    let cert_file = pki.dir.file("encrypted.crt", &cert.pem());
+    let with_pass = |pass: &str| {
+        server_configured(&pki, |t| {
+            t.cert_file = Some(cert_file.clone());
+            t.key_file = Some(key_file.clone());
+            t.key_file_pass = Some(pass.to_string());
+        })
+    };
+    let server = with_pass("s3cret").expect("the key opens");
+    let ca_file = pki.dir.file("encrypted-ca.crt", &ca_cert.pem());
+    let out = Command::new("redis-cli")
+        .args(["--tls", "--cacert"])
+        .arg(&ca_file)
+        .args(["-p", &server.tls_addr().unwrap().port().to_string(), "PING"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "PONG\n");
+    let error = with_pass("wrong").err().expect("refused");
+    assert!(error.to_string().contains("wrong password"), "{error}");
 }

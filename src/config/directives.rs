@@ -318,7 +318,7 @@ pub const DIRECTIVES: &[Directive] = &[
     Directive {
         name: "tls-key-file-pass",
         values: "PASS",
-        help: "refused: encrypted private keys are not supported (decrypt the key instead)",
+        help: "the password of an encrypted (PKCS#8) tls-key-file",
         arity: (1, 1),
         get: |c| vec![c.tls.key_file_pass.clone().unwrap_or_default()],
         set: |c, v| {

@@ -94,15 +94,11 @@ pub fn server_config(settings: &TlsSettings) -> Result<Arc<rustls::ServerConfig>
             cert_file.display()
         ));
     }
-    if settings.key_file_pass.is_some() {
-        return Err(
-            "tls-key-file-pass: encrypted private keys are not supported here; \
-                    decrypt the key once (openssl pkey -in KEY -out PLAIN.key) and drop the pass"
-                .into(),
-        );
-    }
-    let key = PrivateKeyDer::from_pem_file(key_file)
-        .map_err(|e| format!("tls-key-file {}: {e}", key_file.display()))?;
+    let key = match &settings.key_file_pass {
+        None => PrivateKeyDer::from_pem_file(key_file)
+            .map_err(|e| format!("tls-key-file {}: {e}", key_file.display()))?,
+        Some(pass) => decrypt_key(key_file, pass)?,
+    };
     // rustls 0.23.48 marks ring's provider deprecated because ring has no post-quantum key
     // exchange (X25519MLKEM768, which aws-lc-rs has). Redis on OpenSSL 3.0 has none either;
     // the build-time argument in the module doc stands. Revisit when ring gains ML-KEM.
@@ -132,6 +128,34 @@ pub fn server_config(settings: &TlsSettings) -> Result<Arc<rustls::ServerConfig>
         .with_single_cert(certs, key)
         .map_err(|e| format!("tls-cert-file and tls-key-file: {e}"))?;
     Ok(Arc::new(config))
+}
+
+/// `tls-key-file` encrypted with `tls-key-file-pass`: an encrypted PKCS#8 key (PEM label
+/// `ENCRYPTED PRIVATE KEY`, what `openssl pkcs8 -topk8` and OpenSSL 3's `genpkey -aes256`
+/// write; PBES2 with PBKDF2 or scrypt and AES). OpenSSL's older "traditional" encrypted
+/// format (`Proc-Type: 4,ENCRYPTED`) is not read: convert it with `openssl pkcs8 -topk8`.
+fn decrypt_key(key_file: &Path, pass: &str) -> Result<PrivateKeyDer<'static>, String> {
+    use pkcs8::der::Decode;
+    let fail = |why: String| {
+        format!(
+            "tls-key-file {} with tls-key-file-pass: {why}",
+            key_file.display()
+        )
+    };
+    let pem = std::fs::read_to_string(key_file).map_err(|e| fail(e.to_string()))?;
+    let (label, document) =
+        pkcs8::der::SecretDocument::from_pem(&pem).map_err(|e| fail(e.to_string()))?;
+    if label != "ENCRYPTED PRIVATE KEY" {
+        return Err(fail(format!(
+            "expected an encrypted PKCS#8 key (ENCRYPTED PRIVATE KEY), found {label}"
+        )));
+    }
+    let encrypted = pkcs8::EncryptedPrivateKeyInfo::from_der(document.as_bytes())
+        .map_err(|e| fail(e.to_string()))?;
+    let plain = encrypted
+        .decrypt(pass)
+        .map_err(|e| fail(format!("cannot decrypt ({e}): a wrong password?")))?;
+    Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()))
 }
 
 /// `tls-protocols`, as Redis spells them (`TLSv1.2`, `TLSv1.3`, any case, spaces between).
