@@ -159,6 +159,27 @@ const LIST_ENDS: &[&[u8]] = &[
     b"BLPOP a x\r\nBLPOP a -1\r\nBLPOP a 1e30\r\nBLPOP a inf\r\nBLPOP a \"\"\r\nBLPOP a 0.001\r\nBLMPOP 0.001 1 a LEFT\r\nBLMOVE a b LEFT LEFT 0.001\r\nBRPOPLPUSH a b 0.001\r\n",
 ];
 
+/// The list commands that address positions and values, with every error path.
+const LIST_INDEX: &[&[u8]] = &[
+    b"RPUSH l a b c a b c\r\nLLEN l\r\nLLEN nokey\r\nLRANGE l 0 -1\r\nLRANGE l -2 100\r\nLRANGE l 5 2\r\nLRANGE l -100 -50\r\nLRANGE l 9223372036854775807 -9223372036854775808\r\nLRANGE nokey 0 -1\r\n",
+    b"RPUSH l a b c\r\nLINDEX l 0\r\nLINDEX l -1\r\nLINDEX l 3\r\nLINDEX l -4\r\nLINDEX nokey x\r\nLINDEX l x\r\nLRANGE l x 1\r\nLRANGE l 0 y\r\nLRANGE nokey x 1\r\n",
+    b"RPUSH l a b c\r\nLSET l 0 A\r\nLSET l -1 C\r\nLSET l 3 D\r\nLSET l -4 D\r\nLSET l x D\r\nLSET nokey 0 x\r\nLSET nokey x y\r\nLRANGE l 0 -1\r\n",
+    b"RPUSH l a b c\r\nLINSERT l BEFORE a X\r\nLINSERT l after c Y\r\nLINSERT l AFTER zz Q\r\nLINSERT l MIDDLE a Q\r\nLINSERT nokey BEFORE a Q\r\nLINSERT nokey MIDDLE a Q\r\nLRANGE l 0 -1\r\nEXISTS nokey\r\n",
+    b"RPUSH l a b a c a\r\nLREM l 1 a\r\nLREM l -1 a\r\nLRANGE l 0 -1\r\nLREM l 0 a\r\nLREM l 0 zz\r\nLREM l x a\r\nLREM nokey 1 a\r\nLREM nokey x a\r\nLREM l 0 b\r\nLREM l 0 c\r\nEXISTS l\r\n",
+    b"RPUSH l a b c d e\r\nLTRIM l 1 -2\r\nLRANGE l 0 -1\r\nLTRIM l -100 100\r\nLTRIM l x 1\r\nLTRIM nokey 0 1\r\nLTRIM nokey x 1\r\nLTRIM l 2 1\r\nEXISTS l\r\n",
+    b"RPUSH l a b c a b c\r\nLPOS l a\r\nLPOS l c RANK -1\r\nLPOS l a RANK 2\r\nLPOS l a RANK 3\r\nLPOS l a COUNT 0\r\nLPOS l a RANK -1 COUNT 2\r\nLPOS l a MAXLEN 2 COUNT 0\r\nLPOS l c MAXLEN 2\r\nLPOS l zz\r\nLPOS l zz COUNT 0\r\nLPOS nokey a\r\nLPOS nokey a COUNT 1\r\n",
+    b"RPUSH l a b\r\nLPOS l a RANK 0\r\nLPOS l a RANK x\r\nLPOS l a COUNT -1\r\nLPOS l a COUNT x\r\nLPOS l a MAXLEN -1\r\nLPOS l a MAXLEN x\r\nLPOS l a RANK\r\nLPOS l a FOO 1\r\nLPOS nokey a RANK 0\r\nLPOS l a RANK -9223372036854775808\r\nLPOS l a RANK 1 RANK 2\r\n",
+    b"SET s v\r\nLLEN s\r\nLRANGE s 0 1\r\nLRANGE s x 1\r\nLINDEX s x\r\nLSET s x y\r\nLINSERT s BEFORE a b\r\nLINSERT s MIDDLE a b\r\nLREM s 0 a\r\nLTRIM s 0 1\r\nLPOS s a\r\nLPOS s a RANK 0\r\n",
+    b"LLEN\r\nLRANGE l 0\r\nLINDEX l\r\nLSET l 0\r\nLINSERT l BEFORE a\r\nLREM l 0\r\nLTRIM l 0\r\nLPOS l\r\n",
+];
+
+#[test]
+fn list_index_commands_match_redis_byte_for_byte() {
+    let redis = RedisServer::start(&[]);
+    let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
+    compare(LIST_INDEX, redis.addr, ours.addr());
+}
+
 /// Generic key commands on lists: the keyspace does not care what a key holds.
 const KEYS_ACROSS_TYPES: &[&[u8]] = &[
     b"RPUSH l a b\r\nTYPE l\r\nOBJECT ENCODING l\r\nEXISTS l\r\nDEL l\r\nTYPE l\r\n",

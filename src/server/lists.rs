@@ -2,7 +2,8 @@
 //!
 //! Chapter: [docs/16-a-blocked-client.md](../../docs/16-a-blocked-client.md) (the blocking
 //! forms); the list itself is [`super::types::list`]. The commands that address a list by
-//! index or value (`LLEN LRANGE LINDEX LSET LINSERT LREM LTRIM LPOS`) are not here yet.
+//! index or value (`LLEN LRANGE LINDEX LSET LINSERT LREM LTRIM LPOS`) are in
+//! [`super::lists_index`].
 //!
 //! A list key exists only while it has elements: a pop that takes the last one deletes the
 //! key, and a push to a missing key creates it (which is what wakes blocked clients: see

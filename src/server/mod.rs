@@ -26,6 +26,7 @@ pub mod glob;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod lists_index;
 pub mod pubsub;
 pub mod sets;
 pub mod shutdown;
@@ -110,6 +111,7 @@ impl Server {
                     auth::COMMANDS,
                     strings::COMMANDS,
                     lists::COMMANDS,
+                    lists_index::COMMANDS,
                     hashes::COMMANDS,
                     sets::COMMANDS,
                     keys::COMMANDS,

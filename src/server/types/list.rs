@@ -64,4 +64,58 @@ impl List {
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &[u8]> + '_ {
         self.items.iter().map(Vec::as_slice)
     }
+
+    /// The element at `index` from the left.
+    pub fn get(&self, index: usize) -> Option<&[u8]> {
+        self.items.get(index).map(Vec::as_slice)
+    }
+
+    /// Replace the element at `index`; false if there is none.
+    pub fn set(&mut self, index: usize, item: &[u8]) -> bool {
+        match self.items.get_mut(index) {
+            Some(slot) => {
+                slot.clear();
+                slot.extend_from_slice(item);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Insert `item` so that it is at `index` (0..=len).
+    pub fn insert(&mut self, index: usize, item: &[u8], _enc: &Encodings) {
+        self.items.insert(index, item.to_vec());
+    }
+
+    /// Remove up to `count` elements equal to `item` (0: all of them), from the left or, with
+    /// `from` = `End::Right`, from the right. Returns how many went.
+    pub fn remove_equal(&mut self, item: &[u8], count: usize, from: End) -> usize {
+        let limit = if count == 0 { usize::MAX } else { count };
+        let mut removed = 0;
+        let mut keep = |element: &Vec<u8>| {
+            if removed < limit && element.as_slice() == item {
+                removed += 1;
+                false
+            } else {
+                true
+            }
+        };
+        match from {
+            End::Left => self.items.retain(|e| keep(e)),
+            End::Right => {
+                // retain visits front to back; walk a reversed copy of the decisions instead.
+                let decisions: Vec<bool> = self.items.iter().rev().map(&mut keep).collect();
+                let mut decisions = decisions.into_iter().rev();
+                self.items.retain(|_| decisions.next().unwrap_or(true));
+            }
+        }
+        removed
+    }
+
+    /// Keep only the elements in `start..end` (clamped to the list).
+    pub fn keep_range(&mut self, start: usize, end: usize) {
+        let end = end.min(self.items.len());
+        self.items.truncate(end);
+        self.items.drain(..start.min(end));
+    }
 }
