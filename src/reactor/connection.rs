@@ -157,6 +157,20 @@ impl<S> Connection<S> {
         true
     }
 
+    /// Close the connection if its unconsumed input passed `limit` (redis.conf
+    /// `client-query-buffer-limit`). Returns whether it did.
+    pub(crate) fn enforce_query_buffer_limit(&mut self, limit: usize) -> bool {
+        if self.input.len() <= limit {
+            return false;
+        }
+        warn!(
+            "closing client {} that reached the query buffer limit ({limit} bytes)",
+            self.peer
+        );
+        self.dead = true;
+        true
+    }
+
     /// Whether the loop should read from this connection at all.
     pub(crate) fn accepts_input(&self) -> bool {
         !(self.read_closed || self.close_after_flush || self.dead)

@@ -520,12 +520,7 @@ impl<H: Handler> EventLoop<H> {
                         // The handler wants no input now (a blocked client): keep the bytes
                         // for later, still bounded, and go on reading so a close is noticed.
                         conn.input.extend_from_slice(&self.scratch[..n]);
-                        if conn.input.len() > self.opts.query_buffer_limit {
-                            warn!(
-                                "closing client {} that reached the query buffer limit ({} bytes)",
-                                conn.peer, self.opts.query_buffer_limit
-                            );
-                            conn.dead = true;
+                        if conn.enforce_query_buffer_limit(self.opts.query_buffer_limit) {
                             self.stats.query_buffer_closes += 1;
                             self.queue_dirty(id);
                             return;
@@ -642,12 +637,7 @@ impl<H: Handler> EventLoop<H> {
         if conn.input.is_empty() && conn.input.capacity() > KEEP_BUFFER_CAPACITY {
             conn.input = Vec::new();
         }
-        if conn.input.len() > self.opts.query_buffer_limit {
-            warn!(
-                "closing client {} that reached the query buffer limit ({} bytes)",
-                conn.peer, self.opts.query_buffer_limit
-            );
-            conn.dead = true;
+        if conn.enforce_query_buffer_limit(self.opts.query_buffer_limit) {
             self.stats.query_buffer_closes += 1;
         }
         if conn.has_output() || conn.dead || conn.close_after_flush {
