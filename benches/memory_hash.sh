@@ -60,7 +60,8 @@ measure() {
         redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
             --hash-max-listpack-entries 128 --hash-max-listpack-value 64 >/dev/null &
     else
-        target/release/reactor-server --port "$port" >/dev/null 2>&1 &
+        target/release/reactor-server --port "$port" \
+            --hash-max-listpack-entries 128 --hash-max-listpack-value 64 >/dev/null 2>&1 &
     fi
     pid=$!
     until redis-cli -p "$port" PING >/dev/null 2>&1; do sleep 0.05; done
