@@ -293,7 +293,20 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
+    /// Start one on a free port. The port is free when chosen, but another server started at
+    /// the same moment (ours, on port 0) may take it first; then redis-server cannot bind and
+    /// exits, and a connection to the port would reach the other server. So the one that
+    /// answers must report redis-server's own process id, else this tries another port.
     pub fn start(extra_args: &[&str]) -> RedisServer {
+        for _ in 0..5 {
+            if let Some(server) = RedisServer::try_start(extra_args) {
+                return server;
+            }
+        }
+        panic!("redis-server did not start on any of five free ports");
+    }
+
+    fn try_start(extra_args: &[&str]) -> Option<RedisServer> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -312,17 +325,49 @@ impl RedisServer {
             .stdout(Stdio::null())
             .spawn()
             .expect("redis-server must be installed (apt-get install redis-server)");
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let mut server = RedisServer {
+            child,
+            addr: ([127, 0, 0, 1], port).into(),
+            dir,
+        };
         let deadline = std::time::Instant::now() + IO_TIMEOUT;
-        while TcpStream::connect(addr).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "redis-server did not start"
-            );
+        let wanted = format!("process_id:{}\r\n", server.child.id());
+        loop {
+            if let Ok(Some(_)) = server.child.try_wait() {
+                return None; // it exited: the port was taken after all
+            }
+            let info = info_server(server.addr).unwrap_or_default();
+            // (Started with --requirepass it answers NOAUTH: still alive, so it is ours.)
+            let alive = matches!(server.child.try_wait(), Ok(None));
+            if info.contains(&wanted) || (info.starts_with("-NOAUTH") && alive) {
+                return Some(server);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
             thread::sleep(Duration::from_millis(20));
         }
-        RedisServer { child, addr, dir }
     }
+}
+
+/// `INFO server` from whatever listens at `addr`, or `None` if nothing does (yet).
+fn info_server(addr: SocketAddr) -> Option<String> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .ok()?;
+    stream.write_all(b"INFO server\r\n").ok()?;
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 4096];
+    // One bulk reply: read until it ends with its closing blank line, or an error line ends.
+    while !(reply.ends_with(b"\r\n\r\n") || (reply.starts_with(b"-") && reply.ends_with(b"\r\n"))) {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        reply.extend_from_slice(&buf[..n]);
+    }
+    Some(String::from_utf8_lossy(&reply).into_owned())
 }
 
 impl Drop for RedisServer {
