@@ -122,6 +122,50 @@ pub(super) fn is_option(arg: &[u8], name: &str) -> bool {
     c_str(arg).eq_ignore_ascii_case(name.as_bytes())
 }
 
+/// The options of the SCAN family: `[MATCH pattern] [COUNT count]`, and `[TYPE type]` for
+/// SCAN alone (HSCAN and SSCAN call it a syntax error), each possibly repeated, the last
+/// winning.
+pub(super) struct ScanOptions<'a> {
+    /// Slots to visit per call (10 by default).
+    pub count: usize,
+    /// `None` for no pattern, and for `*`, which is the same (it matches the empty key too).
+    pub pattern: Option<&'a [u8]>,
+    pub type_name: Option<&'a [u8]>,
+}
+
+/// Read [`ScanOptions`] from `req.arg(from)` on, with Redis's errors.
+pub(super) fn scan_options<'a>(
+    req: &Request<'a>,
+    from: usize,
+    allow_type: bool,
+) -> Result<ScanOptions<'a>, &'static str> {
+    let mut options = ScanOptions {
+        count: 10,
+        pattern: None,
+        type_name: None,
+    };
+    let mut i = from;
+    while i < req.len() {
+        let has_value = req.len() - i >= 2;
+        let (option, value) = (req.arg(i), req.arg(i + 1));
+        if is_option(option, "count") && has_value {
+            match parse_i64(value) {
+                None => return Err("ERR value is not an integer or out of range"),
+                Some(n) if n < 1 => return Err("ERR syntax error"),
+                Some(n) => options.count = usize::try_from(n).unwrap_or(usize::MAX),
+            }
+        } else if is_option(option, "match") && has_value {
+            options.pattern = Some(value).filter(|p| *p != b"*");
+        } else if allow_type && is_option(option, "type") && has_value {
+            options.type_name = Some(c_str(value));
+        } else {
+            return Err("ERR syntax error");
+        }
+        i += 2;
+    }
+    Ok(options)
+}
+
 /// `-ERR invalid expire time in 'set' command`.
 pub(super) fn invalid_expire_time(exec: &mut Exec<'_, '_>, command: &str) {
     exec.state.stats.error_replies += 1;
@@ -189,31 +233,14 @@ fn scan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let Some(cursor) = parse_cursor(req.arg(1)) else {
         return exec.error("ERR invalid cursor");
     };
-    let mut count: i64 = 10;
-    let mut pattern = None;
-    let mut type_name = None;
-    let mut i = 2;
-    while i < req.len() {
-        let has_value = req.len() - i >= 2;
-        let (option, value) = (req.arg(i), req.arg(i + 1));
-        if is_option(option, "count") && has_value {
-            match parse_i64(value) {
-                None => return exec.not_integer(),
-                Some(n) if n < 1 => return exec.syntax_error(),
-                Some(n) => count = n,
-            }
-        } else if is_option(option, "match") && has_value {
-            pattern = Some(value);
-        } else if is_option(option, "type") && has_value {
-            type_name = Some(c_str(value));
-        } else {
-            return exec.syntax_error();
-        }
-        i += 2;
-    }
-    // MATCH * is the same as no pattern (and includes the empty key).
-    let pattern = pattern.filter(|p| *p != b"*");
-    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    let ScanOptions {
+        count,
+        pattern,
+        type_name,
+    } = match scan_options(req, 2, true) {
+        Ok(options) => options,
+        Err(message) => return exec.error(message),
+    };
     let mut candidates: Vec<Rc<[u8]>> = Vec::new();
     let next = exec
         .state

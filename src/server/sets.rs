@@ -67,7 +67,7 @@ use super::command::{Command, Exec};
 use super::db::Value;
 use super::glob::glob_match;
 use super::hashes::RANDOM_DRAWS_MAX;
-use super::keys::{WrongType, is_option, parse_cursor, read};
+use super::keys::{self, WrongType, is_option, parse_cursor, read};
 use super::types::Encodings;
 use super::types::set::{Member, Set};
 
@@ -817,27 +817,8 @@ fn sscan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     push_members(exec.out, page.into_iter());
 }
 
-/// SSCAN's `[MATCH pattern] [COUNT count]` (each may repeat; the last wins), as HSCAN's: the
-/// count (10 by default) and the pattern, `None` for `*`. TYPE is SCAN's alone: a syntax error.
+/// HSCAN's and SSCAN's options: SCAN's, without TYPE (see [`keys::scan_options`]).
 fn scan_options<'a>(req: &Request<'a>) -> Result<(usize, Option<&'a [u8]>), &'static str> {
-    let mut count = 10;
-    let mut pattern = None;
-    let mut i = 3;
-    while i < req.len() {
-        let has_value = req.len() - i >= 2;
-        let (option, value) = (req.arg(i), req.arg(i + 1));
-        if is_option(option, "count") && has_value {
-            match parse_i64(value) {
-                None => return Err("ERR value is not an integer or out of range"),
-                Some(n) if n < 1 => return Err("ERR syntax error"),
-                Some(n) => count = usize::try_from(n).unwrap_or(usize::MAX),
-            }
-        } else if is_option(option, "match") && has_value {
-            pattern = Some(value);
-        } else {
-            return Err("ERR syntax error");
-        }
-        i += 2;
-    }
-    Ok((count, pattern.filter(|p| *p != b"*")))
+    let options = keys::scan_options(req, 3, false)?;
+    Ok((options.count, options.pattern))
 }
