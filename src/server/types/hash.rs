@@ -48,7 +48,7 @@
 //!
 //! Memory per field in the large form (field `field:NNNNNN`, value `NNNNNN`, 64-bit glibc): the
 //! entry's allocation (a 32-byte malloc chunk for up to 24 bytes), 16 bytes for its `Box` in
-//! `entries`, and 5–10 bytes of index. `benches/memory_hash.sh` (N=1000000, 2-core AMD EPYC
+//! `entries`, and 5–10 bytes of index. `benches/memory.sh hash` (N=1000000, 2-core AMD EPYC
 //! x86-64) measured 58.6 bytes of RSS per field, against redis-server 7.0.15's 74.6 (64.5 by its
 //! `used_memory`). For 1M keys of 5-field hashes the packed form costs about 64 bytes a key (one
 //! malloc chunk for 50 bytes of fields and values), against about 51 for Redis's listpack; the

@@ -3,7 +3,7 @@
 //! Today a `VecDeque` of owned elements: O(1) push and pop at both ends, one allocation per
 //! element. Redis 7.0 keeps a *quicklist* (a linked list of packed nodes), far more compact
 //! for small elements; that representation is still to come, and `OBJECT ENCODING` already
-//! answers `quicklist` as Redis does. The gap, measured by `benches/memory_list.sh`
+//! answers `quicklist` as Redis does. The gap, measured by `benches/memory.sh list`
 //! (N=1000000, 2-core AMD EPYC x86-64, redis-server 7.0.15): one list of 1M small integers
 //! costs 56.1 bytes of RSS per element here against Redis's 5.3; 1M lists of 5 short elements
 //! cost 602 bytes per key against 211. A 24-byte `Vec` header and a 32-byte malloc chunk per

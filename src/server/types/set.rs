@@ -47,7 +47,7 @@
 //!
 //! # Sets
 //!
-//! Memory, measured by `nice benches/memory_set.sh` (N=1000000; 2-core Intel Xeon x86-64, glibc
+//! Memory, measured by `nice benches/memory.sh set` (N=1000000; 2-core Intel Xeon x86-64, glibc
 //! malloc; redis-server 7.0.15 with jemalloc, built-in thresholds): VmRSS growth over the load
 //! divided by the members (one big set) or by the keys (N sets of 5), and for redis-server also
 //! its `used_memory` growth.
