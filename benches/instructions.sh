@@ -3,7 +3,8 @@
 # the machine's load, for judging a change to the hot path when timings are too noisy.
 #
 #   benches/instructions.sh [BINARY] [TEST] [PIPELINE] [REQUESTS]      (BINARY may be redis-server)
-#   (defaults: target/release/reactor-server get 16 200000; KEEP=FILE keeps callgrind's output)
+#   (defaults: target/release/reactor-server get 16 200000; KEEP=FILE keeps callgrind's output;
+#   DASHBOARD=1 turns the dashboard on and keeps one reader of its event stream open, with curl)
 #
 # The server runs under `valgrind --tool=callgrind --instr-atstart=no`; counting is switched on
 # (callgrind_control -i on) only once it is up, redis-benchmark sends the requests, and the
@@ -25,6 +26,10 @@ if [ "$(basename "$BIN")" = redis-server ]; then
     args=(--port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --logfile /dev/null)
 else
     args=(--port "$PORT" --loglevel warn)
+    if [ -n "${DASHBOARD:-}" ]; then
+        DPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        args+=(--dashboard-port "$DPORT")
+    fi
 fi
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT/callgrind.out" \
     "$BIN" "${args[@]}" 2>"$OUT/valgrind.log" &
@@ -33,6 +38,12 @@ trap 'kill $PID 2>/dev/null || true; rm -rf "$OUT"' EXIT
 for _ in $(seq 300); do redis-cli -p "$PORT" PING >/dev/null 2>&1 && break; sleep 0.1; done
 # As in benches/compare.sh, where `set` runs before `get`: GET finds its key.
 redis-cli -p "$PORT" SET key:__rand_int__ xxx >/dev/null
+if [ -n "${DPORT:-}" ]; then
+    curl -sN "http://127.0.0.1:$DPORT/events" >/dev/null &
+    READER=$!
+    trap 'kill $PID $READER 2>/dev/null || true; rm -rf "$OUT"' EXIT
+    sleep 0.5
+fi
 callgrind_control -i on "$PID" >/dev/null
 redis-benchmark -p "$PORT" -c 50 -n "$REQUESTS" -P "$PIPELINE" -t "$TEST" --csv >/dev/null 2>&1
 callgrind_control -i off "$PID" >/dev/null

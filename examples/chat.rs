@@ -53,7 +53,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::{Ipv4Addr, SocketAddr};
 
 use reactor::reactor::{
-    ConnId, Ctx, Current, Delivery, EventLoop, Handler, Options, OutputClass, OutputLimit,
+    ConnId, Ctx, Current, Delivery, EventLoop, Handler, Options, Origin, OutputClass, OutputLimit,
     OutputLimits,
 };
 
@@ -105,7 +105,7 @@ struct Member {
 impl Handler for Chat {
     type Session = Member;
 
-    fn open(&mut self, ctx: &mut Ctx<'_, Member>, id: ConnId, _: SocketAddr) -> Member {
+    fn open(&mut self, ctx: &mut Ctx<'_, Member>, id: ConnId, _: SocketAddr, _: Origin) -> Member {
         // Everyone starts as a guest with a fresh number (skipping any a member has taken with
         // /nick), in the lobby.
         let nick = loop {

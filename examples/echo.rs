@@ -25,7 +25,7 @@ mod common;
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use reactor::reactor::{ConnId, Ctx, Current, EventLoop, Handler, Options};
+use reactor::reactor::{ConnId, Ctx, Current, EventLoop, Handler, Options, Origin};
 
 use common::{announce, port_arg};
 
@@ -38,7 +38,7 @@ impl Handler for Echo {
     // partial line (the bytes `data` did not consume).
     type Session = ();
 
-    fn open(&mut self, _: &mut Ctx<'_, ()>, _: ConnId, _: SocketAddr) {}
+    fn open(&mut self, _: &mut Ctx<'_, ()>, _: ConnId, _: SocketAddr, _: Origin) {}
 
     fn data(&mut self, _: &mut Ctx<'_, ()>, conn: Current<'_, ()>, input: &[u8]) -> usize {
         // Everything up to the last newline is whole lines; echo them, and leave the rest (a

@@ -66,6 +66,11 @@ pub struct Config {
     /// Log level (`loglevel`); read by `reactor-server` when it sets up logging, None = its
     /// default (`RUST_LOG`, else info).
     pub loglevel: Option<LevelFilter>,
+    /// Serve the live dashboard (HTTP) on this port (`dashboard-port`, ours; default: off;
+    /// 0 picks a free one).
+    pub dashboard_port: Option<u16>,
+    /// The dashboard's address (`dashboard-bind`, default 127.0.0.1).
+    pub dashboard_bind: IpAddr,
 }
 
 impl Default for Config {
@@ -91,6 +96,8 @@ impl Default for Config {
             config_file: None,
             tls: tls::TlsSettings::default(),
             loglevel: None,
+            dashboard_port: None,
+            dashboard_bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         }
     }
 }
@@ -151,6 +158,9 @@ impl Config {
             handle_signals: self.handle_signals,
             faults: self.faults,
             plaintext: self.plaintext(),
+            extra_listener: self
+                .dashboard_port
+                .map(|port| SocketAddr::new(self.dashboard_bind, port)),
             ..Options::default()
         }
     }

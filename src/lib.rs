@@ -30,6 +30,7 @@
 
 pub mod client;
 pub mod config;
+pub mod http;
 pub mod reactor;
 pub mod resp;
 pub mod server;
@@ -68,6 +69,7 @@ pub fn bind(config: Config) -> io::Result<EventLoop<Server>> {
 pub struct ServerHandle {
     addr: SocketAddr,
     tls_addr: Option<SocketAddr>,
+    dashboard_addr: Option<SocketAddr>,
     stopper: Stopper,
     thread: Option<JoinHandle<io::Result<()>>>,
 }
@@ -90,16 +92,18 @@ pub fn spawn(config: Config) -> io::Result<ServerHandle> {
             let _ = tx.send(Ok((
                 event_loop.local_addr(),
                 event_loop.tls_local_addr(),
+                event_loop.listener_addr(reactor::Origin::Extra),
                 event_loop.stopper(),
             )));
             event_loop.run()
         })?;
-    let (addr, tls_addr, stopper) = rx
+    let (addr, tls_addr, dashboard_addr, stopper) = rx
         .recv()
         .map_err(|_| io::Error::other("the event loop thread exited before binding"))??;
     Ok(ServerHandle {
         addr,
         tls_addr,
+        dashboard_addr,
         stopper,
         thread: Some(thread),
     })
@@ -114,6 +118,11 @@ impl ServerHandle {
     /// The address of the TLS listener, if `tls-port` was set.
     pub fn tls_addr(&self) -> Option<SocketAddr> {
         self.tls_addr
+    }
+
+    /// The address of the dashboard, if `dashboard-port` was set.
+    pub fn dashboard_addr(&self) -> Option<SocketAddr> {
+        self.dashboard_addr
     }
 
     /// Shut down gracefully and wait for the loop to finish.

@@ -22,7 +22,9 @@ use common::{
     read_n, read_to_close, start, write_while_reading,
 };
 use reactor::config::Config;
-use reactor::reactor::{ConnId, Ctx, Current, Delivery, EventLoop, Faults, Handler, Options};
+use reactor::reactor::{
+    ConnId, Ctx, Current, Delivery, EventLoop, Faults, Handler, Options, Origin,
+};
 
 const MIB: usize = 1024 * 1024;
 
@@ -695,7 +697,7 @@ struct SlotProbe {
 impl Handler for SlotProbe {
     type Session = ();
 
-    fn open(&mut self, _ctx: &mut Ctx<'_, ()>, _id: ConnId, _peer: SocketAddr) {}
+    fn open(&mut self, _ctx: &mut Ctx<'_, ()>, _id: ConnId, _peer: SocketAddr, _: Origin) {}
 
     fn data(&mut self, ctx: &mut Ctx<'_, ()>, conn: Current<'_, ()>, input: &[u8]) -> usize {
         let mut consumed = 0;

@@ -128,6 +128,9 @@ fn main() -> ExitCode {
             addr.port()
         );
     }
+    if let Some(dashboard) = event_loop.listener_addr(reactor::reactor::Origin::Extra) {
+        info!("dashboard: open http://{dashboard}/ in a browser");
+    }
     match event_loop.run() {
         Ok(()) => {
             info!("bye");

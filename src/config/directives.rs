@@ -229,6 +229,31 @@ pub const DIRECTIVES: &[Directive] = &[
         set: |c, v| memory(&mut c.encodings.zset_max_listpack_value, v[0]),
     },
     Directive {
+        name: "dashboard-port",
+        values: "N",
+        help: "serve the live dashboard (HTTP) on this port, 0 = any free one (default: off)",
+        arity: (1, 1),
+        get: |c| vec![c.dashboard_port.unwrap_or(0).to_string()],
+        set: |c, v| {
+            c.dashboard_port = Some(parse_integer(v[0], 0, 65535)? as u16);
+            Ok(())
+        },
+    },
+    Directive {
+        name: "dashboard-bind",
+        values: "ADDR",
+        help: "the dashboard's address (default 127.0.0.1)",
+        arity: (1, 1),
+        get: |c| vec![c.dashboard_bind.to_string()],
+        set: |c, v| {
+            c.dashboard_bind = std::str::from_utf8(v[0])
+                .ok()
+                .and_then(|text| text.parse::<IpAddr>().ok())
+                .ok_or("Invalid bind address")?;
+            Ok(())
+        },
+    },
+    Directive {
         name: "tls-port",
         values: "N",
         help: "also accept TLS connections on this port, 0 = any free one (default: none)",

@@ -24,10 +24,10 @@ use mio::{Interest, Registry};
 
 use log::warn;
 
-use super::ConnId;
 use super::ctx::ConnInfo;
 use super::fault::Faults;
 use super::output_limit::{OutputClass, OutputLimits};
+use super::{ConnId, Origin};
 
 /// Buffers larger than this are released once empty, so an idle connection that once moved a
 /// large value does not keep the memory (Redis shrinks its query buffer in `clientsCron`).
@@ -38,6 +38,8 @@ pub struct Connection<S> {
     pub(crate) id: ConnId,
     pub(crate) socket: TcpStream,
     pub(crate) peer: SocketAddr,
+    /// The listener that accepted it.
+    pub(crate) origin: Origin,
     /// The handler's per-connection state. `None` only while lent to a handler call.
     pub(crate) session: Option<S>,
     /// Received bytes the handler has not consumed yet: the start of a partial request. Empty
@@ -94,11 +96,18 @@ pub struct Connection<S> {
 }
 
 impl<S> Connection<S> {
-    pub(crate) fn new(id: ConnId, socket: TcpStream, peer: SocketAddr, now: Instant) -> Self {
+    pub(crate) fn new(
+        id: ConnId,
+        socket: TcpStream,
+        peer: SocketAddr,
+        origin: Origin,
+        now: Instant,
+    ) -> Self {
         Connection {
             id,
             socket,
             peer,
+            origin,
             session: None,
             input: Vec::new(),
             output: Vec::new(),
@@ -296,11 +305,11 @@ impl<S> Connection<S> {
         Ok(())
     }
 
-    pub(crate) fn info(&self) -> ConnInfo {
+    pub(crate) fn info(&self) -> ConnInfo<'_> {
         ConnInfo {
             id: self.id,
             peer: self.peer,
-            local: self.socket.local_addr().ok(),
+            origin: self.origin,
             fd: self.socket.as_raw_fd(),
             created: self.created,
             last_active: self.last_active,
@@ -308,7 +317,8 @@ impl<S> Connection<S> {
             input_capacity: self.input.capacity(),
             output_len: self.pending_output(),
             output_capacity: self.output.capacity(),
-            tls: self.tls.is_some(),
+            writable: self.registered.is_writable(),
+            socket: &self.socket,
         }
     }
 }

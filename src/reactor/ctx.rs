@@ -10,13 +10,13 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use slab::Slab;
 
-use super::ConnId;
 use super::connection::Connection;
 use super::output_limit::{Delivery, OutputClass, OutputLimits};
+use super::{ConnId, Origin};
 
 /// The connection whose bytes are being handled, with its session and output buffer lent out.
 pub struct Current<'a, S> {
@@ -47,14 +47,21 @@ pub struct LoopStats {
     pub query_buffer_closes: u64,
     /// Connections cut off for exceeding their output limit (slow consumers).
     pub output_limit_closes: u64,
+    /// Readiness events handled (events per poll = `events / cycles`).
+    pub events: u64,
+    /// Time spent inside `poll` (sleeping, or collecting events).
+    pub polled: Duration,
+    /// Time spent between polls: reading, running the handler, writing.
+    pub busy: Duration,
 }
 
-/// A connection's figures, for `CLIENT LIST` and `INFO clients`.
+/// A connection's figures, for `CLIENT LIST`, `INFO clients` and the dashboard. Borrows the
+/// connection, so reading them costs nothing but [`ConnInfo::local`] (a system call).
 #[derive(Debug, Clone)]
-pub struct ConnInfo {
+pub struct ConnInfo<'a> {
     pub id: ConnId,
     pub peer: SocketAddr,
-    pub local: Option<SocketAddr>,
+    pub origin: Origin,
     pub fd: i32,
     pub created: Instant,
     pub last_active: Instant,
@@ -66,8 +73,16 @@ pub struct ConnInfo {
     pub output_len: usize,
     /// Capacity held for output.
     pub output_capacity: usize,
-    /// Accepted on the TLS listener.
-    pub tls: bool,
+    /// WRITABLE interest is registered: output is waiting for the kernel to take it.
+    pub writable: bool,
+    pub(crate) socket: &'a mio::net::TcpStream,
+}
+
+impl ConnInfo<'_> {
+    /// The local address of the connection (`laddr`): asks the kernel (`getsockname`).
+    pub fn local(&self) -> Option<SocketAddr> {
+        self.socket.local_addr().ok()
+    }
 }
 
 /// The handler's view of the loop during one call. See the module docs.
@@ -148,6 +163,11 @@ impl<S> Ctx<'_, S> {
     /// Bytes of output `id` has not yet written.
     pub fn pending_output(&self, id: ConnId) -> Option<usize> {
         self.get(id).map(|c| c.pending_output())
+    }
+
+    /// Another connection's session, to read (`None` for the current connection: lent out).
+    pub fn session(&self, id: ConnId) -> Option<&S> {
+        self.get(id)?.session.as_ref()
     }
 
     /// Another connection's session (for its output-limit bookkeeping, say).
@@ -271,13 +291,13 @@ impl<S> Ctx<'_, S> {
     }
 
     /// Figures for one connection (including the current one).
-    pub fn info(&self, id: ConnId) -> Option<ConnInfo> {
+    pub fn info(&self, id: ConnId) -> Option<ConnInfo<'_>> {
         self.get(id).map(Connection::info)
     }
 
     /// Visit every connection with its session (`None` for the current connection, whose
     /// session is lent out).
-    pub fn for_each(&self, mut f: impl FnMut(ConnInfo, Option<&S>)) {
+    pub fn for_each(&self, mut f: impl FnMut(ConnInfo<'_>, Option<&S>)) {
         for (_, conn) in self.conns.iter() {
             f(conn.info(), conn.session.as_ref());
         }

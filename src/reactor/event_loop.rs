@@ -10,7 +10,7 @@
 //!
 //! 1. **Poll**, sleeping until the nearest deadline (handler timer, idle timeout, accept back-off,
 //!    shutdown grace) or forever if there is none; zero if the ready queue is not empty.
-//! 2. **Events.** The listener is drained by accepting; a readable connection is drained by
+//! 2. **Events.** A listener (plaintext, TLS, the extra one) is drained by accepting; a readable connection is drained by
 //!    reading until `WouldBlock` (or a short read, or its budget); each chunk read goes straight
 //!    to [`Handler::data`]. A writable connection is queued for the flush.
 //! 3. **The ready queue**: connections (and the listener) that a budget stopped while still
@@ -38,14 +38,25 @@ use slab::Slab;
 use super::connection::{Connection, KEEP_BUFFER_CAPACITY};
 use super::ctx::{Ctx, Current, LoopStats};
 use super::listener::{self, ACCEPT_BACKOFF, AcceptError, classify};
-use super::{ConnId, Handler, Options};
+use super::{ConnId, Handler, Options, Origin};
 
-/// Token of the listening socket. Connection tokens carry a generation in the high 32 bits that
-/// never reaches `u32::MAX`, so these three cannot collide with them.
+/// Reserved tokens: the listeners, the waker, the signal pipe. Connection tokens carry a
+/// generation in the high 32 bits that never reaches `u32::MAX - 1`, so these cannot collide
+/// with them.
 const LISTENER: Token = Token(usize::MAX);
 const WAKER: Token = Token(usize::MAX - 1);
 const SIGNALS: Token = Token(usize::MAX - 2);
 const TLS_LISTENER: Token = Token(usize::MAX - 3);
+const EXTRA_LISTENER: Token = Token(usize::MAX - 4);
+
+/// The token of the listener for `origin`.
+fn listener_token(origin: Origin) -> Token {
+    match origin {
+        Origin::Plain => LISTENER,
+        Origin::Tls => TLS_LISTENER,
+        Origin::Extra => EXTRA_LISTENER,
+    }
+}
 /// Events fetched per `poll`.
 const EVENTS_CAPACITY: usize = 1024;
 
@@ -83,16 +94,26 @@ impl Stopper {
     }
 }
 
+/// One listening socket. Its connections are opened with its [`Origin`], so the handler can
+/// serve each listener with its own protocol.
+struct Listening {
+    socket: TcpListener,
+    addr: SocketAddr,
+    origin: Origin,
+    /// The rustls configuration of its sessions, on the TLS listener (`Options::tls`).
+    tls: Option<Arc<rustls::ServerConfig>>,
+    /// May still hold connections (a budget stop, or back-off after EMFILE): under edge
+    /// triggering no new event would say so.
+    ready: bool,
+}
+
 /// The single-threaded event loop, generic over its [`Handler`].
 pub struct EventLoop<H: Handler> {
     poll: Poll,
-    listener: Option<TcpListener>,
-    local_addr: SocketAddr,
-    /// The TLS listener and the rustls configuration of its sessions (`Options::tls`).
-    tls_listener: Option<(TcpListener, Arc<rustls::ServerConfig>)>,
-    tls_local_addr: Option<SocketAddr>,
-    /// The TLS listener may still hold connections.
-    tls_listener_ready: bool,
+    /// Plaintext, then TLS, then the extra listener, as configured. Emptied at shutdown.
+    listeners: Vec<Listening>,
+    /// Each origin's bound address (kept after shutdown empties `listeners`).
+    addrs: Vec<(Origin, SocketAddr)>,
     /// TLS connections in accept order with their handshake deadlines. One timeout for all, so
     /// deadlines come in order too: expiring is popping from the front, never a scan.
     handshakes: VecDeque<(Instant, ConnId)>,
@@ -107,14 +128,14 @@ pub struct EventLoop<H: Handler> {
     ready: VecDeque<ConnId>,
     /// Connections to remove at the end of the tick.
     reap: Vec<ConnId>,
-    /// The listener may still hold connections (budget stop, or back-off after EMFILE).
-    listener_ready: bool,
     accept_paused_until: Option<Instant>,
     next_generation: u32,
     /// Idle-timeout order: least recently active first (intrusive list through the slab).
     lru_head: Option<usize>,
     lru_tail: Option<usize>,
     stats: LoopStats,
+    /// When the last `poll` returned: the time since is work, for `LoopStats::busy`.
+    woke: Instant,
     stop_flag: Arc<AtomicBool>,
     waker: Arc<Waker>,
     signals: Option<signal_hook_mio::v1_0::Signals>,
@@ -123,32 +144,35 @@ pub struct EventLoop<H: Handler> {
 }
 
 impl<H: Handler> EventLoop<H> {
-    /// Bind `addr` (unless `opts.plaintext` is off) and the TLS listener (if `opts.tls`), and
-    /// prepare a loop around `handler`. Nothing runs until [`EventLoop::run`].
+    /// Bind `addr` (unless `opts.plaintext` is off), the TLS listener (if `opts.tls`) and the
+    /// extra listener (if `opts.extra_listener`), and prepare a loop around `handler`. Nothing
+    /// runs until [`EventLoop::run`].
     pub fn bind(addr: SocketAddr, handler: H, opts: Options) -> io::Result<Self> {
         let poll = Poll::new()?;
-        let mut plain = None;
+        let mut wanted = Vec::new();
         if opts.plaintext || opts.tls.is_none() {
-            let mut listener = listener::bind(addr, opts.tcp_backlog)?;
-            poll.registry()
-                .register(&mut listener, LISTENER, Interest::READABLE)?;
-            plain = Some(listener);
+            wanted.push((addr, Origin::Plain, None));
         }
-        let mut tls_listener = None;
-        let mut tls_local_addr = None;
         if let Some(tls) = &opts.tls {
-            let mut listener = listener::bind(tls.addr, opts.tcp_backlog)?;
-            tls_local_addr = Some(listener.local_addr()?);
-            poll.registry()
-                .register(&mut listener, TLS_LISTENER, Interest::READABLE)?;
-            tls_listener = Some((listener, tls.config.clone()));
+            wanted.push((tls.addr, Origin::Tls, Some(tls.config.clone())));
         }
-        let local_addr = match (&plain, tls_local_addr) {
-            (Some(listener), _) => listener.local_addr()?,
-            (None, Some(tls)) => tls,
-            // (Not reached: without TLS the plaintext listener is always bound.)
-            (None, None) => return Err(io::Error::other("no listener")),
-        };
+        if let Some(extra) = opts.extra_listener {
+            wanted.push((extra, Origin::Extra, None));
+        }
+        let mut listeners = Vec::new();
+        for (addr, origin, tls) in wanted {
+            let mut socket = listener::bind(addr, opts.tcp_backlog)?;
+            poll.registry()
+                .register(&mut socket, listener_token(origin), Interest::READABLE)?;
+            listeners.push(Listening {
+                addr: socket.local_addr()?,
+                socket,
+                origin,
+                tls,
+                ready: false,
+            });
+        }
+        let addrs = listeners.iter().map(|l| (l.origin, l.addr)).collect();
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let signals = if opts.handle_signals {
             let mut signals = signal_hook_mio::v1_0::Signals::new([
@@ -163,11 +187,8 @@ impl<H: Handler> EventLoop<H> {
         };
         Ok(EventLoop {
             poll,
-            listener: plain,
-            local_addr,
-            tls_listener,
-            tls_local_addr,
-            tls_listener_ready: false,
+            listeners,
+            addrs,
             handshakes: VecDeque::new(),
             conns: Slab::new(),
             handler,
@@ -176,12 +197,12 @@ impl<H: Handler> EventLoop<H> {
             dirty: Vec::new(),
             ready: VecDeque::new(),
             reap: Vec::new(),
-            listener_ready: false,
             accept_paused_until: None,
             next_generation: 0,
             lru_head: None,
             lru_tail: None,
             stats: LoopStats::default(),
+            woke: Instant::now(),
             stop_flag: Arc::new(AtomicBool::new(false)),
             waker,
             signals,
@@ -193,12 +214,23 @@ impl<H: Handler> EventLoop<H> {
     /// The address actually bound (port 0 picks a free port): the plaintext listener's, or the
     /// TLS listener's when there is no plaintext one.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.listener_addr(Origin::Plain)
+            .or(self.listener_addr(Origin::Tls))
+            // (Not reached: without TLS the plaintext listener is always bound.)
+            .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
     /// The TLS listener's address, if there is one.
     pub fn tls_local_addr(&self) -> Option<SocketAddr> {
-        self.tls_local_addr
+        self.listener_addr(Origin::Tls)
+    }
+
+    /// The address the listener for `origin` is bound to, if there is one.
+    pub fn listener_addr(&self, origin: Origin) -> Option<SocketAddr> {
+        self.addrs
+            .iter()
+            .find(|(o, _)| *o == origin)
+            .map(|&(_, addr)| addr)
     }
 
     /// A handle that stops this loop from another thread.
@@ -225,6 +257,7 @@ impl<H: Handler> EventLoop<H> {
         let mut events = Events::with_capacity(EVENTS_CAPACITY);
         loop {
             let now = Instant::now();
+            self.stats.busy += now.saturating_duration_since(self.woke);
             let timeout = self.poll_timeout(now);
             match self.poll.poll(&mut events, timeout) {
                 Ok(()) => {}
@@ -232,15 +265,23 @@ impl<H: Handler> EventLoop<H> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
-            self.stats.cycles += 1;
+            let slept_from = now;
             let now = Instant::now();
+            self.woke = now;
+            self.stats.cycles += 1;
+            self.stats.polled += now.saturating_duration_since(slept_from);
 
             for event in events.iter() {
+                self.stats.events += 1;
                 match event.token() {
-                    LISTENER => self.listener_ready = true,
-                    TLS_LISTENER => self.tls_listener_ready = true,
                     WAKER => {}
                     SIGNALS => self.drain_signals(),
+                    LISTENER | TLS_LISTENER | EXTRA_LISTENER => {
+                        let token = event.token();
+                        for listener in &mut self.listeners {
+                            listener.ready |= listener_token(listener.origin) == token;
+                        }
+                    }
                     token => {
                         let id = ConnId::from_token(token);
                         // A stale token (the slot was reused, or the connection is being
@@ -273,14 +314,12 @@ impl<H: Handler> EventLoop<H> {
                     self.service_read(id, now);
                 }
             }
-            let listeners_ready = self.listener_ready || self.tls_listener_ready;
-            if listeners_ready && self.accept_paused_until.is_none_or(|t| now >= t) {
+            if self.accept_paused_until.is_none_or(|t| now >= t) {
                 self.accept_paused_until = None;
-                if self.listener_ready {
-                    self.accept(now, false);
-                }
-                if self.tls_listener_ready && self.accept_paused_until.is_none() {
-                    self.accept(now, true);
+                for i in 0..self.listeners.len() {
+                    if self.listeners[i].ready && self.accept_paused_until.is_none() {
+                        self.accept(now, i);
+                    }
                 }
             }
 
@@ -311,7 +350,7 @@ impl<H: Handler> EventLoop<H> {
 
     /// How long `poll` may sleep: until the nearest deadline, zero if work is queued.
     fn poll_timeout(&self, now: Instant) -> Option<Duration> {
-        let listeners_ready = self.listener_ready || self.tls_listener_ready;
+        let listeners_ready = self.listeners.iter().any(|l| l.ready);
         if !self.ready.is_empty() || (listeners_ready && self.accept_paused_until.is_none()) {
             return Some(Duration::ZERO);
         }
@@ -341,9 +380,9 @@ impl<H: Handler> EventLoop<H> {
         }
     }
 
-    /// Accept from the plaintext listener, or the TLS one, until its backlog is empty, the
-    /// budget is spent, or descriptors run out.
-    fn accept(&mut self, now: Instant, tls: bool) {
+    /// Accept from listener `index` until its backlog is empty, the budget is spent, or
+    /// descriptors run out.
+    fn accept(&mut self, now: Instant, index: usize) {
         let budget = self
             .opts
             .faults
@@ -351,27 +390,18 @@ impl<H: Handler> EventLoop<H> {
             .unwrap_or(self.opts.accept_budget);
         let mut accepted = 0;
         while accepted < budget {
-            let (result, session) = if tls {
-                let Some((listener, config)) = self.tls_listener.as_ref() else {
-                    self.tls_listener_ready = false;
-                    return;
-                };
-                (listener.accept(), Some(config.clone()))
-            } else {
-                let Some(listener) = self.listener.as_ref() else {
-                    self.listener_ready = false;
-                    return;
-                };
-                (listener.accept(), None)
+            let Some(listener) = self.listeners.get_mut(index) else {
+                return;
             };
-            match result {
+            let (origin, tls) = (listener.origin, listener.tls.clone());
+            match listener.socket.accept() {
                 Ok((socket, peer)) => {
                     accepted += 1;
-                    self.admit(socket, peer, session, now);
+                    self.admit(socket, peer, origin, tls, now);
                 }
                 Err(e) => match classify(&e) {
                     AcceptError::Drained => {
-                        *self.listener_flag(tls) = false;
+                        listener.ready = false;
                         return;
                     }
                     AcceptError::Retry => {}
@@ -387,28 +417,22 @@ impl<H: Handler> EventLoop<H> {
         // Budget spent: the ready flag stays true, so the next poll does not sleep.
     }
 
-    fn listener_flag(&mut self, tls: bool) -> &mut bool {
-        if tls {
-            &mut self.tls_listener_ready
-        } else {
-            &mut self.listener_ready
-        }
-    }
-
     /// Register a freshly accepted socket, or turn it away at `maxclients`. `tls`: the
     /// configuration of its TLS session, for a connection from the TLS listener.
     fn admit(
         &mut self,
         mut socket: TcpStream,
         peer: SocketAddr,
+        origin: Origin,
         tls: Option<Arc<rustls::ServerConfig>>,
         now: Instant,
     ) {
         self.stats.connections_received += 1;
         if self.conns.len() >= self.opts.max_clients {
             // Best effort, one write on a fresh socket, as Redis does in acceptCommonHandler.
-            // (Not on TLS: the client expects a handshake, not text; Redis writes it anyway.)
-            if tls.is_none() {
+            // (Only in plaintext RESP: a TLS client expects a handshake, not text, and the
+            // extra listener speaks another protocol; Redis writes it on TLS anyway.)
+            if origin == Origin::Plain {
                 let _ = io::Write::write(&mut socket, b"-ERR max number of clients reached\r\n");
             }
             self.stats.connections_rejected += 1;
@@ -440,7 +464,7 @@ impl<H: Handler> EventLoop<H> {
             warn!("could not register {peer}: {e}");
             return;
         }
-        let mut conn = Connection::new(id, socket, peer, now);
+        let mut conn = Connection::new(id, socket, peer, origin, now);
         if session.is_some()
             && let Some(tls) = &self.opts.tls
         {
@@ -450,7 +474,7 @@ impl<H: Handler> EventLoop<H> {
         entry.insert(conn);
         self.lru_push_back(id.slot());
         let mut ctx = handler_ctx!(self, now);
-        let session = self.handler.open(&mut ctx, id, peer);
+        let session = self.handler.open(&mut ctx, id, peer, origin);
         if let Some(conn) = self.conns.get_mut(id.slot()) {
             conn.session = Some(session);
         }
@@ -797,14 +821,9 @@ impl<H: Handler> EventLoop<H> {
             "shutting down: no longer accepting; flushing {} clients",
             self.conns.len()
         );
-        if let Some(mut listener) = self.listener.take() {
-            let _ = self.poll.registry().deregister(&mut listener);
+        for mut listener in self.listeners.drain(..) {
+            let _ = self.poll.registry().deregister(&mut listener.socket);
         }
-        if let Some((mut listener, _)) = self.tls_listener.take() {
-            let _ = self.poll.registry().deregister(&mut listener);
-        }
-        self.listener_ready = false;
-        self.tls_listener_ready = false;
         self.shutdown_deadline = Some(now + self.opts.shutdown_grace);
         let ids: Vec<ConnId> = self.conns.iter().map(|(_, c)| c.id).collect();
         for id in ids {

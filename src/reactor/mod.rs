@@ -80,17 +80,32 @@ impl ConnId {
     }
 }
 
+/// Which listener accepted a connection. One handler serves them all, and may speak a different
+/// protocol on each: the Redis server speaks RESP on `Plain` and `Tls` and HTTP (its dashboard)
+/// on `Extra`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The plaintext listener (`Options::plaintext`).
+    Plain,
+    /// The TLS listener (`Options::tls`): bytes are decrypted below the buffers.
+    Tls,
+    /// The extra plaintext listener (`Options::extra_listener`).
+    Extra,
+}
+
 /// The application side of the loop. The loop calls these, and only these.
 pub trait Handler {
     /// Per-connection application state (a parser, a client name, subscriptions...).
     type Session;
 
-    /// A connection was accepted. Return its session; greetings may be written via `ctx`.
+    /// A connection was accepted by the listener `origin`. Return its session; greetings may be
+    /// written via `ctx`.
     fn open(
         &mut self,
         ctx: &mut Ctx<'_, Self::Session>,
         id: ConnId,
         peer: SocketAddr,
+        origin: Origin,
     ) -> Self::Session;
 
     /// Bytes arrived. `input` holds every byte not yet consumed, oldest first. Consume every
@@ -167,6 +182,9 @@ pub struct Options {
     /// Listen for plaintext too. Off only beside a TLS listener (Redis's `port 0` with a
     /// `tls-port`: TLS only); without one the plaintext listener is always bound.
     pub plaintext: bool,
+    /// One more plaintext listener, whose connections the handler is told come from
+    /// [`Origin::Extra`] (the server's dashboard); `None`: no such listener.
+    pub extra_listener: Option<SocketAddr>,
 }
 
 impl Default for Options {
@@ -186,6 +204,7 @@ impl Default for Options {
             faults: Faults::default(),
             tls: None,
             plaintext: true,
+            extra_listener: None,
         }
     }
 }

@@ -297,7 +297,9 @@ pub fn serve_ready(state: &mut State, ctx: &mut Ctx<'_, Session>, now_ms: i64) {
                 _ => break,
             }
             let served = ctx.with_lent(waiter.conn, |ctx, current| {
-                let client = &mut current.session.client;
+                let Some(client) = current.session.client_mut() else {
+                    return false;
+                };
                 let Some(blocked) = client.blocked.take() else {
                     return false;
                 };
@@ -358,7 +360,11 @@ pub fn time_out(state: &mut State, ctx: &mut Ctx<'_, Session>, now: Instant) {
 /// End `conn`'s wait with the reply `how` calls for. Returns false if it was not blocked.
 pub fn unblock(state: &mut State, ctx: &mut Ctx<'_, Session>, conn: ConnId, how: Unblock) -> bool {
     let done = ctx.with_lent(conn, |_, current| {
-        let Some(blocked) = current.session.client.blocked.take() else {
+        let Some(blocked) = current
+            .session
+            .client_mut()
+            .and_then(|client| client.blocked.take())
+        else {
             return false;
         };
         state.db.blocking.unblock(&blocked);

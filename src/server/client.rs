@@ -2,9 +2,11 @@
 //!
 //! Chapter: [docs/06-the-connection-slab.md](../../docs/06-the-connection-slab.md).
 //!
-//! This is the [`crate::reactor::Handler::Session`] of the Redis handler. The loop owns the
-//! socket and the buffers; this owns everything RESP- and command-shaped about the connection
-//! (Redis keeps both in one `client` struct; we split them along the layer boundary).
+//! [`Session`] is the [`crate::reactor::Handler::Session`] of the Redis handler. The loop owns
+//! the socket and the buffers; this owns everything RESP- and command-shaped about the
+//! connection (Redis keeps both in one `client` struct; we split them along the layer
+//! boundary). A connection from the dashboard's listener is a browser instead, with a session
+//! of its own ([`super::dashboard::Viewer`]).
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -12,12 +14,41 @@ use std::time::Instant;
 use crate::resp::RequestParser;
 
 use super::blocking::Blocked;
+use super::dashboard::Viewer;
 
-/// Per-connection state of the Redis handler: the parser, and everything else. They are
-/// separate fields because a parsed request borrows the parser while a command borrows the
-/// client.
+/// Per-connection state of the Redis handler: a Redis client, or a dashboard viewer.
+///
+/// Not boxed, though the variants differ in size: nearly every connection is a Redis client,
+/// and boxing its session would cost each one an allocation to save a few browsers a few
+/// hundred bytes.
 #[derive(Debug)]
-pub struct Session {
+#[allow(clippy::large_enum_variant)]
+pub enum Session {
+    Resp(RespSession),
+    Dashboard(Viewer),
+}
+
+impl Session {
+    /// The Redis client, unless this is a dashboard viewer.
+    pub fn client(&self) -> Option<&Client> {
+        match self {
+            Session::Resp(session) => Some(&session.client),
+            Session::Dashboard(_) => None,
+        }
+    }
+
+    pub fn client_mut(&mut self) -> Option<&mut Client> {
+        match self {
+            Session::Resp(session) => Some(&mut session.client),
+            Session::Dashboard(_) => None,
+        }
+    }
+}
+
+/// A Redis client's session: the parser, and everything else. They are separate fields
+/// because a parsed request borrows the parser while a command borrows the client.
+#[derive(Debug)]
+pub struct RespSession {
     pub parser: RequestParser,
     pub client: Client,
 }
@@ -41,6 +72,8 @@ pub struct Client {
     pub authenticated: bool,
     /// Waiting on keys (BLPOP and friends). Boxed: most clients never block.
     pub blocked: Option<Box<Blocked>>,
+    /// Commands run (the dashboard's client table).
+    pub commands: u64,
 }
 
 impl Client {
@@ -55,9 +88,9 @@ impl Client {
     }
 }
 
-impl Session {
+impl RespSession {
     pub fn new(id: u64, now: Instant, authenticated: bool) -> Self {
-        Session {
+        RespSession {
             parser: RequestParser::new(),
             client: Client {
                 id,
@@ -69,6 +102,7 @@ impl Session {
                 patterns: HashSet::new(),
                 authenticated,
                 blocked: None,
+                commands: 0,
             },
         }
     }

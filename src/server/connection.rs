@@ -19,7 +19,7 @@ use crate::resp::Request;
 use crate::resp::number::parse_i64;
 
 use super::blocking::{self, Unblock};
-use super::client::Client;
+use super::client::{Client, Session};
 use super::command::{Command, Exec};
 
 // One command per line: the table reads as a table.
@@ -229,7 +229,8 @@ fn client_unblock(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     };
     let mut conn = None;
     exec.ctx.for_each(|info, session| {
-        if session.is_some_and(|s| s.client.id as i64 == target && s.client.blocked.is_some()) {
+        let client = session.and_then(Session::client);
+        if client.is_some_and(|c| c.id as i64 == target && c.blocked.is_some()) {
             conn = Some(info.id);
         }
     });
@@ -260,8 +261,10 @@ fn client_list(exec: &mut Exec<'_, '_>) -> Vec<u8> {
     let current = exec.id;
     let me = &*exec.client;
     exec.ctx.for_each(|info, session| {
-        let client = match session {
-            Some(s) => &s.client,
+        let client = match session.map(Session::client) {
+            Some(Some(client)) => client,
+            // A dashboard viewer: not a Redis client.
+            Some(None) => return,
             None if info.id == current => me,
             None => return,
         };
@@ -271,7 +274,7 @@ fn client_list(exec: &mut Exec<'_, '_>) -> Vec<u8> {
             .as_deref()
             .map(String::from_utf8_lossy)
             .unwrap_or_default();
-        let local = info.local.map(|a| a.to_string()).unwrap_or_default();
+        let local = info.local().map(|a| a.to_string()).unwrap_or_default();
         let _ = writeln!(
             line,
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db=0 sub={} psub={} \

@@ -21,6 +21,7 @@ pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod connection;
+pub mod dashboard;
 pub mod db;
 pub mod glob;
 pub mod hashes;
@@ -39,11 +40,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use log::warn;
 
 use crate::config::Config;
-use crate::reactor::{ConnId, Ctx, Current, Handler, LoopStats};
+use crate::reactor::{ConnId, Ctx, Current, Handler, LoopStats, Origin};
 use crate::resp::{Limits, Parsed};
 
-use client::Session;
+use client::{RespSession, Session};
 use command::{Exec, Table};
+use dashboard::{Dashboard, Viewer};
 use db::Db;
 
 /// How often the active expiry cycle runs while keys have deadlines (Redis: `hz 10`).
@@ -78,13 +80,16 @@ pub struct State {
     pub port: u16,
     /// The TLS listener's port actually bound, if there is one (INFO's `tls_port`).
     pub tls_port: Option<u16>,
+    /// Open dashboard connections (not Redis clients: INFO does not count them).
+    pub dashboard_connections: usize,
     next_client_id: u64,
     next_expire_cycle: Option<Instant>,
 }
 
-/// The Redis-protocol handler.
+/// The Redis-protocol handler, and beside it the dashboard's (HTTP on the extra listener).
 pub struct Server {
     pub state: State,
+    pub dashboard: Dashboard,
 }
 
 /// The current time in Unix milliseconds (expiry deadlines are absolute, as in Redis).
@@ -122,9 +127,11 @@ impl Server {
                 started: Instant::now(),
                 port,
                 tls_port: None,
+                dashboard_connections: 0,
                 next_client_id: 1,
                 next_expire_cycle: None,
             },
+            dashboard: Dashboard::default(),
         }
     }
 }
@@ -132,7 +139,17 @@ impl Server {
 impl Handler for Server {
     type Session = Session;
 
-    fn open(&mut self, ctx: &mut Ctx<'_, Session>, id: ConnId, peer: SocketAddr) -> Session {
+    fn open(
+        &mut self,
+        ctx: &mut Ctx<'_, Session>,
+        id: ConnId,
+        peer: SocketAddr,
+        origin: Origin,
+    ) -> Session {
+        if origin == Origin::Extra {
+            self.state.dashboard_connections += 1;
+            return Session::Dashboard(Viewer::default());
+        }
         let client_id = self.state.next_client_id;
         self.state.next_client_id += 1;
         if auth::protected_mode_denies(&self.state, peer) {
@@ -141,7 +158,7 @@ impl Handler for Server {
             ctx.close(id);
         }
         let authenticated = self.state.config.requirepass.is_none();
-        Session::new(client_id, ctx.now(), authenticated)
+        Session::Resp(RespSession::new(client_id, ctx.now(), authenticated))
     }
 
     fn data(
@@ -150,7 +167,9 @@ impl Handler for Server {
         conn: Current<'_, Session>,
         input: &[u8],
     ) -> usize {
-        let Session { parser, client } = conn.session;
+        let Session::Resp(RespSession { parser, client }) = conn.session else {
+            return self.dashboard.data(&self.state, ctx, conn, input);
+        };
         let now_ms = unix_ms();
         // Constant for the whole batch (the loop reads the clock once per tick), so computed
         // once here rather than for every command it counts.
@@ -206,23 +225,37 @@ impl Handler for Server {
     }
 
     fn closed(&mut self, _ctx: &mut Ctx<'_, Session>, id: ConnId, session: Session) {
-        self.state.pubsub.remove_client(id, &session.client);
-        if let Some(blocked) = &session.client.blocked {
+        let client = match session {
+            Session::Resp(session) => session.client,
+            Session::Dashboard(viewer) => {
+                self.state.dashboard_connections -= 1;
+                self.dashboard.closed(id, &viewer);
+                return;
+            }
+        };
+        self.state.pubsub.remove_client(id, &client);
+        if let Some(blocked) = &client.blocked {
             // Gone while waiting: it leaves every queue, and no element is popped for it.
             self.state.db.blocking.unblock(blocked);
         }
     }
 
     /// Subscribers wait for messages and blocked clients for their keys, maybe for hours:
-    /// Redis exempts both from `timeout`.
+    /// Redis exempts both from `timeout`. So is a browser watching the event stream.
     fn idle_exempt(&self, session: &Session) -> bool {
-        session.client.subscribed() || session.client.blocked.is_some()
+        match session {
+            Session::Resp(session) => {
+                session.client.subscribed() || session.client.blocked.is_some()
+            }
+            Session::Dashboard(viewer) => viewer.streaming,
+        }
     }
 
     fn next_deadline(&self) -> Option<Instant> {
         [
             self.state.next_expire_cycle,
             self.state.db.blocking.next_deadline(),
+            self.dashboard.next_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -237,6 +270,7 @@ impl Handler for Server {
             self.schedule_expiry(now);
         }
         blocking::time_out(&mut self.state, ctx, now);
+        self.dashboard.tick(&self.state, ctx, now);
     }
 }
 
@@ -287,6 +321,7 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>, since_s
         return;
     }
     exec.client.last_command = command.name;
+    exec.client.commands += 1;
     (command.run)(exec, request);
     // Counted once it has run, as Redis's `call()` does: a rejected command (unknown, wrong
     // arity) is not "processed", and INFO does not count itself.

@@ -143,7 +143,9 @@ fn executable() -> &'static str {
 
 fn clients_section(out: &mut String, exec: &Exec<'_, '_>) {
     out.push_str("# Clients\r\n");
-    field(out, "connected_clients", exec.ctx.connection_count());
+    // Dashboard connections are browsers, not Redis clients.
+    let clients = exec.ctx.connection_count() - exec.state.dashboard_connections;
+    field(out, "connected_clients", clients);
     field(out, "maxclients", exec.state.config.maxclients);
     let blocking = &exec.state.db.blocking;
     field(out, "blocked_clients", blocking.blocked_clients());

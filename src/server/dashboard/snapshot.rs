@@ -1,0 +1,236 @@
+//! What the dashboard shows: one snapshot of the server's real state, as JSON.
+//!
+//! Counters are sent as counters (commands processed, bytes in and out, loop turns, time in
+//! `poll`); the page turns two consecutive snapshots into rates, so nothing here is sampled or
+//! smoothed. The client table is bounded: the [`TABLE_ROWS`] connections with the most output
+//! pending (ties: oldest first), so a snapshot stays small with 10,000 clients connected.
+//! Key *values* are never read.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use std::cmp::Reverse;
+
+use crate::reactor::{ConnId, ConnInfo, Ctx, Origin};
+
+use super::super::State;
+use super::super::client::Session;
+
+/// Rows in the client table.
+pub const TABLE_ROWS: usize = 50;
+
+/// One snapshot. Field names are what the page reads.
+#[derive(Debug, Serialize)]
+pub struct Snapshot {
+    /// Unix milliseconds when it was taken.
+    pub time_ms: i64,
+    pub uptime_ms: u64,
+    pub port: u16,
+    pub tls_port: Option<u16>,
+    pub commands_processed: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    /// Redis clients connected (dashboard connections not counted).
+    pub connected_clients: usize,
+    pub blocked_clients: usize,
+    pub dashboard_connections: usize,
+    pub connections_received: u64,
+    pub rejected_connections: u64,
+    pub output_limit_closes: u64,
+    /// Resident memory of the process (Linux `VmRSS`), bytes; `None` where unknown.
+    pub rss_bytes: Option<u64>,
+    pub keys: usize,
+    pub keys_with_expiry: usize,
+    pub pubsub_channels: usize,
+    pub pubsub_patterns: usize,
+    /// The loop's own counters.
+    pub event_loop: LoopFigures,
+    /// Output bytes waiting in the server across every connection.
+    pub output_pending: usize,
+    /// The table's rows, most output pending first.
+    pub clients: Vec<Row>,
+}
+
+/// The loop's counters: turns, events, and where the time went.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct LoopFigures {
+    pub cycles: u64,
+    pub events: u64,
+    /// Microseconds inside `poll` (mostly asleep) and between polls (working).
+    pub polled_us: u64,
+    pub busy_us: u64,
+}
+
+/// One connection in the client table.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    /// Redis's client id; `None` for a dashboard connection.
+    pub id: Option<u64>,
+    pub addr: String,
+    pub name: String,
+    pub age_s: u64,
+    pub idle_s: u64,
+    /// `blocked`, `subscribed`, `tls`, `http` (a dashboard connection), `streaming`.
+    pub flags: Vec<&'static str>,
+    /// Bytes received and not yet consumed (`qbuf`).
+    pub input_bytes: usize,
+    /// Bytes of output not yet written (`omem`).
+    pub output_bytes: usize,
+    /// WRITABLE interest registered: the kernel's send buffer is full.
+    pub writable: bool,
+    /// Commands run (requests, for a dashboard connection).
+    pub commands: u64,
+}
+
+/// What must differ for a new snapshot to be worth sending: every figure that moves when the
+/// server does work, but not the dashboard's own traffic (or every snapshot sent would make
+/// the next one "changed") nor the clock.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Fingerprint {
+    commands_processed: u64,
+    net_input_bytes: u64,
+    connections_received: u64,
+    connections: usize,
+    keys: usize,
+    blocked: usize,
+    closes: u64,
+    /// Output pending on Redis clients (a slow consumer's growing buffer).
+    output_pending: usize,
+}
+
+/// Take a snapshot. `current`: the connection whose request is running, if any (lent out:
+/// its session is not reachable, and it is described as a dashboard connection).
+pub fn take(
+    state: &State,
+    ctx: &Ctx<'_, Session>,
+    current: Option<ConnId>,
+) -> (Snapshot, Fingerprint) {
+    let now = ctx.now();
+    let stats = ctx.stats();
+    let baseline = &state.stats.loop_baseline;
+    // Every connection as (most output first, then oldest): the table shows the first few.
+    let mut candidates: Vec<(Reverse<usize>, Instant, ConnId)> = Vec::new();
+    let mut output_pending = 0;
+    let mut resp_output_pending = 0;
+    ctx.for_each(|info, session| {
+        output_pending += info.output_len;
+        if session.is_some_and(|s| s.client().is_some()) {
+            resp_output_pending += info.output_len;
+        }
+        candidates.push((Reverse(info.output_len), info.created, info.id));
+    });
+    if candidates.len() > TABLE_ROWS {
+        candidates.select_nth_unstable(TABLE_ROWS);
+        candidates.truncate(TABLE_ROWS);
+    }
+    candidates.sort_unstable();
+    let clients = candidates
+        .iter()
+        .filter_map(|&(_, _, id)| ctx.info(id).map(|info| row(&info, ctx, now, current)))
+        .collect();
+
+    let loop_figures = LoopFigures {
+        cycles: stats.cycles,
+        events: stats.events,
+        polled_us: stats.polled.as_micros() as u64,
+        busy_us: stats.busy.as_micros() as u64,
+    };
+    let connected_clients = ctx
+        .connection_count()
+        .saturating_sub(state.dashboard_connections);
+    let blocked_clients = state.db.blocking.blocked_clients();
+    let fingerprint = Fingerprint {
+        commands_processed: state.stats.commands_processed,
+        net_input_bytes: stats.net_input_bytes,
+        connections_received: stats.connections_received,
+        connections: ctx.connection_count(),
+        keys: state.db.len(),
+        blocked: blocked_clients,
+        closes: stats.output_limit_closes + stats.query_buffer_closes + stats.connections_rejected,
+        output_pending: resp_output_pending,
+    };
+    let snapshot = Snapshot {
+        time_ms: super::super::unix_ms(),
+        uptime_ms: now.saturating_duration_since(state.started).as_millis() as u64,
+        port: state.port,
+        tls_port: state.tls_port,
+        commands_processed: state.stats.commands_processed,
+        net_input_bytes: stats.net_input_bytes - baseline.net_input_bytes,
+        net_output_bytes: stats.net_output_bytes - baseline.net_output_bytes,
+        connected_clients,
+        blocked_clients,
+        dashboard_connections: state.dashboard_connections,
+        connections_received: stats.connections_received - baseline.connections_received,
+        rejected_connections: stats.connections_rejected - baseline.connections_rejected,
+        output_limit_closes: stats.output_limit_closes - baseline.output_limit_closes,
+        rss_bytes: rss_bytes(),
+        keys: state.db.len(),
+        keys_with_expiry: state.db.volatile_len(),
+        pubsub_channels: state.pubsub.channel_count(),
+        pubsub_patterns: state.pubsub.pattern_count(),
+        event_loop: loop_figures,
+        output_pending,
+        clients,
+    };
+    (snapshot, fingerprint)
+}
+
+fn row(info: &ConnInfo<'_>, ctx: &Ctx<'_, Session>, now: Instant, current: Option<ConnId>) -> Row {
+    let mut flags = Vec::new();
+    if info.origin == Origin::Tls {
+        flags.push("tls");
+    }
+    let session = ctx.session(info.id);
+    let (id, name, commands) = match session {
+        Some(Session::Resp(resp)) => {
+            let client = &resp.client;
+            if client.blocked.is_some() {
+                flags.push("blocked");
+            }
+            if client.subscribed() {
+                flags.push("subscribed");
+            }
+            let name = client
+                .name
+                .as_deref()
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .unwrap_or_default();
+            (Some(client.id), name, client.commands)
+        }
+        Some(Session::Dashboard(viewer)) => {
+            flags.push("http");
+            if viewer.streaming {
+                flags.push("streaming");
+            }
+            (None, String::new(), viewer.requests)
+        }
+        None => {
+            // Lent out: the dashboard connection whose request is being answered.
+            if current == Some(info.id) {
+                flags.extend(["http", "streaming"]);
+            }
+            (None, String::new(), 0)
+        }
+    };
+    Row {
+        id,
+        addr: info.peer.to_string(),
+        name,
+        age_s: now.saturating_duration_since(info.created).as_secs(),
+        idle_s: now.saturating_duration_since(info.last_active).as_secs(),
+        flags,
+        input_bytes: info.input_len,
+        output_bytes: info.output_len,
+        writable: info.writable,
+        commands,
+    }
+}
+
+/// The process's resident set size, from `/proc/self/status` (Linux).
+pub fn rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
