@@ -457,3 +457,183 @@ fn twenty_stalled_browsers_leave_memory_where_it_was() {
     let grown = latest["rss_bytes"].as_u64().unwrap() as i64 - rss_before as i64;
     assert!(grown < 4 << 20, "RSS grew by {grown} bytes");
 }
+
+/// The snapshot's keys per type, as a map.
+fn keyspace(snapshot: &Value) -> std::collections::BTreeMap<String, u64> {
+    snapshot["keyspace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["type"].as_str().unwrap().to_string(),
+                t["keys"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Keys per type are counted as keys come and go (no pass over the keyspace per snapshot), so
+/// every path that adds, removes or retypes a key must keep the count: checked here against
+/// TYPE of every key after a mix of all of them.
+#[test]
+fn keys_per_type_follow_every_way_a_key_comes_goes_or_changes_type() {
+    let (server, addr) = start();
+    let mut c = Connection::connect(server.addr(), IO_TIMEOUT).unwrap();
+    let script: &[&[&[u8]]] = &[
+        &[b"SET", b"s1", b"v"],
+        &[b"SET", b"s2", b"v"],
+        &[b"RPUSH", b"l1", b"a", b"b"],
+        &[b"RPUSH", b"l2", b"a"],
+        &[b"HSET", b"h1", b"f", b"v"],
+        &[b"SADD", b"t1", b"m", b"n"],
+        &[b"SET", b"l2", b"now a string"], // retyped by SET
+        &[b"LPOP", b"l1", b"2"],           // emptied: deleted
+        &[b"RENAME", b"h1", b"h2"],
+        &[b"COPY", b"t1", b"t2"],
+        &[b"SMOVE", b"t1", b"t3", b"m"],
+        &[b"DEL", b"s1"],
+        &[b"SET", b"gone", b"v", b"PX", b"1"],
+        &[b"RPUSH", b"l3", b"x"],
+    ];
+    for command in script {
+        c.command(command).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    c.command(&[b"GET", b"gone"]).unwrap(); // reclaimed on access
+    let mut expected = std::collections::BTreeMap::new();
+    for name in ["string", "list", "hash", "set"] {
+        expected.insert(name.to_string(), 0);
+    }
+    let Reply::Array(keys) = c.command(&[b"KEYS", b"*"]).unwrap() else {
+        panic!("KEYS is an array");
+    };
+    for key in keys {
+        let Reply::Bulk(key) = key else { panic!() };
+        let Reply::Status(kind) = c.command(&[b"TYPE", &key]).unwrap() else {
+            panic!()
+        };
+        *expected.get_mut(&String::from_utf8(kind).unwrap()).unwrap() += 1;
+    }
+    let mut events = Events::open(addr, "");
+    assert_eq!(keyspace(&events.next()), expected);
+    c.command(&[b"FLUSHALL"]).unwrap();
+    let flushed = events.until(Duration::from_secs(5), |s| s["keys"] == 0);
+    assert!(keyspace(&flushed).values().all(|&n| n == 0));
+}
+
+#[test]
+fn channels_are_listed_by_subscribers() {
+    let (server, addr) = start();
+    let mut subscribers = Vec::new();
+    for channels in [&[&b"news"[..], b"sport"][..], &[b"news"], &[b"news"]] {
+        let mut s = reactor::client::Subscriber::connect(server.addr(), IO_TIMEOUT).unwrap();
+        s.subscribe(channels).unwrap(); // returns once confirmed
+        subscribers.push(s);
+    }
+    let snapshot = Events::open(addr, "").next();
+    let channels: Vec<(String, u64)> = snapshot["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().into(),
+                c["subscribers"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(channels, [("news".into(), 3), ("sport".into(), 1)]);
+    let subscribed = snapshot["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == "subscribed")
+        })
+        .count();
+    assert_eq!(subscribed, 3);
+}
+
+/// The event log: a protocol error, a client refused at maxclients and a slow consumer cut
+/// off each leave a line naming the peer.
+#[test]
+fn the_log_shows_protocol_errors_refusals_and_slow_consumers() {
+    let (server, addr) = start_with(Config {
+        maxclients: 4,
+        ..Config::ephemeral()
+    });
+    let mut events = Events::open(addr, ""); // connection 1 of 4
+    let mut admin = Connection::connect(server.addr(), IO_TIMEOUT).unwrap(); // 2
+    admin
+        .command(&[
+            b"CONFIG",
+            b"SET",
+            b"client-output-buffer-limit",
+            b"pubsub 64kb 0 0",
+        ])
+        .unwrap();
+
+    let mut bad = connect(server.addr()); // 3, gone after its error
+    bad.write_all(b"*1\r\n$x\r\n").unwrap();
+    let (reply, _) = read_to_close(&mut bad);
+    assert!(reply.starts_with(b"-ERR Protocol error"));
+    let bad_peer = bad.local_addr().unwrap().to_string();
+
+    // A subscriber that never reads, with a small receive window: cut at 64 KiB.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&server.addr().into()).unwrap();
+    let mut slow: TcpStream = socket.into(); // 3
+    slow.write_all(b"SUBSCRIBE feed\r\n").unwrap();
+    let slow_peer = slow.local_addr().unwrap().to_string();
+    let message = vec![b'x'; 64 * 1024];
+    let mut extra = Connection::connect(server.addr(), IO_TIMEOUT).unwrap(); // 4
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while let Reply::Integer(1) = extra.command(&[b"PUBLISH", b"feed", &message]).unwrap() {
+        assert!(
+            Instant::now() < deadline,
+            "the slow subscriber was never cut off"
+        );
+    }
+    // Five open now (the stream, admin, extra, and one more): the next is refused.
+    let _fourth = connect(server.addr());
+    let mut refused = connect(server.addr());
+    let (reply, _) = read_to_close(&mut refused);
+    assert_eq!(reply, b"-ERR max number of clients reached\r\n");
+
+    let snapshot = events.until(Duration::from_secs(5), |s| {
+        s["log"].as_array().is_some_and(|log| log.len() >= 3)
+    });
+    let lines: Vec<(String, String)> = snapshot["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["text"].as_str().unwrap().into(),
+                l["peer"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    let has = |text: &str, peer: Option<&str>| {
+        lines
+            .iter()
+            .any(|(t, p)| t.starts_with(text) && peer.is_none_or(|peer| p == peer))
+    };
+    assert!(has("protocol error", Some(&bad_peer)), "{lines:?}");
+    assert!(has("slow consumer cut off", Some(&slow_peer)), "{lines:?}");
+    assert!(has("refused: maxclients", None), "{lines:?}");
+    // Newest first.
+    let seqs: Vec<u64> = snapshot["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["seq"].as_u64().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] > w[1]), "{seqs:?}");
+}

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use slab::Slab;
 
 use super::connection::Connection;
+use super::notice::{NoticeKind, Notices};
 use super::output_limit::{Delivery, OutputClass, OutputLimits};
 use super::{ConnId, Origin};
 
@@ -92,6 +93,7 @@ pub struct Ctx<'a, S> {
     /// The loop's ready queue: connections to serve next turn without waiting for readiness.
     pub(crate) ready: &'a mut VecDeque<ConnId>,
     pub(crate) stats: &'a mut LoopStats,
+    pub(crate) notices: &'a mut Notices,
     /// `Options::output_limits`: every write through `Ctx` is checked against them.
     pub(crate) output_limits: &'a mut OutputLimits,
     pub(crate) now: Instant,
@@ -133,6 +135,8 @@ impl<S> Ctx<'_, S> {
         }
         if conn.enforce_output_limit(self.output_limits, self.now) {
             self.stats.output_limit_closes += 1;
+            let peer = Some(conn.peer);
+            self.notices.push(NoticeKind::OutputLimit, peer, self.now);
             return Delivery::CutOff;
         }
         Delivery::Sent
@@ -261,6 +265,8 @@ impl<S> Ctx<'_, S> {
             conn.lent = false;
             if conn.enforce_output_limit(self.output_limits, self.now) {
                 self.stats.output_limit_closes += 1;
+                let peer = Some(conn.peer);
+                self.notices.push(NoticeKind::OutputLimit, peer, self.now);
             }
             if !conn.queued_dirty {
                 conn.queued_dirty = true;
@@ -278,6 +284,17 @@ impl<S> Ctx<'_, S> {
     /// The loop's counters.
     pub fn stats(&self) -> &LoopStats {
         &*self.stats
+    }
+
+    /// The latest notable events (cut-offs, refusals, back-offs, protocol errors).
+    pub fn notices(&self) -> &Notices {
+        &*self.notices
+    }
+
+    /// Record a notable event about `id` (a protocol error the handler found).
+    pub fn notice(&mut self, kind: NoticeKind, id: ConnId) {
+        let peer = self.get(id).map(|c| c.peer);
+        self.notices.push(kind, peer, self.now);
     }
 
     /// Open connections.

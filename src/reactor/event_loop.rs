@@ -38,6 +38,7 @@ use slab::Slab;
 use super::connection::{Connection, KEEP_BUFFER_CAPACITY};
 use super::ctx::{Ctx, Current, LoopStats};
 use super::listener::{self, ACCEPT_BACKOFF, AcceptError, classify};
+use super::notice::{NoticeKind, Notices};
 use super::{ConnId, Handler, Options, Origin};
 
 /// Reserved tokens: the listeners, the waker, the signal pipe. Connection tokens carry a
@@ -70,6 +71,7 @@ macro_rules! handler_ctx {
             dirty: &mut $self.dirty,
             ready: &mut $self.ready,
             stats: &mut $self.stats,
+            notices: &mut $self.notices,
             output_limits: &mut $self.opts.output_limits,
             now: $now,
             shutdown: &mut $self.shutdown_requested,
@@ -134,6 +136,8 @@ pub struct EventLoop<H: Handler> {
     lru_head: Option<usize>,
     lru_tail: Option<usize>,
     stats: LoopStats,
+    /// Notable events (cut-offs, refusals, back-offs), for the handler to show.
+    notices: Notices,
     /// When the last `poll` returned: the time since is work, for `LoopStats::busy`.
     woke: Instant,
     stop_flag: Arc<AtomicBool>,
@@ -202,6 +206,7 @@ impl<H: Handler> EventLoop<H> {
             lru_head: None,
             lru_tail: None,
             stats: LoopStats::default(),
+            notices: Notices::default(),
             woke: Instant::now(),
             stop_flag: Arc::new(AtomicBool::new(false)),
             waker,
@@ -408,6 +413,7 @@ impl<H: Handler> EventLoop<H> {
                     AcceptError::Exhausted => {
                         warn!("accept failed ({e}); pausing accepts for {ACCEPT_BACKOFF:?}");
                         self.accept_paused_until = Some(now + ACCEPT_BACKOFF);
+                        self.notices.push(NoticeKind::AcceptBackoff, None, now);
                         return; // the ready flag stays true: the backlog still holds clients
                     }
                     AcceptError::Skip => debug!("accept failed for one connection: {e}"),
@@ -436,6 +442,7 @@ impl<H: Handler> EventLoop<H> {
                 let _ = io::Write::write(&mut socket, b"-ERR max number of clients reached\r\n");
             }
             self.stats.connections_rejected += 1;
+            self.notices.push(NoticeKind::MaxClients, Some(peer), now);
             return;
         }
         let session = match tls.map(rustls::ServerConnection::new).transpose() {
@@ -546,6 +553,8 @@ impl<H: Handler> EventLoop<H> {
                         conn.input.extend_from_slice(&self.scratch[..n]);
                         if conn.enforce_query_buffer_limit(self.opts.query_buffer_limit) {
                             self.stats.query_buffer_closes += 1;
+                            let peer = Some(conn.peer);
+                            self.notices.push(NoticeKind::QueryBufferLimit, peer, now);
                             self.queue_dirty(id);
                             return;
                         }
@@ -645,6 +654,8 @@ impl<H: Handler> EventLoop<H> {
         // client's under a `normal` limit).
         if conn.enforce_output_limit(&self.opts.output_limits, now) {
             self.stats.output_limit_closes += 1;
+            self.notices
+                .push(NoticeKind::OutputLimit, Some(conn.peer), now);
         }
         if leftover_from_scratch {
             conn.input.extend_from_slice(&self.scratch[consumed..n]);
@@ -663,6 +674,8 @@ impl<H: Handler> EventLoop<H> {
         }
         if conn.enforce_query_buffer_limit(self.opts.query_buffer_limit) {
             self.stats.query_buffer_closes += 1;
+            self.notices
+                .push(NoticeKind::QueryBufferLimit, Some(conn.peer), now);
         }
         if conn.has_output() || conn.dead || conn.close_after_flush {
             self.queue_dirty(id);
@@ -789,6 +802,8 @@ impl<H: Handler> EventLoop<H> {
             }
             info!("closing idle client {}", conn.peer);
             conn.dead = true;
+            self.notices
+                .push(NoticeKind::IdleTimeout, Some(conn.peer), now);
             self.lru_unlink(slot);
             self.queue_dirty(id);
         }
@@ -811,6 +826,8 @@ impl<H: Handler> EventLoop<H> {
                     conn.peer
                 );
                 conn.dead = true;
+                self.notices
+                    .push(NoticeKind::HandshakeTimeout, Some(conn.peer), now);
                 self.queue_dirty(id);
             }
         }

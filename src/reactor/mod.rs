@@ -24,13 +24,15 @@
 //!
 //! Files: [`event_loop`] (the tick), [`connection`] (one socket's state and its reads and
 //! writes), [`listener`] (accepting), [`ctx`] (what a handler may do), [`output_limit`] (slow
-//! consumers cut off, for every writer), [`fault`] (fault injection). Redis counterparts: `ae.c` (the loop) and `networking.c` (clients, buffers).
+//! consumers cut off, for every writer), [`notice`] (notable events, for a log), [`fault`]
+//! (fault injection). Redis counterparts: `ae.c` (the loop) and `networking.c` (clients, buffers).
 
 pub mod connection;
 pub mod ctx;
 pub mod event_loop;
 pub mod fault;
 pub mod listener;
+pub mod notice;
 pub mod output_limit;
 pub mod tls;
 
@@ -40,6 +42,7 @@ use std::time::{Duration, Instant};
 pub use ctx::{ConnInfo, Ctx, Current, LoopStats};
 pub use event_loop::{EventLoop, Stopper};
 pub use fault::Faults;
+pub use notice::{Notice, NoticeKind, Notices};
 pub use output_limit::{Delivery, OutputClass, OutputLimit, OutputLimits};
 pub use tls::TlsOptions;
 

@@ -60,6 +60,19 @@ impl Value {
         }
     }
 
+    /// The types in a fixed order, for counting keys per type ([`Db::keys_per_type`]).
+    pub const TYPES: [&'static str; 4] = ["string", "list", "hash", "set"];
+
+    /// This value's index in [`Value::TYPES`].
+    fn type_index(&self) -> usize {
+        match self {
+            Value::Str(_) => 0,
+            Value::List(_) => 1,
+            Value::Hash(_) => 2,
+            Value::Set(_) => 3,
+        }
+    }
+
     /// The encoding `OBJECT ENCODING` reports.
     pub fn encoding(&self) -> &'static str {
         match self {
@@ -177,6 +190,9 @@ pub struct Db {
     pub expired_keys: u64,
     /// Clients waiting on keys of this database, and the keys that became ready.
     pub blocking: Blocking,
+    /// Keys per type, in [`Value::TYPES`] order (kept as keys come and go: the dashboard
+    /// shows it several times a second, and counting would mean a pass over every key).
+    per_type: [usize; 4],
     rng: u64,
 }
 
@@ -195,6 +211,11 @@ impl Db {
 
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
+    }
+
+    /// Keys per type, including expired keys not yet reclaimed (as [`Db::len`]).
+    pub fn keys_per_type(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        Value::TYPES.into_iter().zip(self.per_type)
     }
 
     /// Number of keys with a deadline.
@@ -267,7 +288,11 @@ impl Db {
                     v.clear();
                     v.extend_from_slice(bytes);
                 }
-                other => *other = Value::Str(bytes.to_vec()),
+                other => {
+                    self.per_type[other.type_index()] -= 1;
+                    self.per_type[0] += 1;
+                    *other = Value::Str(bytes.to_vec());
+                }
             }
             if !keep_ttl && entry.expires_at.take().is_some() {
                 let index = entry.volatile_index;
@@ -287,6 +312,7 @@ impl Db {
     /// Add a key that is not in the map.
     fn add(&mut self, key: &[u8], value: Value) {
         self.blocking.signal(key);
+        self.per_type[value.type_index()] += 1;
         let key: Rc<[u8]> = Rc::from(key);
         let slot = self.slots.insert(key.clone());
         self.map.insert(
@@ -303,6 +329,7 @@ impl Db {
     /// Remove a key (live or not). Returns its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
         let entry = self.map.remove(key)?;
+        self.per_type[entry.value.type_index()] -= 1;
         if entry.expires_at.is_some() {
             self.volatile_remove(entry.volatile_index);
         }
@@ -368,6 +395,7 @@ impl Db {
 
     pub fn clear(&mut self) {
         self.map.clear();
+        self.per_type = [0; 4];
         self.volatile.clear();
         self.slots.clear();
     }

@@ -40,7 +40,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use log::warn;
 
 use crate::config::Config;
-use crate::reactor::{ConnId, Ctx, Current, Handler, LoopStats, Origin};
+use crate::reactor::{ConnId, Ctx, Current, Handler, LoopStats, NoticeKind, Origin};
 use crate::resp::{Limits, Parsed};
 
 use client::{RespSession, Session};
@@ -211,6 +211,7 @@ impl Handler for Server {
                     error.write_reply(conn.out);
                     self.state.stats.error_replies += 1;
                     warn!("protocol error from client id={}: {error:?}", client.id);
+                    ctx.notice(NoticeKind::ProtocolError, conn.id);
                     client.closing = true;
                     ctx.close(conn.id);
                     return input.len();

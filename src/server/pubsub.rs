@@ -53,6 +53,24 @@ impl PubSub {
         self.channels.len()
     }
 
+    /// The `n` channels with the most subscribers, most first (ties: by name), with their
+    /// subscriber counts: a pass over the channels, and a sort of only the `n` kept.
+    pub fn most_subscribed(&self, n: usize) -> Vec<(&[u8], usize)> {
+        let mut all: Vec<(std::cmp::Reverse<usize>, &[u8])> = self
+            .channels
+            .iter()
+            .map(|(name, subscribers)| (std::cmp::Reverse(subscribers.len()), &**name))
+            .collect();
+        if all.len() > n {
+            all.select_nth_unstable(n);
+            all.truncate(n);
+        }
+        all.sort_unstable();
+        all.into_iter()
+            .map(|(std::cmp::Reverse(count), name)| (name, count))
+            .collect()
+    }
+
     /// Patterns with at least one subscriber (`pubsub_patterns` in INFO).
     pub fn pattern_count(&self) -> usize {
         self.patterns.len()

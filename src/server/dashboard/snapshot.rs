@@ -19,6 +19,8 @@ use super::super::client::Session;
 
 /// Rows in the client table.
 pub const TABLE_ROWS: usize = 50;
+/// Channels listed (the most subscribed).
+pub const CHANNELS: usize = 10;
 
 /// One snapshot. Field names are what the page reads.
 #[derive(Debug, Serialize)]
@@ -50,6 +52,34 @@ pub struct Snapshot {
     pub output_pending: usize,
     /// The table's rows, most output pending first.
     pub clients: Vec<Row>,
+    /// Keys per type (expired keys not yet reclaimed included, as DBSIZE).
+    pub keyspace: Vec<TypeKeys>,
+    /// The most subscribed channels.
+    pub channels: Vec<Channel>,
+    /// The loop's latest notable events, newest first.
+    pub log: Vec<LogLine>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TypeKeys {
+    #[serde(rename = "type")]
+    pub type_name: &'static str,
+    pub keys: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Channel {
+    pub name: String,
+    pub subscribers: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LogLine {
+    pub seq: u64,
+    /// Unix milliseconds.
+    pub time_ms: i64,
+    pub text: &'static str,
+    pub peer: Option<String>,
 }
 
 /// The loop's counters: turns, events, and where the time went.
@@ -97,6 +127,7 @@ pub struct Fingerprint {
     closes: u64,
     /// Output pending on Redis clients (a slow consumer's growing buffer).
     output_pending: usize,
+    notices: u64,
 }
 
 /// Take a snapshot. `current`: the connection whose request is running, if any (lent out:
@@ -149,9 +180,22 @@ pub fn take(
         blocked: blocked_clients,
         closes: stats.output_limit_closes + stats.query_buffer_closes + stats.connections_rejected,
         output_pending: resp_output_pending,
+        notices: ctx.notices().last_seq(),
     };
+    let time_ms = super::super::unix_ms();
+    let log = ctx
+        .notices()
+        .iter()
+        .rev()
+        .map(|notice| LogLine {
+            seq: notice.seq,
+            time_ms: time_ms - now.saturating_duration_since(notice.at).as_millis() as i64,
+            text: notice.kind.describe(),
+            peer: notice.peer.map(|p| p.to_string()),
+        })
+        .collect();
     let snapshot = Snapshot {
-        time_ms: super::super::unix_ms(),
+        time_ms,
         uptime_ms: now.saturating_duration_since(state.started).as_millis() as u64,
         port: state.port,
         tls_port: state.tls_port,
@@ -172,6 +216,21 @@ pub fn take(
         event_loop: loop_figures,
         output_pending,
         clients,
+        keyspace: state
+            .db
+            .keys_per_type()
+            .map(|(type_name, keys)| TypeKeys { type_name, keys })
+            .collect(),
+        channels: state
+            .pubsub
+            .most_subscribed(CHANNELS)
+            .into_iter()
+            .map(|(name, subscribers)| Channel {
+                name: String::from_utf8_lossy(name).into_owned(),
+                subscribers,
+            })
+            .collect(),
+        log,
     };
     (snapshot, fingerprint)
 }

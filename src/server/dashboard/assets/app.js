@@ -100,27 +100,57 @@ function render(s) {
   charts.clients.push(t, [s.connected_clients, s.blocked_clients]);
   charts.memory.push(t, [s.rss_bytes, s.output_pending]);
   renderTable(s);
+  renderRows("#keyspace-table", s.keyspace.map((k) => [[k.type], [count(k.keys), true]]));
+  renderRows("#channels-table", s.channels.length
+    ? s.channels.map((c) => [[c.name], [c.subscribers, true]])
+    : [[["(no subscribers)"], [""]]]);
+  renderLog(s.log);
 }
 
-function renderTable(s) {
-  const body = document.querySelector("#clients-table tbody");
-  const rows = s.clients.map((c) => {
+// Replace a table's body with rows of [text, numeric] cells (text only: never HTML).
+function renderRows(selector, rows) {
+  const body = document.querySelector(selector + " tbody");
+  body.replaceChildren(...rows.map((cells) => {
     const tr = document.createElement("tr");
-    if (c.writable) tr.className = "writable";
-    const cells = [
-      [c.id == null ? "–" : c.id], [c.addr], [c.name], [duration(c.age_s)], [duration(c.idle_s)],
-      [c.flags.join(" ")], [bytes(c.input_bytes), true], [bytes(c.output_bytes), true],
-      [c.writable ? "yes" : ""], [c.commands, true],
-    ];
     for (const [text, numeric] of cells) {
       const td = document.createElement("td");
-      td.textContent = text; // client names are the clients' own: never parsed as HTML
+      td.textContent = text;
       if (numeric) td.className = "num";
       tr.appendChild(td);
     }
     return tr;
+  }));
+}
+
+function renderLog(lines) {
+  const items = lines.map((line) => {
+    const li = document.createElement("li");
+    const when = document.createElement("span");
+    when.className = "when";
+    when.textContent = new Date(line.time_ms).toLocaleTimeString();
+    li.appendChild(when);
+    li.appendChild(document.createTextNode(line.text + (line.peer ? " (" + line.peer + ")" : "")));
+    return li;
   });
-  body.replaceChildren(...rows);
+  if (!items.length) {
+    const li = document.createElement("li");
+    li.className = "empty";
+    li.textContent = "nothing notable yet: cut-offs, refusals and protocol errors appear here";
+    items.push(li);
+  }
+  $("log").replaceChildren(...items);
+}
+
+function renderTable(s) {
+  renderRows("#clients-table", s.clients.map((c) => [
+    [c.id == null ? "–" : c.id], [c.addr], [c.name], [duration(c.age_s)], [duration(c.idle_s)],
+    [c.flags.join(" ")], [bytes(c.input_bytes), true], [bytes(c.output_bytes), true],
+    [c.writable ? "yes" : ""], [c.commands, true],
+  ]));
+  // Rows whose output waits on WRITABLE stand out.
+  const trs = document.querySelectorAll("#clients-table tbody tr");
+  s.clients.forEach((c, i) => { if (c.writable) trs[i].className = "writable"; });
+  const rows = s.clients;
   const all = s.connected_clients + s.dashboard_connections;
   $("table-note").textContent = rows.length < all
     ? "(the " + rows.length + " of " + all + " connections with the most output pending)"
