@@ -135,6 +135,7 @@ impl Status {
     pub const OK: Status = Status(200, "OK");
     pub const BAD_REQUEST: Status = Status(400, "Bad Request");
     pub const UNAUTHORIZED: Status = Status(401, "Unauthorized");
+    pub const FORBIDDEN: Status = Status(403, "Forbidden");
     pub const NOT_FOUND: Status = Status(404, "Not Found");
     pub const METHOD_NOT_ALLOWED: Status = Status(405, "Method Not Allowed");
     pub const HEADERS_TOO_LARGE: Status = Status(431, "Request Header Fields Too Large");

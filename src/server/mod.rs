@@ -45,7 +45,7 @@ use crate::resp::{Limits, Parsed};
 
 use client::{RespSession, Session};
 use command::{Exec, Table};
-use dashboard::{Dashboard, Viewer};
+use dashboard::Dashboard;
 use db::Db;
 
 /// How often the active expiry cycle runs while keys have deadlines (Redis: `hz 10`).
@@ -148,7 +148,7 @@ impl Handler for Server {
     ) -> Session {
         if origin == Origin::Extra {
             self.state.dashboard_connections += 1;
-            return Session::Dashboard(Viewer::default());
+            return Session::Dashboard(Dashboard::open(&self.state, ctx, id, peer));
         }
         let client_id = self.state.next_client_id;
         self.state.next_client_id += 1;

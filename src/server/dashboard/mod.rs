@@ -28,6 +28,7 @@
 
 pub mod snapshot;
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -112,6 +113,18 @@ impl Dashboard {
     /// When the handler's timer must next call [`Dashboard::tick`]; `None` with no stream open.
     pub fn next_deadline(&self) -> Option<Instant> {
         self.next_tick
+    }
+
+    /// A browser connected. Protected mode applies here as on the Redis port: with no
+    /// password set, a browser from anywhere but loopback is answered `403` and closed.
+    pub fn open(state: &State, ctx: &mut Ctx<'_, Session>, id: ConnId, peer: SocketAddr) -> Viewer {
+        if auth::protected_mode_denies(state, peer) {
+            let mut out = Vec::new();
+            http::text(&mut out, Status::FORBIDDEN, &[], false);
+            ctx.send(id, &out);
+            ctx.close(id);
+        }
+        Viewer::default()
     }
 
     /// A dashboard connection is gone.

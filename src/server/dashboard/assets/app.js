@@ -51,8 +51,11 @@ const charts = {
   ops: new Chart($("chart-ops"), [["commands/s", "#b3261e"]], count),
   net: new Chart($("chart-net"), [["in", "#1565c0"], ["out", "#2e7d32"]], bytes),
   clients: new Chart($("chart-clients"), [["connected", "#1565c0"], ["blocked", "#ef6c00"]], count),
-  memory: new Chart($("chart-memory"), [["RSS", "#6a1b9a"], ["output buffers", "#ef6c00"]], bytes),
+  memory: new Chart($("chart-memory"), [["RSS", "#6a1b9a"]], bytes),
+  output: new Chart($("chart-output"), [["output buffers", "#ef6c00"]], bytes),
+  keys: new Chart($("chart-keys"), [["keys", "#1565c0"], ["with a TTL", "#ef6c00"]], count),
   loop: new Chart($("chart-loop"), [["turns/s", "#455a64"], ["events/s", "#00897b"]], count),
+  perPoll: new Chart($("chart-per-poll"), [["events per poll", "#00897b"]], count),
   busy: new Chart($("chart-busy"), [["% working", "#b3261e"]], (v) => v.toFixed(0) + "%"),
 };
 
@@ -95,10 +98,13 @@ function render(s) {
     charts.ops.push(t, [rate.ops]);
     charts.net.push(t, [rate.netIn, rate.netOut]);
     charts.loop.push(t, [rate.turns, rate.events]);
+    charts.perPoll.push(t, [rate.eventsPerPoll]);
     charts.busy.push(t, [rate.busy]);
   }
   charts.clients.push(t, [s.connected_clients, s.blocked_clients]);
-  charts.memory.push(t, [s.rss_bytes, s.output_pending]);
+  charts.memory.push(t, [s.rss_bytes]);
+  charts.output.push(t, [s.output_pending]);
+  charts.keys.push(t, [s.keys, s.keys_with_expiry]);
   renderTable(s);
   renderRows("#keyspace-table", s.keyspace.map((k) => [[k.type], [count(k.keys), true]]));
   renderRows("#channels-table", s.channels.length
