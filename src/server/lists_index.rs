@@ -134,6 +134,7 @@ fn lindex(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 fn lset(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let encodings = exec.state.config.encodings;
     let list = match list_mut(exec.state, req.arg(1), exec.now_ms) {
         Ok(Some(list)) => list,
         Ok(None) => return exec.error("ERR no such key"),
@@ -143,7 +144,7 @@ fn lset(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         return exec.not_integer();
     };
     match position(index, list.len()) {
-        Some(at) if list.set(at, req.arg(3)) => exec.ok(),
+        Some(at) if list.set(at, req.arg(3), &encodings) => exec.ok(),
         _ => exec.error("ERR index out of range"),
     }
 }

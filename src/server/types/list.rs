@@ -1,22 +1,54 @@
-//! A list: a sequence of byte strings with cheap pushes and pops at both ends.
+//! A list: a *quicklist*, as Redis 7.0 keeps one. A deque of nodes, each a packed byte array
+//! of entries, so that a million small elements cost a few bytes each instead of an allocation
+//! each.
 //!
-//! Today a `VecDeque` of owned elements: O(1) push and pop at both ends, one allocation per
-//! element. Redis 7.0 keeps a *quicklist* (a linked list of packed nodes), far more compact
-//! for small elements; that representation is still to come, and `OBJECT ENCODING` already
-//! answers `quicklist` as Redis does. The gap, measured by `benches/memory.sh list`
-//! (N=1000000, 2-core AMD EPYC x86-64, redis-server 7.0.15): one list of 1M small integers
-//! costs 56.1 bytes of RSS per element here against Redis's 5.3; 1M lists of 5 short elements
-//! cost 602 bytes per key against 211. A 24-byte `Vec` header and a 32-byte malloc chunk per
-//! element is what packed nodes remove. The methods here are the contract the list commands and
-//! the blocking commands use, so the representation can change without touching them.
-
-use std::collections::VecDeque;
+//! ```text
+//!   List { nodes: Vec<Node>, len }
+//!      │
+//!      ├─ Node { count: 3, buf: [len|bytes|back][len|bytes|back][len|bytes|back] }
+//!      ├─ Node { count: 2, buf: [len|bytes|back][len|bytes|back] }
+//!      └─ ...            (each buf at most 8 KiB by default: list-max-listpack-size -2)
+//!
+//!   entry = header (the length, LEB128: 1 byte below 128)
+//!         + the bytes
+//!         + backlen (header + bytes length, LEB128 written backwards: 1 byte below 128)
+//! ```
+//!
+//! The header lets a node be read from the left, the backlen from the right (Redis's listpack
+//! has the same two), so popping, `LRANGE` with negative indexes and `LREM ... -N` walk from
+//! whichever end is nearer. Push and pop at both ends are O(1) in the number of nodes and
+//! O(node size) in bytes moved: a push to the left shifts one node's bytes, never the list's.
+//! A node is full at Redis's limits (`list-max-listpack-size`: a positive value is entries per
+//! node, capped at 8 KiB; -1 to -5 is 4 KiB to 64 KiB of bytes); an element larger than that
+//! gets a node of its own. Elements are stored as given, without Redis's integer encoding, so
+//! `&[u8]` slices of the nodes can be handed out as they are.
+//!
+//! Chapter: [docs/19-data-structures.md](../../../../docs/19-data-structures.md). Measured by
+//! `benches/memory.sh list` (N=1000000, 2-core AMD EPYC x86-64, redis-server 7.0.15): one list
+//! of 1M small integers costs 8.2 bytes of RSS per element here, 5.3 in Redis (its binary
+//! integers); 1M lists of 5 short elements 330 bytes a key against 211, most of the difference
+//! being the keyspace entry rather than the list. (As a `VecDeque` of owned elements the same
+//! loads cost 56.1 and 602.)
 
 use super::Encodings;
 
+/// A node's byte cap when `list-max-listpack-size` is a count (Redis's `SIZE_SAFETY_LIMIT`).
+const SIZE_SAFETY_LIMIT: usize = 8192;
+
+/// Four words, so the keyspace's `Value` stays 32 bytes. (A `VecDeque` of nodes would make
+/// it 48 for every key; a `Vec` costs a shift of the node headers, 32 bytes a node, once per
+/// node's worth of pushes or pops at the left end.)
 #[derive(Debug, Clone, Default)]
 pub struct List {
-    items: VecDeque<Vec<u8>>,
+    nodes: Vec<Node>,
+    len: usize,
+}
+
+/// One packed node: `count` entries back to back in `buf`.
+#[derive(Debug, Clone, Default)]
+struct Node {
+    buf: Vec<u8>,
+    count: usize,
 }
 
 /// Which end of a list.
@@ -26,17 +58,186 @@ pub enum End {
     Right,
 }
 
+// ---- one entry's encoding ----
+
+/// Bytes a LEB128 encoding of `n` takes.
+fn varint_len(mut n: usize) -> usize {
+    let mut bytes = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        bytes += 1;
+    }
+    bytes
+}
+
+/// Bytes an entry holding `len` bytes takes: header, bytes, backlen.
+fn entry_len(len: usize) -> usize {
+    let inner = varint_len(len) + len;
+    inner + varint_len(inner)
+}
+
+/// Append an entry for `item` to `out`.
+fn put_entry(out: &mut Vec<u8>, item: &[u8]) {
+    let mut n = item.len();
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7F) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+    out.extend_from_slice(item);
+    // The backlen: LEB128 of the header-plus-bytes length with its groups in reverse, so
+    // that reading leftwards from the entry's end meets the low group first. Every byte but
+    // the leftmost says "more to the left".
+    let inner = varint_len(item.len()) + item.len();
+    let groups = varint_len(inner);
+    for i in (0..groups).rev() {
+        let group = ((inner >> (7 * i)) & 0x7F) as u8;
+        out.push(if i == groups - 1 { group } else { group | 0x80 });
+    }
+}
+
+/// The entry starting at `pos`: (its bytes' range, where the next entry starts).
+fn read_forward(buf: &[u8], pos: usize) -> (std::ops::Range<usize>, usize) {
+    let (mut len, mut shift, mut i) = (0usize, 0, pos);
+    loop {
+        let byte = buf[i];
+        len |= ((byte & 0x7F) as usize) << shift;
+        i += 1;
+        if byte & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    let inner = i - pos + len;
+    (i..i + len, pos + inner + varint_len(inner))
+}
+
+/// The entry ending at `end`: where it starts.
+fn read_backward(buf: &[u8], end: usize) -> usize {
+    let (mut inner, mut shift, mut i) = (0usize, 0, end);
+    loop {
+        i -= 1;
+        let byte = buf[i];
+        inner |= ((byte & 0x7F) as usize) << shift;
+        if byte & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    i - inner
+}
+
+/// A node's entries, from either end.
+struct Entries<'a> {
+    buf: &'a [u8],
+    front: usize,
+    back: usize,
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.front >= self.back {
+            return None;
+        }
+        let (bytes, next) = read_forward(self.buf, self.front);
+        self.front = next;
+        Some(&self.buf[bytes])
+    }
+}
+
+impl DoubleEndedIterator for Entries<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.front >= self.back {
+            return None;
+        }
+        let start = read_backward(self.buf, self.back);
+        self.back = start;
+        Some(&self.buf[read_forward(self.buf, start).0])
+    }
+}
+
+impl Node {
+    fn entries(&self) -> Entries<'_> {
+        Entries {
+            buf: &self.buf,
+            front: 0,
+            back: self.buf.len(),
+        }
+    }
+
+    /// Byte offset of entry `index` (0..=count; `count` is the end), walking from the nearer
+    /// end.
+    fn offset_of(&self, index: usize) -> usize {
+        if index <= self.count / 2 {
+            let mut pos = 0;
+            for _ in 0..index {
+                pos = read_forward(&self.buf, pos).1;
+            }
+            pos
+        } else {
+            let mut pos = self.buf.len();
+            for _ in index..self.count {
+                pos = read_backward(&self.buf, pos);
+            }
+            pos
+        }
+    }
+
+    /// Whether `add` more bytes (one entry) may go into this node (Redis's
+    /// `_quicklistNodeAllowInsert`).
+    fn allows(&self, add: usize, enc: &Encodings) -> bool {
+        let size = self.buf.len() + add;
+        match node_limit(enc) {
+            Limit::Bytes(limit) => size <= limit,
+            Limit::Count(count) => size <= SIZE_SAFETY_LIMIT && self.count < count,
+        }
+    }
+
+    /// Whether the node is over its limit (after an insert in the middle or a replacement).
+    fn oversized(&self, enc: &Encodings) -> bool {
+        self.count > 1
+            && match node_limit(enc) {
+                Limit::Bytes(limit) => self.buf.len() > limit,
+                Limit::Count(count) => self.buf.len() > SIZE_SAFETY_LIMIT || self.count > count,
+            }
+    }
+
+    /// Make room for `add` bytes, growing by at least an eighth: few reallocations, and at
+    /// most an eighth of a node left unused.
+    fn reserve(&mut self, add: usize) {
+        let spare = self.buf.capacity() - self.buf.len();
+        if spare < add {
+            self.buf.reserve_exact(add.max(self.buf.len() / 8));
+        }
+    }
+}
+
+enum Limit {
+    Bytes(usize),
+    Count(usize),
+}
+
+/// `list-max-listpack-size`: positive, entries per node; -1..-5, 4..64 KiB per node.
+fn node_limit(enc: &Encodings) -> Limit {
+    match enc.list_max_listpack_size {
+        n if n > 0 => Limit::Count(n as usize),
+        n => Limit::Bytes(4096 << ((-n).clamp(1, 5) - 1)),
+    }
+}
+
 impl List {
     pub fn new() -> List {
         List::default()
     }
 
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len == 0
     }
 
     /// `OBJECT ENCODING`: Redis 7.0 lists are always quicklists.
@@ -44,82 +245,425 @@ impl List {
         "quicklist"
     }
 
-    pub fn push(&mut self, end: End, item: &[u8], _enc: &Encodings) {
-        match end {
-            End::Left => self.items.push_front(item.to_vec()),
-            End::Right => self.items.push_back(item.to_vec()),
+    pub fn push(&mut self, end: End, item: &[u8], enc: &Encodings) {
+        let add = entry_len(item.len());
+        let fits = match end {
+            End::Left => self.nodes.first(),
+            End::Right => self.nodes.last(),
         }
+        .is_some_and(|node| node.allows(add, enc));
+        if !fits {
+            let node = Node {
+                buf: Vec::with_capacity(add),
+                count: 0,
+            };
+            if self.nodes.capacity() == 0 {
+                self.nodes.reserve_exact(1);
+            }
+            match end {
+                End::Left => self.nodes.insert(0, node),
+                End::Right => self.nodes.push(node),
+            }
+        }
+        let node = match end {
+            End::Left => self.nodes.first_mut(),
+            End::Right => self.nodes.last_mut(),
+        };
+        let Some(node) = node else { return };
+        node.reserve(add);
+        put_entry(&mut node.buf, item);
+        if end == End::Left {
+            // Written at the end, then rotated to the front: one move of the node's bytes.
+            node.buf.rotate_right(add);
+        }
+        node.count += 1;
+        self.len += 1;
     }
 
     pub fn pop(&mut self, end: End) -> Option<Vec<u8>> {
-        match end {
-            End::Left => self.items.pop_front(),
-            End::Right => self.items.pop_back(),
+        let node = match end {
+            End::Left => self.nodes.first_mut(),
+            End::Right => self.nodes.last_mut(),
+        }?;
+        let item = match end {
+            End::Left => {
+                let (bytes, next) = read_forward(&node.buf, 0);
+                let item = node.buf[bytes].to_vec();
+                node.buf.drain(..next);
+                item
+            }
+            End::Right => {
+                let start = read_backward(&node.buf, node.buf.len());
+                let item = node.buf[read_forward(&node.buf, start).0].to_vec();
+                node.buf.truncate(start);
+                item
+            }
+        };
+        node.count -= 1;
+        if node.count == 0 {
+            match end {
+                End::Left => drop(self.nodes.remove(0)),
+                End::Right => drop(self.nodes.pop()),
+            }
         }
+        self.len -= 1;
+        Some(item)
     }
 
-    /// Heap bytes (for `MEMORY USAGE`), `samples` elements measured.
-    pub fn memory_usage(&self, samples: usize) -> usize {
-        self.items.capacity() * std::mem::size_of::<Vec<u8>>()
-            + super::sampled_bytes(self.len(), samples, self.items.iter().map(Vec::capacity))
+    /// Heap bytes (for `MEMORY USAGE`): exact, from the nodes' capacities (there are few
+    /// nodes, so `samples` is not needed).
+    pub fn memory_usage(&self, _samples: usize) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<Node>()
+            + self.nodes.iter().map(|n| n.buf.capacity()).sum::<usize>()
     }
 
     /// Elements from the left.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &[u8]> + '_ {
-        self.items.iter().map(Vec::as_slice)
+        self.nodes.iter().flat_map(Node::entries)
+    }
+
+    /// The node holding element `index`, and the index within it; walks from the nearer end.
+    fn locate(&self, index: usize) -> Option<(usize, usize)> {
+        if index >= self.len {
+            return None;
+        }
+        if index < self.len / 2 {
+            let mut rest = index;
+            for (n, node) in self.nodes.iter().enumerate() {
+                if rest < node.count {
+                    return Some((n, rest));
+                }
+                rest -= node.count;
+            }
+        } else {
+            let mut rest = self.len - 1 - index; // counted from the right
+            for (n, node) in self.nodes.iter().enumerate().rev() {
+                if rest < node.count {
+                    return Some((n, node.count - 1 - rest));
+                }
+                rest -= node.count;
+            }
+        }
+        None
     }
 
     /// The element at `index` from the left.
     pub fn get(&self, index: usize) -> Option<&[u8]> {
-        self.items.get(index).map(Vec::as_slice)
+        let (n, at) = self.locate(index)?;
+        let node = &self.nodes[n];
+        let start = node.offset_of(at);
+        Some(&node.buf[read_forward(&node.buf, start).0])
     }
 
     /// Replace the element at `index`; false if there is none.
-    pub fn set(&mut self, index: usize, item: &[u8]) -> bool {
-        match self.items.get_mut(index) {
-            Some(slot) => {
-                slot.clear();
-                slot.extend_from_slice(item);
-                true
-            }
-            None => false,
-        }
+    pub fn set(&mut self, index: usize, item: &[u8], enc: &Encodings) -> bool {
+        let Some((n, at)) = self.locate(index) else {
+            return false;
+        };
+        let node = &mut self.nodes[n];
+        let start = node.offset_of(at);
+        let end = read_forward(&node.buf, start).1;
+        let mut entry = Vec::with_capacity(entry_len(item.len()));
+        put_entry(&mut entry, item);
+        node.buf.splice(start..end, entry);
+        self.split_if_oversized(n, enc);
+        true
     }
 
     /// Insert `item` so that it is at `index` (0..=len).
-    pub fn insert(&mut self, index: usize, item: &[u8], _enc: &Encodings) {
-        self.items.insert(index, item.to_vec());
+    pub fn insert(&mut self, index: usize, item: &[u8], enc: &Encodings) {
+        if index == 0 {
+            return self.push(End::Left, item, enc);
+        }
+        if index >= self.len {
+            return self.push(End::Right, item, enc);
+        }
+        let Some((n, at)) = self.locate(index) else {
+            return;
+        };
+        let node = &mut self.nodes[n];
+        let start = node.offset_of(at);
+        let mut entry = Vec::with_capacity(entry_len(item.len()));
+        put_entry(&mut entry, item);
+        node.buf.splice(start..start, entry);
+        node.count += 1;
+        self.len += 1;
+        self.split_if_oversized(n, enc);
+    }
+
+    /// Split node `n` in halves (by entries) until each part is within the limit.
+    fn split_if_oversized(&mut self, n: usize, enc: &Encodings) {
+        if !self.nodes[n].oversized(enc) {
+            return;
+        }
+        let node = &mut self.nodes[n];
+        let keep = node.count / 2;
+        let offset = node.offset_of(keep);
+        let right = Node {
+            buf: node.buf.split_off(offset),
+            count: node.count - keep,
+        };
+        node.count = keep;
+        node.buf.shrink_to_fit();
+        self.nodes.insert(n + 1, right);
+        self.split_if_oversized(n + 1, enc);
+        self.split_if_oversized(n, enc);
     }
 
     /// Remove up to `count` elements equal to `item` (0: all of them), from the left or, with
     /// `from` = `End::Right`, from the right. Returns how many went.
     pub fn remove_equal(&mut self, item: &[u8], count: usize, from: End) -> usize {
         let limit = if count == 0 { usize::MAX } else { count };
-        let mut removed = 0;
-        let mut keep = |element: &Vec<u8>| {
-            if removed < limit && element.as_slice() == item {
-                removed += 1;
-                false
-            } else {
-                true
-            }
-        };
+        // Which matches go, counted along the list from the left.
+        let mut doomed: Vec<usize> = Vec::new();
         match from {
-            End::Left => self.items.retain(|e| keep(e)),
+            End::Left => doomed.extend(
+                self.iter()
+                    .enumerate()
+                    .filter(|(_, e)| *e == item)
+                    .map(|(i, _)| i)
+                    .take(limit),
+            ),
             End::Right => {
-                // retain visits front to back; walk a reversed copy of the decisions instead.
-                let decisions: Vec<bool> = self.items.iter().rev().map(&mut keep).collect();
-                let mut decisions = decisions.into_iter().rev();
-                self.items.retain(|_| decisions.next().unwrap_or(true));
+                doomed.extend(
+                    self.iter()
+                        .rev()
+                        .enumerate()
+                        .filter(|(_, e)| *e == item)
+                        .map(|(i, _)| self.len - 1 - i)
+                        .take(limit),
+                );
+                doomed.reverse();
             }
         }
-        removed
+        if doomed.is_empty() {
+            return 0;
+        }
+        let mut doomed_iter = doomed.iter().peekable();
+        let mut index = 0;
+        for node in &mut self.nodes {
+            let node_end = index + node.count;
+            if doomed_iter.peek().is_none_or(|&&i| i >= node_end) {
+                index = node_end;
+                continue;
+            }
+            let mut kept = Vec::with_capacity(node.buf.len());
+            let mut count = 0;
+            for entry in node.entries() {
+                if doomed_iter.peek() == Some(&&index) {
+                    doomed_iter.next();
+                } else {
+                    put_entry(&mut kept, entry);
+                    count += 1;
+                }
+                index += 1;
+            }
+            node.buf = kept;
+            node.count = count;
+        }
+        self.nodes.retain(|node| node.count > 0);
+        self.len -= doomed.len();
+        doomed.len()
     }
 
-    /// Keep only the elements in `start..end` (clamped to the list).
+    /// Keep only the elements in `start..end` (clamped to the list): whole nodes are dropped,
+    /// and at most one node at each end is cut.
     pub fn keep_range(&mut self, start: usize, end: usize) {
-        let end = end.min(self.items.len());
-        self.items.truncate(end);
-        self.items.drain(..start.min(end));
+        let end = end.min(self.len);
+        let start = start.min(end);
+        // From the right: drop len - end elements.
+        let mut drop = self.len - end;
+        while drop > 0 {
+            let Some(node) = self.nodes.last_mut() else {
+                break;
+            };
+            if node.count <= drop {
+                drop -= node.count;
+                self.nodes.pop();
+            } else {
+                let cut = node.offset_of(node.count - drop);
+                node.buf.truncate(cut);
+                node.count -= drop;
+                drop = 0;
+            }
+        }
+        // From the left: drop start elements, the whole nodes among them in one move.
+        let mut drop = start;
+        let whole = self
+            .nodes
+            .iter()
+            .take_while(|node| {
+                let gone = node.count <= drop;
+                if gone {
+                    drop -= node.count;
+                }
+                gone
+            })
+            .count();
+        self.nodes.drain(..whole);
+        if drop > 0
+            && let Some(node) = self.nodes.first_mut()
+        {
+            let cut = node.offset_of(drop);
+            node.buf.drain(..cut);
+            node.count -= drop;
+        }
+        self.len = end - start;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::VecDeque;
+
+    fn encodings(fill: i64) -> Encodings {
+        Encodings {
+            list_max_listpack_size: fill,
+            ..Encodings::default()
+        }
+    }
+
+    #[test]
+    fn entries_read_the_same_from_both_ends_at_every_header_size() {
+        for len in [
+            0, 1, 5, 120, 121, 125, 126, 127, 128, 129, 200, 16_380, 16_383, 16_384, 70_000,
+        ] {
+            let item: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let mut buf = vec![7, 7];
+            put_entry(&mut buf, &item);
+            assert_eq!(buf.len(), 2 + entry_len(len), "{len}");
+            let (bytes, next) = read_forward(&buf, 2);
+            assert_eq!((&buf[bytes], next), (&item[..], buf.len()), "{len}");
+            assert_eq!(read_backward(&buf, buf.len()), 2, "{len}");
+        }
+    }
+
+    #[test]
+    fn small_elements_cost_their_length_plus_two_bytes() {
+        let mut list = List::new();
+        let enc = encodings(-2);
+        for i in 0..10_000 {
+            list.push(End::Right, format!("{i}").as_bytes(), &enc);
+        }
+        let packed: usize = list.nodes.iter().map(|n| n.buf.len()).sum();
+        let raw: usize = (0..10_000).map(|i| format!("{i}").len()).sum();
+        assert_eq!(packed, raw + 2 * 10_000);
+        assert!(list.nodes.iter().all(|n| n.buf.len() <= 8192));
+        assert!(
+            list.nodes.len() <= packed / 8000 + 1,
+            "{} nodes",
+            list.nodes.len()
+        );
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push(bool, Vec<u8>),
+        Pop(bool),
+        Set(usize, Vec<u8>),
+        Insert(usize, Vec<u8>),
+        Remove(u8, usize, bool),
+        Keep(usize, usize),
+    }
+
+    fn item() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            8 => proptest::collection::vec(0u8..4, 0..4),
+            2 => proptest::collection::vec(any::<u8>(), 100..300),
+            1 => proptest::collection::vec(any::<u8>(), 3000..6000),
+        ]
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (any::<bool>(), item()).prop_map(|(l, i)| Op::Push(l, i)),
+            3 => any::<bool>().prop_map(Op::Pop),
+            2 => (0usize..64, item()).prop_map(|(i, v)| Op::Set(i, v)),
+            2 => (0usize..64, item()).prop_map(|(i, v)| Op::Insert(i, v)),
+            1 => (0u8..4, 0usize..3, any::<bool>()).prop_map(|(b, c, l)| Op::Remove(b, c, l)),
+            1 => (0usize..40, 0usize..80).prop_map(|(s, e)| Op::Keep(s, e)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Every operation, at node sizes that force many nodes and splits, against a
+        /// `VecDeque` of owned elements.
+        #[test]
+        fn behaves_as_a_deque(fill in prop_oneof![Just(1i64), Just(2), Just(3), Just(-1), Just(-2)],
+                              ops in proptest::collection::vec(op(), 1..120)) {
+            let enc = encodings(fill);
+            let mut list = List::new();
+            let mut model: VecDeque<Vec<u8>> = VecDeque::new();
+            for op in ops {
+                match op {
+                    Op::Push(left, v) => {
+                        if left {
+                            list.push(End::Left, &v, &enc);
+                            model.push_front(v);
+                        } else {
+                            list.push(End::Right, &v, &enc);
+                            model.push_back(v);
+                        }
+                    }
+                    Op::Pop(left) => {
+                        let (got, want) = if left {
+                            (list.pop(End::Left), model.pop_front())
+                        } else {
+                            (list.pop(End::Right), model.pop_back())
+                        };
+                        prop_assert_eq!(got, want);
+                    }
+                    Op::Set(i, v) => {
+                        let ok = list.set(i, &v, &enc);
+                        prop_assert_eq!(ok, i < model.len());
+                        if ok {
+                            model[i] = v;
+                        }
+                    }
+                    Op::Insert(i, v) => {
+                        let i = i.min(model.len());
+                        list.insert(i, &v, &enc);
+                        model.insert(i, v);
+                    }
+                    Op::Remove(b, count, left) => {
+                        let target = vec![b];
+                        let from = if left { End::Left } else { End::Right };
+                        let removed = list.remove_equal(&target, count, from);
+                        let limit = if count == 0 { usize::MAX } else { count };
+                        let mut hits: Vec<usize> =
+                            (0..model.len()).filter(|&i| model[i] == target).collect();
+                        if !left {
+                            hits.reverse();
+                        }
+                        hits.truncate(limit);
+                        hits.sort_unstable();
+                        for &i in hits.iter().rev() {
+                            model.remove(i);
+                        }
+                        prop_assert_eq!(removed, hits.len());
+                    }
+                    Op::Keep(s, e) => {
+                        list.keep_range(s, e);
+                        let e = e.min(model.len());
+                        let s = s.min(e);
+                        model = model.into_iter().skip(s).take(e - s).collect();
+                    }
+                }
+                prop_assert_eq!(list.len(), model.len());
+                prop_assert!(list.iter().eq(model.iter().map(Vec::as_slice)));
+                prop_assert!(list.iter().rev().eq(model.iter().rev().map(Vec::as_slice)));
+                for (i, want) in model.iter().enumerate() {
+                    prop_assert_eq!(list.get(i), Some(want.as_slice()));
+                }
+                prop_assert_eq!(list.get(model.len()), None);
+                prop_assert_eq!(list.nodes.iter().map(|n| n.count).sum::<usize>(), list.len());
+                prop_assert!(list.nodes.iter().all(|n| n.count > 0));
+                prop_assert!(list.nodes.iter().all(|n| !n.oversized(&enc)));
+            }
+        }
     }
 }
