@@ -637,3 +637,25 @@ fn the_log_shows_protocol_errors_refusals_and_slow_consumers() {
         .collect();
     assert!(seqs.windows(2).all(|w| w[0] > w[1]), "{seqs:?}");
 }
+
+/// Names are the clients' own, as long as they like: the snapshot shows at most 10 KiB of one,
+/// so no client can make every snapshot (and every stream's copy) as large as its name.
+#[test]
+fn long_names_are_cut_in_snapshots() {
+    let (server, addr) = start();
+    let long = "x".repeat(1 << 20);
+    let mut c = Connection::connect(server.addr(), IO_TIMEOUT).unwrap();
+    c.command(&[b"CLIENT", b"SETNAME", long.as_bytes()])
+        .unwrap();
+    let mut s = reactor::client::Subscriber::connect(server.addr(), IO_TIMEOUT).unwrap();
+    s.subscribe(&[long.as_bytes()]).unwrap();
+    let snapshot = Events::open(addr, "").next();
+    assert!(
+        snapshot.to_string().len() < 30 * 1024,
+        "{}",
+        snapshot.to_string().len()
+    );
+    let cut = format!("{}…", &long[..10 * 1024]);
+    assert!(client_named(&snapshot, &cut).is_some());
+    assert_eq!(snapshot["channels"][0]["name"], cut);
+}

@@ -21,6 +21,19 @@ use super::super::client::Session;
 pub const TABLE_ROWS: usize = 50;
 /// Channels listed (the most subscribed).
 pub const CHANNELS: usize = 10;
+/// Longest client or channel name shown, in bytes. Names are the clients' own and may be up to
+/// `proto-max-bulk-len` long; without a cap one client could make every snapshot, and every
+/// stream's copy of it, as large as its name.
+pub const MAX_NAME: usize = 10 * 1024;
+
+/// A name as shown: at most [`MAX_NAME`] bytes of it, lossily UTF-8, marked if cut.
+fn shown(name: &[u8]) -> String {
+    let mut text = String::from_utf8_lossy(&name[..name.len().min(MAX_NAME)]).into_owned();
+    if name.len() > MAX_NAME {
+        text.push('…');
+    }
+    text
+}
 
 /// One snapshot. Field names are what the page reads.
 #[derive(Debug, Serialize)]
@@ -226,7 +239,7 @@ pub fn take(
             .most_subscribed(CHANNELS)
             .into_iter()
             .map(|(name, subscribers)| Channel {
-                name: String::from_utf8_lossy(name).into_owned(),
+                name: shown(name),
                 subscribers,
             })
             .collect(),
@@ -250,11 +263,7 @@ fn row(info: &ConnInfo<'_>, ctx: &Ctx<'_, Session>, now: Instant, current: Optio
             if client.subscribed() {
                 flags.push("subscribed");
             }
-            let name = client
-                .name
-                .as_deref()
-                .map(|n| String::from_utf8_lossy(n).into_owned())
-                .unwrap_or_default();
+            let name = client.name.as_deref().map(shown).unwrap_or_default();
             (Some(client.id), name, client.commands)
         }
         Some(Session::Dashboard(viewer)) => {
