@@ -876,6 +876,18 @@ const REDIS_COMMANDS: &[RedisCommand] = &[
     ("sdiff", -2, &["readonly"], (1, -1, 1), &["@read", "@set", "@slow"]),
     ("sdiffstore", -3, &["write", "denyoom"], (1, -1, 1), &["@write", "@set", "@slow"]),
     ("sscan", -3, &["readonly"], (1, 1, 1), &["@read", "@set", "@slow"]),
+    ("zadd", -4, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@sortedset", "@fast"]),
+    ("zincrby", 4, &["write", "denyoom", "fast"], (1, 1, 1), &["@write", "@sortedset", "@fast"]),
+    ("zcard", 2, &["readonly", "fast"], (1, 1, 1), &["@read", "@sortedset", "@fast"]),
+    ("zscore", 3, &["readonly", "fast"], (1, 1, 1), &["@read", "@sortedset", "@fast"]),
+    ("zmscore", -3, &["readonly", "fast"], (1, 1, 1), &["@read", "@sortedset", "@fast"]),
+    ("zrem", -3, &["write", "fast"], (1, 1, 1), &["@write", "@sortedset", "@fast"]),
+    ("zrank", 3, &["readonly", "fast"], (1, 1, 1), &["@read", "@sortedset", "@fast"]),
+    ("zrevrank", 3, &["readonly", "fast"], (1, 1, 1), &["@read", "@sortedset", "@fast"]),
+    ("zcount", 4, &["readonly", "fast"], (1, 1, 1), &["@read", "@sortedset", "@fast"]),
+    ("zpopmin", -2, &["write", "fast"], (1, 1, 1), &["@write", "@sortedset", "@fast"]),
+    ("zpopmax", -2, &["write", "fast"], (1, 1, 1), &["@write", "@sortedset", "@fast"]),
+    ("zrange", -4, &["readonly"], (1, 1, 1), &["@read", "@sortedset", "@slow"]),
 ];
 
 /// Commands whose table entries (in another family's file) do not yet match Redis. Remove a
@@ -1183,6 +1195,46 @@ fn redis_benchmark_runs_without_warnings() {
     }
     assert!(stdout.contains("PING_INLINE: "), "{stdout}");
     assert!(stdout.contains("PING_MBULK: "), "{stdout}");
+}
+
+/// Issue 10's measure: redis-benchmark's default run, every test of it, gets no error reply.
+/// (redis-benchmark prints "Error from server: ..." for an error reply.)
+#[test]
+fn redis_benchmark_default_run_gets_no_error_reply() {
+    let server = server();
+    let out = run_tool("redis-benchmark", server.addr(), &["-q", "-n", "2000"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).replace('\r', "\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for text in [&stdout[..], &stderr[..]] {
+        assert!(!text.contains("ERR") && !text.contains("rror"), "{text}");
+    }
+    for test in [
+        "PING_INLINE",
+        "PING_MBULK",
+        "SET",
+        "GET",
+        "INCR",
+        "LPUSH",
+        "RPUSH",
+        "LPOP",
+        "RPOP",
+        "SADD",
+        "HSET",
+        "SPOP",
+        "ZADD",
+        "ZPOPMIN",
+        "LRANGE_100",
+        "LRANGE_300",
+        "LRANGE_500",
+        "LRANGE_600",
+        "MSET",
+    ] {
+        let shown = stdout.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with(test) && l.contains("requests per second")
+        });
+        assert!(shown, "no {test} result in:\n{stdout}");
+    }
 }
 
 /// `MEMORY USAGE` measures what a key really costs: it grows with the value, counts every

@@ -495,6 +495,9 @@ fn keys_per_type_follow_every_way_a_key_comes_goes_or_changes_type() {
         &[b"DEL", b"s1"],
         &[b"SET", b"gone", b"v", b"PX", b"1"],
         &[b"RPUSH", b"l3", b"x"],
+        &[b"ZADD", b"z1", b"1", b"a"],
+        &[b"ZADD", b"z2", b"1", b"a"],
+        &[b"ZPOPMIN", b"z2"], // emptied: deleted
     ];
     for command in script {
         c.command(command).unwrap();
@@ -502,7 +505,7 @@ fn keys_per_type_follow_every_way_a_key_comes_goes_or_changes_type() {
     std::thread::sleep(Duration::from_millis(20));
     c.command(&[b"GET", b"gone"]).unwrap(); // reclaimed on access
     let mut expected = std::collections::BTreeMap::new();
-    for name in ["string", "list", "hash", "set"] {
+    for name in ["string", "list", "hash", "set", "zset"] {
         expected.insert(name.to_string(), 0);
     }
     let Reply::Array(keys) = c.command(&[b"KEYS", b"*"]).unwrap() else {

@@ -29,7 +29,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::blocking::Blocking;
-use super::types::{Hash, List, Set};
+use super::types::{Hash, List, Set, ZSet};
 
 /// Keys sampled per round of the active cycle (Redis: `ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
 const SAMPLE: usize = 20;
@@ -47,6 +47,7 @@ pub enum Value {
     List(List),
     Hash(Hash),
     Set(Set),
+    ZSet(ZSet),
 }
 
 impl Value {
@@ -57,11 +58,12 @@ impl Value {
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
     /// The types in a fixed order, for counting keys per type ([`Db::keys_per_type`]).
-    pub const TYPES: [&'static str; 4] = ["string", "list", "hash", "set"];
+    pub const TYPES: [&'static str; 5] = ["string", "list", "hash", "set", "zset"];
 
     /// This value's index in [`Value::TYPES`].
     fn type_index(&self) -> usize {
@@ -70,6 +72,7 @@ impl Value {
             Value::List(_) => 1,
             Value::Hash(_) => 2,
             Value::Set(_) => 3,
+            Value::ZSet(_) => 4,
         }
     }
 
@@ -80,6 +83,7 @@ impl Value {
             Value::List(list) => list.encoding(),
             Value::Hash(hash) => hash.encoding(),
             Value::Set(set) => set.encoding(),
+            Value::ZSet(zset) => zset.encoding(),
         }
     }
 
@@ -93,6 +97,7 @@ impl Value {
                 Value::List(list) => list.memory_usage(samples),
                 Value::Hash(hash) => hash.memory_usage(samples),
                 Value::Set(set) => set.memory_usage(samples),
+                Value::ZSet(zset) => zset.memory_usage(samples),
             }
     }
 
@@ -192,7 +197,7 @@ pub struct Db {
     pub blocking: Blocking,
     /// Keys per type, in [`Value::TYPES`] order (kept as keys come and go: the dashboard
     /// shows it several times a second, and counting would mean a pass over every key).
-    per_type: [usize; 4],
+    per_type: [usize; 5],
     rng: u64,
 }
 
@@ -395,7 +400,7 @@ impl Db {
 
     pub fn clear(&mut self) {
         self.map.clear();
-        self.per_type = [0; 4];
+        self.per_type = [0; 5];
         self.volatile.clear();
         self.slots.clear();
     }

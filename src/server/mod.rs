@@ -33,6 +33,7 @@ pub mod sets;
 pub mod shutdown;
 pub mod strings;
 pub mod types;
+pub mod zsets;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -119,6 +120,7 @@ impl Server {
                     lists_index::COMMANDS,
                     hashes::COMMANDS,
                     sets::COMMANDS,
+                    zsets::COMMANDS,
                     keys::COMMANDS,
                     pubsub::COMMANDS,
                     admin::COMMANDS,

@@ -1,5 +1,5 @@
-//! The aggregate value types: lists, hashes and sets, each with a compact encoding for small
-//! values and a general one for large values, as Redis has.
+//! The aggregate value types: lists, hashes, sets and sorted sets, each with a compact encoding
+//! for small values and a general one for large values, as Redis has.
 //!
 //! Redis keeps a small hash as a *listpack* (one contiguous byte array, scanned linearly) and
 //! converts it to a hash table once it passes `hash-max-listpack-entries` entries or holds a
@@ -13,10 +13,12 @@
 pub mod hash;
 pub mod list;
 pub mod set;
+pub mod zset;
 
 pub use hash::Hash;
 pub use list::List;
 pub use set::Set;
+pub use zset::ZSet;
 
 /// `MEMORY USAGE`'s element estimate, as Redis's `objectComputeSize`: the sizes of the first
 /// `samples` of `len` elements, averaged and scaled to all of them (exact when every element

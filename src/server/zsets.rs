@@ -1,0 +1,674 @@
+//! Sorted-set commands: ZADD, ZINCRBY, ZCARD, ZSCORE, ZMSCORE, ZREM, ZRANK, ZREVRANK, ZCOUNT,
+//! ZPOPMIN, ZPOPMAX and ZRANGE (by index, BYSCORE or BYLEX, REV, LIMIT, WITHSCORES), with Redis
+//! 7.0's replies and error texts (`t_zset.c`). The representation is in [`super::types::zset`].
+//!
+//! Scores go out as Redis 7.0 prints them, `%.17g` ([`push_score`]): `1.1` is
+//! `1.1000000000000001`, as redis-cli shows it from a 7.0 server.
+
+use std::fmt::Write as _;
+
+use crate::resp::number::parse_i64;
+use crate::resp::{Request, reply};
+
+use super::State;
+use super::command::{Command, Exec};
+use super::db::Value;
+use super::keys::{WrongType, read};
+use super::types::zset::{AddFlags, Added, ZSet};
+
+// One command per line: the table reads as a table.
+#[rustfmt::skip]
+pub const COMMANDS: &[Command] = &[
+    Command::new("zadd", -4, &["write", "denyoom", "fast"], (1, 1, 1), zadd),
+    Command::new("zincrby", 4, &["write", "denyoom", "fast"], (1, 1, 1), zincrby),
+    Command::new("zcard", 2, &["readonly", "fast"], (1, 1, 1), zcard),
+    Command::new("zscore", 3, &["readonly", "fast"], (1, 1, 1), zscore),
+    Command::new("zmscore", -3, &["readonly", "fast"], (1, 1, 1), zmscore),
+    Command::new("zrem", -3, &["write", "fast"], (1, 1, 1), zrem),
+    Command::new("zrank", 3, &["readonly", "fast"], (1, 1, 1), zrank),
+    Command::new("zrevrank", 3, &["readonly", "fast"], (1, 1, 1), zrevrank),
+    Command::new("zcount", 4, &["readonly", "fast"], (1, 1, 1), zcount),
+    Command::new("zpopmin", -2, &["write", "fast"], (1, 1, 1), zpopmin),
+    Command::new("zpopmax", -2, &["write", "fast"], (1, 1, 1), zpopmax),
+    Command::new("zrange", -4, &["readonly"], (1, 1, 1), zrange),
+];
+
+// ---- Numbers ----
+
+/// A score argument as Redis's `getDoubleFromObject` reads it (`strtod` over the whole
+/// argument): decimal, exponent, `inf`/`infinity` with a sign; not empty, no leading space, no
+/// trailing bytes, no NaN, and neither an overflow to infinity nor an underflow to zero.
+/// (C's `strtod` also reads hex floats, `0x1p3`; those are refused here.)
+pub fn parse_score(arg: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(arg).ok()?;
+    if text.is_empty() || text.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return None;
+    }
+    let value: f64 = text.parse().ok()?;
+    if value.is_nan() {
+        return None;
+    }
+    let digits = text.trim_start_matches(['+', '-']);
+    let literal_inf = digits.eq_ignore_ascii_case("inf") || digits.eq_ignore_ascii_case("infinity");
+    if value.is_infinite() && !literal_inf {
+        return None; // overflow (ERANGE)
+    }
+    let mantissa = digits.split(['e', 'E']).next().unwrap_or("");
+    if value == 0.0 && mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        return None; // underflow to zero (ERANGE)
+    }
+    Some(value)
+}
+
+/// One end of a score range (`zslParseRange`): `(x` is exclusive; the rest is read by `strtod`
+/// alone, so leading space is allowed, an empty string is 0, and overflow is infinity.
+fn parse_bound(arg: &[u8]) -> Option<(f64, bool)> {
+    let (text, exclusive) = match arg.strip_prefix(b"(") {
+        Some(rest) => (rest, true),
+        None => (arg, false),
+    };
+    let text = std::str::from_utf8(text).ok()?;
+    let text = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let value = if text.is_empty() {
+        0.0
+    } else {
+        text.parse::<f64>().ok()?
+    };
+    (!value.is_nan()).then_some((value, exclusive))
+}
+
+/// A score range: `min` and `max`, each inclusive unless marked.
+#[derive(Debug, Clone, Copy)]
+struct Range {
+    min: (f64, bool),
+    max: (f64, bool),
+}
+
+impl Range {
+    fn parse(min: &[u8], max: &[u8]) -> Option<Range> {
+        Some(Range {
+            min: parse_bound(min)?,
+            max: parse_bound(max)?,
+        })
+    }
+
+    fn above_min(&self, score: f64) -> bool {
+        if self.min.1 {
+            score > self.min.0
+        } else {
+            score >= self.min.0
+        }
+    }
+
+    fn below_max(&self, score: f64) -> bool {
+        if self.max.1 {
+            score < self.max.0
+        } else {
+            score <= self.max.0
+        }
+    }
+}
+
+/// One end of a lexicographic range (`zslParseLexRangeItem`): `[x` inclusive, `(x` exclusive,
+/// `-` below everything, `+` above everything.
+#[derive(Debug, Clone, Copy)]
+enum LexBound<'a> {
+    Min,
+    Max,
+    Inclusive(&'a [u8]),
+    Exclusive(&'a [u8]),
+}
+
+impl<'a> LexBound<'a> {
+    fn parse(arg: &'a [u8]) -> Option<LexBound<'a>> {
+        match arg.split_first()? {
+            (b'+', []) => Some(LexBound::Max),
+            (b'-', []) => Some(LexBound::Min),
+            (b'[', rest) => Some(LexBound::Inclusive(rest)),
+            (b'(', rest) => Some(LexBound::Exclusive(rest)),
+            _ => None,
+        }
+    }
+
+    /// As a lower bound (`lower`), whether `member` is at or above it; as an upper bound,
+    /// whether it is at or below it.
+    fn at_least(self, member: &[u8], lower: bool) -> bool {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let (cmp, inclusive) = match self {
+            // `-` is below every member and `+` above: `-` as an upper bound admits nothing.
+            LexBound::Min => return lower,
+            LexBound::Max => return !lower,
+            LexBound::Inclusive(bound) => (member.cmp(bound), true),
+            LexBound::Exclusive(bound) => (member.cmp(bound), false),
+        };
+        match (cmp, lower) {
+            (Equal, _) => inclusive,
+            (Greater, true) | (Less, false) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Append `score` as a bulk string, printed as C's `printf("%.17g")` prints it (Redis 7.0's
+/// `addReplyDouble`), infinities as `inf` and `-inf`.
+pub fn push_score(out: &mut Vec<u8>, score: f64) {
+    let mut text = String::new();
+    format_g17(&mut text, score);
+    reply::bulk(out, text.as_bytes());
+}
+
+/// `%.17g`: 17 significant digits, exponent form when the exponent is below -4 or at least 17,
+/// trailing zeros (and a bare point) removed.
+fn format_g17(out: &mut String, value: f64) {
+    if value.is_infinite() {
+        out.push_str(if value > 0.0 { "inf" } else { "-inf" });
+        return;
+    }
+    // Rust's `{:.16e}` rounds the exact binary value to 17 significant digits, as glibc does.
+    let scientific = format!("{value:.16e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if negative {
+        out.push('-');
+    }
+    if !(-4..17).contains(&exponent) {
+        let (first, rest) = digits.split_at(1);
+        out.push_str(first);
+        let rest = rest.trim_end_matches('0');
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(rest);
+        }
+        let sign = if exponent < 0 { '-' } else { '+' };
+        let _ = write!(out, "e{sign}{:02}", exponent.unsigned_abs());
+        return;
+    }
+    let (int_part, frac_part) = if exponent >= 0 {
+        let split = exponent as usize + 1;
+        (digits[..split].to_string(), digits[split..].to_string())
+    } else {
+        let zeros = "0".repeat((-exponent - 1) as usize);
+        ("0".to_string(), format!("{zeros}{digits}"))
+    };
+    out.push_str(&int_part);
+    let frac = frac_part.trim_end_matches('0');
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+}
+
+// ---- Helpers ----
+
+/// The sorted set at `key` for a read command (counted as a hit or a miss).
+fn read_zset<'s>(
+    state: &'s mut State,
+    key: &[u8],
+    now_ms: i64,
+) -> Result<Option<&'s ZSet>, WrongType> {
+    match read(state, key, now_ms) {
+        None => Ok(None),
+        Some(Value::ZSet(zset)) => Ok(Some(zset)),
+        Some(_) => Err(WrongType),
+    }
+}
+
+// ---- Writes ----
+
+/// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]`.
+fn zadd(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zadd_generic(exec, req, false);
+}
+
+/// `ZINCRBY key increment member`: ZADD with INCR, through the same code, as in Redis (so
+/// an increment spelled `nx` is taken for the option, and the arguments no longer pair up).
+fn zincrby(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zadd_generic(exec, req, true);
+}
+
+fn zadd_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, incr: bool) {
+    let mut flags = AddFlags {
+        incr,
+        ..AddFlags::default()
+    };
+    let mut ch = false;
+    let mut at = 2;
+    while at < req.len() {
+        let option = req.arg(at);
+        let is = |name: &str| option.eq_ignore_ascii_case(name.as_bytes());
+        if is("nx") {
+            flags.nx = true;
+        } else if is("xx") {
+            flags.xx = true;
+        } else if is("ch") {
+            ch = true;
+        } else if is("incr") {
+            flags.incr = true;
+        } else if is("gt") {
+            flags.gt = true;
+        } else if is("lt") {
+            flags.lt = true;
+        } else {
+            break;
+        }
+        at += 1;
+    }
+    let elements = req.len() - at;
+    if elements % 2 == 1 || elements == 0 {
+        return exec.syntax_error();
+    }
+    if flags.nx && flags.xx {
+        return exec.error("ERR XX and NX options at the same time are not compatible");
+    }
+    if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
+        return exec.error("ERR GT, LT, and/or NX options at the same time are not compatible");
+    }
+    if flags.incr && elements > 2 {
+        return exec.error("ERR INCR option supports a single increment-element pair");
+    }
+    // Every score is checked before anything changes: all or nothing.
+    let mut scores = Vec::with_capacity(elements / 2);
+    for i in (at..req.len()).step_by(2) {
+        match parse_score(req.arg(i)) {
+            Some(score) => scores.push(score),
+            None => return exec.error("ERR value is not a valid float"),
+        }
+    }
+    let key = req.arg(1);
+    let State { db, config, .. } = &mut *exec.state;
+    let encodings = &config.encodings;
+    let exists = match db.get_mut(key, exec.now_ms) {
+        None => false,
+        Some(Value::ZSet(_)) => true,
+        Some(_) => return exec.wrong_type(),
+    };
+    let (mut added, mut updated, mut processed, mut last) = (0, 0, 0, 0.0);
+    if exists || !flags.xx {
+        if !exists {
+            let first = ZSet::for_first_member(req.arg(at + 1).len(), encodings);
+            db.insert(key, Value::ZSet(first));
+        }
+        let Some(Value::ZSet(zset)) = db.get_mut(key, exec.now_ms) else {
+            return;
+        };
+        for (i, &score) in scores.iter().enumerate() {
+            let member = req.arg(at + 1 + 2 * i);
+            let (done, now) = zset.add(member, score, flags, encodings);
+            match done {
+                Added::Nan => {
+                    return exec.error("ERR resulting score is not a number (NaN)");
+                }
+                Added::Added => added += 1,
+                Added::Updated => updated += 1,
+                Added::Same | Added::Nop => {}
+            }
+            if done != Added::Nop {
+                processed += 1;
+            }
+            last = now;
+        }
+    }
+    if flags.incr {
+        if processed > 0 {
+            push_score(exec.out, last);
+        } else {
+            exec.null();
+        }
+    } else {
+        exec.integer(if ch { added + updated } else { added });
+    }
+}
+
+/// `ZREM key member [member ...]` → `:n` removed; the key goes with its last member.
+fn zrem(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let key = req.arg(1);
+    let db = &mut exec.state.db;
+    let (removed, emptied) = match db.get_mut(key, exec.now_ms) {
+        None => (0, false),
+        Some(Value::ZSet(zset)) => {
+            let mut removed = 0;
+            for member in req.args().skip(2) {
+                removed += i64::from(zset.remove(member));
+                if zset.is_empty() {
+                    break;
+                }
+            }
+            (removed, zset.is_empty())
+        }
+        Some(_) => return exec.wrong_type(),
+    };
+    if emptied {
+        db.remove(key);
+    }
+    exec.integer(removed);
+}
+
+fn zpopmin(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zpop(exec, req, false);
+}
+
+fn zpopmax(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zpop(exec, req, true);
+}
+
+/// `ZPOPMIN|ZPOPMAX key [count]` → a flat array of member, score pairs (RESP2).
+fn zpop(exec: &mut Exec<'_, '_>, req: &Request<'_>, max: bool) {
+    if req.len() > 3 {
+        return exec.syntax_error();
+    }
+    let count = if req.len() == 3 {
+        match parse_i64(req.arg(2)) {
+            Some(n) if n >= 0 => n as usize,
+            _ => return exec.error("ERR value is out of range, must be positive"),
+        }
+    } else {
+        1
+    };
+    let key = req.arg(1);
+    let db = &mut exec.state.db;
+    let zset = match db.get_mut(key, exec.now_ms) {
+        None => return exec.array(0),
+        Some(Value::ZSet(zset)) => zset,
+        Some(_) => return exec.wrong_type(),
+    };
+    let n = count.min(zset.len());
+    reply::array(exec.out, 2 * n);
+    for _ in 0..n {
+        if let Some((member, score)) = zset.pop(max) {
+            reply::bulk(exec.out, &member);
+            push_score(exec.out, score);
+        }
+    }
+    if zset.is_empty() {
+        db.remove(key);
+    }
+}
+
+// ---- Reads ----
+
+fn zcard(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    match read_zset(exec.state, req.arg(1), exec.now_ms) {
+        Ok(zset) => {
+            let len = zset.map_or(0, |z| z.len() as i64);
+            exec.integer(len);
+        }
+        Err(WrongType) => exec.wrong_type(),
+    }
+}
+
+fn zscore(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    match read_zset(exec.state, req.arg(1), exec.now_ms) {
+        Ok(zset) => {
+            let score = zset.and_then(|z| z.score(req.arg(2)));
+            match score {
+                Some(score) => push_score(exec.out, score),
+                None => exec.null(),
+            }
+        }
+        Err(WrongType) => exec.wrong_type(),
+    }
+}
+
+fn zmscore(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let zset = match read_zset(exec.state, req.arg(1), exec.now_ms) {
+        Ok(zset) => zset,
+        Err(WrongType) => return exec.wrong_type(),
+    };
+    reply::array(exec.out, req.len() - 2);
+    for member in req.args().skip(2) {
+        match zset.and_then(|z| z.score(member)) {
+            Some(score) => push_score(exec.out, score),
+            None => reply::null(exec.out),
+        }
+    }
+}
+
+fn zrank(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    rank(exec, req, false);
+}
+
+fn zrevrank(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    rank(exec, req, true);
+}
+
+fn rank(exec: &mut Exec<'_, '_>, req: &Request<'_>, rev: bool) {
+    match read_zset(exec.state, req.arg(1), exec.now_ms) {
+        Ok(zset) => {
+            let rank = zset.and_then(|z| z.rank(req.arg(2), rev));
+            match rank {
+                Some(rank) => exec.integer(rank as i64),
+                None => exec.null(),
+            }
+        }
+        Err(WrongType) => exec.wrong_type(),
+    }
+}
+
+/// `ZCOUNT key min max`.
+fn zcount(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let Some(range) = Range::parse(req.arg(2), req.arg(3)) else {
+        return exec.error("ERR min or max is not a float");
+    };
+    match read_zset(exec.state, req.arg(1), exec.now_ms) {
+        Ok(zset) => {
+            let count = zset.map_or(0, |z| {
+                z.iter()
+                    .skip_while(|&(_, s)| !range.above_min(s))
+                    .take_while(|&(_, s)| range.below_max(s))
+                    .count()
+            });
+            exec.integer(count as i64);
+        }
+        Err(WrongType) => exec.wrong_type(),
+    }
+}
+
+/// `ZRANGE key start stop [BYSCORE] [REV] [LIMIT offset count] [WITHSCORES]`, parsed in Redis's
+/// order (`zrangeGenericCommand`): options, then their conflicts, then the range, then the key.
+fn zrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let (mut withscores, mut rev, mut byscore, mut bylex) = (false, false, false, false);
+    let mut limit: Option<(i64, i64)> = None;
+    let mut j = 4;
+    while j < req.len() {
+        let option = req.arg(j);
+        let left = req.len() - j - 1;
+        let is = |name: &str| option.eq_ignore_ascii_case(name.as_bytes());
+        if is("withscores") {
+            withscores = true;
+        } else if is("limit") && left >= 2 {
+            let (Some(offset), Some(count)) =
+                (parse_i64(req.arg(j + 1)), parse_i64(req.arg(j + 2)))
+            else {
+                return exec.not_integer();
+            };
+            limit = Some((offset, count));
+            j += 2;
+        } else if !rev && is("rev") {
+            rev = true;
+        } else if !byscore && !bylex && is("bylex") {
+            bylex = true;
+        } else if !byscore && !bylex && is("byscore") {
+            byscore = true;
+        } else {
+            return exec.syntax_error();
+        }
+        j += 1;
+    }
+    if limit.is_some() && !byscore && !bylex {
+        return exec.error(
+            "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+        );
+    }
+    if withscores && bylex {
+        return exec.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    }
+    let (first, second) = if rev && (byscore || bylex) {
+        (req.arg(3), req.arg(2))
+    } else {
+        (req.arg(2), req.arg(3))
+    };
+    if bylex {
+        let (Some(min), Some(max)) = (LexBound::parse(first), LexBound::parse(second)) else {
+            return exec.error("ERR min or max not valid string range item");
+        };
+        let zset = match read_zset(exec.state, req.arg(1), exec.now_ms) {
+            Ok(Some(zset)) => zset,
+            Ok(None) => return exec.array(0),
+            Err(WrongType) => return exec.wrong_type(),
+        };
+        let (offset, count) = limit.unwrap_or((0, -1));
+        if offset < 0 {
+            return exec.array(0);
+        }
+        let count = usize::try_from(count).unwrap_or(usize::MAX);
+        let picked: Vec<(&[u8], f64)> = if rev {
+            zset.iter()
+                .rev()
+                .skip_while(|&(m, _)| !max.at_least(m, false))
+                .take_while(|&(m, _)| min.at_least(m, true))
+                .skip(offset as usize)
+                .take(count)
+                .collect()
+        } else {
+            zset.iter()
+                .skip_while(|&(m, _)| !min.at_least(m, true))
+                .take_while(|&(m, _)| max.at_least(m, false))
+                .skip(offset as usize)
+                .take(count)
+                .collect()
+        };
+        return emit(exec.out, &picked, false);
+    }
+    if byscore {
+        let Some(range) = Range::parse(first, second) else {
+            return exec.error("ERR min or max is not a float");
+        };
+        let zset = match read_zset(exec.state, req.arg(1), exec.now_ms) {
+            Ok(Some(zset)) => zset,
+            Ok(None) => return exec.array(0),
+            Err(WrongType) => return exec.wrong_type(),
+        };
+        let (offset, count) = limit.unwrap_or((0, -1));
+        if offset < 0 || (offset > 0 && offset as usize >= zset.len()) {
+            return exec.array(0);
+        }
+        let count = usize::try_from(count).unwrap_or(usize::MAX);
+        let in_range: Vec<(&[u8], f64)> = if rev {
+            zset.iter()
+                .rev()
+                .skip_while(|&(_, s)| !range.below_max(s))
+                .take_while(|&(_, s)| range.above_min(s))
+                .skip(offset as usize)
+                .take(count)
+                .collect()
+        } else {
+            zset.iter()
+                .skip_while(|&(_, s)| !range.above_min(s))
+                .take_while(|&(_, s)| range.below_max(s))
+                .skip(offset as usize)
+                .take(count)
+                .collect()
+        };
+        return emit(exec.out, &in_range, withscores);
+    }
+    let (Some(start), Some(stop)) = (parse_i64(first), parse_i64(second)) else {
+        return exec.not_integer();
+    };
+    let zset = match read_zset(exec.state, req.arg(1), exec.now_ms) {
+        Ok(Some(zset)) => zset,
+        Ok(None) => return exec.array(0),
+        Err(WrongType) => return exec.wrong_type(),
+    };
+    let len = zset.len() as i64;
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let stop = if stop < 0 {
+        len + stop
+    } else {
+        stop.min(len - 1)
+    };
+    if start > stop || start >= len {
+        return exec.array(0);
+    }
+    let (skip, take) = (start as usize, (stop - start + 1) as usize);
+    let picked: Vec<(&[u8], f64)> = if rev {
+        zset.iter().rev().skip(skip).take(take).collect()
+    } else {
+        zset.iter().skip(skip).take(take).collect()
+    };
+    emit(exec.out, &picked, withscores);
+}
+
+/// Members, each followed by its score with `withscores` (RESP2's flat form).
+fn emit(out: &mut Vec<u8>, members: &[(&[u8], f64)], withscores: bool) {
+    reply::array(out, members.len() * if withscores { 2 } else { 1 });
+    for &(member, score) in members {
+        reply::bulk(out, member);
+        if withscores {
+            push_score(out, score);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_print_as_printf_g17() {
+        let cases: &[(f64, &str)] = &[
+            (0.0, "0"),
+            (-0.0, "-0"),
+            (1.0, "1"),
+            (1.1, "1.1000000000000001"),
+            (0.1, "0.10000000000000001"),
+            (1.5, "1.5"),
+            (-2.25, "-2.25"),
+            (100.0, "100"),
+            (1e16, "10000000000000000"),
+            (1e17, "1e+17"),
+            (1.5e17, "1.5e+17"),
+            (0.0001, "0.0001"),
+            (0.00001, "1.0000000000000001e-05"),
+            (123456789.125, "123456789.125"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (5e-324, "4.9406564584124654e-324"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+        ];
+        for &(value, want) in cases {
+            let mut text = String::new();
+            format_g17(&mut text, value);
+            assert_eq!(text, want, "{value:e}");
+        }
+    }
+
+    #[test]
+    fn scores_parse_as_getdoublefromobject() {
+        for (text, want) in [
+            ("1", Some(1.0)),
+            ("-1.5", Some(-1.5)),
+            ("+2", Some(2.0)),
+            (".5", Some(0.5)),
+            ("1e3", Some(1000.0)),
+            ("inf", Some(f64::INFINITY)),
+            ("-Infinity", Some(f64::NEG_INFINITY)),
+            ("0", Some(0.0)),
+            ("0e5", Some(0.0)),
+            ("", None),
+            (" 1", None),
+            ("1 ", None),
+            ("nan", None),
+            ("1e400", None),
+            ("1e-400", None),
+            ("abc", None),
+        ] {
+            assert_eq!(parse_score(text.as_bytes()), want, "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! Sorted sets against redis-server, byte for byte: every command's replies, its argument
+//! errors and its WRONGTYPE, in both encodings (listpack and skiplist), plus random operation
+//! sequences against redis-server.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config as ProptestConfig, TestRunner};
+use reactor::client::Connection;
+use reactor::reactor::Faults;
+use reactor::resp::decode::Reply;
+
+use common::RedisServer;
+
+const QUIET: Duration = Duration::from_millis(150);
+
+fn connect(addr: SocketAddr) -> Connection {
+    Connection::connect(addr, Duration::from_secs(10)).expect("connect")
+}
+
+fn flushall(addr: SocketAddr) {
+    let reply = connect(addr).command(&[b"FLUSHALL"]).expect("FLUSHALL");
+    assert_eq!(reply, Reply::Status(b"OK".to_vec()));
+}
+
+fn compare_bytes(cases: &[&[u8]], redis: SocketAddr, ours: SocketAddr) {
+    let mut failures = Vec::new();
+    for case in cases {
+        flushall(redis);
+        flushall(ours);
+        let expected = common::exchange(redis, case, QUIET);
+        let got = common::exchange(ours, case, QUIET);
+        if expected != got {
+            failures.push(format!(
+                "request {:?}\n  redis-server: {:?}\n  reactor:      {:?}",
+                String::from_utf8_lossy(case),
+                String::from_utf8_lossy(&expected),
+                String::from_utf8_lossy(&got)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+const CASES: &[&[u8]] = &[
+    // ZADD: options, their conflicts, the replies of each.
+    b"ZADD z 1 a 2 b 3 c\r\nZADD z 1 a\r\nZADD z CH 5 a 2 b\r\nZRANGE z 0 -1 WITHSCORES\r\nZCARD z\r\n",
+    b"ZADD z NX 1 a\r\nZADD z NX 2 a 3 b\r\nZADD z XX 4 a 5 c\r\nZADD nokey XX 1 a\r\nEXISTS nokey\r\nZRANGE z 0 -1 WITHSCORES\r\n",
+    b"ZADD z 5 a\r\nZADD z GT 3 a\r\nZADD z GT CH 7 a\r\nZADD z LT 9 a\r\nZADD z LT CH 1 a\r\nZADD z XX GT 2 a\r\nZSCORE z a\r\nZADD z GT 1 new\r\n",
+    b"ZADD z NX XX 1 a\r\nZADD z GT LT 1 a\r\nZADD z NX GT 1 a\r\nZADD z NX LT 1 a\r\nZADD z INCR 1 a 2 b\r\nZADD z 1\r\nZADD z 1 a 2\r\nZADD z NX\r\n",
+    b"ZADD z x a\r\nZADD z 1 a x b\r\nEXISTS z\r\nZADD z nan a\r\nZADD z \"\" a\r\nZADD z \" 1\" a\r\nZADD z 1e400 a\r\nZADD z 1e-400 a\r\n",
+    b"ZADD z inf a -inf b +inf c 1e308 d -0 e 0 f .5 g 1e3 h\r\nZRANGE z 0 -1 WITHSCORES\r\nZSCORE z e\r\nZSCORE z a\r\n",
+    b"ZADD z 1.1 a 0.1 b 1e17 c 1.5e17 d 0.00001 e 123456789.125 f\r\nZRANGE z 0 -1 WITHSCORES\r\nZMSCORE z a b c d e f x\r\n",
+    b"ZADD z INCR 1 a\r\nZADD z INCR 2.5 a\r\nZADD z INCR NX 1 a\r\nZADD z INCR XX 1 b\r\nZADD z INCR GT -1 a\r\nZADD z INCR LT -1 a\r\nZSCORE z a\r\n",
+    b"ZADD z inf a\r\nZADD z INCR -inf a\r\nZSCORE z a\r\nZINCRBY z -inf a\r\nZINCRBY z 1 a\r\nZCARD z\r\n",
+    // Ties order by member; -0 and 0 tie.
+    b"ZADD z 1 b 1 a 1 c 0 z -0 y\r\nZRANGE z 0 -1\r\nZRANK z a\r\nZREVRANK z a\r\nZRANK z y\r\nZRANK z nope\r\n",
+    // ZINCRBY
+    b"ZINCRBY z 5 a\r\nZINCRBY z -2.5 a\r\nZINCRBY z x a\r\nZINCRBY z 1\r\nZINCRBY z nx a\r\nZINCRBY z 1 a b\r\nZSCORE z a\r\n",
+    // ZCARD ZSCORE ZMSCORE ZREM ZRANK ZREVRANK on missing keys and errors.
+    b"ZCARD nokey\r\nZSCORE nokey a\r\nZMSCORE nokey a b\r\nZREM nokey a\r\nZRANK nokey a\r\nZREVRANK nokey a\r\nZCARD\r\nZSCORE z\r\nZMSCORE z\r\n",
+    b"ZADD z 1 a 2 b 3 c\r\nZREM z a x\r\nZREM z b c\r\nEXISTS z\r\nZREM z a\r\nZREM z\r\n",
+    // ZPOPMIN / ZPOPMAX
+    b"ZADD z 1 a 2 b 3 c 4 d\r\nZPOPMIN z\r\nZPOPMAX z\r\nZPOPMIN z 0\r\nZPOPMAX z 10\r\nEXISTS z\r\nZPOPMIN z\r\nZPOPMAX nokey 3\r\n",
+    b"ZADD z 1 a\r\nZPOPMIN z -1\r\nZPOPMIN z x\r\nZPOPMIN z 1 2\r\nZPOPMAX z 1.5\r\nZPOPMIN\r\nZCARD z\r\n",
+    // ZCOUNT
+    b"ZADD z 1 a 2 b 3 c 4 d\r\nZCOUNT z 2 3\r\nZCOUNT z (2 3\r\nZCOUNT z (2 (3\r\nZCOUNT z -inf +inf\r\nZCOUNT z 5 1\r\nZCOUNT z x 1\r\nZCOUNT z 1 (x\r\n",
+    b"ZADD z 0 a 1 b\r\nZCOUNT z \"\" \"\"\r\nZCOUNT z \" 1\" 1\r\nZCOUNT z ( (\r\nZCOUNT z 1e400 inf\r\nZCOUNT nokey 1 2\r\nZCOUNT z nan 1\r\n",
+    // ZRANGE by index
+    b"ZADD z 1 a 2 b 3 c 4 d 5 e\r\nZRANGE z 0 2\r\nZRANGE z -2 -1\r\nZRANGE z 1 100 WITHSCORES\r\nZRANGE z 3 1\r\nZRANGE z -100 0\r\nZRANGE z 5 10\r\nZRANGE z 0 -1 REV\r\nZRANGE z 0 1 REV WITHSCORES\r\n",
+    b"ZADD z 1 a\r\nZRANGE z x 1\r\nZRANGE z 0 1 LIMIT 0 1\r\nZRANGE z 0 1 FOO\r\nZRANGE z 0 1 REV REV\r\nZRANGE z 0 1 BYSCORE BYLEX\r\nZRANGE nokey 0 -1\r\nZRANGE z 0\r\n",
+    // ZRANGE BYSCORE
+    b"ZADD z 1 a 2 b 3 c 4 d 5 e\r\nZRANGE z 2 4 BYSCORE\r\nZRANGE z (2 4 BYSCORE WITHSCORES\r\nZRANGE z -inf +inf BYSCORE LIMIT 1 2\r\nZRANGE z 4 2 BYSCORE REV\r\nZRANGE z +inf -inf BYSCORE REV LIMIT 0 2 WITHSCORES\r\n",
+    b"ZADD z 1 a 2 b 3 c\r\nZRANGE z 1 3 BYSCORE LIMIT 5 1\r\nZRANGE z 1 3 BYSCORE LIMIT -1 1\r\nZRANGE z 1 3 BYSCORE LIMIT 1 -1\r\nZRANGE z 1 3 BYSCORE LIMIT x 1\r\nZRANGE z x 3 BYSCORE\r\nZRANGE z 1 3 BYSCORE LIMIT 1\r\n",
+    // ZRANGE BYLEX
+    b"ZADD z 0 a 0 b 0 c 0 d\r\nZRANGE z - + BYLEX\r\nZRANGE z [b (d BYLEX\r\nZRANGE z + - BYLEX REV\r\nZRANGE z (d [a BYLEX REV LIMIT 1 1\r\nZRANGE z - + BYLEX WITHSCORES\r\nZRANGE z a b BYLEX\r\nZRANGE z + - BYLEX\r\n",
+    // WRONGTYPE, after the errors that need no key.
+    b"SET s v\r\nZADD s 1 a\r\nZADD s x a\r\nZINCRBY s 1 a\r\nZCARD s\r\nZSCORE s a\r\nZMSCORE s a\r\nZREM s a\r\nZRANK s a\r\n",
+    b"SET s v\r\nZREVRANK s a\r\nZCOUNT s 1 2\r\nZCOUNT s x 2\r\nZPOPMIN s\r\nZPOPMAX s x\r\nZRANGE s 0 1\r\nZRANGE s x 1\r\nZRANGE s 0 1 BYSCORE\r\n",
+    b"ZADD z 1 a\r\nGET z\r\nLPUSH z x\r\nSADD z x\r\nHSET z a 1\r\nTYPE z\r\nOBJECT ENCODING z\r\n",
+    // Keys, expiry and the other key commands see sorted sets.
+    b"ZADD z 1 a\r\nEXISTS z\r\nTYPE z\r\nRENAME z y\r\nZRANGE y 0 -1 WITHSCORES\r\nCOPY y x\r\nZCARD x\r\nDEL y x\r\nEXISTS y x\r\n",
+    b"ZADD z 1 a 2 b\r\nEXPIRE z 100\r\nZADD z 3 c\r\nTTL z\r\nZREM z a b c\r\nTTL z\r\nSCAN 0 TYPE zset\r\n",
+];
+
+#[test]
+fn sorted_sets_match_redis_byte_for_byte() {
+    let redis = RedisServer::start(&[]);
+    let ours = common::start(Faults::default());
+    compare_bytes(CASES, redis.addr, ours.addr());
+}
+
+/// The same cases with the small encoding's limits at 1 entry and 1 byte: every sorted set is
+/// a skiplist from its second member on (or its first long one), on both servers.
+#[test]
+fn sorted_sets_match_redis_byte_for_byte_as_skiplists() {
+    let args = [
+        "--zset-max-listpack-entries",
+        "1",
+        "--zset-max-listpack-value",
+        "1",
+    ];
+    let redis = RedisServer::start(&args);
+    let ours = common::start(Faults::default());
+    let mut conn = connect(ours.addr());
+    for (name, value) in [
+        ("zset-max-listpack-entries", "1"),
+        ("zset-max-listpack-value", "1"),
+    ] {
+        let reply = conn
+            .command(&[b"CONFIG", b"SET", name.as_bytes(), value.as_bytes()])
+            .unwrap();
+        assert_eq!(reply, Reply::Status(b"OK".to_vec()));
+    }
+    compare_bytes(CASES, redis.addr, ours.addr());
+    // And the encodings really are what both say.
+    let conversions: &[&[u8]] = &[
+        b"ZADD z 1 a\r\nOBJECT ENCODING z\r\nZADD z 2 b\r\nOBJECT ENCODING z\r\nZADD y 1 long\r\nOBJECT ENCODING y\r\n",
+    ];
+    compare_bytes(conversions, redis.addr, ours.addr());
+}
+
+#[test]
+fn conversion_to_skiplist_happens_where_redis_converts() {
+    let redis = RedisServer::start(&[]);
+    let ours = common::start(Faults::default());
+    let mut case = Vec::new();
+    for i in 0..128 {
+        case.extend_from_slice(format!("ZADD z {i} m{i}\r\n").as_bytes());
+    }
+    case.extend_from_slice(b"OBJECT ENCODING z\r\nZADD z 1 m128\r\nOBJECT ENCODING z\r\n");
+    case.extend_from_slice(b"ZADD w 1 a\r\nZADD w 2 ");
+    case.extend_from_slice(&[b'x'; 65]);
+    case.extend_from_slice(b"\r\nOBJECT ENCODING w\r\nZREM w ");
+    case.extend_from_slice(&[b'x'; 65]);
+    case.extend_from_slice(b"\r\nOBJECT ENCODING w\r\nZRANGE z 120 -1 WITHSCORES\r\n");
+    compare_bytes(&[&case], redis.addr, ours.addr());
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Add(Vec<&'static str>, Vec<(i8, u8)>),
+    Incr(i8, u8),
+    Rem(Vec<u8>),
+    Pop(bool, Option<u8>),
+    Range(i8, i8, bool),
+    ByScore(i8, i8, bool, Option<(u8, i8)>),
+    Rank(u8, bool),
+    Count(i8, i8),
+}
+
+impl Op {
+    fn args(&self) -> Vec<Vec<u8>> {
+        let member = |m: &u8| format!("m{m}");
+        let words: Vec<String> = match self {
+            Op::Add(flags, pairs) => {
+                let mut w = vec!["ZADD".into(), "z".into()];
+                w.extend(flags.iter().map(|f| f.to_string()));
+                for (s, m) in pairs {
+                    w.push(format!("{}", f64::from(*s) / 2.0));
+                    w.push(member(m));
+                }
+                w
+            }
+            Op::Incr(by, m) => vec!["ZINCRBY".into(), "z".into(), by.to_string(), member(m)],
+            Op::Rem(ms) => {
+                let mut w = vec!["ZREM".into(), "z".into()];
+                w.extend(ms.iter().map(member));
+                w
+            }
+            Op::Pop(max, count) => {
+                let name = if *max { "ZPOPMAX" } else { "ZPOPMIN" };
+                let mut w = vec![name.into(), "z".into()];
+                w.extend(count.map(|c| c.to_string()));
+                w
+            }
+            Op::Range(start, stop, rev) => {
+                let mut w = vec![
+                    "ZRANGE".into(),
+                    "z".into(),
+                    start.to_string(),
+                    stop.to_string(),
+                ];
+                if *rev {
+                    w.push("REV".into());
+                }
+                w.push("WITHSCORES".into());
+                w
+            }
+            Op::ByScore(min, max, rev, limit) => {
+                let mut w = vec![
+                    "ZRANGE".into(),
+                    "z".into(),
+                    format!("({min}"),
+                    max.to_string(),
+                ];
+                w.push("BYSCORE".into());
+                if *rev {
+                    w.push("REV".into());
+                }
+                if let Some((offset, count)) = limit {
+                    w.extend(["LIMIT".into(), offset.to_string(), count.to_string()]);
+                }
+                w
+            }
+            Op::Rank(m, rev) => {
+                let name = if *rev { "ZREVRANK" } else { "ZRANK" };
+                vec![name.into(), "z".into(), member(m)]
+            }
+            Op::Count(min, max) => {
+                vec![
+                    "ZCOUNT".into(),
+                    "z".into(),
+                    min.to_string(),
+                    format!("({max}"),
+                ]
+            }
+        };
+        words.into_iter().map(String::into_bytes).collect()
+    }
+}
+
+fn op_strategy() -> impl Strategy<Value = Op> {
+    let flag = prop_oneof![Just("NX"), Just("XX"), Just("GT"), Just("LT"), Just("CH")];
+    let pair = (-6i8..6, 0u8..10);
+    prop_oneof![
+        5 => (proptest::collection::vec(flag, 0..2), proptest::collection::vec(pair, 1..5))
+            .prop_map(|(f, p)| Op::Add(f, p)),
+        1 => (-3i8..3, 0u8..10).prop_map(|(b, m)| Op::Incr(b, m)),
+        2 => proptest::collection::vec(0u8..10, 1..3).prop_map(Op::Rem),
+        1 => (any::<bool>(), proptest::option::of(0u8..4)).prop_map(|(m, c)| Op::Pop(m, c)),
+        2 => (-6i8..6, -6i8..6, any::<bool>()).prop_map(|(a, b, r)| Op::Range(a, b, r)),
+        2 => (-4i8..4, -4i8..4, any::<bool>(), proptest::option::of((0u8..4, -1i8..3)))
+            .prop_map(|(a, b, r, l)| Op::ByScore(a, b, r, l)),
+        1 => (0u8..10, any::<bool>()).prop_map(|(m, r)| Op::Rank(m, r)),
+        1 => (-4i8..4, -4i8..4).prop_map(|(a, b)| Op::Count(a, b)),
+    ]
+}
+
+/// Random sequences, with small-encoding limits that make conversions happen mid-sequence.
+#[test]
+fn random_operations_match_redis() {
+    let redis = RedisServer::start(&[]);
+    let ours = common::start(Faults::default());
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 48,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    let entries = prop_oneof![Just("3"), Just("128")];
+    runner
+        .run(
+            &(entries, proptest::collection::vec(op_strategy(), 1..40)),
+            |(entries, ops)| {
+                let (mut r, mut o) = (connect(redis.addr), connect(ours.addr()));
+                for conn in [&mut r, &mut o] {
+                    conn.command(&[b"FLUSHALL"]).unwrap();
+                    conn.command(&[
+                        b"CONFIG",
+                        b"SET",
+                        b"zset-max-listpack-entries",
+                        entries.as_bytes(),
+                    ])
+                    .unwrap();
+                }
+                for op in &ops {
+                    let args = op.args();
+                    let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+                    let (got, want) = (o.command(&refs).unwrap(), r.command(&refs).unwrap());
+                    prop_assert_eq!(got, want, "{:?}", op);
+                }
+                let all: [&[u8]; 5] = [b"ZRANGE", b"z", b"0", b"-1", b"WITHSCORES"];
+                prop_assert_eq!(o.command(&all).unwrap(), r.command(&all).unwrap());
+                let enc: [&[u8]; 3] = [b"OBJECT", b"ENCODING", b"z"];
+                prop_assert_eq!(o.command(&enc).unwrap(), r.command(&enc).unwrap());
+                Ok(())
+            },
+        )
+        .unwrap();
+}
