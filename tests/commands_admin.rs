@@ -888,6 +888,15 @@ const REDIS_COMMANDS: &[RedisCommand] = &[
     ("zpopmin", -2, &["write", "fast"], (1, 1, 1), &["@write", "@sortedset", "@fast"]),
     ("zpopmax", -2, &["write", "fast"], (1, 1, 1), &["@write", "@sortedset", "@fast"]),
     ("zrange", -4, &["readonly"], (1, 1, 1), &["@read", "@sortedset", "@slow"]),
+    ("zrevrange", -4, &["readonly"], (1, 1, 1), &["@read", "@sortedset", "@slow"]),
+    ("zrangebyscore", -4, &["readonly"], (1, 1, 1), &["@read", "@sortedset", "@slow"]),
+    ("zrevrangebyscore", -4, &["readonly"], (1, 1, 1), &["@read", "@sortedset", "@slow"]),
+    ("zrangebylex", -4, &["readonly"], (1, 1, 1), &["@read", "@sortedset", "@slow"]),
+    ("zrevrangebylex", -4, &["readonly"], (1, 1, 1), &["@read", "@sortedset", "@slow"]),
+    ("zlexcount", 4, &["readonly", "fast"], (1, 1, 1), &["@read", "@sortedset", "@fast"]),
+    ("zremrangebyscore", 4, &["write"], (1, 1, 1), &["@write", "@sortedset", "@slow"]),
+    ("zremrangebyrank", 4, &["write"], (1, 1, 1), &["@write", "@sortedset", "@slow"]),
+    ("zremrangebylex", 4, &["write"], (1, 1, 1), &["@write", "@sortedset", "@slow"]),
 ];
 
 /// Commands whose table entries (in another family's file) do not yet match Redis. Remove a

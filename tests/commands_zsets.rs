@@ -83,6 +83,15 @@ const CASES: &[&[u8]] = &[
     b"ZADD z 1 a 2 b 3 c\r\nZRANGE z 1 3 BYSCORE LIMIT 5 1\r\nZRANGE z 1 3 BYSCORE LIMIT -1 1\r\nZRANGE z 1 3 BYSCORE LIMIT 1 -1\r\nZRANGE z 1 3 BYSCORE LIMIT x 1\r\nZRANGE z x 3 BYSCORE\r\nZRANGE z 1 3 BYSCORE LIMIT 1\r\n",
     // ZRANGE BYLEX
     b"ZADD z 0 a 0 b 0 c 0 d\r\nZRANGE z - + BYLEX\r\nZRANGE z [b (d BYLEX\r\nZRANGE z + - BYLEX REV\r\nZRANGE z (d [a BYLEX REV LIMIT 1 1\r\nZRANGE z - + BYLEX WITHSCORES\r\nZRANGE z a b BYLEX\r\nZRANGE z + - BYLEX\r\n",
+    // The older range commands: the kind and direction fixed, their options then errors.
+    b"ZADD z 1 a 2 b 3 c 4 d\r\nZREVRANGE z 0 1\r\nZREVRANGE z 0 -1 WITHSCORES\r\nZREVRANGE z 0 1 REV\r\nZREVRANGE z 0 1 BYSCORE\r\nZREVRANGE z 0 1 LIMIT 0 1\r\n",
+    b"ZADD z 1 a 2 b 3 c 4 d\r\nZRANGEBYSCORE z 2 3\r\nZRANGEBYSCORE z (1 +inf WITHSCORES LIMIT 1 1\r\nZREVRANGEBYSCORE z 3 2\r\nZREVRANGEBYSCORE z +inf (1 LIMIT 0 2\r\nZRANGEBYSCORE z 1 2 REV\r\nZRANGEBYSCORE z x 2\r\nZRANGEBYSCORE z 1 2 BYLEX\r\n",
+    b"ZADD z 0 a 0 b 0 c 0 d\r\nZRANGEBYLEX z - +\r\nZRANGEBYLEX z [b (d LIMIT 1 5\r\nZREVRANGEBYLEX z + [b\r\nZRANGEBYLEX z a b\r\nZRANGEBYLEX z - + WITHSCORES\r\nZLEXCOUNT z [b +\r\nZLEXCOUNT z - (a\r\nZLEXCOUNT z x y\r\nZLEXCOUNT nokey - +\r\n",
+    // ZREMRANGEBY*
+    b"ZADD z 1 a 2 b 3 c 4 d 5 e\r\nZREMRANGEBYRANK z 0 1\r\nZREMRANGEBYRANK z -1 -1\r\nZREMRANGEBYRANK z 5 10\r\nZRANGE z 0 -1\r\nZREMRANGEBYRANK z x 1\r\nZREMRANGEBYRANK nokey 0 1\r\nZREMRANGEBYRANK z 0 -1\r\nEXISTS z\r\n",
+    b"ZADD z 1 a 2 b 3 c 4 d\r\nZREMRANGEBYSCORE z (1 2\r\nZREMRANGEBYSCORE z 10 20\r\nZREMRANGEBYSCORE z x 1\r\nZRANGE z 0 -1\r\nZREMRANGEBYSCORE z -inf +inf\r\nEXISTS z\r\nZREMRANGEBYSCORE nokey 1 2\r\n",
+    b"ZADD z 0 a 0 b 0 c\r\nZREMRANGEBYLEX z [a (c\r\nZREMRANGEBYLEX z a c\r\nZRANGE z 0 -1\r\nZREMRANGEBYLEX z - +\r\nEXISTS z\r\n",
+    b"SET s v\r\nZREVRANGE s 0 1\r\nZRANGEBYSCORE s 0 1\r\nZRANGEBYLEX s - +\r\nZLEXCOUNT s - +\r\nZREMRANGEBYRANK s 0 1\r\nZREMRANGEBYSCORE s 0 1\r\nZREMRANGEBYLEX s - +\r\nZREMRANGEBYSCORE s x 1\r\n",
     // WRONGTYPE, after the errors that need no key.
     b"SET s v\r\nZADD s 1 a\r\nZADD s x a\r\nZINCRBY s 1 a\r\nZCARD s\r\nZSCORE s a\r\nZMSCORE s a\r\nZREM s a\r\nZRANK s a\r\n",
     b"SET s v\r\nZREVRANK s a\r\nZCOUNT s 1 2\r\nZCOUNT s x 2\r\nZPOPMIN s\r\nZPOPMAX s x\r\nZRANGE s 0 1\r\nZRANGE s x 1\r\nZRANGE s 0 1 BYSCORE\r\n",

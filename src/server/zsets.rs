@@ -1,6 +1,7 @@
 //! Sorted-set commands: ZADD, ZINCRBY, ZCARD, ZSCORE, ZMSCORE, ZREM, ZRANK, ZREVRANK, ZCOUNT,
-//! ZPOPMIN, ZPOPMAX and ZRANGE (by index, BYSCORE or BYLEX, REV, LIMIT, WITHSCORES), with Redis
-//! 7.0's replies and error texts (`t_zset.c`). The representation is in [`super::types::zset`].
+//! ZLEXCOUNT, ZPOPMIN, ZPOPMAX, ZRANGE (by index, BYSCORE or BYLEX, REV, LIMIT, WITHSCORES) and
+//! its older forms (ZREVRANGE, Z[REV]RANGEBYSCORE, Z[REV]RANGEBYLEX), and ZREMRANGEBYSCORE /
+//! RANK / LEX, with Redis 7.0's replies and error texts (`t_zset.c`). The representation is in [`super::types::zset`].
 //!
 //! Scores go out as Redis 7.0 prints them, `%.17g` ([`push_score`]): `1.1` is
 //! `1.1000000000000001`, as redis-cli shows it from a 7.0 server.
@@ -30,7 +31,16 @@ pub const COMMANDS: &[Command] = &[
     Command::new("zcount", 4, &["readonly", "fast"], (1, 1, 1), zcount),
     Command::new("zpopmin", -2, &["write", "fast"], (1, 1, 1), zpopmin),
     Command::new("zpopmax", -2, &["write", "fast"], (1, 1, 1), zpopmax),
+    Command::new("zlexcount", 4, &["readonly", "fast"], (1, 1, 1), zlexcount),
     Command::new("zrange", -4, &["readonly"], (1, 1, 1), zrange),
+    Command::new("zrevrange", -4, &["readonly"], (1, 1, 1), zrevrange),
+    Command::new("zrangebyscore", -4, &["readonly"], (1, 1, 1), zrangebyscore),
+    Command::new("zrevrangebyscore", -4, &["readonly"], (1, 1, 1), zrevrangebyscore),
+    Command::new("zrangebylex", -4, &["readonly"], (1, 1, 1), zrangebylex),
+    Command::new("zrevrangebylex", -4, &["readonly"], (1, 1, 1), zrevrangebylex),
+    Command::new("zremrangebyscore", 4, &["write"], (1, 1, 1), zremrangebyscore),
+    Command::new("zremrangebyrank", 4, &["write"], (1, 1, 1), zremrangebyrank),
+    Command::new("zremrangebylex", 4, &["write"], (1, 1, 1), zremrangebylex),
 ];
 
 // ---- Numbers ----
@@ -468,7 +478,52 @@ fn zcount(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// `ZRANGE key start stop [BYSCORE] [REV] [LIMIT offset count] [WITHSCORES]`, parsed in Redis's
 /// order (`zrangeGenericCommand`): options, then their conflicts, then the range, then the key.
 fn zrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let (mut withscores, mut rev, mut byscore, mut bylex) = (false, false, false, false);
+    zrange_generic(exec, req, None, None);
+}
+
+/// `ZREVRANGE key start stop [WITHSCORES]`.
+fn zrevrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zrange_generic(exec, req, Some(By::Rank), Some(true));
+}
+
+/// `ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]`.
+fn zrangebyscore(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zrange_generic(exec, req, Some(By::Score), Some(false));
+}
+
+/// `ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]`.
+fn zrevrangebyscore(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zrange_generic(exec, req, Some(By::Score), Some(true));
+}
+
+/// `ZRANGEBYLEX key min max [LIMIT offset count]`.
+fn zrangebylex(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zrange_generic(exec, req, Some(By::Lex), Some(false));
+}
+
+/// `ZREVRANGEBYLEX key max min [LIMIT offset count]`.
+fn zrevrangebylex(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zrange_generic(exec, req, Some(By::Lex), Some(true));
+}
+
+/// What a range is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum By {
+    Rank,
+    Score,
+    Lex,
+}
+
+/// Every range read, as Redis's `zrangeGenericCommand`: the older commands fix the kind of
+/// range and the direction, and then the options that would set them are syntax errors.
+fn zrange_generic(
+    exec: &mut Exec<'_, '_>,
+    req: &Request<'_>,
+    by: Option<By>,
+    direction: Option<bool>,
+) {
+    let (mut by, mut direction) = (by, direction);
+    let mut withscores = false;
     let mut limit: Option<(i64, i64)> = None;
     let mut j = 4;
     while j < req.len() {
@@ -485,17 +540,20 @@ fn zrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
             };
             limit = Some((offset, count));
             j += 2;
-        } else if !rev && is("rev") {
-            rev = true;
-        } else if !byscore && !bylex && is("bylex") {
-            bylex = true;
-        } else if !byscore && !bylex && is("byscore") {
-            byscore = true;
+        } else if direction.is_none() && is("rev") {
+            direction = Some(true);
+        } else if by.is_none() && is("bylex") {
+            by = Some(By::Lex);
+        } else if by.is_none() && is("byscore") {
+            by = Some(By::Score);
         } else {
             return exec.syntax_error();
         }
         j += 1;
     }
+    let rev = direction.unwrap_or(false);
+    let by = by.unwrap_or(By::Rank);
+    let (byscore, bylex) = (by == By::Score, by == By::Lex);
     if limit.is_some() && !byscore && !bylex {
         return exec.error(
             "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
@@ -602,6 +660,113 @@ fn zrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         zset.iter().skip(skip).take(take).collect()
     };
     emit(exec.out, &picked, withscores);
+}
+
+/// `ZLEXCOUNT key min max`.
+fn zlexcount(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let (Some(min), Some(max)) = (LexBound::parse(req.arg(2)), LexBound::parse(req.arg(3))) else {
+        return exec.error("ERR min or max not valid string range item");
+    };
+    match read_zset(exec.state, req.arg(1), exec.now_ms) {
+        Ok(zset) => {
+            let count = zset.map_or(0, |z| {
+                z.iter()
+                    .skip_while(|&(m, _)| !min.at_least(m, true))
+                    .take_while(|&(m, _)| max.at_least(m, false))
+                    .count()
+            });
+            exec.integer(count as i64);
+        }
+        Err(WrongType) => exec.wrong_type(),
+    }
+}
+
+fn zremrangebyscore(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zremrange(exec, req, By::Score);
+}
+
+fn zremrangebyrank(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zremrange(exec, req, By::Rank);
+}
+
+fn zremrangebylex(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zremrange(exec, req, By::Lex);
+}
+
+/// `ZREMRANGEBY{SCORE,RANK,LEX} key min max` → `:n` removed; the range is parsed before the
+/// key is looked up, as in Redis's `zremrangeGenericCommand`.
+fn zremrange(exec: &mut Exec<'_, '_>, req: &Request<'_>, by: By) {
+    enum Span<'a> {
+        Rank(i64, i64),
+        Score(Range),
+        Lex(LexBound<'a>, LexBound<'a>),
+    }
+    let (first, second) = (req.arg(2), req.arg(3));
+    let span = match by {
+        By::Rank => match (parse_i64(first), parse_i64(second)) {
+            (Some(start), Some(stop)) => Span::Rank(start, stop),
+            _ => return exec.not_integer(),
+        },
+        By::Score => match Range::parse(first, second) {
+            Some(range) => Span::Score(range),
+            None => return exec.error("ERR min or max is not a float"),
+        },
+        By::Lex => match (LexBound::parse(first), LexBound::parse(second)) {
+            (Some(min), Some(max)) => Span::Lex(min, max),
+            _ => return exec.error("ERR min or max not valid string range item"),
+        },
+    };
+    let key = req.arg(1);
+    let db = &mut exec.state.db;
+    let zset = match db.get_mut(key, exec.now_ms) {
+        None => return exec.integer(0),
+        Some(Value::ZSet(zset)) => zset,
+        Some(_) => return exec.wrong_type(),
+    };
+    let doomed: Vec<Vec<u8>> = match span {
+        Span::Rank(start, stop) => {
+            let len = zset.len() as i64;
+            let start = if start < 0 {
+                (len + start).max(0)
+            } else {
+                start
+            };
+            let stop = if stop < 0 {
+                len + stop
+            } else {
+                stop.min(len - 1)
+            };
+            if start > stop || start >= len {
+                Vec::new()
+            } else {
+                let (skip, take) = (start as usize, (stop - start + 1) as usize);
+                zset.iter()
+                    .skip(skip)
+                    .take(take)
+                    .map(|(m, _)| m.to_vec())
+                    .collect()
+            }
+        }
+        Span::Score(range) => zset
+            .iter()
+            .skip_while(|&(_, s)| !range.above_min(s))
+            .take_while(|&(_, s)| range.below_max(s))
+            .map(|(m, _)| m.to_vec())
+            .collect(),
+        Span::Lex(min, max) => zset
+            .iter()
+            .skip_while(|&(m, _)| !min.at_least(m, true))
+            .take_while(|&(m, _)| max.at_least(m, false))
+            .map(|(m, _)| m.to_vec())
+            .collect(),
+    };
+    for member in &doomed {
+        zset.remove(member);
+    }
+    if zset.is_empty() {
+        db.remove(key);
+    }
+    exec.integer(doomed.len() as i64);
 }
 
 /// Members, each followed by its score with `withscores` (RESP2's flat form).
