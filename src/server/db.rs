@@ -136,15 +136,29 @@ fn string_encoding(bytes: &[u8]) -> &'static str {
     }
 }
 
+/// One key's entry in the map: 48 bytes, so a bucket with its `Rc<[u8]>` key is 64. Every
+/// key pays this whatever it holds, which makes it most of a small value's cost (chapter 19):
+/// the deadline is a plain `i64` whose presence `volatile_index` says, and both positions are
+/// 32-bit, which caps the keyspace at 2^32 - 1 keys (some 300 GB of keys).
 #[derive(Debug)]
 struct Entry {
     value: Value,
-    /// Unix time in milliseconds at which the key expires.
-    expires_at: Option<i64>,
-    /// Index in `Db::volatile` while `expires_at` is set.
-    volatile_index: usize,
+    /// Unix time in milliseconds at which the key expires; meaningful only while
+    /// `volatile_index` is not [`NO_DEADLINE`].
+    expires_at: i64,
+    /// Index in `Db::volatile`, or [`NO_DEADLINE`].
+    volatile_index: u32,
     /// Position in `Db::slots`, fixed for the key's lifetime.
-    slot: usize,
+    slot: u32,
+}
+
+/// `Entry::volatile_index` of a key without a deadline.
+const NO_DEADLINE: u32 = u32::MAX;
+
+impl Entry {
+    fn deadline(&self) -> Option<i64> {
+        (self.volatile_index != NO_DEADLINE).then_some(self.expires_at)
+    }
 }
 
 /// How the keyspace hashes keys: std's SipHash-1-3 under a random key, as `HashMap` does by
@@ -230,7 +244,7 @@ impl Db {
 
     /// Delete `key` if its deadline has passed. Returns whether the key (still) exists.
     fn check_expired(&mut self, key: &[u8], now_ms: i64) -> bool {
-        match self.map.get(key).map(|e| e.expires_at) {
+        match self.map.get(key).map(Entry::deadline) {
             None => false,
             Some(Some(at)) if at <= now_ms => {
                 self.remove(key);
@@ -299,8 +313,9 @@ impl Db {
                     *other = Value::Str(bytes.to_vec());
                 }
             }
-            if !keep_ttl && entry.expires_at.take().is_some() {
+            if !keep_ttl && entry.deadline().is_some() {
                 let index = entry.volatile_index;
+                entry.volatile_index = NO_DEADLINE;
                 self.volatile_remove(index);
             }
             return;
@@ -320,13 +335,14 @@ impl Db {
         self.per_type[value.type_index()] += 1;
         let key: Rc<[u8]> = Rc::from(key);
         let slot = self.slots.insert(key.clone());
+        debug_assert!(slot < u32::MAX as usize, "more than 2^32 - 1 keys");
         self.map.insert(
             key,
             Entry {
                 value,
-                expires_at: None,
-                volatile_index: 0,
-                slot,
+                expires_at: 0,
+                volatile_index: NO_DEADLINE,
+                slot: slot as u32,
             },
         );
     }
@@ -335,10 +351,10 @@ impl Db {
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
         let entry = self.map.remove(key)?;
         self.per_type[entry.value.type_index()] -= 1;
-        if entry.expires_at.is_some() {
+        if entry.volatile_index != NO_DEADLINE {
             self.volatile_remove(entry.volatile_index);
         }
-        self.slots.remove(entry.slot);
+        self.slots.remove(entry.slot as usize);
         Some(entry.value)
     }
 
@@ -353,7 +369,7 @@ impl Db {
         if !self.check_expired(key, now_ms) {
             return None;
         }
-        self.map.get(key).map(|e| e.expires_at)
+        self.map.get(key).map(Entry::deadline)
     }
 
     /// Set or clear the deadline of an existing key. Returns false if the key does not exist.
@@ -361,26 +377,33 @@ impl Db {
         let Some((shared_key, entry)) = self.map.get_key_value(key) else {
             return false;
         };
-        let (had, index) = (entry.expires_at.is_some(), entry.volatile_index);
+        let (had, index) = (entry.deadline().is_some(), entry.volatile_index);
         let shared_key = shared_key.clone();
         match (had, at) {
-            (true, None) => self.volatile_remove(index),
+            (true, None) => {
+                self.volatile_remove(index);
+                if let Some(entry) = self.map.get_mut(key) {
+                    entry.volatile_index = NO_DEADLINE;
+                }
+            }
             (false, Some(_)) => {
                 let index = self.volatile.len();
+                debug_assert!(index < NO_DEADLINE as usize, "more than 2^32 - 1 keys");
                 self.volatile.push(shared_key);
                 if let Some(entry) = self.map.get_mut(key) {
-                    entry.volatile_index = index;
+                    entry.volatile_index = index as u32;
                 }
             }
             _ => {}
         }
-        if let Some(entry) = self.map.get_mut(key) {
+        if let (Some(entry), Some(at)) = (self.map.get_mut(key), at) {
             entry.expires_at = at;
         }
         true
     }
 
-    fn volatile_remove(&mut self, index: usize) {
+    fn volatile_remove(&mut self, index: u32) {
+        let index = index as usize;
         if index >= self.volatile.len() {
             return;
         }
@@ -389,7 +412,7 @@ impl Db {
         if let Some(moved) = self.volatile.get(index)
             && let Some(entry) = self.map.get_mut(&**moved)
         {
-            entry.volatile_index = index;
+            entry.volatile_index = index as u32;
         }
     }
 
@@ -416,7 +439,7 @@ impl Db {
     pub fn live_keys(&self, now_ms: i64) -> impl Iterator<Item = &[u8]> {
         self.map
             .iter()
-            .filter(move |(_, entry)| entry.expires_at.is_none_or(|at| at > now_ms))
+            .filter(move |(_, entry)| entry.deadline().is_none_or(|at| at > now_ms))
             .map(|(key, _)| &**key)
     }
 
@@ -598,6 +621,12 @@ impl Slots {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bucket_is_64_bytes() {
+        assert_eq!(std::mem::size_of::<Value>(), 32);
+        assert_eq!(std::mem::size_of::<(Rc<[u8]>, Entry)>(), 64);
+    }
 
     fn scan_all(db: &Db, count: usize) -> Vec<Vec<u8>> {
         let (mut cursor, mut keys) = (0, Vec::new());

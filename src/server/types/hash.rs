@@ -52,7 +52,8 @@
 //! x86-64) measured 58.6 bytes of RSS per field, against redis-server 7.0.15's 74.6 (64.5 by its
 //! `used_memory`). For 1M keys of 5-field hashes the packed form costs about 64 bytes a key (one
 //! malloc chunk for 50 bytes of fields and values), against about 51 for Redis's listpack; the
-//! rest of that run's 348 bytes a key (Redis: 149) is the keyspace entry, not the hash.
+//! rest of that run's 264.5 bytes a key (Redis: 148.7) is the keyspace entry, not the hash
+//! (docs/19-data-structures.md).
 //! After mass deletion both vectors shrink when three quarters empty (positions do not change,
 //! so cursors survive it), as Redis shrinks a dict below 10% fill.
 

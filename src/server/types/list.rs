@@ -26,7 +26,7 @@
 //! Chapter: [docs/19-data-structures.md](../../../../docs/19-data-structures.md). Measured by
 //! `benches/memory.sh list` (N=1000000, 2-core AMD EPYC x86-64, redis-server 7.0.15): one list
 //! of 1M small integers costs 8.2 bytes of RSS per element here, 5.3 in Redis (its binary
-//! integers); 1M lists of 5 short elements 330 bytes a key against 211, most of the difference
+//! integers); 1M lists of 5 short elements 296 bytes a key against 211, most of the difference
 //! being the keyspace entry rather than the list. (As a `VecDeque` of owned elements the same
 //! loads cost 56.1 and 602.)
 

@@ -47,17 +47,17 @@
 //!
 //! # Sets
 //!
-//! Memory, measured by `nice benches/memory.sh set` (N=1000000; 2-core Intel Xeon x86-64, glibc
+//! Memory, measured by `benches/memory.sh set` (N=1000000; 2-core AMD EPYC x86-64, glibc
 //! malloc; redis-server 7.0.15 with jemalloc, built-in thresholds): VmRSS growth over the load
 //! divided by the members (one big set) or by the keys (N sets of 5), and for redis-server also
-//! its `used_memory` growth.
+//! its `used_memory` growth. (Per key, the keyspace entry is most of it: docs/19.)
 //!
 //! | load | encoding | reactor RSS | redis-server RSS | redis-server used_memory |
 //! | --- | --- | --- | --- | --- |
-//! | one set of 1M integers, per member | hashtable | 58.5 B | 57.9 B | 48.5 B |
-//! | one set of 1M 10-byte strings, per member | hashtable | 58.5 B | 66.4 B | 56.5 B |
-//! | 1M sets of 5 integers, per key | intset | 249.9 B | 115.6 B | 104.4 B |
-//! | 1M sets of 5 short words, per key | hashtable | 665.9 B | 454.4 B | 432.4 B |
+//! | one set of 1M integers, per member | hashtable | 58.5 B | 57.8 B | 48.5 B |
+//! | one set of 1M 10-byte strings, per member | hashtable | 58.5 B | 66.1 B | 56.5 B |
+//! | 1M sets of 5 integers, per key | intset | 216.4 B | 115.5 B | 104.4 B |
+//! | 1M sets of 5 short words, per key | hashtable | 632.4 B | 454.5 B | 432.4 B |
 //!
 //! A big set costs about what Redis's does: per member one exact-size allocation (a 32-byte
 //! glibc chunk for up to 24 bytes), 16 bytes for its `Box` in `entries`, and 5–10 bytes of
