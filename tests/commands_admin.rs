@@ -888,6 +888,8 @@ const REDIS_COMMANDS: &[RedisCommand] = &[
     ("zpopmin", -2, &["write", "fast"], (1, 1, 1), &["@write", "@sortedset", "@fast"]),
     ("zpopmax", -2, &["write", "fast"], (1, 1, 1), &["@write", "@sortedset", "@fast"]),
     ("zrange", -4, &["readonly"], (1, 1, 1), &["@read", "@sortedset", "@slow"]),
+    ("bzpopmin", -3, &["write", "noscript", "blocking", "fast"], (1, -2, 1), &["@write", "@sortedset", "@fast", "@blocking"]),
+    ("bzpopmax", -3, &["write", "noscript", "blocking", "fast"], (1, -2, 1), &["@write", "@sortedset", "@fast", "@blocking"]),
     ("zrevrange", -4, &["readonly"], (1, 1, 1), &["@read", "@sortedset", "@slow"]),
     ("zrangebyscore", -4, &["readonly"], (1, 1, 1), &["@read", "@sortedset", "@slow"]),
     ("zrevrangebyscore", -4, &["readonly"], (1, 1, 1), &["@read", "@sortedset", "@slow"]),

@@ -92,6 +92,9 @@ const CASES: &[&[u8]] = &[
     b"ZADD z 1 a 2 b 3 c 4 d\r\nZREMRANGEBYSCORE z (1 2\r\nZREMRANGEBYSCORE z 10 20\r\nZREMRANGEBYSCORE z x 1\r\nZRANGE z 0 -1\r\nZREMRANGEBYSCORE z -inf +inf\r\nEXISTS z\r\nZREMRANGEBYSCORE nokey 1 2\r\n",
     b"ZADD z 0 a 0 b 0 c\r\nZREMRANGEBYLEX z [a (c\r\nZREMRANGEBYLEX z a c\r\nZRANGE z 0 -1\r\nZREMRANGEBYLEX z - +\r\nEXISTS z\r\n",
     b"SET s v\r\nZREVRANGE s 0 1\r\nZRANGEBYSCORE s 0 1\r\nZRANGEBYLEX s - +\r\nZLEXCOUNT s - +\r\nZREMRANGEBYRANK s 0 1\r\nZREMRANGEBYSCORE s 0 1\r\nZREMRANGEBYLEX s - +\r\nZREMRANGEBYSCORE s x 1\r\n",
+    // BZPOPMIN / BZPOPMAX when they need not block, their timeouts and errors.
+    b"ZADD z 1 a 2 b 3 c\r\nBZPOPMIN z 0\r\nBZPOPMAX nokey z 0\r\nBZPOPMIN z 1\r\nEXISTS z\r\nBZPOPMIN z 0.01\r\nBZPOPMAX z x\r\nBZPOPMIN z -1\r\nBZPOPMIN z\r\n",
+    b"SET s v\r\nZADD z 1 a\r\nBZPOPMIN s z 0\r\nBZPOPMIN z s 0\r\nBZPOPMAX s 0\r\nBZPOPMIN s x\r\n",
     // WRONGTYPE, after the errors that need no key.
     b"SET s v\r\nZADD s 1 a\r\nZADD s x a\r\nZINCRBY s 1 a\r\nZCARD s\r\nZSCORE s a\r\nZMSCORE s a\r\nZREM s a\r\nZRANK s a\r\n",
     b"SET s v\r\nZREVRANK s a\r\nZCOUNT s 1 2\r\nZCOUNT s x 2\r\nZPOPMIN s\r\nZPOPMAX s x\r\nZRANGE s 0 1\r\nZRANGE s x 1\r\nZRANGE s 0 1 BYSCORE\r\n",
@@ -295,4 +298,57 @@ fn random_operations_match_redis() {
             },
         )
         .unwrap();
+}
+
+/// Two clients block in BZPOPMIN and BZPOPMAX on a key that does not exist; one ZADD creates
+/// it and serves both, first come first served, each taking its end, before the ZADD's own
+/// reply is read. The same sequence against redis-server gives the same replies.
+#[test]
+fn blocked_zpops_are_served_by_the_zadd_that_creates_the_key() {
+    fn blocked_clients(addr: SocketAddr) -> i64 {
+        let Reply::Bulk(info) = connect(addr).command(&[b"INFO", b"clients"]).unwrap() else {
+            panic!("INFO is a bulk string");
+        };
+        let text = String::from_utf8_lossy(&info).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix("blocked_clients:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(-1)
+    }
+    fn wait_blocked(addr: SocketAddr, n: i64) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while blocked_clients(addr) != n {
+            assert!(std::time::Instant::now() < deadline, "never {n} blocked");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    fn run(addr: SocketAddr) -> Vec<Reply> {
+        let (mut first, mut second, mut writer) = (connect(addr), connect(addr), connect(addr));
+        first.send(&[b"BZPOPMIN", b"z", b"0"]).unwrap();
+        wait_blocked(addr, 1);
+        second.send(&[b"BZPOPMAX", b"other", b"z", b"0"]).unwrap();
+        wait_blocked(addr, 2);
+        let added = writer
+            .command(&[b"ZADD", b"z", b"1", b"x", b"2", b"y", b"3", b"q"])
+            .unwrap();
+        let left = writer.command(&[b"ZRANGE", b"z", b"0", b"-1"]).unwrap();
+        let timed_out = writer.command(&[b"BZPOPMIN", b"none", b"0.05"]).unwrap();
+        vec![
+            first.read_reply().unwrap(),
+            second.read_reply().unwrap(),
+            added,
+            left,
+            timed_out,
+        ]
+    }
+    let redis = RedisServer::start(&[]);
+    let ours = common::start(Faults::default());
+    let theirs = run(redis.addr);
+    let mine = run(ours.addr());
+    assert_eq!(mine, theirs);
+    let bulk = |s: &str| Reply::Bulk(s.as_bytes().to_vec());
+    assert_eq!(mine[0], Reply::Array(vec![bulk("z"), bulk("x"), bulk("1")]));
+    assert_eq!(mine[1], Reply::Array(vec![bulk("z"), bulk("q"), bulk("3")]));
+    assert_eq!(mine[3], Reply::Array(vec![bulk("y")]));
+    assert_eq!(mine[4], Reply::NilArray);
 }

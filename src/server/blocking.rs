@@ -56,6 +56,7 @@ use super::command::{Exec, Mode};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     List,
+    ZSet,
 }
 
 impl Kind {
@@ -63,6 +64,7 @@ impl Kind {
     fn type_name(self) -> &'static str {
         match self {
             Kind::List => "list",
+            Kind::ZSet => "zset",
         }
     }
 }
@@ -371,7 +373,7 @@ pub fn unblock(state: &mut State, ctx: &mut Ctx<'_, Session>, conn: ConnId, how:
         match how {
             // Every list (and sorted set) blocking command times out with a null array.
             Unblock::Timeout => match blocked.kind {
-                Kind::List => reply::null_array(current.out),
+                Kind::List | Kind::ZSet => reply::null_array(current.out),
             },
             Unblock::Error => {
                 state.stats.error_replies += 1;

@@ -12,6 +12,7 @@ use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
 use super::State;
+use super::blocking::{Kind, parse_timeout};
 use super::command::{Command, Exec};
 use super::db::Value;
 use super::keys::{WrongType, read};
@@ -31,6 +32,8 @@ pub const COMMANDS: &[Command] = &[
     Command::new("zcount", 4, &["readonly", "fast"], (1, 1, 1), zcount),
     Command::new("zpopmin", -2, &["write", "fast"], (1, 1, 1), zpopmin),
     Command::new("zpopmax", -2, &["write", "fast"], (1, 1, 1), zpopmax),
+    Command::new("bzpopmin", -3, &["write", "noscript", "blocking", "fast"], (1, -2, 1), bzpopmin),
+    Command::new("bzpopmax", -3, &["write", "noscript", "blocking", "fast"], (1, -2, 1), bzpopmax),
     Command::new("zlexcount", 4, &["readonly", "fast"], (1, 1, 1), zlexcount),
     Command::new("zrange", -4, &["readonly"], (1, 1, 1), zrange),
     Command::new("zrevrange", -4, &["readonly"], (1, 1, 1), zrevrange),
@@ -393,6 +396,48 @@ fn zpop(exec: &mut Exec<'_, '_>, req: &Request<'_>, max: bool) {
     }
     if zset.is_empty() {
         db.remove(key);
+    }
+}
+
+fn bzpopmin(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    blocking_zpop(exec, req, false);
+}
+
+fn bzpopmax(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    blocking_zpop(exec, req, true);
+}
+
+/// `BZPOPMIN|BZPOPMAX key [key ...] timeout` → `[key, member, score]` from the first non-empty
+/// sorted set, or the client blocks until one is created (the machinery of chapter 16, which
+/// runs this again when a key it waits on comes into existence); on timeout a null array.
+fn blocking_zpop(exec: &mut Exec<'_, '_>, req: &Request<'_>, max: bool) {
+    let timeout = match parse_timeout(req.arg(req.len() - 1), exec.now_ms) {
+        Ok(timeout) => timeout,
+        Err(message) => return exec.error(message),
+    };
+    let keys = 1..req.len() - 1;
+    for i in keys.clone() {
+        let key = req.arg(i);
+        let db = &mut exec.state.db;
+        let zset = match db.get_mut(key, exec.now_ms) {
+            None => continue,
+            Some(Value::ZSet(zset)) => zset,
+            Some(_) => return exec.wrong_type(),
+        };
+        if let Some((member, score)) = zset.pop(max) {
+            reply::array(exec.out, 3);
+            reply::bulk(exec.out, key);
+            reply::bulk(exec.out, &member);
+            push_score(exec.out, score);
+        }
+        if zset.is_empty() {
+            db.remove(key);
+        }
+        return;
+    }
+    let keys: Vec<&[u8]> = keys.map(|i| req.arg(i)).collect();
+    if !exec.block(Kind::ZSet, &keys, timeout, req) {
+        reply::null_array(exec.out);
     }
 }
 
