@@ -508,12 +508,7 @@ fn zcount(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     };
     match read_zset(exec.state, req.arg(1), exec.now_ms) {
         Ok(zset) => {
-            let count = zset.map_or(0, |z| {
-                z.iter()
-                    .skip_while(|&(_, s)| !range.above_min(s))
-                    .take_while(|&(_, s)| range.below_max(s))
-                    .count()
-            });
+            let count = zset.map_or(0, |z| by_score(z, range, false).count());
             exec.integer(count as i64);
         }
         Err(WrongType) => exec.wrong_type(),
@@ -626,22 +621,10 @@ fn zrange_generic(
             return exec.array(0);
         }
         let count = usize::try_from(count).unwrap_or(usize::MAX);
-        let picked: Vec<(&[u8], f64)> = if rev {
-            zset.iter()
-                .rev()
-                .skip_while(|&(m, _)| !max.at_least(m, false))
-                .take_while(|&(m, _)| min.at_least(m, true))
-                .skip(offset as usize)
-                .take(count)
-                .collect()
-        } else {
-            zset.iter()
-                .skip_while(|&(m, _)| !min.at_least(m, true))
-                .take_while(|&(m, _)| max.at_least(m, false))
-                .skip(offset as usize)
-                .take(count)
-                .collect()
-        };
+        let picked: Vec<(&[u8], f64)> = by_lex(zset, min, max, rev)
+            .skip(offset as usize)
+            .take(count)
+            .collect();
         return emit(exec.out, &picked, false);
     }
     if byscore {
@@ -658,22 +641,10 @@ fn zrange_generic(
             return exec.array(0);
         }
         let count = usize::try_from(count).unwrap_or(usize::MAX);
-        let in_range: Vec<(&[u8], f64)> = if rev {
-            zset.iter()
-                .rev()
-                .skip_while(|&(_, s)| !range.below_max(s))
-                .take_while(|&(_, s)| range.above_min(s))
-                .skip(offset as usize)
-                .take(count)
-                .collect()
-        } else {
-            zset.iter()
-                .skip_while(|&(_, s)| !range.above_min(s))
-                .take_while(|&(_, s)| range.below_max(s))
-                .skip(offset as usize)
-                .take(count)
-                .collect()
-        };
+        let in_range: Vec<(&[u8], f64)> = by_score(zset, range, rev)
+            .skip(offset as usize)
+            .take(count)
+            .collect();
         return emit(exec.out, &in_range, withscores);
     }
     let (Some(start), Some(stop)) = (parse_i64(first), parse_i64(second)) else {
@@ -714,12 +685,7 @@ fn zlexcount(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     };
     match read_zset(exec.state, req.arg(1), exec.now_ms) {
         Ok(zset) => {
-            let count = zset.map_or(0, |z| {
-                z.iter()
-                    .skip_while(|&(m, _)| !min.at_least(m, true))
-                    .take_while(|&(m, _)| max.at_least(m, false))
-                    .count()
-            });
+            let count = zset.map_or(0, |z| by_lex(z, min, max, false).count());
             exec.integer(count as i64);
         }
         Err(WrongType) => exec.wrong_type(),
@@ -792,16 +758,10 @@ fn zremrange(exec: &mut Exec<'_, '_>, req: &Request<'_>, by: By) {
                     .collect()
             }
         }
-        Span::Score(range) => zset
-            .iter()
-            .skip_while(|&(_, s)| !range.above_min(s))
-            .take_while(|&(_, s)| range.below_max(s))
+        Span::Score(range) => by_score(zset, range, false)
             .map(|(m, _)| m.to_vec())
             .collect(),
-        Span::Lex(min, max) => zset
-            .iter()
-            .skip_while(|&(m, _)| !min.at_least(m, true))
-            .take_while(|&(m, _)| max.at_least(m, false))
+        Span::Lex(min, max) => by_lex(zset, min, max, false)
             .map(|(m, _)| m.to_vec())
             .collect(),
     };
@@ -812,6 +772,48 @@ fn zremrange(exec: &mut Exec<'_, '_>, req: &Request<'_>, by: By) {
         db.remove(key);
     }
     exec.integer(doomed.len() as i64);
+}
+
+/// The members whose scores are in `range`, lowest first, or highest first with `rev` (Redis
+/// walks from the first member in range, in either direction, while members stay in it).
+fn by_score(zset: &ZSet, range: Range, rev: bool) -> Box<dyn Iterator<Item = (&[u8], f64)> + '_> {
+    if rev {
+        Box::new(
+            zset.iter()
+                .rev()
+                .skip_while(move |&(_, s)| !range.below_max(s))
+                .take_while(move |&(_, s)| range.above_min(s)),
+        )
+    } else {
+        Box::new(
+            zset.iter()
+                .skip_while(move |&(_, s)| !range.above_min(s))
+                .take_while(move |&(_, s)| range.below_max(s)),
+        )
+    }
+}
+
+/// The members between `min` and `max` by their bytes, the same way.
+fn by_lex<'a>(
+    zset: &'a ZSet,
+    min: LexBound<'a>,
+    max: LexBound<'a>,
+    rev: bool,
+) -> Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a> {
+    if rev {
+        Box::new(
+            zset.iter()
+                .rev()
+                .skip_while(move |&(m, _)| !max.at_least(m, false))
+                .take_while(move |&(m, _)| min.at_least(m, true)),
+        )
+    } else {
+        Box::new(
+            zset.iter()
+                .skip_while(move |&(m, _)| !min.at_least(m, true))
+                .take_while(move |&(m, _)| max.at_least(m, false)),
+        )
+    }
 }
 
 /// Members, each followed by its score with `withscores` (RESP2's flat form).
