@@ -22,7 +22,7 @@ use reactor::client::Connection;
 use reactor::reactor::Faults;
 use reactor::resp::decode::Reply;
 
-use common::RedisServer;
+use common::{RedisServer, assert_same_replies, flushall};
 
 /// Both servers run with the thresholds of the redis.conf Redis ships (128 entries, 64 bytes),
 /// so conversions are reached quickly; both default to the compiled-in 512 without a file.
@@ -74,39 +74,6 @@ fn run(conn: &mut Connection, line: &str) -> Reply {
     let args = words(line);
     let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
     cmd(conn, &refs)
-}
-
-fn flushall(addr: SocketAddr) {
-    assert_eq!(
-        cmd(&mut connect(addr), &[b"FLUSHALL"]),
-        Reply::Status(b"OK".to_vec())
-    );
-}
-
-/// The same bytes to both servers, each case from an empty keyspace, replies byte for byte.
-fn compare_bytes(cases: &[&[u8]], redis: SocketAddr, ours: SocketAddr) {
-    let mut failures = Vec::new();
-    for case in cases {
-        flushall(redis);
-        flushall(ours);
-        let expected = common::exchange(redis, case, QUIET);
-        let got = common::exchange(ours, case, QUIET);
-        if expected != got {
-            failures.push(format!(
-                "request {:?}\n  redis-server: {:?}\n  reactor:      {:?}",
-                String::from_utf8_lossy(case),
-                String::from_utf8_lossy(&expected),
-                String::from_utf8_lossy(&got)
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
 }
 
 /// Every command, every argument error, WRONGTYPE and missing keys, on small hashes.
@@ -164,7 +131,9 @@ const SMALL: &[&[u8]] = &[
 fn small_hashes_match_redis_byte_for_byte() {
     let redis = redis();
     let ours = ours();
-    compare_bytes(SMALL, redis.addr, ours.addr());
+    assert_same_replies(SMALL, redis.addr, ours.addr(), |a, c| {
+        common::exchange(a, c, QUIET)
+    });
 }
 
 /// Send `line` to both servers and compare the replies after `normalize`.

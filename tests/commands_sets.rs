@@ -19,7 +19,7 @@ use reactor::client::Connection;
 use reactor::reactor::Faults;
 use reactor::resp::decode::Reply;
 
-use common::RedisServer;
+use common::{RedisServer, assert_same_replies, flushall};
 
 /// Both servers with their built-in thresholds (`set-max-intset-entries` 512).
 fn ours() -> reactor::ServerHandle {
@@ -42,13 +42,6 @@ fn cmd(conn: &mut Connection, args: &[&[u8]]) -> Reply {
 fn run(conn: &mut Connection, line: &str) -> Reply {
     let args: Vec<&[u8]> = line.split_whitespace().map(str::as_bytes).collect();
     cmd(conn, &args)
-}
-
-fn flushall(addr: SocketAddr) {
-    assert_eq!(
-        cmd(&mut connect(addr), &[b"FLUSHALL"]),
-        Reply::Status(b"OK".to_vec())
-    );
 }
 
 /// `SADD key` followed by the integers of `range`, as one command line.
@@ -79,32 +72,6 @@ fn exchange(addr: SocketAddr, case: &[u8]) -> Vec<u8> {
     }
     got.truncate(got.len() - END_REPLY.len());
     got
-}
-
-/// The same bytes to both servers, each case from an empty keyspace, replies byte for byte.
-fn compare_bytes(cases: &[&[u8]], redis: SocketAddr, ours: SocketAddr) {
-    let mut failures = Vec::new();
-    for case in cases {
-        flushall(redis);
-        flushall(ours);
-        let expected = exchange(redis, case);
-        let got = exchange(ours, case);
-        if expected != got {
-            failures.push(format!(
-                "request {:?}\n  redis-server: {:?}\n  reactor:      {:?}",
-                String::from_utf8_lossy(case),
-                String::from_utf8_lossy(&expected),
-                String::from_utf8_lossy(&got)
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
 }
 
 /// Every command, every argument error, WRONGTYPE and missing keys. Only intsets and
@@ -167,7 +134,7 @@ const SMALL: &[&[u8]] = &[
 fn small_sets_match_redis_byte_for_byte() {
     let redis = redis();
     let ours = ours();
-    compare_bytes(SMALL, redis.addr, ours.addr());
+    assert_same_replies(SMALL, redis.addr, ours.addr(), exchange);
 }
 
 /// Send `line` to both servers and compare the replies after `normalize`.

@@ -13,42 +13,12 @@ use reactor::client::Connection;
 use reactor::reactor::Faults;
 use reactor::resp::decode::Reply;
 
-use common::RedisServer;
+use common::{RedisServer, assert_same_replies};
 
 const QUIET: Duration = Duration::from_millis(150);
 
 fn connect(addr: SocketAddr) -> Connection {
     Connection::connect(addr, Duration::from_secs(10)).expect("connect")
-}
-
-fn flushall(addr: SocketAddr) {
-    let reply = connect(addr).command(&[b"FLUSHALL"]).expect("FLUSHALL");
-    assert_eq!(reply, Reply::Status(b"OK".to_vec()));
-}
-
-fn compare_bytes(cases: &[&[u8]], redis: SocketAddr, ours: SocketAddr) {
-    let mut failures = Vec::new();
-    for case in cases {
-        flushall(redis);
-        flushall(ours);
-        let expected = common::exchange(redis, case, QUIET);
-        let got = common::exchange(ours, case, QUIET);
-        if expected != got {
-            failures.push(format!(
-                "request {:?}\n  redis-server: {:?}\n  reactor:      {:?}",
-                String::from_utf8_lossy(case),
-                String::from_utf8_lossy(&expected),
-                String::from_utf8_lossy(&got)
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
 }
 
 const CASES: &[&[u8]] = &[
@@ -108,7 +78,9 @@ const CASES: &[&[u8]] = &[
 fn sorted_sets_match_redis_byte_for_byte() {
     let redis = RedisServer::start(&[]);
     let ours = common::start(Faults::default());
-    compare_bytes(CASES, redis.addr, ours.addr());
+    assert_same_replies(CASES, redis.addr, ours.addr(), |a, c| {
+        common::exchange(a, c, QUIET)
+    });
 }
 
 /// The same cases with the small encoding's limits at 1 entry and 1 byte: every sorted set is
@@ -133,12 +105,16 @@ fn sorted_sets_match_redis_byte_for_byte_as_skiplists() {
             .unwrap();
         assert_eq!(reply, Reply::Status(b"OK".to_vec()));
     }
-    compare_bytes(CASES, redis.addr, ours.addr());
+    assert_same_replies(CASES, redis.addr, ours.addr(), |a, c| {
+        common::exchange(a, c, QUIET)
+    });
     // And the encodings really are what both say.
     let conversions: &[&[u8]] = &[
         b"ZADD z 1 a\r\nOBJECT ENCODING z\r\nZADD z 2 b\r\nOBJECT ENCODING z\r\nZADD y 1 long\r\nOBJECT ENCODING y\r\n",
     ];
-    compare_bytes(conversions, redis.addr, ours.addr());
+    assert_same_replies(conversions, redis.addr, ours.addr(), |a, c| {
+        common::exchange(a, c, QUIET)
+    });
 }
 
 #[test]
@@ -155,7 +131,9 @@ fn conversion_to_skiplist_happens_where_redis_converts() {
     case.extend_from_slice(b"\r\nOBJECT ENCODING w\r\nZREM w ");
     case.extend_from_slice(&[b'x'; 65]);
     case.extend_from_slice(b"\r\nOBJECT ENCODING w\r\nZRANGE z 120 -1 WITHSCORES\r\n");
-    compare_bytes(&[&case], redis.addr, ours.addr());
+    assert_same_replies(&[&case], redis.addr, ours.addr(), |a, c| {
+        common::exchange(a, c, QUIET)
+    });
 }
 
 #[derive(Debug, Clone)]

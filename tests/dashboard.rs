@@ -374,12 +374,17 @@ fn stalled_outputs(snapshot: &Value) -> Vec<u64> {
         .collect()
 }
 
-/// A browser that asks for the stream and never reads, with a small receive window.
-fn stalled_stream(addr: SocketAddr) -> TcpStream {
+/// A connection with a 4 KiB receive buffer, so a peer that never reads fills it quickly.
+fn small_window(addr: SocketAddr) -> TcpStream {
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     socket.connect(&addr.into()).unwrap();
-    let mut stream: TcpStream = socket.into();
+    socket.into()
+}
+
+/// A browser that asks for the stream and never reads, with a small receive window.
+fn stalled_stream(addr: SocketAddr) -> TcpStream {
+    let mut stream = small_window(addr);
     stream
         .write_all(b"GET /events HTTP/1.1\r\nHost: a\r\n\r\n")
         .unwrap();
@@ -588,10 +593,7 @@ fn the_log_shows_protocol_errors_refusals_and_slow_consumers() {
     let bad_peer = bad.local_addr().unwrap().to_string();
 
     // A subscriber that never reads, with a small receive window: cut at 64 KiB.
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    socket.connect(&server.addr().into()).unwrap();
-    let mut slow: TcpStream = socket.into(); // 3
+    let mut slow = small_window(server.addr()); // 3
     slow.write_all(b"SUBSCRIBE feed\r\n").unwrap();
     let slow_peer = slow.local_addr().unwrap().to_string();
     let message = vec![b'x'; 64 * 1024];

@@ -14,7 +14,7 @@ use crate::resp::{Request, reply};
 use super::State;
 use super::blocking::{Kind, parse_timeout};
 use super::command::{Command, Exec};
-use super::db::Value;
+use super::db::{Db, Value};
 use super::keys::{WrongType, read};
 use super::types::zset::{AddFlags, Added, ZSet};
 
@@ -228,6 +228,43 @@ fn read_zset<'s>(
     }
 }
 
+/// Run `f` on the sorted set at `key` for a write command, then delete the key if `f` left the
+/// set empty (an empty aggregate never stays in the keyspace). `Ok(None)`: no such key.
+fn update_zset<R>(
+    db: &mut Db,
+    key: &[u8],
+    now_ms: i64,
+    f: impl FnOnce(&mut ZSet) -> R,
+) -> Result<Option<R>, WrongType> {
+    let zset = match db.get_mut(key, now_ms) {
+        None => return Ok(None),
+        Some(Value::ZSet(zset)) => zset,
+        Some(_) => return Err(WrongType),
+    };
+    let result = f(zset);
+    if zset.is_empty() {
+        db.remove(key);
+    }
+    Ok(Some(result))
+}
+
+/// A rank range as Redis reads one (negative counts from the end, clamped to the set) over
+/// `len` members: how many to skip and how many to take, or `None` if it is empty.
+fn rank_span(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let stop = if stop < 0 {
+        len + stop
+    } else {
+        stop.min(len - 1)
+    };
+    (start <= stop && start < len).then(|| (start as usize, (stop - start + 1) as usize))
+}
+
 // ---- Writes ----
 
 /// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]`.
@@ -336,26 +373,20 @@ fn zadd_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, incr: bool) {
 
 /// `ZREM key member [member ...]` → `:n` removed; the key goes with its last member.
 fn zrem(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let key = req.arg(1);
-    let db = &mut exec.state.db;
-    let (removed, emptied) = match db.get_mut(key, exec.now_ms) {
-        None => (0, false),
-        Some(Value::ZSet(zset)) => {
-            let mut removed = 0;
-            for member in req.args().skip(2) {
-                removed += i64::from(zset.remove(member));
-                if zset.is_empty() {
-                    break;
-                }
+    let removed = update_zset(&mut exec.state.db, req.arg(1), exec.now_ms, |zset| {
+        let mut removed = 0;
+        for member in req.args().skip(2) {
+            removed += i64::from(zset.remove(member));
+            if zset.is_empty() {
+                break;
             }
-            (removed, zset.is_empty())
         }
-        Some(_) => return exec.wrong_type(),
-    };
-    if emptied {
-        db.remove(key);
+        removed
+    });
+    match removed {
+        Ok(removed) => exec.integer(removed.unwrap_or(0)),
+        Err(WrongType) => exec.wrong_type(),
     }
-    exec.integer(removed);
 }
 
 fn zpopmin(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
@@ -379,23 +410,21 @@ fn zpop(exec: &mut Exec<'_, '_>, req: &Request<'_>, max: bool) {
     } else {
         1
     };
-    let key = req.arg(1);
-    let db = &mut exec.state.db;
-    let zset = match db.get_mut(key, exec.now_ms) {
-        None => return exec.array(0),
-        Some(Value::ZSet(zset)) => zset,
-        Some(_) => return exec.wrong_type(),
-    };
-    let n = count.min(zset.len());
-    reply::array(exec.out, 2 * n);
-    for _ in 0..n {
-        if let Some((member, score)) = zset.pop(max) {
-            reply::bulk(exec.out, &member);
-            push_score(exec.out, score);
+    let out = &mut *exec.out;
+    let popped = update_zset(&mut exec.state.db, req.arg(1), exec.now_ms, |zset| {
+        let n = count.min(zset.len());
+        reply::array(out, 2 * n);
+        for _ in 0..n {
+            if let Some((member, score)) = zset.pop(max) {
+                reply::bulk(out, &member);
+                push_score(out, score);
+            }
         }
-    }
-    if zset.is_empty() {
-        db.remove(key);
+    });
+    match popped {
+        Ok(Some(())) => {}
+        Ok(None) => exec.array(0),
+        Err(WrongType) => exec.wrong_type(),
     }
 }
 
@@ -418,20 +447,17 @@ fn blocking_zpop(exec: &mut Exec<'_, '_>, req: &Request<'_>, max: bool) {
     let keys = 1..req.len() - 1;
     for i in keys.clone() {
         let key = req.arg(i);
-        let db = &mut exec.state.db;
-        let zset = match db.get_mut(key, exec.now_ms) {
-            None => continue,
-            Some(Value::ZSet(zset)) => zset,
-            Some(_) => return exec.wrong_type(),
-        };
-        if let Some((member, score)) = zset.pop(max) {
-            reply::array(exec.out, 3);
-            reply::bulk(exec.out, key);
-            reply::bulk(exec.out, &member);
-            push_score(exec.out, score);
-        }
-        if zset.is_empty() {
-            db.remove(key);
+        match update_zset(&mut exec.state.db, key, exec.now_ms, |zset| zset.pop(max)) {
+            Ok(None) => continue,
+            Ok(Some(Some((member, score)))) => {
+                reply::array(exec.out, 3);
+                reply::bulk(exec.out, key);
+                reply::bulk(exec.out, &member);
+                push_score(exec.out, score);
+            }
+            // (A sorted set in the keyspace is never empty.)
+            Ok(Some(None)) => {}
+            Err(WrongType) => exec.wrong_type(),
         }
         return;
     }
@@ -655,21 +681,9 @@ fn zrange_generic(
         Ok(None) => return exec.array(0),
         Err(WrongType) => return exec.wrong_type(),
     };
-    let len = zset.len() as i64;
-    let start = if start < 0 {
-        (len + start).max(0)
-    } else {
-        start
-    };
-    let stop = if stop < 0 {
-        len + stop
-    } else {
-        stop.min(len - 1)
-    };
-    if start > stop || start >= len {
+    let Some((skip, take)) = rank_span(start, stop, zset.len()) else {
         return exec.array(0);
-    }
-    let (skip, take) = (start as usize, (stop - start + 1) as usize);
+    };
     let picked: Vec<(&[u8], f64)> = if rev {
         zset.iter().rev().skip(skip).take(take).collect()
     } else {
@@ -727,51 +741,33 @@ fn zremrange(exec: &mut Exec<'_, '_>, req: &Request<'_>, by: By) {
             _ => return exec.error("ERR min or max not valid string range item"),
         },
     };
-    let key = req.arg(1);
-    let db = &mut exec.state.db;
-    let zset = match db.get_mut(key, exec.now_ms) {
-        None => return exec.integer(0),
-        Some(Value::ZSet(zset)) => zset,
-        Some(_) => return exec.wrong_type(),
-    };
-    let doomed: Vec<Vec<u8>> = match span {
-        Span::Rank(start, stop) => {
-            let len = zset.len() as i64;
-            let start = if start < 0 {
-                (len + start).max(0)
-            } else {
-                start
-            };
-            let stop = if stop < 0 {
-                len + stop
-            } else {
-                stop.min(len - 1)
-            };
-            if start > stop || start >= len {
-                Vec::new()
-            } else {
-                let (skip, take) = (start as usize, (stop - start + 1) as usize);
-                zset.iter()
+    let removed = update_zset(&mut exec.state.db, req.arg(1), exec.now_ms, |zset| {
+        let doomed: Vec<Vec<u8>> = match span {
+            Span::Rank(start, stop) => match rank_span(start, stop, zset.len()) {
+                Some((skip, take)) => zset
+                    .iter()
                     .skip(skip)
                     .take(take)
                     .map(|(m, _)| m.to_vec())
-                    .collect()
-            }
+                    .collect(),
+                None => Vec::new(),
+            },
+            Span::Score(range) => by_score(zset, range, false)
+                .map(|(m, _)| m.to_vec())
+                .collect(),
+            Span::Lex(min, max) => by_lex(zset, min, max, false)
+                .map(|(m, _)| m.to_vec())
+                .collect(),
+        };
+        for member in &doomed {
+            zset.remove(member);
         }
-        Span::Score(range) => by_score(zset, range, false)
-            .map(|(m, _)| m.to_vec())
-            .collect(),
-        Span::Lex(min, max) => by_lex(zset, min, max, false)
-            .map(|(m, _)| m.to_vec())
-            .collect(),
-    };
-    for member in &doomed {
-        zset.remove(member);
+        doomed.len() as i64
+    });
+    match removed {
+        Ok(removed) => exec.integer(removed.unwrap_or(0)),
+        Err(WrongType) => exec.wrong_type(),
     }
-    if zset.is_empty() {
-        db.remove(key);
-    }
-    exec.integer(doomed.len() as i64);
 }
 
 /// The members whose scores are in `range`, lowest first, or highest first with `rev` (Redis

@@ -405,3 +405,43 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Empty a server's keyspace (`FLUSHALL`, which must answer `+OK`).
+pub fn flushall(addr: SocketAddr) {
+    let mut conn = reactor::client::Connection::connect(addr, IO_TIMEOUT).expect("connect");
+    let reply = conn.command(&[b"FLUSHALL"]).expect("FLUSHALL");
+    assert_eq!(reply, reactor::resp::decode::Reply::Status(b"OK".to_vec()));
+}
+
+/// The differential check: each case's bytes go to redis-server and to us, each from an empty
+/// keyspace, through `exchange` (which returns every reply byte the case produced); the test
+/// fails listing every case whose replies differ, not only the first.
+pub fn assert_same_replies(
+    cases: &[&[u8]],
+    redis: SocketAddr,
+    ours: SocketAddr,
+    exchange: impl Fn(SocketAddr, &[u8]) -> Vec<u8>,
+) {
+    let mut failures = Vec::new();
+    for case in cases {
+        flushall(redis);
+        flushall(ours);
+        let expected = exchange(redis, case);
+        let got = exchange(ours, case);
+        if expected != got {
+            failures.push(format!(
+                "request {:?}\n  redis-server: {:?}\n  reactor:      {:?}",
+                String::from_utf8_lossy(case),
+                String::from_utf8_lossy(&expected),
+                String::from_utf8_lossy(&got)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}

@@ -253,10 +253,11 @@ impl Dashboard {
         current: Option<ConnId>,
         force: bool,
     ) -> bool {
-        let (snapshot, fingerprint) = snapshot::take(state, ctx, current);
+        let fingerprint = snapshot::fingerprint(state, ctx);
         if !force && self.fingerprint.as_ref() == Some(&fingerprint) {
             return false;
         }
+        let snapshot = snapshot::take(state, ctx, current);
         // Serializing plain structs of numbers and strings cannot fail, and JSON written
         // compactly has no newline (an event's data is one line).
         let json = serde_json::to_vec(&snapshot).unwrap_or_default();

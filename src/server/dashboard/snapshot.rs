@@ -143,25 +143,40 @@ pub struct Fingerprint {
     notices: u64,
 }
 
+/// The state's fingerprint: one pass over the connections for the output they hold, and the
+/// counters. Cheap next to [`take`], so a tick with nothing new builds no snapshot.
+pub fn fingerprint(state: &State, ctx: &Ctx<'_, Session>) -> Fingerprint {
+    let stats = ctx.stats();
+    let mut resp_output_pending = 0;
+    ctx.for_each(|info, session| {
+        if session.is_some_and(|s| s.client().is_some()) {
+            resp_output_pending += info.output_len;
+        }
+    });
+    Fingerprint {
+        commands_processed: state.stats.commands_processed,
+        net_input_bytes: stats.net_input_bytes,
+        connections_received: stats.connections_received,
+        connections: ctx.connection_count(),
+        keys: state.db.len(),
+        blocked: state.db.blocking.blocked_clients(),
+        closes: stats.output_limit_closes + stats.query_buffer_closes + stats.connections_rejected,
+        output_pending: resp_output_pending,
+        notices: ctx.notices().last_seq(),
+    }
+}
+
 /// Take a snapshot. `current`: the connection whose request is running, if any (lent out:
 /// its session is not reachable, and it is described as a dashboard connection).
-pub fn take(
-    state: &State,
-    ctx: &Ctx<'_, Session>,
-    current: Option<ConnId>,
-) -> (Snapshot, Fingerprint) {
+pub fn take(state: &State, ctx: &Ctx<'_, Session>, current: Option<ConnId>) -> Snapshot {
     let now = ctx.now();
     let stats = ctx.stats();
     let baseline = &state.stats.loop_baseline;
     // Every connection as (most output first, then oldest): the table shows the first few.
     let mut candidates: Vec<(Reverse<usize>, Instant, ConnId)> = Vec::new();
     let mut output_pending = 0;
-    let mut resp_output_pending = 0;
-    ctx.for_each(|info, session| {
+    ctx.for_each(|info, _| {
         output_pending += info.output_len;
-        if session.is_some_and(|s| s.client().is_some()) {
-            resp_output_pending += info.output_len;
-        }
         candidates.push((Reverse(info.output_len), info.created, info.id));
     });
     if candidates.len() > TABLE_ROWS {
@@ -184,17 +199,6 @@ pub fn take(
         .connection_count()
         .saturating_sub(state.dashboard_connections);
     let blocked_clients = state.db.blocking.blocked_clients();
-    let fingerprint = Fingerprint {
-        commands_processed: state.stats.commands_processed,
-        net_input_bytes: stats.net_input_bytes,
-        connections_received: stats.connections_received,
-        connections: ctx.connection_count(),
-        keys: state.db.len(),
-        blocked: blocked_clients,
-        closes: stats.output_limit_closes + stats.query_buffer_closes + stats.connections_rejected,
-        output_pending: resp_output_pending,
-        notices: ctx.notices().last_seq(),
-    };
     let time_ms = super::super::unix_ms();
     let log = ctx
         .notices()
@@ -207,7 +211,7 @@ pub fn take(
             peer: notice.peer.map(|p| p.to_string()),
         })
         .collect();
-    let snapshot = Snapshot {
+    Snapshot {
         time_ms,
         uptime_ms: now.saturating_duration_since(state.started).as_millis() as u64,
         port: state.port,
@@ -244,8 +248,7 @@ pub fn take(
             })
             .collect(),
         log,
-    };
-    (snapshot, fingerprint)
+    }
 }
 
 fn row(info: &ConnInfo<'_>, ctx: &Ctx<'_, Session>, now: Instant, current: Option<ConnId>) -> Row {
