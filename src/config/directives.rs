@@ -193,7 +193,7 @@ pub const DIRECTIVES: &[Directive] = &[
     Directive {
         name: "list-max-listpack-size",
         values: "N",
-        help: "accepted for Redis's configs; lists do not use it yet (default -2)",
+        help: "entries per list node if positive, or -1..-5 for 4..64 KiB of bytes (default -2)",
         arity: (1, 1),
         get: |c| vec![c.encodings.list_max_listpack_size.to_string()],
         set: |c, v| {
@@ -215,7 +215,7 @@ pub const DIRECTIVES: &[Directive] = &[
     Directive {
         name: "zset-max-listpack-entries",
         values: "N",
-        help: "accepted for Redis's configs; sorted sets are still to come (default 128)",
+        help: "a sorted set turns from listpack into skiplist past this many members (default 128)",
         arity: (1, 1),
         get: |c| vec![c.encodings.zset_max_listpack_entries.to_string()],
         set: |c, v| count(&mut c.encodings.zset_max_listpack_entries, v[0]),
@@ -223,7 +223,7 @@ pub const DIRECTIVES: &[Directive] = &[
     Directive {
         name: "zset-max-listpack-value",
         values: "SIZE",
-        help: "accepted for Redis's configs; sorted sets are still to come (default 64)",
+        help: "... or once a member is longer than this (default 64)",
         arity: (1, 1),
         get: |c| vec![c.encodings.zset_max_listpack_value.to_string()],
         set: |c, v| memory(&mut c.encodings.zset_max_listpack_value, v[0]),

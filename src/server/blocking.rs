@@ -150,16 +150,15 @@ impl Blocking {
     ) -> Blocked {
         let seq = self.next_seq;
         self.next_seq += 1;
+        // A key named twice is found in its own queue, where this client already sits: a
+        // hash look-up per key, so `BLPOP k1 ... k100000 0` costs linear time (a scan of the
+        // keys kept so far, per key, froze the server for 15 s: pitfall 21).
         let mut unique: Vec<Box<[u8]>> = Vec::with_capacity(keys.len());
         for &key in keys {
-            if unique.iter().any(|k| **k == *key) {
-                continue;
+            let queue = self.waiting.entry(key.into()).or_default();
+            if queue.insert(seq, Waiter { conn, kind }).is_none() {
+                unique.push(key.into());
             }
-            self.waiting
-                .entry(key.into())
-                .or_default()
-                .insert(seq, Waiter { conn, kind });
-            unique.push(key.into());
         }
         if let Some(at) = deadline {
             self.timeouts.insert((at, seq), conn);
@@ -215,6 +214,9 @@ impl Blocking {
 
 /// Parse a blocking command's timeout, in seconds (a float; `0` = forever), as Redis's
 /// `getTimeoutFromObjectOrReply`: `Ok(None)` for forever, `Ok(Some(ms))` otherwise.
+///
+/// Milliseconds are rounded *up*: `0.0005` is 1 ms, not 0, which would mean "forever" (a
+/// client asking to wait half a millisecond would hang; Redis's `ceill` does the same).
 pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, &'static str> {
     const NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
     let text = std::str::from_utf8(arg).map_err(|_| NOT_FLOAT)?;
@@ -226,7 +228,7 @@ pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, &'static st
     if seconds.is_nan() {
         return Err(NOT_FLOAT);
     }
-    let ms = seconds * 1000.0;
+    let ms = (seconds * 1000.0).ceil();
     // C's conversion of an out-of-range double to `long long` gives LLONG_MIN on x86-64, so
     // Redis reports an infinite or huge timeout as negative; so do we.
     if !(ms > -9.2e18 && ms < 9.2e18) || ms < 0.0 {

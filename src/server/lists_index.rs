@@ -106,7 +106,7 @@ fn lrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         Some(Value::List(list)) => {
             let range = span(start, stop, list.len());
             reply::array(out, range.len());
-            for element in list.iter().skip(range.start).take(range.len()) {
+            for element in list.iter_from(range.start).take(range.len()) {
                 reply::bulk(out, element);
             }
         }
@@ -290,13 +290,20 @@ fn lpos(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let element = req.arg(2);
     let mut found = Vec::new();
     let mut matches = 0usize;
-    for step in 0..scanned {
+    // One walk from the chosen end (a look-up by index per step would walk the nodes again
+    // each time: quadratic in the list's length).
+    let walk: Box<dyn Iterator<Item = &[u8]>> = if options.rank > 0 {
+        Box::new(list.iter())
+    } else {
+        Box::new(list.iter().rev())
+    };
+    for (step, candidate) in walk.take(scanned).enumerate() {
         let at = if options.rank > 0 {
             step
         } else {
             len - 1 - step
         };
-        if list.get(at) == Some(element) {
+        if candidate == element {
             matches += 1;
             if matches > skip {
                 found.push(at);

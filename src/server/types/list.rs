@@ -3,7 +3,7 @@
 //! each.
 //!
 //! ```text
-//!   List { nodes: Vec<Node>, len }
+//!   List { nodes: Nodes, len }        (Nodes: a Vec with room at both ends, see nodes.rs)
 //!      │
 //!      ├─ Node { count: 3, buf: [len|bytes|back][len|bytes|back][len|bytes|back] }
 //!      ├─ Node { count: 2, buf: [len|bytes|back][len|bytes|back] }
@@ -16,7 +16,8 @@
 //!
 //! The header lets a node be read from the left, the backlen from the right (Redis's listpack
 //! has the same two), so popping, `LRANGE` with negative indexes and `LREM ... -N` walk from
-//! whichever end is nearer. Push and pop at both ends are O(1) in the number of nodes and
+//! whichever end is nearer. Push and pop at both ends are O(1) in the number of nodes
+//! (amortized: the nodes sit in a `Vec` with room at both ends, `list/nodes.rs`) and
 //! O(node size) in bytes moved: a push to the left shifts one node's bytes, never the list's.
 //! A node is full at Redis's limits (`list-max-listpack-size`: a positive value is entries per
 //! node, capped at 8 KiB; -1 to -5 is 4 KiB to 64 KiB of bytes); an element larger than that
@@ -32,15 +33,17 @@
 
 use super::Encodings;
 
+mod nodes;
+use nodes::Nodes;
+
 /// A node's byte cap when `list-max-listpack-size` is a count (Redis's `SIZE_SAFETY_LIMIT`).
 const SIZE_SAFETY_LIMIT: usize = 8192;
 
 /// Four words, so the keyspace's `Value` stays 32 bytes. (A `VecDeque` of nodes would make
-/// it 48 for every key; a `Vec` costs a shift of the node headers, 32 bytes a node, once per
-/// node's worth of pushes or pops at the left end.)
+/// it 48 for every key: [`Nodes`] is a `Vec` that keeps its own room at the front instead.)
 #[derive(Debug, Clone, Default)]
 pub struct List {
-    nodes: Vec<Node>,
+    nodes: Nodes,
     len: usize,
 }
 
@@ -257,12 +260,9 @@ impl List {
                 buf: Vec::with_capacity(add),
                 count: 0,
             };
-            if self.nodes.capacity() == 0 {
-                self.nodes.reserve_exact(1);
-            }
             match end {
-                End::Left => self.nodes.insert(0, node),
-                End::Right => self.nodes.push(node),
+                End::Left => self.nodes.push_front(node),
+                End::Right => self.nodes.push_back(node),
             }
         }
         let node = match end {
@@ -302,8 +302,8 @@ impl List {
         node.count -= 1;
         if node.count == 0 {
             match end {
-                End::Left => drop(self.nodes.remove(0)),
-                End::Right => drop(self.nodes.pop()),
+                End::Left => drop(self.nodes.pop_front()),
+                End::Right => drop(self.nodes.pop_back()),
             }
         }
         self.len -= 1;
@@ -313,13 +313,28 @@ impl List {
     /// Heap bytes (for `MEMORY USAGE`): exact, from the nodes' capacities (there are few
     /// nodes, so `samples` is not needed).
     pub fn memory_usage(&self, _samples: usize) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.nodes.iter().map(|n| n.buf.capacity()).sum::<usize>()
+        self.nodes.slot_bytes() + self.nodes.iter().map(|n| n.buf.capacity()).sum::<usize>()
     }
 
     /// Elements from the left.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &[u8]> + '_ {
         self.nodes.iter().flat_map(Node::entries)
+    }
+
+    /// Elements from index `start` on, left to right. Whole nodes are stepped over, so
+    /// reaching `start` costs O(nodes), not O(start) (`LRANGE l 100000 100010`).
+    pub fn iter_from(&self, start: usize) -> impl Iterator<Item = &[u8]> + '_ {
+        let (n, at) = self.locate(start).unwrap_or((self.nodes.len(), 0));
+        let first = self.nodes.get(n).map(|node| Entries {
+            buf: &node.buf,
+            front: node.offset_of(at),
+            back: node.buf.len(),
+        });
+        let rest = self.nodes.get(n + 1..).unwrap_or_default();
+        first
+            .into_iter()
+            .flatten()
+            .chain(rest.iter().flat_map(Node::entries))
     }
 
     /// The node holding element `index`, and the index within it; walks from the nearer end.
@@ -441,7 +456,7 @@ impl List {
         }
         let mut doomed_iter = doomed.iter().peekable();
         let mut index = 0;
-        for node in &mut self.nodes {
+        for node in self.nodes.iter_mut() {
             let node_end = index + node.count;
             if doomed_iter.peek().is_none_or(|&&i| i >= node_end) {
                 index = node_end;
@@ -461,7 +476,7 @@ impl List {
             node.buf = kept;
             node.count = count;
         }
-        self.nodes.retain(|node| node.count > 0);
+        self.nodes.retain_nonempty();
         self.len -= doomed.len();
         doomed.len()
     }
@@ -479,7 +494,7 @@ impl List {
             };
             if node.count <= drop {
                 drop -= node.count;
-                self.nodes.pop();
+                self.nodes.pop_back();
             } else {
                 let cut = node.offset_of(node.count - drop);
                 node.buf.truncate(cut);
@@ -500,7 +515,7 @@ impl List {
                 gone
             })
             .count();
-        self.nodes.drain(..whole);
+        self.nodes.drop_front(whole);
         if drop > 0
             && let Some(node) = self.nodes.first_mut()
         {
