@@ -25,8 +25,11 @@ pub const DEFAULT_PORT: u16 = 6380;
 /// Server configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Address to listen on (`bind`, default 127.0.0.1).
+    /// Address to listen on (`bind`'s first, default 127.0.0.1).
     pub bind: IpAddr,
+    /// `bind`'s other addresses, each listened on as the first is; `true` marks one written
+    /// with a `-` (skipped when this machine does not have it, as Redis skips it).
+    pub bind_also: Vec<(IpAddr, bool)>,
     /// Port (`port`, default 6380; 0 picks a free one).
     pub port: u16,
     /// Largest bulk argument in bytes (`proto-max-bulk-len`, default 512 MiB).
@@ -78,6 +81,7 @@ impl Default for Config {
         let loop_defaults = Options::default();
         Config {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            bind_also: Vec::new(),
             port: DEFAULT_PORT,
             proto_max_bulk_len: DEFAULT_MAX_BULK_LEN,
             max_multibulk: MULTIBULK_MAX,
@@ -138,8 +142,8 @@ impl Config {
     }
 
     /// Whether to listen for plaintext: yes, except Redis's way of asking for TLS only,
-    /// `port 0` beside a `tls-port` (a real one: `tls-port 0`, any free port, is ours, and then
-    /// `port 0` keeps its meaning here, any free port, too).
+    /// `port 0` beside a `tls-port` (a real one: with `TlsSettings::port` at `Some(0)`, the
+    /// embedding API's "any free port", `port 0` keeps its meaning here, any free port, too).
     pub fn plaintext(&self) -> bool {
         !(self.port == 0 && self.tls.port.is_some_and(|port| port != 0))
     }
@@ -158,6 +162,7 @@ impl Config {
             handle_signals: self.handle_signals,
             faults: self.faults,
             plaintext: self.plaintext(),
+            also_bind: self.bind_also.clone(),
             extra_listener: self
                 .dashboard_port
                 .map(|port| SocketAddr::new(self.dashboard_bind, port)),

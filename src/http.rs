@@ -138,6 +138,7 @@ impl Status {
     pub const FORBIDDEN: Status = Status(403, "Forbidden");
     pub const NOT_FOUND: Status = Status(404, "Not Found");
     pub const METHOD_NOT_ALLOWED: Status = Status(405, "Method Not Allowed");
+    pub const REQUEST_TIMEOUT: Status = Status(408, "Request Timeout");
     pub const HEADERS_TOO_LARGE: Status = Status(431, "Request Header Fields Too Large");
 }
 

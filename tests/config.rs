@@ -153,7 +153,11 @@ fn the_redis_conf_debian_ships_starts_ours() {
     // Installed with redis-server (by .ci/run); its port 6379 is overridden by --port 0.
     let server = Binary::start_with_file(std::path::Path::new("/etc/redis/redis.conf"), &[]);
     assert_eq!(config_get(server.addr, "hash-max-listpack-entries"), "512");
-    assert_eq!(config_get(server.addr, "bind"), "127.0.0.1");
+    // `bind 127.0.0.1 -::1`: both addresses, as redis-server reports and listens on them.
+    assert_eq!(config_get(server.addr, "bind"), "127.0.0.1 -::1");
+    let v6: std::net::SocketAddr = format!("[::1]:{}", server.addr.port()).parse().unwrap();
+    let reply = exchange(v6, b"PING\r\n", Duration::from_millis(100));
+    assert_eq!(reply, b"+PONG\r\n");
     assert_eq!(config_get(server.addr, "timeout"), "0");
     // What it does not implement is named in one warning line, not refused.
     let warning = server
@@ -277,5 +281,82 @@ fn config_rewrite_writes_the_live_values_back_into_the_file() {
             Duration::from_millis(100)
         ),
         b"-ERR The server is running without a config file\r\n"
+    );
+}
+
+/// A config file that never ends (`/dev/zero` itself, or `include /dev/zero`) stops start-up
+/// with an error once 64 MiB are read, instead of filling the memory; so does an include
+/// repeated until the files together pass that.
+///
+/// Break checked: `read_into` reading the whole file (`std::fs::read`, as before) → the server
+/// grows until the test's `ulimit -v` of 512 MiB stops it with an allocation failure, not the
+/// message, fails.
+#[test]
+fn a_config_file_that_never_ends_stops_start_up_with_bounded_memory() {
+    let dir = TempDir::new("endless-config");
+    let include_zero = dir.file("zero.conf", "port 0\ninclude /dev/zero\n");
+    let big = dir.file("big.conf", &format!("# {}\n", "x".repeat(1 << 20)));
+    let repeated = dir.file(
+        "repeated.conf",
+        &format!("include {}\n", big.display()).repeat(100),
+    );
+    for file in [
+        &include_zero,
+        &std::path::PathBuf::from("/dev/zero"),
+        &repeated,
+    ] {
+        let started = std::time::Instant::now();
+        // At most 512 MiB of address space: a server reading without a bound dies instead.
+        let out = Command::new("sh")
+            .args(["-c", "ulimit -v 524288; exec \"$0\" \"$1\""])
+            .arg(env!("CARGO_BIN_EXE_reactor-server"))
+            .arg(file)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the server");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{} started", file.display());
+        assert!(
+            stderr.contains("is too large: at most 64 MiB are read, includes counted"),
+            "{}: {stderr}",
+            file.display()
+        );
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
+}
+
+/// `bind` with several addresses listens on each, on the same port, as Redis does; an address
+/// written with `-` that this machine does not have is skipped, one without `-` stops start-up;
+/// CONFIG GET gives the list back as written.
+///
+/// Break checked: `EventLoop::bind` ignoring `also_bind` (one listener, as before) → the
+/// connection to ::1 is refused, fails.
+#[test]
+fn several_bind_addresses_are_each_listened_on() {
+    // 192.0.2.1 is TEST-NET-1: no interface has it.
+    let server = Binary::start(&["--bind", "127.0.0.1", "::1", "-192.0.2.1"]);
+    let port = server.addr.port();
+    for host in ["127.0.0.1", "[::1]"] {
+        let addr: std::net::SocketAddr = format!("{host}:{port}").parse().unwrap();
+        let reply = exchange(addr, b"PING\r\n", Duration::from_millis(200));
+        assert_eq!(reply, b"+PONG\r\n", "{host}");
+    }
+    let reply = exchange(
+        server.addr,
+        b"CONFIG GET bind\r\n",
+        Duration::from_millis(200),
+    );
+    assert_eq!(
+        reply,
+        b"*2\r\n$4\r\nbind\r\n$24\r\n127.0.0.1 ::1 -192.0.2.1\r\n"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_reactor-server"))
+        .args(["--port", "0", "--bind", "127.0.0.1", "192.0.2.1"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the server");
+    assert!(
+        !out.status.success(),
+        "started without an address it must have"
     );
 }

@@ -572,11 +572,12 @@ fn channels_are_listed_by_subscribers() {
 #[test]
 fn the_log_shows_protocol_errors_refusals_and_slow_consumers() {
     let (server, addr) = start_with(Config {
-        maxclients: 4,
+        maxclients: 3,
         ..Config::ephemeral()
     });
-    let mut events = Events::open(addr, ""); // connection 1 of 4
-    let mut admin = Connection::connect(server.addr(), IO_TIMEOUT).unwrap(); // 2
+    // The stream does not count against maxclients (the dashboard has its own limit).
+    let mut events = Events::open(addr, "");
+    let mut admin = Connection::connect(server.addr(), IO_TIMEOUT).unwrap(); // client 1 of 3
     admin
         .command(&[
             b"CONFIG",
@@ -586,18 +587,18 @@ fn the_log_shows_protocol_errors_refusals_and_slow_consumers() {
         ])
         .unwrap();
 
-    let mut bad = connect(server.addr()); // 3, gone after its error
+    let mut bad = connect(server.addr()); // 2, gone after its error
     bad.write_all(b"*1\r\n$x\r\n").unwrap();
     let (reply, _) = read_to_close(&mut bad);
     assert!(reply.starts_with(b"-ERR Protocol error"));
     let bad_peer = bad.local_addr().unwrap().to_string();
 
     // A subscriber that never reads, with a small receive window: cut at 64 KiB.
-    let mut slow = small_window(server.addr()); // 3
+    let mut slow = small_window(server.addr()); // 2
     slow.write_all(b"SUBSCRIBE feed\r\n").unwrap();
     let slow_peer = slow.local_addr().unwrap().to_string();
     let message = vec![b'x'; 64 * 1024];
-    let mut extra = Connection::connect(server.addr(), IO_TIMEOUT).unwrap(); // 4
+    let mut extra = Connection::connect(server.addr(), IO_TIMEOUT).unwrap(); // 3
     let deadline = Instant::now() + Duration::from_secs(10);
     while let Reply::Integer(1) = extra.command(&[b"PUBLISH", b"feed", &message]).unwrap() {
         assert!(
@@ -605,8 +606,8 @@ fn the_log_shows_protocol_errors_refusals_and_slow_consumers() {
             "the slow subscriber was never cut off"
         );
     }
-    // Five open now (the stream, admin, extra, and one more): the next is refused.
-    let _fourth = connect(server.addr());
+    // The slow one is gone: admin, extra and one more make three, and the next is refused.
+    let _third = connect(server.addr());
     let mut refused = connect(server.addr());
     let (reply, _) = read_to_close(&mut refused);
     assert_eq!(reply, b"-ERR max number of clients reached\r\n");
@@ -663,4 +664,71 @@ fn long_names_are_cut_in_snapshots() {
     let cut = format!("{}…", &long[..10 * 1024]);
     assert!(client_named(&snapshot, &cut).is_some());
     assert_eq!(snapshot["channels"][0]["name"], cut);
+}
+
+/// Connections to the dashboard's port that send one byte and stop cannot lock Redis clients
+/// out: they have their own limit (`Options::extra_max_clients`, 64) apart from `maxclients`,
+/// those past it are closed at once, and a request head not finished within
+/// `HEAD_TIMEOUT` (10 s) is answered `408` and closed. Then the dashboard serves again.
+///
+/// Breaks checked, each alone: `admit` counting every connection against `maxclients` (as
+/// before) → the Redis clients read `-ERR max number of clients reached`, fails;
+/// `Dashboard::expire_heads` doing nothing → the half requests are never answered, the read
+/// times out, fails.
+#[test]
+fn half_requests_on_the_dashboard_port_leave_redis_clients_served() {
+    use reactor::server::dashboard::HEAD_TIMEOUT;
+    let (server, dashboard) = start_with(Config {
+        maxclients: 3,
+        ..Config::ephemeral()
+    });
+    let opened = Instant::now();
+    let half: Vec<TcpStream> = (0..100)
+        .map(|_| {
+            let mut s = connect(dashboard);
+            s.write_all(b"G").unwrap();
+            s
+        })
+        .collect();
+    // Every one of maxclients' three Redis clients is served.
+    let mut clients: Vec<Connection> = (0..3)
+        .map(|_| Connection::connect(server.addr(), IO_TIMEOUT).unwrap())
+        .collect();
+    for c in &mut clients {
+        assert_eq!(
+            c.command(&[b"PING"]).unwrap(),
+            Reply::Status(b"PONG".into())
+        );
+    }
+    // Past the dashboard's own limit, connections are closed at once without a byte.
+    std::thread::sleep(Duration::from_millis(500));
+    let mut open = Vec::new();
+    let mut closed = 0;
+    for mut s in half {
+        s.set_nonblocking(true).unwrap();
+        let mut byte = [0u8; 1];
+        match s.read(&mut byte) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                s.set_nonblocking(false).unwrap();
+                open.push(s);
+            }
+            Ok(0) | Err(_) => closed += 1,
+            Ok(_) => panic!("a refused dashboard connection was sent something"),
+        }
+    }
+    assert_eq!((open.len(), closed), (64, 36));
+    // The rest wait for their heads until the deadline, then get 408 and a close.
+    for mut s in open {
+        s.set_read_timeout(Some(HEAD_TIMEOUT * 2)).unwrap();
+        let (reply, close) = read_to_close(&mut s);
+        let text = String::from_utf8_lossy(&reply);
+        assert!(
+            text.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+            "{text}"
+        );
+        assert_eq!(close, Close::Eof);
+    }
+    let waited = opened.elapsed();
+    assert!(waited >= HEAD_TIMEOUT, "closed after {waited:?}");
+    assert_eq!(get(dashboard, "/").status, 200);
 }

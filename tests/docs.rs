@@ -29,9 +29,12 @@ use reactor::resp::{Limits, Parsed, RequestParser};
 /// How long one transcript command may run before it is killed and reported.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// The port the docs use; a transcript command has every occurrence replaced by the test
-/// server's real port.
+/// The port the docs use; a transcript command (and a `# server:` line) has every occurrence
+/// replaced by the test server's real port.
 const DOC_PORT: &str = "6380";
+/// A second port a transcript may use (a TLS or dashboard listener): replaced, in the server's
+/// flags and in every command, by a port that was free just before the server started.
+const DOC_SECOND_PORT: &str = "6381";
 
 /// Path prefixes whose backticked mentions must exist.
 const CHECKED_DIRS: &[&str] = &["src/", "tests/", "examples/", "benches/", "docs/"];
@@ -633,7 +636,9 @@ fn run_shell(script: &str, bin_dir: &Path) -> Output {
 ///
 /// - a fenced block whose info string is exactly `transcript`;
 /// - an optional first line `# server: FLAGS`: extra flags for the `reactor-server` started
-///   for this block (always with `--port 0`);
+///   for this block (always with `--port 0`, which `--port 6380` there overrides); every
+///   `6380` and `6381` in them is a free port chosen for the block, and so is every `6381` in
+///   the commands;
 /// - every line starting with `$ ` is a command, run with `sh -c` in the repository root after
 ///   every `6380` in it is replaced by the server's real port, with the directory of the
 ///   `reactor-server` binary first on `PATH`;
@@ -644,11 +649,29 @@ fn run_shell(script: &str, bin_dir: &Path) -> Output {
 /// A command must finish within [`COMMAND_TIMEOUT`] and must not exit with 126 or 127 (a tool
 /// that is missing); the server must still be running when the block ends.
 fn run_transcript(doc: &Doc, block: &Transcript, bin_dir: &Path) -> Result<(), String> {
-    let flags: Vec<&str> = block.flags.iter().map(String::as_str).collect();
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port().to_string())
+            .expect("a free port")
+    };
+    let (first, second) = (free_port(), free_port());
+    let flags: Vec<String> = block
+        .flags
+        .iter()
+        .map(|f| {
+            f.replace(DOC_PORT, &first)
+                .replace(DOC_SECOND_PORT, &second)
+        })
+        .collect();
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let mut server = Binary::start(&flags);
     let port = server.addr.port().to_string();
     for step in &block.steps {
-        let script = step.command.replace(DOC_PORT, &port);
+        let script = step
+            .command
+            .replace(DOC_PORT, &port)
+            .replace(DOC_SECOND_PORT, &second);
         let output = run_shell(&script, bin_dir);
         let actual = normalise(&output.stdout.lines().collect::<Vec<_>>());
         let expected = normalise(&step.expected);

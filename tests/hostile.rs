@@ -273,3 +273,81 @@ fn lpos_over_200000_one_entry_nodes_leaves_other_clients_served() {
     );
     assert!(t0.elapsed() < STALL_BOUND, "took {:?}", t0.elapsed());
 }
+
+// ---------------------------------------------------------------------------------------------
+// The edges: where ours differed from redis-server for no reason a user would want.
+// ---------------------------------------------------------------------------------------------
+
+/// Numbers as C's `strtod` reads them (hex floats too), bad SHUTDOWN flag combinations, and an
+/// inline line with a NUL byte, each sent to redis-server and to us: the same reply bytes.
+///
+/// Breaks checked, each alone: `parse_hex` removed from `parse_c_double` (hex refused as
+/// before) → the hex cases differ; SHUTDOWN's "illegal combo" check removed → our server shuts
+/// down, the case after it fails to connect; `nul_in_line` never set → our server answers the
+/// line with the NUL, differs.
+#[test]
+fn strtod_numbers_shutdown_flags_and_nul_lines_match_redis() {
+    let redis = common::RedisServer::start(&[]);
+    let server = common::start(Default::default());
+    let quiet = Duration::from_millis(300);
+    let cases: &[&[u8]] = &[
+        b"ZADD z 0x10 m\r\nZSCORE z m\r\nZADD z 0x1p-2 n 0X1.8P1 o -0x.8 p\r\nZRANGE z 0 -1 WITHSCORES\r\n",
+        b"ZADD z 1 a 16 b 32 c\r\nZCOUNT z 0x1 0x20\r\nZCOUNT z (0x1 (0x20\r\nZRANGEBYSCORE z 0x0 0x1p4\r\n",
+        b"ZADD z 0x1p99999 m\r\nZADD z 0xg m\r\nZADD z 0x m\r\nZINCRBY z 0x10 m\r\nZINCRBY z 0x1p1 m\r\n",
+        b"BLPOP l 0x0.1\r\nBZPOPMIN z 0x.01\r\nBLPOP l 0xz\r\nBLPOP l 1e-400\r\n",
+        b"SHUTDOWN NOSAVE SAVE\r\nSHUTDOWN save nosave\r\nSHUTDOWN ABORT NOW\r\nSHUTDOWN ABORT SAVE\r\nSHUTDOWN BOGUS\r\nPING\r\n",
+        b"SHUTDOWN ABORT\r\nSHUTDOWN ABORT ABORT\r\nPING\r\n",
+        b"PING\0\r\nPING\r\n",
+        b"ECHO a\0b\r\n",
+    ];
+    common::assert_same_replies(cases, redis.addr, server.addr(), |addr, case| {
+        common::exchange(addr, case, quiet)
+    });
+}
+
+/// A tiny output limit for normal clients cuts off what does not fit in the first 16 KiB
+/// (Redis's fixed reply buffer), not ordinary replies: under `normal 10kb 0 0` a 12 KB ECHO
+/// is answered and a 17 KB one is not, under `normal 20kb 0 0` a 30 KB one is not, as
+/// redis-server does; under `normal 1 1 0` the `+OK` of the CONFIG SET that set it arrives.
+///
+/// Break checked: `output_limit::counted` returning `pending` (every byte counts, as before)
+/// → the 12 KB ECHO's connection is closed, and the `+OK`'s, fails.
+#[test]
+fn tiny_output_limits_let_replies_that_fit_redis_buffer_through() {
+    let redis = common::RedisServer::start(&[]);
+    let server = common::start(Default::default());
+    let echo = |n: usize| format!("ECHO {}\r\n", "x".repeat(n)).into_bytes();
+    let cases: [(&str, Vec<u8>); 5] = [
+        ("normal 10kb 0 0", echo(12_000)),
+        ("normal 10kb 0 0", echo(17_000)),
+        ("normal 20kb 0 0", echo(15_000)),
+        ("normal 20kb 0 0", echo(30_000)),
+        (
+            "normal 0 0 0",
+            b"CONFIG SET client-output-buffer-limit \"normal 1 1 0\"\r\nPING\r\n".to_vec(),
+        ),
+    ];
+    let run = |addr: SocketAddr, limit: &str, request: &[u8]| {
+        let mut admin = Connection::connect(addr, Duration::from_secs(5)).unwrap();
+        config_set(&mut admin, "client-output-buffer-limit", limit);
+        let reply = common::exchange(addr, request, Duration::from_millis(300));
+        // Back to no limit for the next case (a fresh connection: the other may be cut off).
+        let mut admin = Connection::connect(addr, Duration::from_secs(5)).unwrap();
+        config_set(&mut admin, "client-output-buffer-limit", "normal 0 0 0");
+        reply
+    };
+    for (limit, request) in &cases {
+        let theirs = run(redis.addr, limit, request);
+        let ours = run(server.addr(), limit, request);
+        assert!(
+            ours == theirs,
+            "under {limit:?}, {} request bytes: redis-server sent {} bytes ({:?}...), we sent {} \
+             ({:?}...)",
+            request.len(),
+            theirs.len(),
+            String::from_utf8_lossy(&theirs[..theirs.len().min(20)]),
+            ours.len(),
+            String::from_utf8_lossy(&ours[..ours.len().min(20)]),
+        );
+    }
+}

@@ -297,6 +297,55 @@ fn a_missing_certificate_file_stops_start_up_naming_it() {
     assert!(error.to_string().contains("nope.crt"), "{error}");
 }
 
+/// A certificate, key or CA file that never ends (`/dev/zero`) stops start-up with an error
+/// once 4 MiB are read, instead of growing the memory by a line that never ends.
+///
+/// Break checked: `read_bounded` without its `take` → the process runs out of the 512 MiB
+/// its address space is limited to, and does not print the message, fails.
+#[test]
+fn a_tls_file_that_never_ends_stops_start_up_with_bounded_memory() {
+    let pki = pki();
+    let (cert, key, ca) = (
+        pki.cert.display().to_string(),
+        pki.key.display().to_string(),
+        pki.ca.display().to_string(),
+    );
+    let cases = [
+        ("tls-cert-file", ["/dev/zero", &key, &ca]),
+        ("tls-key-file", [&cert, "/dev/zero", &ca]),
+        ("tls-ca-cert-file", [&cert, &key, "/dev/zero"]),
+    ];
+    for (name, [cert, key, ca]) in cases {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+            .to_string();
+        let out = Command::new("sh")
+            .args(["-c", "ulimit -v 524288; exec \"$@\"", "sh"])
+            .arg(env!("CARGO_BIN_EXE_reactor-server"))
+            .args(["--port", "0", "--tls-port", &port])
+            .args([
+                "--tls-cert-file",
+                cert,
+                "--tls-key-file",
+                key,
+                "--tls-ca-cert-file",
+                ca,
+            ])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run the server");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name}: started");
+        assert!(
+            stderr.contains(&format!("{name} /dev/zero: larger than 4 MiB")),
+            "{name}: {stderr}"
+        );
+    }
+}
+
 /// Read until the server closes: what arrived, and whether the close was TLS's orderly one
 /// (`close_notify`) rather than a bare end of the connection.
 fn read_to_end(c: &mut TlsStream) -> (Vec<u8>, bool) {
@@ -732,8 +781,9 @@ fn a_tls_subscriber_that_stops_reading_is_cut_off_at_its_output_limit() {
 }
 
 /// Redis's way of asking for TLS only: `port 0` beside a real `tls-port`. No plaintext
-/// listener; INFO and CONFIG GET report port 0, as Redis does. (With `tls-port 0`, ours for
-/// "any free port", `port 0` keeps meaning any free port too: the other tests rely on it.)
+/// listener; INFO and CONFIG GET report port 0, as Redis does. (With the embedding API's free
+/// TLS port, `TlsSettings::port` at `Some(0)`, `port 0` keeps meaning any free port too: the
+/// other tests rely on it.)
 #[test]
 fn port_0_beside_a_tls_port_means_tls_only() {
     let pki = pki();
@@ -799,4 +849,28 @@ fn an_encrypted_key_opens_with_tls_key_file_pass() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "PONG\n");
     let error = with_pass("wrong").err().expect("refused");
     assert!(error.to_string().contains("wrong password"), "{error}");
+}
+
+/// `tls-port 0` is "no TLS listener", as in Redis: no certificate is asked for, and the server
+/// serves plaintext alone, reporting `tls_port:0`.
+///
+/// Break checked: the directive storing `Some(0)` (a free port, as before) → start-up stops for
+/// want of `tls-cert-file`, fails.
+#[test]
+fn tls_port_0_means_no_tls_listener_as_in_redis() {
+    let server = common::Binary::start(&["--tls-port", "0"]);
+    let mut c = common::connect(server.addr);
+    c.write_all(b"CONFIG GET tls-port\r\nINFO server\r\n")
+        .unwrap();
+    let expected = b"*2\r\n$8\r\ntls-port\r\n$1\r\n0\r\n";
+    assert_eq!(common::read_n(&mut c, expected.len()), expected);
+    let mut info = Vec::new();
+    let mut buf = [0u8; 8192];
+    while !info.ends_with(b"\r\n\r\n") {
+        let n = c.read(&mut buf).unwrap();
+        assert!(n > 0, "closed");
+        info.extend_from_slice(&buf[..n]);
+    }
+    let info = String::from_utf8_lossy(&info);
+    assert!(info.contains("tls_port:0\r\n"), "{info}");
 }

@@ -430,7 +430,10 @@ pub mod request {
     }
 
     fn reference_inline(input: &[u8]) -> Step {
-        let Some(newline) = input.iter().position(|&b| b == b'\n') else {
+        // Redis finds the line's end with C's `strchr`, which stops at a NUL byte: a line with
+        // a NUL before its `\n` never ends.
+        let end = input.iter().position(|&b| b == b'\n' || b == 0);
+        let Some(newline) = end.filter(|&at| input[at] == b'\n') else {
             return if input.len() > INLINE_MAX {
                 Step::Error(ProtocolError::TooBigInline)
             } else {

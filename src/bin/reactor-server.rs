@@ -87,8 +87,9 @@ fn main() -> ExitCode {
 
     let (bind, port) = (config.bind, config.port);
     let plaintext = config.plaintext();
-    let warn_protected =
-        config.protected_mode && config.requirepass.is_none() && !config.bind.is_loopback();
+    let all_loopback =
+        config.bind.is_loopback() && config.bind_also.iter().all(|(ip, _)| ip.is_loopback());
+    let warn_protected = config.protected_mode && config.requirepass.is_none() && !all_loopback;
     let mut event_loop = match reactor::bind(config) {
         Ok(event_loop) => event_loop,
         Err(e) => {
@@ -107,10 +108,11 @@ fn main() -> ExitCode {
              loopback will be refused (set --requirepass, or --protected-mode no)"
         );
     }
-    if plaintext {
-        info!("ready to accept connections on {addr}");
+    use reactor::reactor::Origin;
+    for plain in event_loop.listener_addrs(Origin::Plain) {
+        info!("ready to accept connections on {plain}");
     }
-    if let Some(tls_addr) = event_loop.tls_local_addr() {
+    for tls_addr in event_loop.listener_addrs(Origin::Tls) {
         info!("ready to accept TLS connections on {tls_addr}");
     }
     if plaintext {
@@ -128,7 +130,7 @@ fn main() -> ExitCode {
             addr.port()
         );
     }
-    if let Some(dashboard) = event_loop.listener_addr(reactor::reactor::Origin::Extra) {
+    if let Some(dashboard) = event_loop.listener_addr(Origin::Extra) {
         info!("dashboard: open http://{dashboard}/ in a browser");
     }
     match event_loop.run() {

@@ -70,9 +70,15 @@ pub const DIRECTIVES: &[Directive] = &[
     Directive {
         name: "bind",
         values: "ADDR [ADDR ...]",
-        help: "address to listen on (the first one; a leading '-' marks it optional, as Redis)",
+        help: "addresses to listen on, up to 16; a leading '-' marks one optional, as Redis",
         arity: (1, usize::MAX),
-        get: |c| vec![c.bind.to_string()],
+        get: |c| {
+            let also = c
+                .bind_also
+                .iter()
+                .map(|&(ip, optional)| format!("{}{ip}", if optional { "-" } else { "" }));
+            std::iter::once(c.bind.to_string()).chain(also).collect()
+        },
         set: set_bind,
     },
     Directive {
@@ -256,11 +262,14 @@ pub const DIRECTIVES: &[Directive] = &[
     Directive {
         name: "tls-port",
         values: "N",
-        help: "also accept TLS connections on this port, 0 = any free one (default: none)",
+        help: "also accept TLS connections on this port, 0 = none (default 0)",
         arity: (1, 1),
         get: |c| vec![c.tls.port.unwrap_or(0).to_string()],
         set: |c, v| {
-            c.tls.port = Some(parse_integer(v[0], 0, 65535)? as u16);
+            // 0 is "no TLS listener", as in Redis (an embedding program that wants a free
+            // port sets `TlsSettings::port` to `Some(0)` itself).
+            let port = parse_integer(v[0], 0, 65535)? as u16;
+            c.tls.port = (port != 0).then_some(port);
             Ok(())
         },
     },
@@ -626,13 +635,29 @@ fn set_output_limits(config: &mut Config, values: &[&[u8]]) -> Result<(), String
 }
 
 fn set_bind(config: &mut Config, values: &[&[u8]]) -> Result<(), String> {
-    // `bind 127.0.0.1 -::1`: one listener here, on the first address; '-' marks an address
-    // Redis may skip if it is unavailable.
-    let first = values[0].strip_prefix(b"-").unwrap_or(values[0]);
-    config.bind = std::str::from_utf8(first)
-        .ok()
-        .and_then(|text| text.parse::<IpAddr>().ok())
-        .ok_or("Invalid bind address")?;
+    // `bind 127.0.0.1 -::1`: a listener on each address; '-' marks one that is skipped when
+    // this machine does not have it (the first is always required here).
+    if values.len() > 16 {
+        return Err("Too many bind addresses specified.".into());
+    }
+    let mut addrs = Vec::with_capacity(values.len());
+    for value in values {
+        let (text, optional) = match value.strip_prefix(b"-") {
+            Some(rest) => (rest, true),
+            None => (*value, false),
+        };
+        let ip = std::str::from_utf8(text)
+            .ok()
+            .and_then(|text| text.parse::<IpAddr>().ok())
+            .ok_or("Invalid bind address")?;
+        addrs.push((ip, optional));
+    }
+    let also = addrs.split_off(1);
+    let Some(&(first, _)) = addrs.first() else {
+        return Err("Invalid bind address".into());
+    };
+    config.bind = first;
+    config.bind_also = also;
     Ok(())
 }
 

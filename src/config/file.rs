@@ -18,6 +18,11 @@ use super::directives::{DIRECTIVES, Directive, Line, find};
 /// Includes nest at most this deep (Redis has no limit, and an include loop never ends there).
 const MAX_INCLUDE_DEPTH: usize = 16;
 
+/// The most bytes read from a config file and everything it includes, together. Redis's own
+/// redis.conf is 100 KiB; a file that never ends (`/dev/zero`, `include /dev/zero`) or an
+/// include repeated a million times must stop start-up with an error, not fill the memory.
+pub const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Split a config line into arguments as Redis's `sdssplitargs` does; `None` for unbalanced
 /// quotes (or a closing quote followed by something other than a space).
 pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
@@ -112,18 +117,40 @@ fn closing(line: &[u8], after: usize) -> Option<usize> {
 /// them). The error is the whole message to print.
 pub fn read(path: &Path) -> Result<(Vec<Line>, usize), String> {
     let mut lines = Vec::new();
-    let count = read_into(path, 0, &mut lines)?;
+    let mut budget = MAX_CONFIG_BYTES;
+    let count = read_into(path, 0, &mut lines, &mut budget)?;
     Ok((lines, count))
 }
 
-fn read_into(path: &Path, depth: usize, out: &mut Vec<Line>) -> Result<usize, String> {
-    let text = std::fs::read(path).map_err(|e| {
+/// Read `path` (at most `budget` bytes, which it uses up) into directive lines, following
+/// includes.
+fn read_into(
+    path: &Path,
+    depth: usize,
+    out: &mut Vec<Line>,
+    budget: &mut u64,
+) -> Result<usize, String> {
+    use std::io::Read;
+    let cannot_open = |e: std::io::Error| {
         format!(
             "Fatal error, can't open config file '{}': {}",
             path.display(),
             io_reason(&e)
         )
-    })?;
+    };
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(*budget + 1).read_to_end(&mut text))
+        .map_err(cannot_open)?;
+    if text.len() as u64 > *budget {
+        return Err(format!(
+            "Fatal error, config file '{}' is too large: at most {} MiB are read, includes \
+             counted",
+            path.display(),
+            MAX_CONFIG_BYTES >> 20
+        ));
+    }
+    *budget -= text.len() as u64;
     let mut count = 0;
     for (index, raw) in text.split(|&b| b == b'\n').enumerate() {
         count = index + 1;
@@ -154,7 +181,7 @@ fn read_into(path: &Path, depth: usize, out: &mut Vec<Line>) -> Result<usize, St
                 return Err(fail("Too many nested includes"));
             }
             let included = PathBuf::from(String::from_utf8_lossy(included).into_owned());
-            read_into(&included, depth + 1, out)?;
+            read_into(&included, depth + 1, out, budget)?;
             continue;
         }
         out.push(Line {

@@ -44,7 +44,8 @@ impl AuthClients {
 /// The TLS directives. No `port`: no TLS listener.
 #[derive(Debug, Clone)]
 pub struct TlsSettings {
-    /// `tls-port` (0 picks a free port, as `port 0` does here).
+    /// The TLS listener's port: `None` for none (`tls-port 0`, as in Redis), `Some(0)` for a
+    /// free one (embedding programs and tests; the directive cannot ask for it).
     pub port: Option<u16>,
     pub cert_file: Option<PathBuf>,
     pub key_file: Option<PathBuf>,
@@ -85,9 +86,7 @@ pub fn server_config(settings: &TlsSettings) -> Result<Arc<rustls::ServerConfig>
     let (Some(cert_file), Some(key_file)) = (&settings.cert_file, &settings.key_file) else {
         return Err("tls-port needs tls-cert-file and tls-key-file".into());
     };
-    let certs = CertificateDer::pem_file_iter(cert_file)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| format!("tls-cert-file {}: {e}", cert_file.display()))?;
+    let certs = certificates(cert_file).map_err(|e| format!("tls-cert-file {e}"))?;
     if certs.is_empty() {
         return Err(format!(
             "tls-cert-file {}: no certificate in it",
@@ -95,8 +94,12 @@ pub fn server_config(settings: &TlsSettings) -> Result<Arc<rustls::ServerConfig>
         ));
     }
     let key = match &settings.key_file_pass {
-        None => PrivateKeyDer::from_pem_file(key_file)
-            .map_err(|e| format!("tls-key-file {}: {e}", key_file.display()))?,
+        None => read_bounded(key_file)
+            .and_then(|pem| {
+                PrivateKeyDer::from_pem_slice(&pem)
+                    .map_err(|e| format!("{}: {e}", key_file.display()))
+            })
+            .map_err(|e| format!("tls-key-file {e}"))?,
         Some(pass) => decrypt_key(key_file, pass)?,
     };
     // rustls 0.23.48 marks ring's provider deprecated because ring has no post-quantum key
@@ -142,7 +145,8 @@ fn decrypt_key(key_file: &Path, pass: &str) -> Result<PrivateKeyDer<'static>, St
             key_file.display()
         )
     };
-    let pem = std::fs::read_to_string(key_file).map_err(|e| fail(e.to_string()))?;
+    let pem = read_bounded(key_file).map_err(fail)?;
+    let pem = String::from_utf8(pem).map_err(|e| fail(e.to_string()))?;
     let (label, document) =
         pkcs8::der::SecretDocument::from_pem(&pem).map_err(|e| fail(e.to_string()))?;
     if label != "ENCRYPTED PRIVATE KEY" {
@@ -232,7 +236,7 @@ fn ca_roots(settings: &TlsSettings) -> Result<RootCertStore, String> {
     }
     let mut roots = RootCertStore::empty();
     for file in &files {
-        for cert in certificates(file)? {
+        for cert in certificates(file).map_err(|e| format!("tls-ca-cert-file {e}"))? {
             roots
                 .add(cert)
                 .map_err(|e| format!("CA certificate {}: {e}", file.display()))?;
@@ -242,7 +246,31 @@ fn ca_roots(settings: &TlsSettings) -> Result<RootCertStore, String> {
 }
 
 fn certificates(file: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    CertificateDer::pem_file_iter(file)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+    let pem = read_bounded(file)?;
+    CertificateDer::pem_slice_iter(&pem)
+        .map(|cert| cert.map(CertificateDer::into_owned))
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// The most bytes read from a certificate, key or CA file. A CA bundle of every public root
+/// is about 200 KiB; `/dev/zero` given by mistake must be an error, not a server that fills its
+/// memory reading a line that never ends.
+const MAX_PEM_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The whole of `file`, if it is at most [`MAX_PEM_BYTES`].
+fn read_bounded(file: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_PEM_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    if bytes.len() as u64 > MAX_PEM_BYTES {
+        return Err(format!(
+            "{}: larger than {} MiB, not a PEM file",
+            file.display(),
+            MAX_PEM_BYTES >> 20
+        ));
+    }
+    Ok(bytes)
 }

@@ -154,7 +154,8 @@ impl<S> Connection<S> {
     pub(crate) fn enforce_output_limit(&mut self, limits: &OutputLimits, now: Instant) -> bool {
         let pending = self.pending_output();
         let limit = limits.of(self.output_class);
-        if self.dead || !limit.breached(pending, &mut self.soft_limit_since, now) {
+        let counted = super::output_limit::counted(pending);
+        if self.dead || !limit.breached(counted, &mut self.soft_limit_since, now) {
             return false;
         }
         warn!(

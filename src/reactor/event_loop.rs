@@ -41,22 +41,58 @@ use super::listener::{self, ACCEPT_BACKOFF, AcceptError, classify};
 use super::notice::{NoticeKind, Notices};
 use super::{ConnId, Handler, Options, Origin};
 
-/// Reserved tokens: the listeners, the waker, the signal pipe. Connection tokens carry a
+/// Reserved tokens: the waker, the signal pipe and the listeners. Connection tokens carry a
 /// generation in the high 32 bits that never reaches `u32::MAX - 1`, so these cannot collide
 /// with them.
-const LISTENER: Token = Token(usize::MAX);
 const WAKER: Token = Token(usize::MAX - 1);
 const SIGNALS: Token = Token(usize::MAX - 2);
-const TLS_LISTENER: Token = Token(usize::MAX - 3);
-const EXTRA_LISTENER: Token = Token(usize::MAX - 4);
+/// Listener `i` (in `EventLoop::listeners`) has the token `FIRST_LISTENER - i`.
+const FIRST_LISTENER: usize = usize::MAX - 8;
+/// At most this many listeners: a plaintext and a TLS one for each of 16 addresses (Redis's
+/// `CONFIG_BINDADDR_MAX`), and the extra one.
+pub const MAX_LISTENERS: usize = 33;
 
-/// The token of the listener for `origin`.
-fn listener_token(origin: Origin) -> Token {
-    match origin {
-        Origin::Plain => LISTENER,
-        Origin::Tls => TLS_LISTENER,
-        Origin::Extra => EXTRA_LISTENER,
-    }
+fn listener_token(index: usize) -> Token {
+    Token(FIRST_LISTENER - index)
+}
+
+/// The index of the listener whose token this is, if it is one.
+fn listener_index(token: Token) -> Option<usize> {
+    let index = FIRST_LISTENER.checked_sub(token.0)?;
+    (index < MAX_LISTENERS).then_some(index)
+}
+
+/// Bind one listener and register it under the token of its place in `listeners`. An
+/// `optional` address (redis.conf's `-` before it) that this machine does not have is skipped
+/// with a warning, as Redis skips it.
+fn listen(
+    poll: &Poll,
+    listeners: &mut Vec<Listening>,
+    opts: &Options,
+    addr: SocketAddr,
+    origin: Origin,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    optional: bool,
+) -> io::Result<()> {
+    let mut socket = match listener::bind(addr, opts.tcp_backlog) {
+        Ok(socket) => socket,
+        Err(e) if optional && listener::unavailable(&e) => {
+            warn!("not listening on {addr} (optional, and unavailable here): {e}");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let token = listener_token(listeners.len());
+    poll.registry()
+        .register(&mut socket, token, Interest::READABLE)?;
+    listeners.push(Listening {
+        addr: socket.local_addr()?,
+        socket,
+        origin,
+        tls,
+        ready: false,
+    });
+    Ok(())
 }
 /// Events fetched per `poll`.
 const EVENTS_CAPACITY: usize = 1024;
@@ -120,6 +156,9 @@ pub struct EventLoop<H: Handler> {
     /// deadlines come in order too: expiring is popping from the front, never a scan.
     handshakes: VecDeque<(Instant, ConnId)>,
     conns: Slab<Connection<H::Session>>,
+    /// How many of `conns` came from the extra listener: they have their own limit
+    /// (`Options::extra_max_clients`) and do not count against `maxclients`.
+    extra_conns: usize,
     handler: H,
     opts: Options,
     /// Every read lands here first; only a partial request is copied into the connection.
@@ -148,33 +187,72 @@ pub struct EventLoop<H: Handler> {
 }
 
 impl<H: Handler> EventLoop<H> {
-    /// Bind `addr` (unless `opts.plaintext` is off), the TLS listener (if `opts.tls`) and the
-    /// extra listener (if `opts.extra_listener`), and prepare a loop around `handler`. Nothing
-    /// runs until [`EventLoop::run`].
+    /// Bind `addr` (unless `opts.plaintext` is off), the TLS listener (if `opts.tls`), the
+    /// same on every address of `opts.also_bind`, and the extra listener (if
+    /// `opts.extra_listener`), and prepare a loop around `handler`. Nothing runs until
+    /// [`EventLoop::run`].
     pub fn bind(addr: SocketAddr, handler: H, opts: Options) -> io::Result<Self> {
         let poll = Poll::new()?;
-        let mut wanted = Vec::new();
+        if opts.also_bind.len() > 15 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "Too many bind addresses specified.",
+            ));
+        }
+        let mut listeners: Vec<Listening> = Vec::new();
         if opts.plaintext || opts.tls.is_none() {
-            wanted.push((addr, Origin::Plain, None));
+            listen(
+                &poll,
+                &mut listeners,
+                &opts,
+                addr,
+                Origin::Plain,
+                None,
+                false,
+            )?;
         }
         if let Some(tls) = &opts.tls {
-            wanted.push((tls.addr, Origin::Tls, Some(tls.config.clone())));
+            let config = Some(tls.config.clone());
+            listen(
+                &poll,
+                &mut listeners,
+                &opts,
+                tls.addr,
+                Origin::Tls,
+                config,
+                false,
+            )?;
+        }
+        // Every other address listens on the ports the first one got (port 0 picks a free
+        // one once, then the same for all).
+        let ports: Vec<_> = listeners
+            .iter()
+            .map(|l| (l.origin, l.addr.port(), l.tls.clone()))
+            .collect();
+        for &(ip, optional) in &opts.also_bind {
+            for (origin, port, tls) in &ports {
+                let addr = SocketAddr::new(ip, *port);
+                listen(
+                    &poll,
+                    &mut listeners,
+                    &opts,
+                    addr,
+                    *origin,
+                    tls.clone(),
+                    optional,
+                )?;
+            }
         }
         if let Some(extra) = opts.extra_listener {
-            wanted.push((extra, Origin::Extra, None));
-        }
-        let mut listeners = Vec::new();
-        for (addr, origin, tls) in wanted {
-            let mut socket = listener::bind(addr, opts.tcp_backlog)?;
-            poll.registry()
-                .register(&mut socket, listener_token(origin), Interest::READABLE)?;
-            listeners.push(Listening {
-                addr: socket.local_addr()?,
-                socket,
-                origin,
-                tls,
-                ready: false,
-            });
+            listen(
+                &poll,
+                &mut listeners,
+                &opts,
+                extra,
+                Origin::Extra,
+                None,
+                false,
+            )?;
         }
         let addrs = listeners.iter().map(|l| (l.origin, l.addr)).collect();
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
@@ -194,6 +272,7 @@ impl<H: Handler> EventLoop<H> {
             listeners,
             addrs,
             handshakes: VecDeque::new(),
+            extra_conns: 0,
             conns: Slab::new(),
             handler,
             scratch: vec![0; opts.read_chunk.max(1)],
@@ -230,11 +309,16 @@ impl<H: Handler> EventLoop<H> {
         self.listener_addr(Origin::Tls)
     }
 
-    /// The address the listener for `origin` is bound to, if there is one.
+    /// The address the (first) listener for `origin` is bound to, if there is one.
     pub fn listener_addr(&self, origin: Origin) -> Option<SocketAddr> {
+        self.listener_addrs(origin).next()
+    }
+
+    /// The addresses of every listener for `origin` (one per `bind` address), in bind order.
+    pub fn listener_addrs(&self, origin: Origin) -> impl Iterator<Item = SocketAddr> + '_ {
         self.addrs
             .iter()
-            .find(|(o, _)| *o == origin)
+            .filter(move |(o, _)| *o == origin)
             .map(|&(_, addr)| addr)
     }
 
@@ -281,10 +365,9 @@ impl<H: Handler> EventLoop<H> {
                 match event.token() {
                     WAKER => {}
                     SIGNALS => self.drain_signals(),
-                    LISTENER | TLS_LISTENER | EXTRA_LISTENER => {
-                        let token = event.token();
-                        for listener in &mut self.listeners {
-                            listener.ready |= listener_token(listener.origin) == token;
+                    token if let Some(index) = listener_index(token) => {
+                        if let Some(listener) = self.listeners.get_mut(index) {
+                            listener.ready = true;
                         }
                     }
                     token => {
@@ -434,7 +517,16 @@ impl<H: Handler> EventLoop<H> {
         now: Instant,
     ) {
         self.stats.connections_received += 1;
-        if self.conns.len() >= self.opts.max_clients {
+        // Each listener's connections count against their own limit, so that connections to
+        // the extra listener (the dashboard's browsers, or anyone who can reach its port) can
+        // never lock Redis clients out.
+        let extra = origin == Origin::Extra;
+        let (open, limit) = if extra {
+            (self.extra_conns, self.opts.extra_max_clients)
+        } else {
+            (self.conns.len() - self.extra_conns, self.opts.max_clients)
+        };
+        if open >= limit {
             // Best effort, one write on a fresh socket, as Redis does in acceptCommonHandler.
             // (Only in plaintext RESP: a TLS client expects a handshake, not text, and the
             // extra listener speaks another protocol; Redis writes it on TLS anyway.)
@@ -479,6 +571,7 @@ impl<H: Handler> EventLoop<H> {
         }
         conn.tls = session;
         entry.insert(conn);
+        self.extra_conns += usize::from(extra);
         self.lru_push_back(id.slot());
         let mut ctx = handler_ctx!(self, now);
         let session = self.handler.open(&mut ctx, id, peer, origin);
@@ -767,6 +860,7 @@ impl<H: Handler> EventLoop<H> {
             }
             self.lru_unlink(id.slot());
             let mut conn = self.conns.remove(id.slot());
+            self.extra_conns -= usize::from(conn.origin == Origin::Extra);
             // Deregistering is tidy rather than required (closing the fd removes it from epoll).
             let _ = self.poll.registry().deregister(&mut conn.socket);
             if let Some(session) = conn.session.take() {

@@ -39,10 +39,25 @@ pub fn bind(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
     // Restarting the server must not fail on connections of the previous run in TIME_WAIT.
     socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        // `::` then means IPv6 only, so that `bind 0.0.0.0 ::` can listen on both (Redis sets
+        // the same option).
+        socket.set_only_v6(true)?;
+    }
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
     socket.listen(backlog)?;
     Ok(TcpListener::from_std(socket.into()))
+}
+
+/// Whether a bind failed because this machine lacks the address or its protocol (no IPv6, an
+/// address of no interface): the errors Redis forgives an optional (`-`) bind address.
+pub fn unavailable(e: &io::Error) -> bool {
+    // Linux's EAFNOSUPPORT and EPROTONOSUPPORT (no `libc` dependency for two numbers).
+    const EAFNOSUPPORT: i32 = 97;
+    const EPROTONOSUPPORT: i32 = 93;
+    e.kind() == io::ErrorKind::AddrNotAvailable
+        || matches!(e.raw_os_error(), Some(EAFNOSUPPORT | EPROTONOSUPPORT))
 }
 
 /// What to do after an accept error.

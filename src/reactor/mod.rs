@@ -188,6 +188,15 @@ pub struct Options {
     /// One more plaintext listener, whose connections the handler is told come from
     /// [`Origin::Extra`] (the server's dashboard); `None`: no such listener.
     pub extra_listener: Option<SocketAddr>,
+    /// More addresses to listen on, beside the one given to [`EventLoop::bind`]: each gets a
+    /// plaintext listener on the first one's port (and a TLS listener on the TLS port, with
+    /// TLS). `true` marks an address skipped, with a warning, when this machine does not have
+    /// it (redis.conf's `bind 127.0.0.1 -::1`). At most 15.
+    pub also_bind: Vec<(std::net::IpAddr, bool)>,
+    /// Most simultaneous connections from the extra listener (default 64). They have their
+    /// own limit and do not count against `max_clients`: no number of connections to the
+    /// dashboard's port can lock Redis clients out. Past it a connection is closed at once.
+    pub extra_max_clients: usize,
 }
 
 impl Default for Options {
@@ -208,6 +217,8 @@ impl Default for Options {
             tls: None,
             plaintext: true,
             extra_listener: None,
+            also_bind: Vec::new(),
+            extra_max_clients: 64,
         }
     }
 }

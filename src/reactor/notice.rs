@@ -27,6 +27,9 @@ pub enum NoticeKind {
     IdleTimeout,
     /// A TLS client that did not finish its handshake in time.
     HandshakeTimeout,
+    /// A client of another protocol that did not finish its request in time (reported by the
+    /// handler: the dashboard's HTTP request heads).
+    RequestTimeout,
     /// The handler found bytes that cannot be a request (reported through
     /// [`super::Ctx::notice`]).
     ProtocolError,
@@ -42,6 +45,7 @@ impl NoticeKind {
             NoticeKind::AcceptBackoff => "out of file descriptors: accepts paused",
             NoticeKind::IdleTimeout => "closed: idle timeout",
             NoticeKind::HandshakeTimeout => "closed: TLS handshake timed out",
+            NoticeKind::RequestTimeout => "closed: request not finished in time",
             NoticeKind::ProtocolError => "protocol error: reply sent, connection closed",
         }
     }

@@ -18,9 +18,14 @@
 //! [`super::Options::output_limits`], changeable at run time ([`super::Ctx::set_output_limits`],
 //! `CONFIG SET client-output-buffer-limit`).
 //!
-//! Every unsent byte counts. (Redis leaves out the first 16 KiB, which sit in a fixed buffer
-//! of each client rather than its reply list, so there `normal 1 2 3` still lets `+OK`
-//! through; here it would cut the client off at its next reply.)
+//! Unsent output that fits in [`UNCOUNTED`] bytes (16 KiB) does not count, as in Redis, where
+//! it sits in a fixed buffer of each client rather than its reply list: so under
+//! `normal 10kb 0 0` a 12 KB `ECHO` is still answered, and under `normal 1 1 0` CONFIG SET's own
+//! `+OK` is, as a Redis user sees them answered. (When every byte counted, both cut the client
+//! off.) Past it, every byte counts: Redis counts only what overflows into its reply list, but
+//! in blocks of at least 16 KiB, so that a 17 KB reply breaks `normal 10kb` there too (checked
+//! against redis-server 7.0.15: 12,000 bytes answered, 17,000 cut off, and under `20kb`, 30,000
+//! cut off). Counting it all errs, by at most 16 KiB, on the side of the limit.
 //!
 //! Normal clients default to no limit, as in Redis; they get backpressure instead (the loop
 //! stops reading from a client whose replies pile up, `Options::output_high_water`), which
@@ -31,6 +36,16 @@
 //! `closeClientOnOutputBufferLimitReached`).
 
 use std::time::Instant;
+
+/// Unsent output not counted against a limit: Redis's fixed per-client reply buffer
+/// (`PROTO_REPLY_CHUNK_BYTES`, 16 KiB), which is not part of its reply list's size.
+pub const UNCOUNTED: usize = 16 * 1024;
+
+/// How many of `pending` unsent bytes count against a limit: none while they fit in Redis's
+/// fixed buffer, all of them once they do not.
+pub fn counted(pending: usize) -> usize {
+    if pending <= UNCOUNTED { 0 } else { pending }
+}
 
 /// One class's limit: redis.conf's `HARD SOFT SECONDS`. Zero disables that part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

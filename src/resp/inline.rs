@@ -14,7 +14,10 @@
 //! - `'single quotes'` take everything literally except `\'`;
 //! - a quote may start mid-argument (`a"b c"` is the single argument `ab c`), but a closing quote
 //!   must be followed by whitespace or the end of the line;
-//! - a NUL byte ends the line, because Redis splits a C string.
+//! - a NUL byte ends the line, because Redis splits a C string. (The request parser never hands
+//!   the splitter such a line: Redis finds a line's end with `strchr`, which stops at the NUL,
+//!   so a line with a NUL never ends; see `RequestParser`'s `nul_in_line`. The splitter keeps
+//!   the rule for any other caller.)
 //!
 //! Every violation is the same error, which Redis reports as
 //! `Protocol error: unbalanced quotes in request`.

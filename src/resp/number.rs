@@ -1,4 +1,5 @@
-//! Strict integer parsing, exactly as Redis's `string2ll` (util.c).
+//! Numbers from the wire: strict integers exactly as Redis's `string2ll` (util.c), and floats
+//! as C's `strtod` reads them.
 //!
 //! Chapter: [docs/04-parsing-resp.md](../../docs/04-parsing-resp.md).
 //!
@@ -6,6 +7,11 @@
 //! leading zero (except `0` itself), no `+`, no spaces, and it must fit in an `i64`. The same rule
 //! judges a multibulk count (`*3`), a bulk length (`$5`), `INCRBY 5`, `EXPIRE k 10` and whether a
 //! string value "is an integer", so everything that parses a number from the wire uses this.
+//!
+//! Floats (a score, a score range, a timeout) go through the C library's `strtod`, whose grammar
+//! is wider than Rust's `f64::from_str`: it also reads hex floats (`0x10` is 16, `0x1p-2` is
+//! 0.25). [`parse_c_double`] reads that grammar and says whether `strtod` would have reported a
+//! range error, which each caller judges as Redis does.
 
 /// Parse `bytes` as a canonical decimal `i64`; `None` for anything `string2ll` rejects.
 pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
@@ -36,9 +42,176 @@ pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
     }
 }
 
+/// A float as `strtod` read it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CDouble {
+    /// The value (possibly NaN or infinite).
+    pub value: f64,
+    /// `strtod` would set `ERANGE`: a finite literal overflowed to infinity, or a nonzero one
+    /// underflowed to zero.
+    pub range_error: bool,
+}
+
+/// The whole of `text` as one C `strtod` number: `[+-]` then decimal (`1.5e3`), hex (`0x1.8p1`),
+/// `inf`/`infinity` or `nan`, any case. `None` if it is not exactly one (empty, trailing bytes,
+/// `1e`). Leading space is the caller's to judge (`strtod` skips it; Redis sometimes refuses it).
+pub fn parse_c_double(text: &[u8]) -> Option<CDouble> {
+    let (negative, body) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, text),
+    };
+    let (magnitude, nonzero) = match body {
+        [b'0', b'x' | b'X', hex @ ..] => parse_hex(hex)?,
+        // Rust's grammar for the rest is C's (digits, point, exponent, inf, infinity, nan)
+        // except for a sign, already taken off (so "+-1" stays refused).
+        _ if body.first().is_some_and(|&b| b == b'+' || b == b'-') => return None,
+        _ => {
+            let value: f64 = std::str::from_utf8(body).ok()?.parse().ok()?;
+            let digits = body
+                .split(|&b| b == b'e' || b == b'E')
+                .next()
+                .unwrap_or(body);
+            (value, digits.iter().any(|b| (b'1'..=b'9').contains(b)))
+        }
+    };
+    let literal_inf = body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity");
+    let range_error = (magnitude.is_infinite() && !literal_inf) || (magnitude == 0.0 && nonzero);
+    Some(CDouble {
+        value: if negative { -magnitude } else { magnitude },
+        range_error,
+    })
+}
+
+/// A hex float's body after `0x`: `hexdigits[.hexdigits][p[+-]digits]`, at least one hex
+/// digit. Returns the magnitude and whether any digit was nonzero.
+///
+/// The first 60 bits of digits are kept exactly and any nonzero digit after them is folded
+/// into the lowest bit (a *sticky* bit), so converting the 64-bit integer to `f64` rounds
+/// exactly as `strtod` does (to nearest, ties to even). Scaling by a power of two is then
+/// exact, except into the subnormal range, where this may round twice.
+fn parse_hex(body: &[u8]) -> Option<(f64, bool)> {
+    let (mut significand, mut exp, mut sticky) = (0u64, 0i64, false);
+    let (mut digits, mut point, mut at) = (0usize, false, 0usize);
+    while let Some(&b) = body.get(at) {
+        if b == b'.' && !point {
+            point = true;
+        } else if let Some(d) = (b as char).to_digit(16) {
+            digits += 1;
+            if significand >> 60 == 0 {
+                significand = significand << 4 | u64::from(d);
+                exp -= if point { 4 } else { 0 };
+            } else {
+                sticky |= d != 0;
+                exp += if point { 0 } else { 4 };
+            }
+        } else {
+            break;
+        }
+        at += 1;
+    }
+    if digits == 0 {
+        return None;
+    }
+    match &body[at..] {
+        [] => {}
+        [p, rest @ ..] if p.eq_ignore_ascii_case(&b'p') => {
+            let (negative, decimal) = match rest {
+                [b'-', d @ ..] => (true, d),
+                [b'+', d @ ..] => (false, d),
+                _ => (false, rest),
+            };
+            if decimal.is_empty() || !decimal.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            // Saturated: anything past a million is out of range either way.
+            let e = decimal.iter().fold(0i64, |acc, &d| {
+                (acc * 10 + i64::from(d - b'0')).min(1_000_000)
+            });
+            exp += if negative { -e } else { e };
+        }
+        _ => return None,
+    }
+    if significand == 0 {
+        return Some((0.0, false));
+    }
+    let shift = significand.leading_zeros();
+    significand = significand << shift | u64::from(sticky);
+    exp -= i64::from(shift);
+    // In steps that cannot overflow `powi` on the way: 2^±1000 are normal doubles.
+    let mut value = significand as f64;
+    while exp != 0 && value != 0.0 && value.is_finite() {
+        let step = exp.clamp(-1000, 1000);
+        value *= 2f64.powi(step as i32);
+        exp -= step;
+    }
+    Some((value, true))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_i64;
+    use super::{parse_c_double, parse_i64};
+
+    #[test]
+    fn reads_floats_as_strtod_does() {
+        let ok: &[(&[u8], f64)] = &[
+            (b"1.5", 1.5),
+            (b"+1.5", 1.5),
+            (b"-.5", -0.5),
+            (b"1.", 1.0),
+            (b"1e3", 1000.0),
+            (b"inf", f64::INFINITY),
+            (b"-Infinity", f64::NEG_INFINITY),
+            (b"0x10", 16.0),
+            (b"0X1p-2", 0.25),
+            (b"-0x1.8p1", -3.0),
+            (b"0x.8", 0.5),
+            (b"0x20", 32.0),
+            (b"0x1fffffffffffff", 9007199254740991.0),
+            // 2^53 + 1 rounds to even (2^53); 2^53 + 1 and a bit more rounds up.
+            (b"0x20000000000001", 9007199254740992.0),
+            (
+                b"0x200000000000010000000001",
+                9007199254740994.0 * 2f64.powi(40),
+            ),
+            (b"0x1p-1074", f64::from_bits(1)),
+        ];
+        for &(text, value) in ok {
+            let got = parse_c_double(text).unwrap_or_else(|| panic!("{:?}", text));
+            assert_eq!(got.value, value, "{:?}", String::from_utf8_lossy(text));
+            assert!(!got.range_error, "{:?}", String::from_utf8_lossy(text));
+        }
+        for text in [
+            &b"1e400"[..],
+            b"-1e400",
+            b"1e-400",
+            b"0x1p99999",
+            b"0x1p-99999",
+        ] {
+            let got = parse_c_double(text).unwrap();
+            assert!(got.range_error, "{:?}", String::from_utf8_lossy(text));
+        }
+        assert!(parse_c_double(b"nan").unwrap().value.is_nan());
+        for text in [
+            &b""[..],
+            b"+",
+            b"0x",
+            b"0xg",
+            b"1e",
+            b"0x1p",
+            b"+-1",
+            b"1 ",
+            b"0x1.2.3",
+            b"--1",
+        ] {
+            assert_eq!(
+                parse_c_double(text),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
 
     #[test]
     fn accepts_only_canonical_integers() {

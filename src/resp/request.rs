@@ -227,6 +227,10 @@ pub struct RequestParser {
     /// Unescaped inline arguments live here (inline quoting means they are not input slices).
     inline: Vec<u8>,
     bytes_examined: u64,
+    /// The inline line being read has a NUL byte before its end. Redis looks for the end with
+    /// C's `strchr`, which stops at a NUL: such a line never ends, the client waits until
+    /// its line passes `INLINE_MAX` and is then refused. So does this parser.
+    nul_in_line: bool,
 }
 
 impl RequestParser {
@@ -419,7 +423,13 @@ impl RequestParser {
     fn inline(&mut self, input: &[u8]) -> Result<Step, ProtocolError> {
         let start = self.scanned;
         let tail = input.get(start..).unwrap_or_default();
-        let Some(offset) = tail.iter().position(|&b| b == b'\n') else {
+        let end = if self.nul_in_line {
+            None
+        } else {
+            tail.iter().position(|&b| b == b'\n' || b == 0)
+        };
+        let Some(offset) = end.filter(|&at| tail[at] == b'\n') else {
+            self.nul_in_line |= end.is_some();
             self.bytes_examined += tail.len() as u64;
             self.scanned = input.len();
             if input.len() > INLINE_MAX {

@@ -219,12 +219,18 @@ impl Blocking {
 /// client asking to wait half a millisecond would hang; Redis's `ceill` does the same).
 pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, &'static str> {
     const NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
-    let text = std::str::from_utf8(arg).map_err(|_| NOT_FLOAT)?;
-    // strtold's grammar, near enough: no leading space, no NaN.
-    if text.starts_with(|c: char| c.is_ascii_whitespace()) {
+    // strtold's grammar (hex too: `0x1` is a second), with no leading space and no NaN.
+    if arg.first().is_some_and(|b| b.is_ascii_whitespace()) {
         return Err(NOT_FLOAT);
     }
-    let seconds: f64 = text.parse().map_err(|_| NOT_FLOAT)?;
+    let number = crate::resp::number::parse_c_double(arg).ok_or(NOT_FLOAT)?;
+    // A `long double` (which Redis parses into) reaches far below the smallest `f64`: what
+    // underflows here is a tiny positive timeout there, so one millisecond.
+    let seconds = if number.range_error && number.value == 0.0 && number.value.is_sign_positive() {
+        f64::MIN_POSITIVE
+    } else {
+        number.value
+    };
     if seconds.is_nan() {
         return Err(NOT_FLOAT);
     }

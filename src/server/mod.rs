@@ -150,7 +150,7 @@ impl Handler for Server {
     ) -> Session {
         if origin == Origin::Extra {
             self.state.dashboard_connections += 1;
-            return Session::Dashboard(Dashboard::open(&self.state, ctx, id, peer));
+            return Session::Dashboard(self.dashboard.open(&self.state, ctx, id, peer));
         }
         let client_id = self.state.next_client_id;
         self.state.next_client_id += 1;

@@ -5,6 +5,7 @@
 //! ```text
 //! SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]    no reply: the connection closes as the server stops
 //! SHUTDOWN ABORT                          -ERR No shutdown in progress.
+//! SHUTDOWN NOSAVE SAVE, SHUTDOWN ABORT NOW  -ERR syntax error (and the server runs on)
 //! ```
 //!
 //! There is no persistence, so NOSAVE and SAVE mean the same. The command only *asks*: at the
@@ -25,19 +26,26 @@ pub const COMMANDS: &[Command] = &[
 ];
 
 fn shutdown(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let mut abort = false;
+    let (mut abort, mut nosave, mut save, mut other) = (false, false, false, false);
     for arg in req.args().skip(1) {
-        let known = [&b"nosave"[..], b"save", b"now", b"force"];
-        if arg.eq_ignore_ascii_case(b"abort") {
+        if arg.eq_ignore_ascii_case(b"nosave") {
+            nosave = true;
+        } else if arg.eq_ignore_ascii_case(b"save") {
+            save = true;
+        } else if arg.eq_ignore_ascii_case(b"now") || arg.eq_ignore_ascii_case(b"force") {
+            other = true;
+        } else if arg.eq_ignore_ascii_case(b"abort") {
             abort = true;
-        } else if !known.iter().any(|k| arg.eq_ignore_ascii_case(k)) {
+        } else {
             return exec.syntax_error();
         }
     }
+    // Contradictions are refused before anything happens (Redis's "illegal combo"): a server
+    // told both to save and not to save does neither, and keeps running.
+    if (abort && (nosave || save || other)) || (nosave && save) {
+        return exec.syntax_error();
+    }
     if abort {
-        if req.len() > 2 {
-            return exec.syntax_error();
-        }
         // A shutdown here is never "in progress" across ticks in a way a client could abort.
         return exec.error("ERR No shutdown in progress.");
     }

@@ -17,6 +17,7 @@ use super::command::{Command, Exec};
 use super::db::{Db, Value};
 use super::keys::{WrongType, read};
 use super::types::zset::{AddFlags, Added, ZSet};
+use crate::resp::number::parse_c_double;
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
@@ -49,28 +50,15 @@ pub const COMMANDS: &[Command] = &[
 // ---- Numbers ----
 
 /// A score argument as Redis's `getDoubleFromObject` reads it (`strtod` over the whole
-/// argument): decimal, exponent, `inf`/`infinity` with a sign; not empty, no leading space, no
-/// trailing bytes, no NaN, and neither an overflow to infinity nor an underflow to zero.
-/// (C's `strtod` also reads hex floats, `0x1p3`; those are refused here.)
+/// argument): decimal, hex (`0x10`), exponent, `inf`/`infinity` with a sign; not empty, no
+/// leading space, no trailing bytes, no NaN, and neither an overflow to infinity nor an
+/// underflow to zero.
 pub fn parse_score(arg: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(arg).ok()?;
-    if text.is_empty() || text.starts_with(|c: char| c.is_ascii_whitespace()) {
+    if arg.first().is_none_or(|b| b.is_ascii_whitespace()) {
         return None;
     }
-    let value: f64 = text.parse().ok()?;
-    if value.is_nan() {
-        return None;
-    }
-    let digits = text.trim_start_matches(['+', '-']);
-    let literal_inf = digits.eq_ignore_ascii_case("inf") || digits.eq_ignore_ascii_case("infinity");
-    if value.is_infinite() && !literal_inf {
-        return None; // overflow (ERANGE)
-    }
-    let mantissa = digits.split(['e', 'E']).next().unwrap_or("");
-    if value == 0.0 && mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
-        return None; // underflow to zero (ERANGE)
-    }
-    Some(value)
+    let number = parse_c_double(arg)?;
+    (!number.value.is_nan() && !number.range_error).then_some(number.value)
 }
 
 /// One end of a score range (`zslParseRange`): `(x` is exclusive; the rest is read by `strtod`
@@ -80,12 +68,16 @@ fn parse_bound(arg: &[u8]) -> Option<(f64, bool)> {
         Some(rest) => (rest, true),
         None => (arg, false),
     };
-    let text = std::str::from_utf8(text).ok()?;
-    let text = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    // strtod skips C's white space (`isspace`: vertical tab and form feed too).
+    let blank = text
+        .iter()
+        .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
+        .count();
+    let text = &text[blank..];
     let value = if text.is_empty() {
         0.0
     } else {
-        text.parse::<f64>().ok()?
+        parse_c_double(text)?.value
     };
     (!value.is_nan()).then_some((value, exclusive))
 }

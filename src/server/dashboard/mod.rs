@@ -22,19 +22,28 @@
 //! it. Pub/sub has the opposite rule (every message matters, so the output grows until the
 //! limit cuts the reader off: [`crate::reactor::output_limit`]).
 //!
+//! **Deadlines and a limit of their own.** A connection must send a whole request head within
+//! [`HEAD_TIMEOUT`] of connecting or of its last answer (Nginx's `client_header_timeout`; the
+//! TLS handshake has the same kind of deadline), or it is answered `408` and closed; and the
+//! loop holds at most `Options::extra_max_clients` of them, apart from `maxclients`. Without
+//! both, 10,050 connections each sending one byte to this port locked every Redis client out.
+//! The deadlines sit in a queue in the order they were set (all are the same length from
+//! then), so expiring them is popping from its front, never a scan.
+//!
 //! Snapshots are built on the handler's timer, every [`TICK`] while a stream is open and only
 //! then (an idle server with no dashboard open still never wakes up), and sent when something
 //! changed since the last one, or at least every [`HEARTBEAT`].
 
 pub mod snapshot;
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
 use crate::http::{self, Parsed, Response, Status};
-use crate::reactor::{ConnId, Ctx, Current};
+use crate::reactor::{ConnId, Ctx, Current, NoticeKind};
 
 use super::State;
 use super::auth;
@@ -46,6 +55,9 @@ pub const TICK: Duration = Duration::from_millis(250);
 /// The longest a stream goes without a snapshot, even when nothing changes (ages and uptime
 /// still tick, and the browser learns the server is alive).
 pub const HEARTBEAT: Duration = Duration::from_secs(2);
+/// How long a connection may take to send a whole request head, from when it connected or was
+/// last answered.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 const PAGE: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/app.js");
@@ -86,6 +98,8 @@ pub struct Viewer {
     pub streaming: bool,
     /// Requests answered (the client table's `cmds` column).
     pub requests: u64,
+    /// When its next request head must be complete (`None` while streaming).
+    head_due: Option<Instant>,
 }
 
 /// One open event stream.
@@ -107,24 +121,63 @@ pub struct Dashboard {
     latest: Vec<u8>,
     latest_at: Option<Instant>,
     fingerprint: Option<Fingerprint>,
+    /// Request-head deadlines in the order they were set, with the connection each is for.
+    /// An entry is stale (and skipped) once its viewer has moved on to another deadline.
+    heads: VecDeque<(Instant, ConnId)>,
 }
 
 impl Dashboard {
     /// When the handler's timer must next call [`Dashboard::tick`]; `None` with no stream open.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.next_tick
+        let head = self.heads.front().map(|&(due, _)| due);
+        self.next_tick.into_iter().chain(head).min()
+    }
+
+    /// Start `id`'s clock for its next request head.
+    fn await_head(&mut self, viewer: &mut Viewer, id: ConnId, now: Instant) {
+        let due = now + HEAD_TIMEOUT;
+        viewer.head_due = Some(due);
+        self.heads.push_back((due, id));
+    }
+
+    /// Answer `408` and close every connection whose request head is overdue.
+    fn expire_heads(&mut self, ctx: &mut Ctx<'_, Session>, now: Instant) {
+        while let Some(&(due, id)) = self.heads.front() {
+            if due > now {
+                return;
+            }
+            self.heads.pop_front();
+            let overdue = matches!(ctx.session(id),
+                Some(Session::Dashboard(viewer)) if viewer.head_due == Some(due));
+            if overdue {
+                let mut out = Vec::new();
+                http::text(&mut out, Status::REQUEST_TIMEOUT, &[], false);
+                ctx.send(id, &out);
+                ctx.notice(NoticeKind::RequestTimeout, id);
+                ctx.close(id);
+            }
+        }
     }
 
     /// A browser connected. Protected mode applies here as on the Redis port: with no
     /// password set, a browser from anywhere but loopback is answered `403` and closed.
-    pub fn open(state: &State, ctx: &mut Ctx<'_, Session>, id: ConnId, peer: SocketAddr) -> Viewer {
+    pub fn open(
+        &mut self,
+        state: &State,
+        ctx: &mut Ctx<'_, Session>,
+        id: ConnId,
+        peer: SocketAddr,
+    ) -> Viewer {
+        let mut viewer = Viewer::default();
         if auth::protected_mode_denies(state, peer) {
             let mut out = Vec::new();
             http::text(&mut out, Status::FORBIDDEN, &[], false);
             ctx.send(id, &out);
             ctx.close(id);
+        } else {
+            self.await_head(&mut viewer, id, ctx.now());
         }
-        Viewer::default()
+        viewer
     }
 
     /// A dashboard connection is gone.
@@ -151,7 +204,7 @@ impl Dashboard {
         let mut offset = 0;
         while !viewer.streaming && conn.out.len() <= conn.out_limit {
             let request = match http::parse(&input[offset..]) {
-                Ok(Parsed::Incomplete) => return offset,
+                Ok(Parsed::Incomplete) => break,
                 Ok(Parsed::Request { request, consumed }) => {
                     offset += consumed;
                     request
@@ -163,6 +216,7 @@ impl Dashboard {
                 }
             };
             viewer.requests += 1;
+            viewer.head_due = None;
             let keep_alive = request.keep_alive;
             let head_only = request.method == "HEAD";
             let file = FILES.iter().find(|(path, _, _)| *path == request.path);
@@ -221,12 +275,17 @@ impl Dashboard {
             // A stream only sends; whatever the browser sends now is ignored, not buffered.
             return input.len();
         }
+        if viewer.head_due.is_none() {
+            // Answered, and kept alive: the clock starts again for the next request.
+            self.await_head(viewer, conn.id, ctx.now());
+        }
         offset
     }
 
     /// The timer: build a snapshot if something changed (or the heartbeat is due) and send it
     /// to every stream that has drained its previous one.
     pub fn tick(&mut self, state: &State, ctx: &mut Ctx<'_, Session>, now: Instant) {
+        self.expire_heads(ctx, now);
         if self.next_tick.is_none_or(|at| at > now) {
             return;
         }
