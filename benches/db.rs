@@ -5,7 +5,7 @@
 //! application's share of a `GET` or `SET` in `benches/compare.sh`, without the socket.
 
 use divan::{Bencher, black_box};
-use reactor::server::db::{Db, Value};
+use reactor::server::keyspace::db::{Db, Value};
 
 fn main() {
     divan::main();

@@ -21,7 +21,7 @@
 //!   place takes the member out of its room and tells the others.
 //!
 //! **On the road** blocking → threads → reactor, this is the last stop among the examples, and
-//! the same shape as the Redis server's pub/sub (`src/server/pubsub.rs`).
+//! the same shape as the Redis server's pub/sub (`src/server/commands/pubsub.rs`).
 //!
 //! **Run it** with `cargo run --example chat` (or `-- --port N`; 0 picks a free port), then, in
 //! two or more terminals:

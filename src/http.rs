@@ -216,7 +216,7 @@ pub fn event(out: &mut Vec<u8>, data: &[u8]) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::http::*;
 
     fn request(input: &[u8]) -> (Request<'_>, usize) {
         match parse(input) {

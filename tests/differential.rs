@@ -140,7 +140,7 @@ fn pubsub_matches_redis_byte_for_byte() {
 }
 
 /// List pushes, pops and moves, their blocking forms when they need not block, and every
-/// argument error (the commands of `src/server/lists.rs`).
+/// argument error (the commands of `src/server/commands/lists/mod.rs`).
 const LIST_ENDS: &[&[u8]] = &[
     b"LPUSH l a b c\r\nRPUSH l d e\r\nLPOP l\r\nRPOP l\r\nLPOP l 2\r\nRPOP l 0\r\nLPOP l 10\r\nEXISTS l\r\n",
     b"LPOP nokey\r\nLPOP nokey 2\r\nLPOP nokey 0\r\nRPOP nokey 1\r\n",

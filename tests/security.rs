@@ -100,7 +100,7 @@ fn auth_without_a_configured_password_is_an_error() {
 #[test]
 fn protected_mode_still_serves_loopback_clients() {
     // Protected mode is on by default; loopback peers are never refused. (Refusing a
-    // non-loopback peer is pinned by the unit test in src/server/auth.rs: tests here may only
+    // non-loopback peer is pinned by the unit test in src/server/commands/auth.rs: tests here may only
     // send traffic to loopback.)
     let server = reactor::spawn(Config {
         protected_mode: true,

@@ -77,7 +77,7 @@ impl Connection {
 
     /// Connect to `addr` and speak TLS over the connection (`reactor-cli --tls`): `name` is
     /// the server name to ask for and check the certificate against (see
-    /// [`super::tls::client_config`] for `config`). The handshake runs here, so a certificate
+    /// [`crate::client::tls::client_config`] for `config`). The handshake runs here, so a certificate
     /// the client does not trust is an error from this call, not from the first command.
     pub fn connect_tls(
         addr: impl ToSocketAddrs,

@@ -22,7 +22,7 @@ use std::mem::take;
 use std::net::ToSocketAddrs;
 use std::time::Duration;
 
-use super::connection::Connection;
+use crate::client::connection::Connection;
 use crate::resp::decode::Reply;
 
 /// One published message, as a subscriber receives it.
@@ -87,7 +87,7 @@ impl Subscriber {
         self.listen(b"PSUBSCRIBE", b"psubscribe", patterns)
     }
 
-    /// Wait for the next message. A timeout is `Err` with [`super::is_timeout`] true, and loses
+    /// Wait for the next message. A timeout is `Err` with [`crate::client::is_timeout`] true, and loses
     /// nothing: a message half-received when the time ran out is completed by the next call.
     pub fn next_message(&mut self) -> io::Result<Message> {
         if let Some(message) = self.early.pop_front() {

@@ -1,5 +1,5 @@
 //! TLS for the client side: the rustls client configuration that `reactor-cli --tls` (and any
-//! user of [`super::Connection::connect_tls`]) builds from redis-cli's options.
+//! user of [`crate::client::Connection::connect_tls`]) builds from redis-cli's options.
 //!
 //! ```text
 //! --tls --cacert ca.crt                      trust this CA (else the system has none here)

@@ -3,7 +3,7 @@
 //!
 //! Redis turns its command line into config-file lines (`--port 7000` becomes `port "7000"`)
 //! and reads both through one parser; so do we. That is why a flag, a line of a config file
-//! ([`super::file`]) and (for the parameters it can change) `CONFIG SET` accept exactly the same
+//! ([`crate::config::file`]) and (for the parameters it can change) `CONFIG SET` accept exactly the same
 //! values, `1mb` as well as `1048576`, and fail with the same Redis words, shown the way Redis
 //! shows a bad line at start-up:
 //!
@@ -26,10 +26,10 @@ use std::time::Duration;
 
 use log::LevelFilter;
 
-use super::Config;
-use super::redis_directives::is_redis_directive;
-use super::tls::AuthClients;
-use super::units::{parse_bool, parse_integer, parse_size};
+use crate::config::Config;
+use crate::config::redis_directives::is_redis_directive;
+use crate::config::tls::AuthClients;
+use crate::config::units::{parse_bool, parse_integer, parse_size};
 use crate::reactor::OutputLimit;
 
 /// Redis's `LONG_MAX` upper bound for sizes.
@@ -745,7 +745,7 @@ pub fn help_text() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::config::directives::*;
 
     fn flags(args: &[&str]) -> Result<Config, ConfigError> {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();

@@ -12,8 +12,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Config;
-use super::directives::{DIRECTIVES, Directive, Line, find};
+use crate::config::Config;
+use crate::config::directives::{DIRECTIVES, Directive, Line, find};
 
 /// Includes nest at most this deep (Redis has no limit, and an include loop never ends there).
 const MAX_INCLUDE_DEPTH: usize = 16;
@@ -159,7 +159,7 @@ fn read_into(
             continue;
         }
         let fail = |message: &str| {
-            super::directives::ConfigError {
+            crate::config::directives::ConfigError {
                 line: index + 1,
                 text: String::from_utf8_lossy(trimmed).into_owned(),
                 message: message.to_string(),
@@ -298,7 +298,7 @@ fn quote(arg: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::config::file::*;
 
     fn split(text: &str) -> Option<Vec<String>> {
         split_args(text.as_bytes()).map(|args| {

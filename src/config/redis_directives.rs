@@ -220,8 +220,16 @@ pub fn is_redis_directive(name: &[u8]) -> bool {
 mod tests {
     #[test]
     fn the_list_is_sorted_for_binary_search() {
-        assert!(super::REDIS_DIRECTIVES.windows(2).all(|w| w[0] < w[1]));
-        assert!(super::is_redis_directive(b"Daemonize"));
-        assert!(!super::is_redis_directive(b"daemonise"));
+        assert!(
+            crate::config::redis_directives::REDIS_DIRECTIVES
+                .windows(2)
+                .all(|w| w[0] < w[1])
+        );
+        assert!(crate::config::redis_directives::is_redis_directive(
+            b"Daemonize"
+        ));
+        assert!(!crate::config::redis_directives::is_redis_directive(
+            b"daemonise"
+        ));
     }
 }

@@ -81,7 +81,7 @@ fn in_range(n: i64, min: i64, max: i64) -> Result<i64, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::config::units::*;
 
     #[test]
     fn memory_values_parse_like_redis() {

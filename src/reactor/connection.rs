@@ -5,7 +5,7 @@
 //! [docs/08-the-write-path.md](../../docs/08-the-write-path.md).
 //!
 //! Every `read` and `write` on a client socket happens in this file, so a transport (TLS,
-//! [`super::tls`]) sits between the socket and the buffers without anything above it changing:
+//! [`crate::reactor::tls`]) sits between the socket and the buffers without anything above it changing:
 //! `input` and `output` always hold plaintext.
 //!
 //! The interest registered with `mio` is never toggled ad hoc: [`Connection::desired_interest`]
@@ -24,16 +24,15 @@ use mio::{Interest, Registry};
 
 use log::warn;
 
-use super::ctx::ConnInfo;
-use super::fault::Faults;
-use super::output_limit::{OutputClass, OutputLimits};
-use super::{ConnId, Origin};
+use crate::reactor::fault::Faults;
+use crate::reactor::output_limit::{OutputClass, OutputLimits};
+use crate::reactor::{ConnId, Origin};
 
 /// Buffers larger than this are released once empty, so an idle connection that once moved a
 /// large value does not keep the memory (Redis shrinks its query buffer in `clientsCron`).
 pub const KEEP_BUFFER_CAPACITY: usize = 16 * 1024;
 
-/// One accepted client. Fields are crate-visible: the loop and [`super::Ctx`] drive them.
+/// One accepted client. Fields are crate-visible: the loop and [`crate::reactor::Ctx`] drive them.
 pub struct Connection<S> {
     pub(crate) id: ConnId,
     pub(crate) socket: TcpStream,
@@ -77,12 +76,12 @@ pub struct Connection<S> {
     /// The handler stopped before consuming every whole request in `input` (its output was
     /// full): hand `input` back, without waiting for new bytes, once the output drains.
     pub(crate) input_held: bool,
-    /// The handler asked for no more input for now ([`super::Ctx::pause_input`]: a blocked
+    /// The handler asked for no more input for now ([`crate::reactor::Ctx::pause_input`]: a blocked
     /// client). The socket is still read, so a close is noticed, but the bytes only accumulate
-    /// in `input` (bounded by the query buffer limit) until [`super::Ctx::resume_input`].
+    /// in `input` (bounded by the query buffer limit) until [`crate::reactor::Ctx::resume_input`].
     pub(crate) input_paused: bool,
     /// The session and output are lent to a handler call (the current connection, or one
-    /// lent through [`super::Ctx::with_lent`]): `Ctx` must not reach them meanwhile.
+    /// lent through [`crate::reactor::Ctx::with_lent`]): `Ctx` must not reach them meanwhile.
     pub(crate) lent: bool,
     pub(crate) queued_dirty: bool,
     pub(crate) queued_ready: bool,
@@ -149,12 +148,12 @@ impl<S> Connection<S> {
     }
 
     /// Cut the connection off if its unsent output breaks its class's limit (the one check
-    /// every writer goes through; see [`super::output_limit`]). Returns whether it did. Call
+    /// every writer goes through; see [`crate::reactor::output_limit`]). Returns whether it did. Call
     /// it with the output in place (not lent out).
     pub(crate) fn enforce_output_limit(&mut self, limits: &OutputLimits, now: Instant) -> bool {
         let pending = self.pending_output();
         let limit = limits.of(self.output_class);
-        let counted = super::output_limit::counted(pending);
+        let counted = crate::reactor::output_limit::counted(pending);
         if self.dead || !limit.breached(counted, &mut self.soft_limit_since, now) {
             return false;
         }
@@ -193,10 +192,10 @@ impl<S> Connection<S> {
 
     /// One read of plaintext into `buf`, retrying `Interrupted` (a signal is not an error).
     /// Plain TCP: one `read`, of at most what fault injection allows. TLS: see
-    /// [`super::tls::read`] (it may return plaintext without touching the socket).
+    /// [`crate::reactor::tls::read`] (it may return plaintext without touching the socket).
     pub(crate) fn read(&mut self, buf: &mut [u8], faults: &Faults) -> io::Result<usize> {
         if let Some(tls) = self.tls.as_mut() {
-            return super::tls::read::<rustls::server::ServerConnectionData>(
+            return crate::reactor::tls::read::<rustls::server::ServerConnectionData>(
                 tls,
                 &mut self.socket,
                 faults,
@@ -265,7 +264,7 @@ impl<S> Connection<S> {
             return Ok(0);
         };
         let plaintext = &self.output[self.written..];
-        let (taken, mut sent) = super::tls::write::<rustls::server::ServerConnectionData>(
+        let (taken, mut sent) = crate::reactor::tls::write::<rustls::server::ServerConnectionData>(
             tls,
             &mut self.socket,
             faults,
@@ -275,7 +274,7 @@ impl<S> Connection<S> {
         if self.close_after_flush && self.written == self.output.len() && !self.close_notify_sent {
             self.close_notify_sent = true;
             tls.send_close_notify();
-            sent += super::tls::write::<rustls::server::ServerConnectionData>(
+            sent += crate::reactor::tls::write::<rustls::server::ServerConnectionData>(
                 tls,
                 &mut self.socket,
                 faults,
@@ -321,5 +320,35 @@ impl<S> Connection<S> {
             writable: self.registered.is_writable(),
             socket: &self.socket,
         }
+    }
+}
+
+/// A connection's figures, for `CLIENT LIST`, `INFO clients` and the dashboard. Borrows the
+/// connection, so reading them costs nothing but [`ConnInfo::local`] (a system call).
+#[derive(Debug, Clone)]
+pub struct ConnInfo<'a> {
+    pub id: ConnId,
+    pub peer: SocketAddr,
+    pub origin: Origin,
+    pub fd: i32,
+    pub created: Instant,
+    pub last_active: Instant,
+    /// Bytes received but not yet consumed (`qbuf`).
+    pub input_len: usize,
+    /// Capacity held for them (`qbuf-free` + `qbuf`).
+    pub input_capacity: usize,
+    /// Bytes of output not yet written (`omem`).
+    pub output_len: usize,
+    /// Capacity held for output.
+    pub output_capacity: usize,
+    /// WRITABLE interest is registered: output is waiting for the kernel to take it.
+    pub writable: bool,
+    pub(crate) socket: &'a mio::net::TcpStream,
+}
+
+impl ConnInfo<'_> {
+    /// The local address of the connection (`laddr`): asks the kernel (`getsockname`).
+    pub fn local(&self) -> Option<SocketAddr> {
+        self.socket.local_addr().ok()
     }
 }

@@ -9,15 +9,14 @@
 //! freed in the middle of a handler call, as Redis's `freeClientAsync`).
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use slab::Slab;
 
-use super::connection::Connection;
-use super::notice::{NoticeKind, Notices};
-use super::output_limit::{Delivery, OutputClass, OutputLimits};
-use super::{ConnId, Origin};
+use crate::reactor::ConnId;
+use crate::reactor::connection::{ConnInfo, Connection};
+use crate::reactor::notice::{NoticeKind, Notices};
+use crate::reactor::output_limit::{Delivery, OutputClass, OutputLimits};
 
 /// The connection whose bytes are being handled, with its session and output buffer lent out.
 pub struct Current<'a, S> {
@@ -56,36 +55,6 @@ pub struct LoopStats {
     pub busy: Duration,
 }
 
-/// A connection's figures, for `CLIENT LIST`, `INFO clients` and the dashboard. Borrows the
-/// connection, so reading them costs nothing but [`ConnInfo::local`] (a system call).
-#[derive(Debug, Clone)]
-pub struct ConnInfo<'a> {
-    pub id: ConnId,
-    pub peer: SocketAddr,
-    pub origin: Origin,
-    pub fd: i32,
-    pub created: Instant,
-    pub last_active: Instant,
-    /// Bytes received but not yet consumed (`qbuf`).
-    pub input_len: usize,
-    /// Capacity held for them (`qbuf-free` + `qbuf`).
-    pub input_capacity: usize,
-    /// Bytes of output not yet written (`omem`).
-    pub output_len: usize,
-    /// Capacity held for output.
-    pub output_capacity: usize,
-    /// WRITABLE interest is registered: output is waiting for the kernel to take it.
-    pub writable: bool,
-    pub(crate) socket: &'a mio::net::TcpStream,
-}
-
-impl ConnInfo<'_> {
-    /// The local address of the connection (`laddr`): asks the kernel (`getsockname`).
-    pub fn local(&self) -> Option<SocketAddr> {
-        self.socket.local_addr().ok()
-    }
-}
-
 /// The handler's view of the loop during one call. See the module docs.
 pub struct Ctx<'a, S> {
     pub(crate) conns: &'a mut Slab<Connection<S>>,
@@ -115,9 +84,9 @@ impl<S> Ctx<'_, S> {
     }
 
     /// Append `bytes` to another connection's output (a pub/sub message, a chat line, a
-    /// greeting from [`super::Handler::open`]); it is written before the loop sleeps. The
+    /// greeting from [`crate::reactor::Handler::open`]); it is written before the loop sleeps. The
     /// connection's output limit is checked right after, so a reader that has stopped reading
-    /// is cut off here, whoever the writer is ([`super::output_limit`]). The current
+    /// is cut off here, whoever the writer is ([`crate::reactor::output_limit`]). The current
     /// connection is lent out and unreachable ([`Delivery::Gone`]): append to
     /// [`Current::out`] instead.
     pub fn send(&mut self, id: ConnId, bytes: &[u8]) -> Delivery {
@@ -234,7 +203,7 @@ impl<S> Ctx<'_, S> {
     }
 
     /// Lend `id`'s session and output to `f`, as the loop lends the current connection to
-    /// [`super::Handler::data`]: for work one connection's request does on behalf of another
+    /// [`crate::reactor::Handler::data`]: for work one connection's request does on behalf of another
     /// (serving a blocked client when a key it waits on is written). `None`, without calling
     /// `f`, if the connection has gone, is dead, or is already lent out. The connection is
     /// flushed before the loop sleeps.

@@ -39,7 +39,8 @@ pub mod tls;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-pub use ctx::{ConnInfo, Ctx, Current, LoopStats};
+pub use connection::ConnInfo;
+pub use ctx::{Ctx, Current, LoopStats};
 pub use event_loop::{EventLoop, Stopper};
 pub use fault::Faults;
 pub use notice::{Notice, NoticeKind, Notices};

@@ -10,12 +10,12 @@
 //! a class (normal, or pubsub while it is subscribed), and each class has its limits.
 //!
 //! The limit lives here, in the loop, because every byte for a connection goes through the
-//! loop: [`super::Ctx::send`] for another connection's output, the current connection's own
-//! replies when the handler returns, a connection lent with [`super::Ctx::with_lent`] when
+//! loop: [`crate::reactor::Ctx::send`] for another connection's output, the current connection's own
+//! replies when the handler returns, a connection lent with [`crate::reactor::Ctx::with_lent`] when
 //! it is given back. So every writer is subject to it without knowing it exists, and there is
 //! one place that closes a slow consumer, logs it and counts it. The handler only says which
-//! class a connection is in ([`super::Ctx::set_output_class`]); the limits per class are
-//! [`super::Options::output_limits`], changeable at run time ([`super::Ctx::set_output_limits`],
+//! class a connection is in ([`crate::reactor::Ctx::set_output_class`]); the limits per class are
+//! [`crate::reactor::Options::output_limits`], changeable at run time ([`crate::reactor::Ctx::set_output_limits`],
 //! `CONFIG SET client-output-buffer-limit`).
 //!
 //! Unsent output that fits in [`UNCOUNTED`] bytes (16 KiB) does not count, as in Redis, where
@@ -130,7 +130,7 @@ impl OutputLimits {
     }
 }
 
-/// What became of bytes sent to another connection with [`super::Ctx::send`].
+/// What became of bytes sent to another connection with [`crate::reactor::Ctx::send`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
     /// Appended; written before the loop sleeps.
@@ -144,7 +144,7 @@ pub enum Delivery {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::reactor::output_limit::*;
     use std::time::Duration;
 
     #[test]

@@ -4,7 +4,7 @@
 //! rustls is a state machine with no socket of its own. Ciphertext read from the socket goes
 //! in (`read_tls`, then `process_new_packets`), plaintext comes out (`reader`); plaintext
 //! replies go in (`writer`), ciphertext comes out to the socket (`write_tls`). So TLS fits in
-//! the one place that reads and writes sockets, [`super::connection::Connection`]: its `read`
+//! the one place that reads and writes sockets, [`crate::reactor::connection::Connection`]: its `read`
 //! hands the loop plaintext, its `flush` takes plaintext output, and the parser, the commands,
 //! pub/sub, the output limits and blocked clients never know.
 //!
@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use mio::net::TcpStream;
 
-use super::fault::Faults;
+use crate::reactor::fault::Faults;
 
 /// A TLS listener: where, and with which certificate and client-authentication policy.
 #[derive(Clone)]

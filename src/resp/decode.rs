@@ -219,7 +219,7 @@ fn build(bytes: &[u8], at: &mut usize) -> Result<Reply, DecodeError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::resp::decode::*;
 
     fn parse_all(bytes: &[u8]) -> Vec<Reply> {
         let mut parser = ReplyParser::new();

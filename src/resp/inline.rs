@@ -160,7 +160,7 @@ fn after_closing_quote(line: &[u8], i: usize) -> Result<usize, SplitError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::resp::inline::*;
     use proptest::prelude::*;
 
     fn split(line: &[u8]) -> Result<Vec<Vec<u8>>, SplitError> {

@@ -30,8 +30,8 @@
 
 use std::ops::Range;
 
-use super::inline::{SplitError, split_inline};
-use super::number::parse_i64;
+use crate::resp::inline::{SplitError, split_inline};
+use crate::resp::number::parse_i64;
 
 /// The longest inline request, and the longest `*N` / `$N` header line (Redis's
 /// `PROTO_INLINE_MAX_SIZE`, 64 KiB).

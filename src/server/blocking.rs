@@ -19,12 +19,12 @@
 //! ```
 //!
 //! - **Parking.** The command records its request (an owned copy: the read buffer moves on),
-//!   the keys and the deadline in the client ([`Blocked`]), puts the client at the back of each
+//!   the keys and the deadline in the client ([`crate::server::client::Blocked`]), puts the client at the back of each
 //!   key's waiter queue, and asks the loop to stop handing it input
 //!   ([`crate::reactor::Ctx::pause_input`]). The loop still reads the socket, so a client that
-//!   hangs up is noticed and [`Blocking::unblock`] removes it from every queue: nothing is left
+//!   hangs up is noticed and [`crate::server::client::Blocked::leave`] removes it from every queue: nothing is left
 //!   behind, and no element is ever handed to a client that has gone.
-//! - **Waking.** Every key creation goes through `Db::add`, which calls [`Blocking::signal`]:
+//! - **Waking.** Every key creation goes through `Db::add`, which calls [`crate::server::keyspace::waiters::Blocking::signal`]:
 //!   if someone waits on that key it joins the *ready* list (once). This is Redis's
 //!   `signalKeyAsReady` in `dbAdd`: a list that already has elements has no waiters, so only a
 //!   key coming into existence can wake anyone, whoever creates it (`RPUSH`, `LMOVE`, `RENAME`,
@@ -42,175 +42,16 @@
 //! `handleClientsBlockedOnKeys`, `replyToBlockedClientTimedOut`), `t_list.c`
 //! (`blockingPopGenericCommand`).
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::reactor::{ConnId, Ctx};
-use crate::resp::{OwnedRequest, Request, reply};
+use crate::resp::{Request, reply};
 
-use super::State;
-use super::client::Session;
-use super::command::{Exec, Mode};
+pub use crate::server::keyspace::waiters::Kind;
 
-/// What a blocked client waits for: a key holding a value of this type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    List,
-    ZSet,
-}
-
-impl Kind {
-    /// The `TYPE` name of the values that can serve this waiter.
-    fn type_name(self) -> &'static str {
-        match self {
-            Kind::List => "list",
-            Kind::ZSet => "zset",
-        }
-    }
-}
-
-/// What a blocked client carries while it waits (in `Client::blocked`).
-#[derive(Debug)]
-pub struct Blocked {
-    /// Position in every waiter queue: lower blocked earlier.
-    seq: u64,
-    kind: Kind,
-    /// The keys waited on, without repeats.
-    keys: Vec<Box<[u8]>>,
-    deadline: Option<Instant>,
-    /// The command to run again when a key is ready.
-    request: OwnedRequest,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Waiter {
-    conn: ConnId,
-    kind: Kind,
-}
-
-/// The waiter queues, the ready keys and the timeouts (Redis keeps the first two in `redisDb`:
-/// `blocking_keys`, `ready_keys`).
-#[derive(Debug, Default)]
-pub struct Blocking {
-    /// Key → its waiters in the order they blocked (by sequence number: removing one that
-    /// disconnects is O(log n), not a scan of the queue).
-    waiting: HashMap<Box<[u8]>, BTreeMap<u64, Waiter>>,
-    /// Keys signalled since they were last served, in signal order, each once.
-    ready: VecDeque<Box<[u8]>>,
-    ready_set: HashSet<Box<[u8]>>,
-    /// (deadline, seq) → client, earliest first.
-    timeouts: BTreeMap<(Instant, u64), ConnId>,
-    next_seq: u64,
-    blocked_clients: usize,
-}
-
-impl Blocking {
-    /// `key` was just created: if anyone waits on it, queue it for serving.
-    pub fn signal(&mut self, key: &[u8]) {
-        if self.waiting.is_empty() || !self.waiting.contains_key(key) {
-            return;
-        }
-        if !self.ready_set.contains(key) {
-            self.ready_set.insert(key.into());
-            self.ready.push_back(key.into());
-        }
-    }
-
-    /// Clients blocked now (INFO's `blocked_clients`).
-    pub fn blocked_clients(&self) -> usize {
-        self.blocked_clients
-    }
-
-    /// Blocked clients with a timeout (INFO's `clients_in_timeout_table`).
-    pub fn clients_with_timeout(&self) -> usize {
-        self.timeouts.len()
-    }
-
-    /// Keys some client waits on.
-    pub fn blocking_keys(&self) -> usize {
-        self.waiting.len()
-    }
-
-    pub fn has_ready(&self) -> bool {
-        !self.ready.is_empty()
-    }
-
-    /// The earliest timeout of a blocked client, for the loop's timer.
-    pub fn next_deadline(&self) -> Option<Instant> {
-        self.timeouts.first_key_value().map(|(&(at, _), _)| at)
-    }
-
-    fn block(
-        &mut self,
-        conn: ConnId,
-        kind: Kind,
-        keys: &[&[u8]],
-        deadline: Option<Instant>,
-        request: OwnedRequest,
-    ) -> Blocked {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        // A key named twice is found in its own queue, where this client already sits: a
-        // hash look-up per key, so `BLPOP k1 ... k100000 0` costs linear time (a scan of the
-        // keys kept so far, per key, froze the server for 15 s: pitfall 21).
-        let mut unique: Vec<Box<[u8]>> = Vec::with_capacity(keys.len());
-        for &key in keys {
-            let queue = self.waiting.entry(key.into()).or_default();
-            if queue.insert(seq, Waiter { conn, kind }).is_none() {
-                unique.push(key.into());
-            }
-        }
-        if let Some(at) = deadline {
-            self.timeouts.insert((at, seq), conn);
-        }
-        self.blocked_clients += 1;
-        Blocked {
-            seq,
-            kind,
-            keys: unique,
-            deadline,
-            request,
-        }
-    }
-
-    /// Forget a blocked client everywhere: its place in every queue and its timeout.
-    pub fn unblock(&mut self, blocked: &Blocked) {
-        for key in &blocked.keys {
-            if let Some(queue) = self.waiting.get_mut(key) {
-                queue.remove(&blocked.seq);
-                if queue.is_empty() {
-                    self.waiting.remove(key);
-                }
-            }
-        }
-        if let Some(at) = blocked.deadline {
-            self.timeouts.remove(&(at, blocked.seq));
-        }
-        self.blocked_clients -= 1;
-    }
-
-    /// The first waiter on `key` that blocked after `after`.
-    fn next_waiter(&self, key: &[u8], after: Option<u64>) -> Option<(u64, Waiter)> {
-        let queue = self.waiting.get(key)?;
-        let from = after.map_or(0, |seq| seq + 1);
-        queue.range(from..).next().map(|(&seq, &w)| (seq, w))
-    }
-
-    fn pop_ready(&mut self) -> Option<Box<[u8]>> {
-        let key = self.ready.pop_front()?;
-        self.ready_set.remove(&key);
-        Some(key)
-    }
-
-    /// A blocked client whose deadline has passed.
-    fn pop_due(&mut self, now: Instant) -> Option<ConnId> {
-        let (&(at, seq), _) = self.timeouts.first_key_value()?;
-        if at > now {
-            return None;
-        }
-        self.timeouts.remove(&(at, seq))
-    }
-}
+use crate::server::client::Blocked;
+use crate::server::command::{Exec, Mode};
+use crate::server::{Session, State};
 
 /// Parse a blocking command's timeout, in seconds (a float; `0` = forever), as Redis's
 /// `getTimeoutFromObjectOrReply`: `Ok(None)` for forever, `Ok(Some(ms))` otherwise.
@@ -276,12 +117,14 @@ impl Exec<'_, '_> {
             return false;
         }
         let deadline = timeout_ms.map(|ms| self.ctx.now() + Duration::from_millis(ms as u64));
-        let blocked = self
-            .state
-            .db
-            .blocking
-            .block(self.id, kind, keys, deadline, req.to_owned());
-        self.client.blocked = Some(Box::new(blocked));
+        let (seq, keys) = self.state.db.blocking.block(self.id, kind, keys, deadline);
+        self.client.blocked = Some(Box::new(Blocked {
+            seq,
+            kind,
+            keys,
+            deadline,
+            request: req.to_owned(),
+        }));
         self.ctx.pause_input(self.id);
         true
     }
@@ -340,7 +183,7 @@ pub fn serve_ready(state: &mut State, ctx: &mut Ctx<'_, Session>, now_ms: i64) {
                     client.blocked = Some(blocked);
                     false
                 } else {
-                    state.db.blocking.unblock(&blocked);
+                    blocked.leave(&mut state.db.blocking);
                     true
                 }
             });
@@ -377,7 +220,7 @@ pub fn unblock(state: &mut State, ctx: &mut Ctx<'_, Session>, conn: ConnId, how:
         else {
             return false;
         };
-        state.db.blocking.unblock(&blocked);
+        blocked.leave(&mut state.db.blocking);
         match how {
             // Every list (and sorted set) blocking command times out with a null array.
             Unblock::Timeout => match blocked.kind {

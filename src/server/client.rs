@@ -1,57 +1,18 @@
-//! One client's application state: its parser, its name, what it last ran.
+//! One client's application state: its name, its subscriptions, what it last ran, what it
+//! waits for.
 //!
 //! Chapter: [docs/06-the-connection-slab.md](../../docs/06-the-connection-slab.md).
 //!
-//! [`Session`] is the [`crate::reactor::Handler::Session`] of the Redis handler. The loop owns
-//! the socket and the buffers; this owns everything RESP- and command-shaped about the
-//! connection (Redis keeps both in one `client` struct; we split them along the layer
-//! boundary). A connection from the dashboard's listener is a browser instead, with a session
-//! of its own ([`super::dashboard::Viewer`]).
+//! The loop owns the socket and the buffers; [`Client`] (inside the handler's
+//! [`super::Session`], beside the request parser) owns everything command-shaped about the
+//! connection. Redis keeps both in one `client` struct; we split them along the layer
+//! boundary.
 
 use std::collections::HashSet;
 use std::time::Instant;
 
-use crate::resp::RequestParser;
-
-use super::blocking::Blocked;
-use super::dashboard::Viewer;
-
-/// Per-connection state of the Redis handler: a Redis client, or a dashboard viewer.
-///
-/// Not boxed, though the variants differ in size: nearly every connection is a Redis client,
-/// and boxing its session would cost each one an allocation to save a few browsers a few
-/// hundred bytes.
-#[derive(Debug)]
-#[allow(clippy::large_enum_variant)]
-pub enum Session {
-    Resp(RespSession),
-    Dashboard(Viewer),
-}
-
-impl Session {
-    /// The Redis client, unless this is a dashboard viewer.
-    pub fn client(&self) -> Option<&Client> {
-        match self {
-            Session::Resp(session) => Some(&session.client),
-            Session::Dashboard(_) => None,
-        }
-    }
-
-    pub fn client_mut(&mut self) -> Option<&mut Client> {
-        match self {
-            Session::Resp(session) => Some(&mut session.client),
-            Session::Dashboard(_) => None,
-        }
-    }
-}
-
-/// A Redis client's session: the parser, and everything else. They are separate fields
-/// because a parsed request borrows the parser while a command borrows the client.
-#[derive(Debug)]
-pub struct RespSession {
-    pub parser: RequestParser,
-    pub client: Client,
-}
+use crate::resp::OwnedRequest;
+use crate::server::keyspace::waiters::{Blocking, Kind};
 
 /// What commands know about the client running them.
 #[derive(Debug)]
@@ -77,6 +38,21 @@ pub struct Client {
 }
 
 impl Client {
+    pub fn new(id: u64, now: Instant, authenticated: bool) -> Self {
+        Client {
+            id,
+            name: None,
+            last_command: "NULL",
+            created: now,
+            closing: false,
+            channels: HashSet::new(),
+            patterns: HashSet::new(),
+            authenticated,
+            blocked: None,
+            commands: 0,
+        }
+    }
+
     /// Channels plus patterns: the count SUBSCRIBE replies report.
     pub fn subscription_count(&self) -> usize {
         self.channels.len() + self.patterns.len()
@@ -88,22 +64,22 @@ impl Client {
     }
 }
 
-impl RespSession {
-    pub fn new(id: u64, now: Instant, authenticated: bool) -> Self {
-        RespSession {
-            parser: RequestParser::new(),
-            client: Client {
-                id,
-                name: None,
-                last_command: "NULL",
-                created: now,
-                closing: false,
-                channels: HashSet::new(),
-                patterns: HashSet::new(),
-                authenticated,
-                blocked: None,
-                commands: 0,
-            },
-        }
+/// What a blocked client carries while it waits (in `Client::blocked`).
+#[derive(Debug)]
+pub struct Blocked {
+    /// Position in every waiter queue: lower blocked earlier.
+    pub seq: u64,
+    pub kind: Kind,
+    /// The keys waited on, without repeats.
+    pub keys: Vec<Box<[u8]>>,
+    pub deadline: Option<Instant>,
+    /// The command to run again when a key is ready.
+    pub request: OwnedRequest,
+}
+
+impl Blocked {
+    /// Leave every queue this client waits in, and the timeouts.
+    pub fn leave(&self, waiters: &mut Blocking) {
+        waiters.unblock(self.seq, &self.keys, self.deadline);
     }
 }

@@ -17,8 +17,9 @@
 use crate::reactor::{ConnId, Ctx};
 use crate::resp::{Request, reply};
 
-use super::State;
-use super::client::{Client, Session};
+use crate::server::Session;
+use crate::server::State;
+use crate::server::client::Client;
 
 /// Signature of a command implementation.
 pub type CommandFn = fn(&mut Exec<'_, '_>, &Request<'_>);
@@ -102,7 +103,7 @@ pub struct Exec<'a, 'c> {
 pub enum Mode {
     /// As the client sent it.
     Normal,
-    /// Again, for a blocked client whose key became ready ([`super::blocking::serve_ready`]).
+    /// Again, for a blocked client whose key became ready ([`crate::server::blocking::serve_ready`]).
     /// A command that still cannot be answered sets `still_blocked` (through `Exec::block`)
     /// and the client keeps waiting where it was.
     Serving { still_blocked: bool },
@@ -268,15 +269,15 @@ pub fn unknown_command(out: &mut Vec<u8>, request: &Request<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::command::*;
 
     #[test]
     fn lookup_finds_every_command_in_any_case_and_nothing_else() {
         let families: &[&'static [Command]] = &[
-            super::super::connection::COMMANDS,
-            super::super::strings::COMMANDS,
-            super::super::keys::COMMANDS,
-            super::super::admin::COMMANDS,
+            crate::server::commands::connection::COMMANDS,
+            crate::server::commands::strings::COMMANDS,
+            crate::server::commands::keys::COMMANDS,
+            crate::server::commands::admin::COMMANDS,
         ];
         let table = Table::new(families);
         for command in table.iter() {

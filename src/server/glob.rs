@@ -387,7 +387,7 @@ mod glob_reference;
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::glob::*;
     use proptest::prelude::*;
 
     /// `(pattern, subject, nocase, expected)`.
@@ -626,7 +626,7 @@ mod tests {
     }
 
     // The reference matcher lives in its own file, shared with the fuzz crate.
-    use super::glob_reference::reference;
+    use crate::server::glob::glob_reference::reference;
 
     fn bytes_from(alphabet: &'static [u8], max_len: usize) -> impl Strategy<Value = Vec<u8>> {
         proptest::collection::vec(proptest::sample::select(alphabet), 0..=max_len)

@@ -11,29 +11,29 @@
 //! time. A protocol error gets Redis's error reply, and the connection is closed after it is
 //! flushed, with nothing after the bad frame executed.
 //!
-//! Files: [`command`] (table, dispatch helpers), [`client`] (per-connection state), [`db`]
-//! (keyspace and expiry), [`glob`] (pattern matching), and one file per command family:
-//! [`connection`], [`auth`], [`strings`], [`keys`], [`pubsub`], [`admin`], [`shutdown`].
+//! Where things are:
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | this file | [`Server`] and [`State`], the [`Handler`] impl, [`Session`], and `dispatch`: one request's way (look-up, arity, auth, subscribed mode, run, serve ready keys, the expiry timer) |
+//! | [`command`] | the command table type ([`command::Command`], [`command::Table`]) and [`command::Exec`], through which a command reads its client and replies |
+//! | [`commands`] | the commands, a module per family (strings, lists, hashes, sets, sorted sets, keys, pub/sub, connection, auth, admin, shutdown) |
+//! | [`keyspace`] | data only: the db with expiry ([`keyspace::db`]), each value's representation (list, hash, set, zset), the waiters of blocked clients ([`keyspace::waiters`]) |
+//! | [`client`] | what commands know about the client running them, and what a blocked client carries |
+//! | [`blocking`] | parking a client that must wait, and serving it when a key it waits on appears |
+//! | [`glob`] | Redis's pattern matching (KEYS, SCAN MATCH, PSUBSCRIBE, CONFIG GET) |
+//! | [`dashboard`] | the live dashboard: HTTP on the loop's extra listener |
+//!
+//! The dependencies run one way: `commands` use `command`, `keyspace`, `client` and
+//! `blocking`; `keyspace` uses nothing of the others; no two modules import each other.
 
-pub mod admin;
-pub mod auth;
 pub mod blocking;
 pub mod client;
 pub mod command;
-pub mod connection;
+pub mod commands;
 pub mod dashboard;
-pub mod db;
 pub mod glob;
-pub mod hashes;
-pub mod keys;
-pub mod lists;
-pub mod lists_index;
-pub mod pubsub;
-pub mod sets;
-pub mod shutdown;
-pub mod strings;
-pub mod types;
-pub mod zsets;
+pub mod keyspace;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -42,12 +42,59 @@ use log::warn;
 
 use crate::config::Config;
 use crate::reactor::{ConnId, Ctx, Current, Handler, LoopStats, NoticeKind, Origin};
-use crate::resp::{Limits, Parsed};
+use crate::resp::{Limits, Parsed, RequestParser};
 
-use client::{RespSession, Session};
+use client::Client;
 use command::{Exec, Table};
-use dashboard::Dashboard;
-use db::Db;
+use commands::{admin, auth, pubsub};
+use dashboard::{Dashboard, Viewer};
+use keyspace::db::Db;
+
+/// Per-connection state of the Redis handler: a Redis client, or a dashboard viewer.
+///
+/// Not boxed, though the variants differ in size: nearly every connection is a Redis client,
+/// and boxing its session would cost each one an allocation to save a few browsers a few
+/// hundred bytes.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Session {
+    Resp(RespSession),
+    Dashboard(Viewer),
+}
+
+impl Session {
+    /// The Redis client, unless this is a dashboard viewer.
+    pub fn client(&self) -> Option<&Client> {
+        match self {
+            Session::Resp(session) => Some(&session.client),
+            Session::Dashboard(_) => None,
+        }
+    }
+
+    pub fn client_mut(&mut self) -> Option<&mut Client> {
+        match self {
+            Session::Resp(session) => Some(&mut session.client),
+            Session::Dashboard(_) => None,
+        }
+    }
+}
+
+/// A Redis client's session: the parser, and everything else. They are separate fields
+/// because a parsed request borrows the parser while a command borrows the client.
+#[derive(Debug)]
+pub struct RespSession {
+    pub parser: RequestParser,
+    pub client: Client,
+}
+
+impl RespSession {
+    pub fn new(id: u64, now: Instant, authenticated: bool) -> Self {
+        RespSession {
+            parser: RequestParser::new(),
+            client: Client::new(id, now, authenticated),
+        }
+    }
+}
 
 /// How often the active expiry cycle runs while keys have deadlines (Redis: `hz 10`).
 const EXPIRE_CYCLE_EVERY: Duration = Duration::from_millis(100);
@@ -112,20 +159,7 @@ impl Server {
                 limits: config.limits(),
                 config,
                 stats: Stats::default(),
-                table: Table::new(&[
-                    connection::COMMANDS,
-                    auth::COMMANDS,
-                    strings::COMMANDS,
-                    lists::COMMANDS,
-                    lists_index::COMMANDS,
-                    hashes::COMMANDS,
-                    sets::COMMANDS,
-                    zsets::COMMANDS,
-                    keys::COMMANDS,
-                    pubsub::COMMANDS,
-                    admin::COMMANDS,
-                    shutdown::COMMANDS,
-                ]),
+                table: Table::new(commands::FAMILIES),
                 started: Instant::now(),
                 port,
                 tls_port: None,
@@ -239,7 +273,7 @@ impl Handler for Server {
         self.state.pubsub.remove_client(id, &client);
         if let Some(blocked) = &client.blocked {
             // Gone while waiting: it leaves every queue, and no element is popped for it.
-            self.state.db.blocking.unblock(blocked);
+            blocked.leave(&mut self.state.db.blocking);
         }
     }
 

@@ -45,9 +45,9 @@ use base64::Engine as _;
 use crate::http::{self, Parsed, Response, Status};
 use crate::reactor::{ConnId, Ctx, Current, NoticeKind};
 
-use super::State;
-use super::auth;
-use super::client::Session;
+use crate::server::Session;
+use crate::server::State;
+use crate::server::commands::auth;
 use snapshot::Fingerprint;
 
 /// How often snapshots are considered while a stream is open.

@@ -14,8 +14,8 @@ use std::cmp::Reverse;
 
 use crate::reactor::{ConnId, ConnInfo, Ctx, Origin};
 
-use super::super::State;
-use super::super::client::Session;
+use crate::server::Session;
+use crate::server::State;
 
 /// Rows in the client table.
 pub const TABLE_ROWS: usize = 50;
@@ -199,7 +199,7 @@ pub fn take(state: &State, ctx: &Ctx<'_, Session>, current: Option<ConnId>) -> S
         .connection_count()
         .saturating_sub(state.dashboard_connections);
     let blocked_clients = state.db.blocking.blocked_clients();
-    let time_ms = super::super::unix_ms();
+    let time_ms = crate::server::unix_ms();
     let log = ctx
         .notices()
         .iter()

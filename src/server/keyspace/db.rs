@@ -1,6 +1,6 @@
 //! The keyspace: keys to values, with expiry that is lazy on access and active on a timer.
 //!
-//! Chapter: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md).
+//! Chapter: [docs/09-commands-and-the-keyspace.md](../../../docs/09-commands-and-the-keyspace.md).
 //!
 //! A key with a deadline is expired two ways, as in Redis (`expire.c`, `db.c`):
 //!
@@ -28,8 +28,8 @@ use std::hash::{BuildHasher, DefaultHasher, Hasher, RandomState};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use super::blocking::Blocking;
-use super::types::{Hash, List, Set, ZSet};
+use crate::server::keyspace::waiters::Blocking;
+use crate::server::keyspace::{Hash, List, Set, ZSet};
 
 /// Keys sampled per round of the active cycle (Redis: `ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
 const SAMPLE: usize = 20;
@@ -40,7 +40,7 @@ const REPEAT_IF_EXPIRED_OVER: usize = SAMPLE / 10;
 /// sparse by mass deletion would otherwise make probing slow).
 const RANDOM_PROBES: usize = 32;
 
-/// A stored value: a string or one of the aggregate types of [`super::types`].
+/// A stored value: a string or one of the aggregate types of [`crate::server::keyspace`].
 #[derive(Debug, Clone)]
 pub enum Value {
     Str(Vec<u8>),
@@ -276,7 +276,7 @@ impl Db {
         self.map.get_mut(key).map(|e| &mut e.value)
     }
 
-    /// `MEMORY USAGE`: the bytes behind a live key (see [`super::admin`]'s `memory` module):
+    /// `MEMORY USAGE`: the bytes behind a live key (see [`crate::server::commands::admin`]'s `memory` module):
     /// the key and its `Rc` header, its entry in the map (plus a control byte), its slot in
     /// `slots`, and the value with `samples` of its elements measured.
     pub fn memory_usage(&mut self, key: &[u8], samples: usize, now_ms: i64) -> Option<usize> {
@@ -620,7 +620,7 @@ impl Slots {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::keyspace::db::*;
 
     #[test]
     fn a_bucket_is_64_bytes() {

@@ -1,6 +1,6 @@
 //! Keyspace commands: the ones that work on keys whatever their type.
 //!
-//! Chapter: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md).
+//! Chapter: [docs/09-commands-and-the-keyspace.md](../../../docs/09-commands-and-the-keyspace.md).
 //!
 //! ```text
 //! DEL key [key ...]                 :deleted       (UNLINK is the same here)
@@ -29,7 +29,7 @@
 //! TYPE, TTL, ...) counts a keyspace hit or miss for INFO; a *write* lookup (EXPIRE, DEL, INCR,
 //! ...) does not. Both delete an expired key before answering.
 //!
-//! **SCAN's cursor** is a position in the keyspace's slot table (see [`super::db`]), where a key
+//! **SCAN's cursor** is a position in the keyspace's slot table (see [`crate::server::keyspace::db`]), where a key
 //! stays put for as long as it exists, packed with the table's end when the iteration began. So
 //! a key that exists for the whole iteration is returned exactly once, however many keys are
 //! added or removed meanwhile, and an iteration ends even if keys arrive faster than it reads
@@ -47,10 +47,10 @@ use std::rc::Rc;
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
-use super::State;
-use super::command::{Command, Exec};
-use super::db::Value;
-use super::glob::glob_match;
+use crate::server::State;
+use crate::server::command::{Command, Exec};
+use crate::server::glob::glob_match;
+use crate::server::keyspace::db::Value;
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
@@ -205,7 +205,7 @@ fn type_(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     exec.simple(name);
 }
 
-/// `KEYS pattern` → `*n` keys matching the glob pattern (see [`super::glob`]).
+/// `KEYS pattern` → `*n` keys matching the glob pattern (see [`crate::server::glob`]).
 ///
 /// Expired keys are skipped but not reclaimed, as Redis does. The pattern `*` is not matched at
 /// all (every key qualifies): that matters for the empty key, which the glob `*` does not match.

@@ -1,6 +1,6 @@
 //! SHUTDOWN: ask the loop to stop, gracefully.
 //!
-//! Chapter: [docs/12-time-and-shutdown.md](../../docs/12-time-and-shutdown.md).
+//! Chapter: [docs/12-time-and-shutdown.md](../../../docs/12-time-and-shutdown.md).
 //!
 //! ```text
 //! SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]    no reply: the connection closes as the server stops
@@ -17,7 +17,7 @@ use log::info;
 
 use crate::resp::Request;
 
-use super::command::{Command, Exec};
+use crate::server::command::{Command, Exec};
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]

@@ -27,7 +27,7 @@
 
 use std::ops::{Deref, DerefMut};
 
-use super::Node;
+use crate::server::keyspace::list::Node;
 
 /// Room at the front below which it is never given back (a few slots are not worth a shift).
 const MIN_ROOM_KEPT: usize = 8;
@@ -151,7 +151,7 @@ impl DerefMut for Nodes {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::keyspace::list::nodes::*;
 
     fn node(tag: u8) -> Node {
         Node {

@@ -22,7 +22,7 @@
 //! compare those replies byte for byte.
 //!
 //! **Everything else: a dense entry table with a hash index** ("hashtable", Redis's `dict.c`),
-//! the same structure as a large hash ([`super::hash`]): `entries: Vec<Box<[u8]>>`, every member
+//! the same structure as a large hash ([`crate::server::keyspace::hash`]): `entries: Vec<Box<[u8]>>`, every member
 //! in one exact-size allocation at positions `0..len` with no holes, and a
 //! `hashbrown::HashTable<u32>` of positions keyed by SipHash under a per-table random key. It
 //! answers SPOP and SRANDMEMBER in O(1) (a random position below `len`), and SSCAN walks
@@ -65,7 +65,7 @@
 //! is stored as its text, as Redis does (a hashtable holds strings). A small intset is one
 //! 32-byte chunk (5 members of 4 bytes and the width byte), as Redis's intset is; most of the
 //! difference per small key is the keyspace entry, the same for every type (see
-//! [`crate::server::db`]). A small set of words pays for a whole table (the boxed header,
+//! [`crate::server::keyspace::db`]). A small set of words pays for a whole table (the boxed header,
 //! `entries` grown to 8 slots, an 8-bucket index, one chunk per member: about 450 bytes) where
 //! Redis 7.0 pays for a small dict; Redis 7.2's listpack sets would be the fix for both.
 
@@ -76,7 +76,7 @@ use hashbrown::HashTable;
 use crate::resp::number::parse_i64;
 use crate::resp::reply::format_decimal;
 
-use super::Encodings;
+use crate::server::keyspace::Encodings;
 
 /// Redis's cap on an intset's length whatever `set-max-intset-entries` says (`setTypeAdd`:
 /// "limit to 1G entries due to intset internals").
@@ -139,7 +139,7 @@ impl Set {
     }
 
     /// Heap bytes (for `MEMORY USAGE`): the intset's buffer, or the table's entry array,
-    /// index and members (`samples` of them measured, see [`super::sampled_bytes`]).
+    /// index and members (`samples` of them measured, see [`crate::server::keyspace::sampled_bytes`]).
     pub fn memory_usage(&self, samples: usize) -> usize {
         match &self.repr {
             Repr::Ints(ints) => ints.bytes.capacity(),
@@ -147,7 +147,7 @@ impl Set {
                 std::mem::size_of::<Table>()
                     + table.entries.capacity() * std::mem::size_of::<Box<[u8]>>()
                     + table.index.capacity() * (std::mem::size_of::<u32>() + 1)
-                    + super::sampled_bytes(
+                    + crate::server::keyspace::sampled_bytes(
                         table.entries.len(),
                         samples,
                         table.entries.iter().map(|e| e.len()),
@@ -465,7 +465,7 @@ impl IntSet {
 
 // ---- The hashtable ----
 
-/// See the module docs: dense entries, a SwissTable of positions (as [`super::hash`]'s table,
+/// See the module docs: dense entries, a SwissTable of positions (as [`crate::server::keyspace::hash`]'s table,
 /// each entry being the member's bytes alone).
 #[derive(Debug, Clone, Default)]
 struct Table {
@@ -566,7 +566,7 @@ impl Table {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::keyspace::set::*;
 
     fn enc(max: usize) -> Encodings {
         Encodings {
@@ -584,7 +584,10 @@ mod tests {
     fn a_set_is_three_words() {
         assert_eq!(std::mem::size_of::<Set>(), 24);
         // So a keyspace value is no larger than its list variant makes it.
-        assert_eq!(std::mem::size_of::<crate::server::db::Value>(), 32);
+        assert_eq!(
+            std::mem::size_of::<crate::server::keyspace::db::Value>(),
+            32
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Who may talk to the server: AUTH with `requirepass`, and protected mode.
 //!
-//! Chapter: [docs/14-limits-faults-fuzzing.md](../../docs/14-limits-faults-fuzzing.md).
+//! Chapter: [docs/14-limits-faults-fuzzing.md](../../../docs/14-limits-faults-fuzzing.md).
 //!
 //! ```text
 //! AUTH password              +OK | -WRONGPASS invalid username-password pair or user is disabled.
@@ -22,8 +22,8 @@ use std::net::SocketAddr;
 
 use crate::resp::Request;
 
-use super::State;
-use super::command::{Command, Exec};
+use crate::server::State;
+use crate::server::command::{Command, Exec};
 
 /// Redis's explanation for a client refused by protected mode.
 pub const DENIED: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is \
@@ -129,7 +129,7 @@ client and select the RESP protocol version at the same time";
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::commands::auth::*;
 
     #[test]
     fn constant_time_eq_is_equality() {

@@ -1,6 +1,6 @@
 //! String commands: the values most Redis keys hold, and the commands most clients send.
 //!
-//! Chapter: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md).
+//! Chapter: [docs/09-commands-and-the-keyspace.md](../../../../docs/09-commands-and-the-keyspace.md).
 //!
 //! ```text
 //! GET key                                  $value | $-1
@@ -45,16 +45,16 @@
 //!
 //! Redis counterpart: `t_string.c`.
 //!
-//! [`Db::set_str`]: super::db::Db::set_str
+//! [`Db::set_str`]: crate::server::keyspace::db::Db::set_str
 
 pub(super) mod long_double;
 
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
-use super::command::{Command, Exec};
-use super::db::Value;
-use super::keys::{WrongType, invalid_expire_time, is_option, read_str};
+use crate::server::command::{Command, Exec};
+use crate::server::commands::keys::{WrongType, invalid_expire_time, is_option, read_str};
+use crate::server::keyspace::db::Value;
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
@@ -616,7 +616,7 @@ fn setrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::byte_range;
+    use crate::server::commands::strings::byte_range;
 
     #[test]
     fn byte_range_follows_redis_index_rules() {

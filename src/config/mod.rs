@@ -1,6 +1,6 @@
 //! Every knob and limit in one place: its unit, its default, and the redis.conf name it mirrors.
 //!
-//! Chapter: [docs/14-limits-faults-fuzzing.md](../docs/14-limits-faults-fuzzing.md).
+//! Chapter: [docs/14-limits-faults-fuzzing.md](../../docs/14-limits-faults-fuzzing.md).
 //!
 //! `reactor-server`'s flags and config-file lines are redis.conf directives ([`directives`]),
 //! read with redis.conf's units ([`units`]) into a [`Config`]; embedders build one directly.

@@ -25,11 +25,11 @@
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
-use super::command::{Command, Exec};
-use super::db::Value;
-use super::keys::WrongType;
-use super::lists::list_mut;
-use super::types::list::{End, List};
+use crate::server::command::{Command, Exec};
+use crate::server::commands::keys::WrongType;
+use crate::server::commands::lists::list_mut;
+use crate::server::keyspace::db::Value;
+use crate::server::keyspace::list::{End, List};
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]

@@ -1,6 +1,6 @@
 //! Connection commands: PING, ECHO, QUIT, SELECT, HELLO, CLIENT, and the HTTP tripwire.
 //!
-//! Chapter: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md).
+//! Chapter: [docs/09-commands-and-the-keyspace.md](../../../docs/09-commands-and-the-keyspace.md).
 //!
 //! ```text
 //! PING [message]          +PONG | $len message
@@ -18,9 +18,10 @@ use log::warn;
 use crate::resp::Request;
 use crate::resp::number::parse_i64;
 
-use super::blocking::{self, Unblock};
-use super::client::{Client, Session};
-use super::command::{Command, Exec};
+use crate::server::Session;
+use crate::server::blocking::{self, Unblock};
+use crate::server::client::Client;
+use crate::server::command::{Command, Exec};
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
@@ -107,12 +108,12 @@ fn hello(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         }
     }
     if let Some((user, password)) = credentials
-        && !super::auth::try_authenticate(exec, user, password)
+        && !crate::server::commands::auth::try_authenticate(exec, user, password)
     {
         return exec.error("WRONGPASS invalid username-password pair or user is disabled.");
     }
     if !exec.client.authenticated {
-        return exec.error(super::auth::HELLO_NOAUTH);
+        return exec.error(crate::server::commands::auth::HELLO_NOAUTH);
     }
     if let Some(name) = setname {
         if !valid_client_name(name) {
@@ -125,7 +126,7 @@ fn hello(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     exec.bulk(b"server");
     exec.bulk(b"redis");
     exec.bulk(b"version");
-    exec.bulk(super::admin::REDIS_VERSION.as_bytes());
+    exec.bulk(crate::server::commands::admin::REDIS_VERSION.as_bytes());
     exec.bulk(b"proto");
     exec.integer(2);
     exec.bulk(b"id");

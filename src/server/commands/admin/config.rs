@@ -5,9 +5,9 @@
 use crate::config::{Config, directives};
 use crate::resp::Request;
 
-use super::{error_bytes, help};
 use crate::server::State;
 use crate::server::command::Exec;
+use crate::server::commands::admin::{error_bytes, help};
 use crate::server::glob::glob_match;
 
 /// The configuration parameters CONFIG knows: the ones this server has, named and formatted
@@ -167,7 +167,7 @@ pub(super) fn config(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         if !exec.subcommand("config|resetstat", 2, argc) {
             return;
         }
-        super::info::reset_stats(exec);
+        crate::server::commands::admin::info::reset_stats(exec);
         exec.ok();
     } else if sub.eq_ignore_ascii_case(b"rewrite") {
         if !exec.subcommand("config|rewrite", 2, argc) {

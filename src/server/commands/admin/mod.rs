@@ -1,6 +1,6 @@
 //! Server commands: INFO, TIME, CONFIG, COMMAND, MEMORY. How a client finds out what it is talking to.
 //!
-//! Chapter: [docs/09-commands-and-the-keyspace.md](../../docs/09-commands-and-the-keyspace.md).
+//! Chapter: [docs/09-commands-and-the-keyspace.md](../../../../docs/09-commands-and-the-keyspace.md).
 //!
 //! ```text
 //! INFO [section ...]             $len "# Server\r\nredis_version:7.0.15\r\n..." (a bulk string)
@@ -22,7 +22,7 @@
 //!
 //! Where the numbers come from: the loop counts connections, bytes and loop turns
 //! ([`crate::reactor::LoopStats`], read through `exec.ctx`); dispatch counts commands and
-//! errors ([`super::Stats`]); the keyspace counts its keys and expiries ([`super::db::Db`]).
+//! errors ([`crate::server::Stats`]); the keyspace counts its keys and expiries ([`crate::server::keyspace::db::Db`]).
 //! INFO only reads them. `CONFIG RESETSTAT` zeroes the application's counters and, since the
 //! loop's are not ours to write, remembers the loop's values as a baseline that INFO subtracts.
 //!
@@ -54,7 +54,7 @@ pub use info::OpsMeter;
 
 use crate::resp::reply;
 
-use super::command::{Command, Exec};
+use crate::server::command::{Command, Exec};
 
 /// The Redis version we answer to. Client libraries use it for feature detection (RESP3,
 /// `SET ... GET`, `GETEX`, ...), so it names the release whose behaviour we reproduce.

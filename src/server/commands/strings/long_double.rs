@@ -580,7 +580,7 @@ impl Big {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::commands::strings::long_double::*;
 
     fn incr(current: Option<&str>, by: &str) -> Result<String, FloatError> {
         let mut out = Vec::new();

@@ -1,27 +1,29 @@
 //! List commands that work at the ends: pushes, pops, moves, and their blocking forms.
 //!
-//! Chapter: [docs/16-a-blocked-client.md](../../docs/16-a-blocked-client.md) (the blocking
-//! forms); the list itself is [`super::types::list`]. The commands that address a list by
+//! Chapter: [docs/16-a-blocked-client.md](../../../../docs/16-a-blocked-client.md) (the blocking
+//! forms); the list itself is [`crate::server::keyspace::list`]. The commands that address a list by
 //! index or value (`LLEN LRANGE LINDEX LSET LINSERT LREM LTRIM LPOS`) are in
-//! [`super::lists_index`].
+//! [`crate::server::commands::lists::index`].
 //!
 //! A list key exists only while it has elements: a pop that takes the last one deletes the
 //! key, and a push to a missing key creates it (which is what wakes blocked clients: see
-//! [`super::blocking`]). Each blocking command first tries its non-blocking form; only if
+//! [`crate::server::blocking`]). Each blocking command first tries its non-blocking form; only if
 //! every key is missing does it park the client. Run again for a served client, the same code
 //! pops, so "what a pop returns" is decided in one place.
 //!
 //! Redis counterpart: `t_list.c` (`pushGenericCommand`, `popGenericCommand`,
 //! `lmoveGenericCommand`, `mpopGenericCommand`, `blockingPopGenericCommand`).
 
+pub mod index;
+
 use crate::resp::{Request, reply};
 
-use super::State;
-use super::blocking::{Kind, parse_timeout};
-use super::command::{Command, Exec};
-use super::db::Value;
-use super::keys::{WrongType, is_option};
-use super::types::list::{End, List};
+use crate::server::State;
+use crate::server::blocking::{Kind, parse_timeout};
+use crate::server::command::{Command, Exec};
+use crate::server::commands::keys::{WrongType, is_option};
+use crate::server::keyspace::db::Value;
+use crate::server::keyspace::list::{End, List};
 
 pub const COMMANDS: &[Command] = &[
     Command::new("lpush", -3, &["write", "denyoom", "fast"], (1, 1, 1), lpush),

@@ -4,8 +4,8 @@
 
 use crate::resp::{Request, reply};
 
-use super::help;
 use crate::server::command::{Command, Exec};
+use crate::server::commands::admin::help;
 use crate::server::glob::glob_match;
 
 /// Entries of our table that are not commands to Redis: `POST` and `Host:` exist only so that
@@ -300,8 +300,8 @@ fn counted_key_positions(fixed: (i32, i32, i32), at: usize, args: &[&[u8]]) -> O
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::server::admin::info::time;
+    use crate::server::commands::admin::command::*;
+    use crate::server::commands::admin::info::time;
     fn categories_for(flags: &'static [&'static str]) -> Vec<&'static str> {
         let command = Command {
             name: "x",

@@ -61,7 +61,7 @@ use std::hash::{BuildHasher, RandomState};
 
 use hashbrown::HashTable;
 
-use super::Encodings;
+use crate::server::keyspace::Encodings;
 
 /// Redis's `LISTPACK_MAX_SAFETY_SIZE` (1 GiB): a listpack about to pass it converts (`lpSafeToAdd`).
 const PACK_MAX_BYTES: usize = 1 << 30;
@@ -114,7 +114,7 @@ impl Hash {
     }
 
     /// Heap bytes (for `MEMORY USAGE`): the packed list's buffer, or the table's entry
-    /// array, index and the entries (`samples` of them measured, see [`super::sampled_bytes`]).
+    /// array, index and the entries (`samples` of them measured, see [`crate::server::keyspace::sampled_bytes`]).
     pub fn memory_usage(&self, samples: usize) -> usize {
         match &self.repr {
             Repr::Pack(bytes) => bytes.capacity(),
@@ -122,7 +122,7 @@ impl Hash {
                 std::mem::size_of::<Table>()
                     + table.entries.capacity() * std::mem::size_of::<Box<[u8]>>()
                     + table.index.capacity() * (std::mem::size_of::<u32>() + 1)
-                    + super::sampled_bytes(
+                    + crate::server::keyspace::sampled_bytes(
                         table.entries.len(),
                         samples,
                         table.entries.iter().map(|e| e.len()),
@@ -605,7 +605,7 @@ impl Table {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::keyspace::hash::*;
 
     fn enc(entries: usize, value: usize) -> Encodings {
         Encodings {

@@ -1,7 +1,7 @@
 //! Sorted-set commands: ZADD, ZINCRBY, ZCARD, ZSCORE, ZMSCORE, ZREM, ZRANK, ZREVRANK, ZCOUNT,
 //! ZLEXCOUNT, ZPOPMIN, ZPOPMAX, ZRANGE (by index, BYSCORE or BYLEX, REV, LIMIT, WITHSCORES) and
 //! its older forms (ZREVRANGE, Z[REV]RANGEBYSCORE, Z[REV]RANGEBYLEX), and ZREMRANGEBYSCORE /
-//! RANK / LEX, with Redis 7.0's replies and error texts (`t_zset.c`). The representation is in [`super::types::zset`].
+//! RANK / LEX, with Redis 7.0's replies and error texts (`t_zset.c`). The representation is in [`crate::server::keyspace::zset`].
 //!
 //! Scores go out as Redis 7.0 prints them, `%.17g` ([`push_score`]): `1.1` is
 //! `1.1000000000000001`, as redis-cli shows it from a 7.0 server.
@@ -11,13 +11,13 @@ use std::fmt::Write as _;
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
-use super::State;
-use super::blocking::{Kind, parse_timeout};
-use super::command::{Command, Exec};
-use super::db::{Db, Value};
-use super::keys::{WrongType, read};
-use super::types::zset::{AddFlags, Added, ZSet};
 use crate::resp::number::parse_c_double;
+use crate::server::State;
+use crate::server::blocking::{Kind, parse_timeout};
+use crate::server::command::{Command, Exec};
+use crate::server::commands::keys::{WrongType, read};
+use crate::server::keyspace::db::{Db, Value};
+use crate::server::keyspace::zset::{AddFlags, Added, ZSet};
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
@@ -817,7 +817,7 @@ fn emit(out: &mut Vec<u8>, members: &[(&[u8], f64)], withscores: bool) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::commands::zsets::*;
 
     #[test]
     fn scores_print_as_printf_g17() {

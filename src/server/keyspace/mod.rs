@@ -1,5 +1,17 @@
-//! The aggregate value types: lists, hashes, sets and sorted sets, each with a compact encoding
-//! for small values and a general one for large values, as Redis has.
+//! The keyspace: where data lives and changes, and nothing else. No request, no reply, no
+//! client: commands ([`super::commands`]) act on it; it imports nothing of theirs.
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`db`] | keys to values, expiry (lazy and active), SCAN's cursor, keys per type |
+//! | [`list`] | a list: a quicklist of packed nodes (`list/nodes.rs`: the node array) |
+//! | [`hash`] | a hash: listpack, then a dense table |
+//! | [`set`] | a set: intset, then the same dense table |
+//! | [`zset`] | a sorted set: a sorted array, then a tree and an index |
+//! | [`waiters`] | which blocked clients wait on which keys, and the keys ready to serve them |
+//!
+//! The aggregate value types, each with a compact encoding for small values and a general one
+//! for large values, as Redis has:
 //!
 //! Redis keeps a small hash as a *listpack* (one contiguous byte array, scanned linearly) and
 //! converts it to a hash table once it passes `hash-max-listpack-entries` entries or holds a
@@ -10,9 +22,11 @@
 //! hundreds. `OBJECT ENCODING` reports which one a value is using, and the thresholds are the
 //! same CONFIG parameters Redis has ([`Encodings`]).
 
+pub mod db;
 pub mod hash;
 pub mod list;
 pub mod set;
+pub mod waiters;
 pub mod zset;
 
 pub use hash::Hash;

@@ -31,7 +31,7 @@
 //! being the keyspace entry rather than the list. (As a `VecDeque` of owned elements the same
 //! loads cost 56.1 and 602.)
 
-use super::Encodings;
+use crate::server::keyspace::Encodings;
 
 mod nodes;
 use nodes::Nodes;
@@ -529,7 +529,7 @@ impl List {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::keyspace::list::*;
     use proptest::prelude::*;
     use std::collections::VecDeque;
 

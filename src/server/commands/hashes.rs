@@ -1,5 +1,5 @@
 //! Hash commands: a key holding field → value pairs (the representation is in
-//! [`super::types::hash`]).
+//! [`crate::server::keyspace::hash`]).
 //!
 //! ```text
 //! HSET key field value [field value ...]    :fields added (HMSET: +OK)
@@ -33,7 +33,7 @@
 //! killed 7.0.15). Here any draw of more than [`RANDOM_DRAWS_MAX`] is refused with the same
 //! `-ERR value is out of range` instead: a deliberate deviation.
 //!
-//! **HSCAN** parses the cursor and options as SCAN does (see [`super::keys`]); a missing key
+//! **HSCAN** parses the cursor and options as SCAN does (see [`crate::server::commands::keys`]); a missing key
 //! answers an empty page with cursor 0 before the options are looked at, as Redis does. A packed
 //! hash is returned whole with cursor 0; a table is walked by position (see the type's docs).
 //!
@@ -44,13 +44,13 @@ use std::collections::HashSet;
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
-use super::State;
-use super::command::{Command, Exec};
-use super::db::Value;
-use super::glob::glob_match;
-use super::keys::{self, is_option, parse_cursor, read};
-use super::strings::long_double::{self, FloatError};
-use super::types::{Encodings, Hash};
+use crate::server::State;
+use crate::server::command::{Command, Exec};
+use crate::server::commands::keys::{self, is_option, parse_cursor, read};
+use crate::server::commands::strings::long_double::{self, FloatError};
+use crate::server::glob::glob_match;
+use crate::server::keyspace::db::Value;
+use crate::server::keyspace::{Encodings, Hash};
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]

@@ -6,7 +6,7 @@
 //! the main dictionary. The estimate here is built the same way from this server's own
 //! layout: the key (its bytes and the `Rc` header), the keyspace entry and its index slots,
 //! the `Value` itself, and the value's heap bytes as each type reports them
-//! ([`crate::server::db::Value::memory_usage`]). Requested sizes, not allocator classes: there
+//! ([`crate::server::keyspace::db::Value::memory_usage`]). Requested sizes, not allocator classes: there
 //! is no allocator introspection here, so the number is a lower bound of what the allocator
 //! holds, comparable across keys and with Redis's to within its size-class rounding.
 //!
@@ -17,8 +17,8 @@
 use crate::resp::Request;
 use crate::resp::number::parse_i64;
 
-use super::super::command::Exec;
-use super::super::keys::is_option;
+use crate::server::command::Exec;
+use crate::server::commands::keys::is_option;
 
 /// Redis's default number of sampled elements.
 const DEFAULT_SAMPLES: usize = 5;

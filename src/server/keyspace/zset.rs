@@ -20,7 +20,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
-use super::Encodings;
+use crate::server::keyspace::Encodings;
 
 #[derive(Debug, Clone)]
 pub struct ZSet {
@@ -294,7 +294,11 @@ impl ZSet {
         match &self.repr {
             Repr::Small(pairs) => {
                 pairs.capacity() * std::mem::size_of::<(f64, Box<[u8]>)>()
-                    + super::sampled_bytes(pairs.len(), samples, pairs.iter().map(|(_, m)| m.len()))
+                    + crate::server::keyspace::sampled_bytes(
+                        pairs.len(),
+                        samples,
+                        pairs.iter().map(|(_, m)| m.len()),
+                    )
             }
             Repr::Large(large) => {
                 // A tree entry and a map entry (with its control byte) per member, and the
@@ -305,7 +309,7 @@ impl ZSet {
                     + 2 * std::mem::size_of::<usize>();
                 std::mem::size_of::<Large>()
                     + large.scores.len() * per
-                    + super::sampled_bytes(
+                    + crate::server::keyspace::sampled_bytes(
                         large.scores.len(),
                         samples,
                         large.scores.keys().map(|m| m.len()),
@@ -317,7 +321,7 @@ impl ZSet {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::keyspace::zset::*;
     use proptest::prelude::*;
 
     #[test]

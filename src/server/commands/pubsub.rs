@@ -1,7 +1,7 @@
 //! Pub/sub: channels, patterns, fan-out, and what to do about subscribers that stop reading.
 //!
-//! Chapters: [docs/10-pubsub-and-fan-out.md](../../docs/10-pubsub-and-fan-out.md) (fan-out),
-//! [docs/11-backpressure-and-slow-consumers.md](../../docs/11-backpressure-and-slow-consumers.md)
+//! Chapters: [docs/10-pubsub-and-fan-out.md](../../../docs/10-pubsub-and-fan-out.md) (fan-out),
+//! [docs/11-backpressure-and-slow-consumers.md](../../../docs/11-backpressure-and-slow-consumers.md)
 //! (output limits).
 //!
 //! ```text
@@ -34,9 +34,10 @@ use std::collections::{HashMap, HashSet};
 use crate::reactor::{ConnId, Ctx, OutputClass};
 use crate::resp::{Request, reply};
 
-use super::client::{Client, Session};
-use super::command::{Command, Exec};
-use super::glob::glob_match;
+use crate::server::Session;
+use crate::server::client::Client;
+use crate::server::command::{Command, Exec};
+use crate::server::glob::glob_match;
 
 /// Who listens to what.
 #[derive(Debug, Default)]

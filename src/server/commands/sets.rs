@@ -1,5 +1,5 @@
 //! Set commands: a key holding distinct members (the representation is in
-//! [`super::types::set`]: an intset or a hashtable).
+//! [`crate::server::keyspace::set`]: an intset or a hashtable).
 //!
 //! ```text
 //! SADD key member [member ...]            :members added
@@ -45,7 +45,7 @@
 //! remainder pops random members one by one; a larger one instead draws the few members that
 //! stay into a *new* set, replies what is left of the old one and stores the new one, whose
 //! encoding is then rebuilt (a hashtable of integers can become an intset again, as in Redis).
-//! SRANDMEMBER copies HRANDFIELD's approach and limits ([`super::hashes`]): a negative count
+//! SRANDMEMBER copies HRANDFIELD's approach and limits ([`crate::server::commands::hashes`]): a negative count
 //! draws independently, a positive one returns distinct members, more than
 //! [`RANDOM_DRAWS_MAX`] draws are refused with `-ERR value is out of range` (Redis 7.0 would
 //! try to write the endless reply).
@@ -62,14 +62,14 @@ use std::ops::Range;
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
-use super::State;
-use super::command::{Command, Exec};
-use super::db::Value;
-use super::glob::glob_match;
-use super::hashes::RANDOM_DRAWS_MAX;
-use super::keys::{self, WrongType, is_option, parse_cursor, read};
-use super::types::Encodings;
-use super::types::set::{Member, Set};
+use crate::server::State;
+use crate::server::command::{Command, Exec};
+use crate::server::commands::hashes::RANDOM_DRAWS_MAX;
+use crate::server::commands::keys::{self, WrongType, is_option, parse_cursor, read};
+use crate::server::glob::glob_match;
+use crate::server::keyspace::Encodings;
+use crate::server::keyspace::db::Value;
+use crate::server::keyspace::set::{Member, Set};
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]

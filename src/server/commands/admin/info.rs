@@ -8,10 +8,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::resp::{Request, reply};
 
-use super::{HZ, MULTIPLEXING_API, REDIS_VERSION};
 use crate::server::State;
 use crate::server::command::Exec;
-use crate::server::db::Db;
+use crate::server::commands::admin::{HZ, MULTIPLEXING_API, REDIS_VERSION};
+use crate::server::keyspace::db::Db;
 
 /// INFO's sections, as bits, in the order Redis prints them whatever order they were asked in.
 const SERVER: u8 = 1;
@@ -286,9 +286,9 @@ fn slot_number(since_start: Duration) -> u64 {
 
 /// `CONFIG RESETSTAT`: zero every counter INFO stats reports.
 pub(super) fn reset_stats(exec: &mut Exec<'_, '_>) {
-    exec.state.stats = super::super::Stats {
+    exec.state.stats = crate::server::Stats {
         loop_baseline: exec.ctx.stats().clone(),
-        ..super::super::Stats::default()
+        ..crate::server::Stats::default()
     };
     exec.state.db.expired_keys = 0;
 }
@@ -309,7 +309,7 @@ pub(super) fn time(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::server::commands::admin::info::*;
     #[test]
     fn keyspace_line_only_for_a_non_empty_db() {
         let mut db = Db::new(1);
@@ -317,8 +317,8 @@ mod tests {
         keyspace_section(&mut out, &db);
         assert_eq!(out, "# Keyspace\r\n");
 
-        db.insert(b"a", crate::server::db::Value::Str(b"1".to_vec()));
-        db.insert(b"b", crate::server::db::Value::Str(b"2".to_vec()));
+        db.insert(b"a", crate::server::keyspace::db::Value::Str(b"1".to_vec()));
+        db.insert(b"b", crate::server::keyspace::db::Value::Str(b"2".to_vec()));
         db.set_expiry(b"b", Some(i64::MAX));
         let mut out = String::new();
         keyspace_section(&mut out, &db);

@@ -1,0 +1,53 @@
+//! The commands, one module per family, as Redis keeps them in `t_string.c`, `t_list.c`,
+//! `t_hash.c`, `t_set.c`, `t_zset.c`, `db.c`, `pubsub.c` and `server.c`.
+//!
+//! Chapter: [docs/09-commands-and-the-keyspace.md](../../../docs/09-commands-and-the-keyspace.md).
+//!
+//! Every family has the same shape: a `COMMANDS` table (one line per command: name, arity,
+//! flags, key positions, function) and the functions it names, each of which reads its
+//! arguments, acts on the keyspace ([`super::keyspace`]) and replies through
+//! [`super::command::Exec`]. A command knows nothing of sockets, buffers or the loop.
+//!
+//! | module | family |
+//! | --- | --- |
+//! | [`connection`] | PING, ECHO, HELLO, CLIENT, QUIT, RESET, SELECT |
+//! | [`auth`] | AUTH, and the password check HELLO shares |
+//! | [`strings`] | GET, SET and the rest of the string commands (`strings/long_double.rs`: INCRBYFLOAT's arithmetic) |
+//! | [`keys`] | DEL, EXISTS, EXPIRE, TTL, TYPE, RENAME, SCAN, KEYS and the generic key commands |
+//! | [`lists`] | pushes, pops, moves and their blocking forms (`lists/index.rs`: LRANGE, LINDEX, LSET, LINSERT, LREM, LTRIM, LPOS) |
+//! | [`hashes`] | H* |
+//! | [`sets`] | S* |
+//! | [`zsets`] | Z*, BZPOPMIN, BZPOPMAX |
+//! | [`pubsub`] | (P)SUBSCRIBE, PUBLISH, PUBSUB, and the subscription registry |
+//! | [`admin`] | INFO, CONFIG, COMMAND, MEMORY, DBSIZE, FLUSHALL and friends |
+//! | [`shutdown`] | SHUTDOWN |
+
+use super::command::Command;
+
+pub mod admin;
+pub mod auth;
+pub mod connection;
+pub mod hashes;
+pub mod keys;
+pub mod lists;
+pub mod pubsub;
+pub mod sets;
+pub mod shutdown;
+pub mod strings;
+pub mod zsets;
+
+/// Every family's table, for [`super::command::Table::new`].
+pub const FAMILIES: &[&[Command]] = &[
+    connection::COMMANDS,
+    auth::COMMANDS,
+    strings::COMMANDS,
+    lists::COMMANDS,
+    lists::index::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
+    zsets::COMMANDS,
+    keys::COMMANDS,
+    pubsub::COMMANDS,
+    admin::COMMANDS,
+    shutdown::COMMANDS,
+];
