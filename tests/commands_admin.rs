@@ -1292,3 +1292,36 @@ fn memory_usage_tracks_the_value_and_is_near_redis() {
         );
     }
 }
+
+/// Every container's HELP is written by one writer, as Redis's `addReplyHelp`: the header
+/// names the container in capitals, the footer is HELP's own entry; both as redis-server
+/// writes them, whose subcommand lists are longer (it has more subcommands).
+///
+/// Break checked: `Exec::help`'s footer as CLIENT HELP's used to be ("    Print this help.")
+/// → every container differs from redis-server, fails.
+#[test]
+fn every_help_has_redis_header_and_footer() {
+    let redis = common::RedisServer::start(&[]);
+    let server = server();
+    let mut ours = Client::connect(server.addr());
+    let mut theirs = Client::connect(redis.addr);
+    for container in ["CLIENT", "CONFIG", "COMMAND", "MEMORY", "OBJECT", "PUBSUB"] {
+        let mut ends = Vec::new();
+        for c in [&mut ours, &mut theirs] {
+            let lines: Vec<String> = c
+                .cmd(&[container, "help"])
+                .items()
+                .iter()
+                .map(Reply::text)
+                .collect();
+            let n = lines.len();
+            assert!(n >= 3, "{container} HELP: {lines:?}");
+            ends.push((lines[0].clone(), lines[n - 2].clone(), lines[n - 1].clone()));
+        }
+        assert_eq!(ends[0], ends[1], "{container} HELP");
+        assert_eq!(
+            ends[0].0,
+            format!("{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+        );
+    }
+}

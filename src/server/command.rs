@@ -116,9 +116,15 @@ impl Exec<'_, '_> {
     pub fn simple(&mut self, text: &str) {
         reply::simple(self.out, text);
     }
+    /// The one way a command replies with an error: written, and counted (INFO's
+    /// `total_error_replies`). `message` starts with its code (`ERR`, `WRONGTYPE`, ...).
     pub fn error(&mut self, message: &str) {
+        self.error_bytes(message.as_bytes());
+    }
+    /// [`Exec::error`] for a message that quotes the client's bytes (which need not be UTF-8).
+    pub fn error_bytes(&mut self, message: &[u8]) {
         self.state.stats.error_replies += 1;
-        reply::error(self.out, message);
+        reply::error_bytes(self.out, message);
     }
     pub fn integer(&mut self, n: i64) {
         reply::integer(self.out, n);
@@ -133,10 +139,10 @@ impl Exec<'_, '_> {
         reply::array(self.out, n);
     }
     pub fn syntax_error(&mut self) {
-        self.error("ERR syntax error");
+        self.error(crate::server::args::SYNTAX);
     }
     pub fn not_integer(&mut self) {
-        self.error("ERR value is not an integer or out of range");
+        self.error(crate::server::args::NOT_INTEGER);
     }
     pub fn wrong_type(&mut self) {
         self.error("WRONGTYPE Operation against a key holding the wrong kind of value");
@@ -144,11 +150,10 @@ impl Exec<'_, '_> {
     /// `-ERR wrong number of arguments for 'name' command` (name as `client|setname` for
     /// subcommands).
     pub fn arity_error(&mut self, name: &str) {
-        self.state.stats.error_replies += 1;
-        self.out
-            .extend_from_slice(b"-ERR wrong number of arguments for '");
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"' command\r\n");
+        let mut message = b"ERR wrong number of arguments for '".to_vec();
+        message.extend_from_slice(name.as_bytes());
+        message.extend_from_slice(b"' command");
+        self.error_bytes(&message);
     }
     /// Enter subcommand `full_name` (`config|get`) of a container command: record it as the
     /// client's last command and check its arity as `dispatch` checks a command's. Returns
@@ -165,13 +170,58 @@ impl Exec<'_, '_> {
 
     /// `-ERR unknown subcommand 'x'. Try CONTAINER HELP.`
     pub fn unknown_subcommand(&mut self, sub: &[u8], container: &str) {
-        self.state.stats.error_replies += 1;
         let mut message = b"ERR unknown subcommand '".to_vec();
         message.extend(sub.iter().take(128));
         message.extend_from_slice(b"'. Try ");
         message.extend_from_slice(container.as_bytes());
         message.extend_from_slice(b" HELP.");
-        reply::error_bytes(self.out, &message);
+        self.error_bytes(&message);
+    }
+
+    /// `-ERR unknown subcommand or wrong number of arguments for 'x'. Try CONTAINER HELP.`:
+    /// what Redis answers when a container checks a subcommand's arguments itself.
+    pub fn subcommand_syntax(&mut self, sub: &[u8], container: &str) {
+        let mut message = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
+        message.extend(sub.iter().take(128));
+        message.extend_from_slice(b"'. Try ");
+        message.extend_from_slice(container.as_bytes());
+        message.extend_from_slice(b" HELP.");
+        self.error_bytes(&message);
+    }
+
+    /// `CONTAINER HELP`, as Redis's `addReplyHelp` writes it: a header naming the container,
+    /// the subcommand lines, and a footer for HELP itself.
+    pub fn help(&mut self, container: &str, lines: &[&str]) {
+        self.array(lines.len() + 3);
+        let mut header = container.to_ascii_uppercase();
+        header.push_str(" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+        self.simple(&header);
+        for line in lines {
+            self.simple(line);
+        }
+        self.simple("HELP");
+        self.simple("    Prints this help.");
+    }
+
+    /// Redis's reply for an unknown command:
+    /// `-ERR unknown command 'foo', with args beginning with: 'a' 'b' `.
+    pub fn unknown_command(&mut self, request: &Request<'_>) {
+        let mut message = b"ERR unknown command '".to_vec();
+        message.extend(request.arg(0).iter().take(128));
+        message.extend_from_slice(b"', with args beginning with: ");
+        // Like Redis: quote arguments while the list is under 128 bytes, each cut to what is
+        // left.
+        let start = message.len();
+        for arg in request.args().skip(1) {
+            let used = message.len() - start;
+            if used >= 128 {
+                break;
+            }
+            message.push(b'\'');
+            message.extend(arg.iter().take(128 - used));
+            message.extend_from_slice(b"' ");
+        }
+        self.error_bytes(&message);
     }
 }
 
@@ -245,26 +295,6 @@ impl Table {
     pub fn is_empty(&self) -> bool {
         self.commands.is_empty()
     }
-}
-
-/// Append Redis's reply for an unknown command:
-/// `-ERR unknown command 'foo', with args beginning with: 'a' 'b' `.
-pub fn unknown_command(out: &mut Vec<u8>, request: &Request<'_>) {
-    let mut message = b"ERR unknown command '".to_vec();
-    message.extend(request.arg(0).iter().take(128));
-    message.extend_from_slice(b"', with args beginning with: ");
-    // Like Redis: quote arguments while the list is under 128 bytes, each cut to what is left.
-    let start = message.len();
-    for arg in request.args().skip(1) {
-        let used = message.len() - start;
-        if used >= 128 {
-            break;
-        }
-        message.push(b'\'');
-        message.extend(arg.iter().take(128 - used));
-        message.extend_from_slice(b"' ");
-    }
-    reply::error_bytes(out, &message);
 }
 
 #[cfg(test)]

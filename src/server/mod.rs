@@ -16,6 +16,7 @@
 //! | module | what it holds |
 //! | --- | --- |
 //! | this file | [`Server`] and [`State`], the [`Handler`] impl, [`Session`], and `dispatch`: one request's way (look-up, arity, auth, subscribed mode, run, serve ready keys, the expiry timer) |
+//! | [`args`] | the argument cursor: options read front to back, Redis's error texts written once |
 //! | [`command`] | the command table type ([`command::Command`], [`command::Table`]) and [`command::Exec`], through which a command reads its client and replies |
 //! | [`commands`] | the commands, a module per family (strings, lists, hashes, sets, sorted sets, keys, pub/sub, connection, auth, admin, shutdown) |
 //! | [`keyspace`] | data only: the db with expiry ([`keyspace::db`]), each value's representation (list, hash, set, zset), the waiters of blocked clients ([`keyspace::waiters`]) |
@@ -27,6 +28,7 @@
 //! The dependencies run one way: `commands` use `command`, `keyspace`, `client` and
 //! `blocking`; `keyspace` uses nothing of the others; no two modules import each other.
 
+pub mod args;
 pub mod blocking;
 pub mod client;
 pub mod command;
@@ -330,8 +332,7 @@ const CONTAINERS: &[&str] = &["client", "command", "config", "memory", "object",
 /// since the server started (for the ops meter).
 fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>, since_start: Duration) {
     let Some(command) = exec.state.table.lookup(request.arg(0)) else {
-        exec.state.stats.error_replies += 1;
-        command::unknown_command(exec.out, request);
+        exec.unknown_command(request);
         return;
     };
     if !command.arity_ok(request.len()) {
@@ -353,8 +354,7 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>, since_s
             b"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in \
               this context",
         );
-        exec.state.stats.error_replies += 1;
-        crate::resp::reply::error_bytes(exec.out, &message);
+        exec.error_bytes(&message);
         return;
     }
     exec.client.last_command = command.name;

@@ -19,6 +19,7 @@ use crate::resp::Request;
 use crate::resp::number::parse_i64;
 
 use crate::server::Session;
+use crate::server::args::{Args, is_option};
 use crate::server::blocking::{self, Unblock};
 use crate::server::client::Client;
 use crate::server::command::{Command, Exec};
@@ -90,20 +91,18 @@ fn hello(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     // Options: AUTH user password, SETNAME name.
     let mut setname = None;
     let mut credentials = None;
-    while i < req.len() {
-        let more = req.len() - i - 1;
-        if req.arg(i).eq_ignore_ascii_case(b"auth") && more >= 2 {
-            credentials = Some((req.arg(i + 1), req.arg(i + 2)));
-            i += 3;
-        } else if req.arg(i).eq_ignore_ascii_case(b"setname") && more >= 1 {
-            setname = Some(req.arg(i + 1));
-            i += 2;
+    let mut args = Args::new(req, i);
+    while let Some(option) = args.next() {
+        if is_option(option, "auth") && args.remaining() >= 2 {
+            let user = args.next().unwrap_or_default();
+            credentials = Some((user, args.next().unwrap_or_default()));
+        } else if is_option(option, "setname") && args.remaining() >= 1 {
+            setname = args.next();
         } else {
             let mut message = b"ERR Syntax error in HELLO option '".to_vec();
-            message.extend_from_slice(req.arg(i));
+            message.extend_from_slice(option);
             message.push(b'\'');
-            exec.state.stats.error_replies += 1;
-            crate::resp::reply::error_bytes(exec.out, &message);
+            exec.error_bytes(&message);
             return;
         }
     }
@@ -185,25 +184,21 @@ fn client(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         }
         client_unblock(exec, req);
     } else if sub.eq_ignore_ascii_case(b"help") {
-        let lines: &[&[u8]] = &[
-            b"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            b"ID",
-            b"    Return the ID of the current connection.",
-            b"GETNAME",
-            b"    Return the name of the current connection.",
-            b"LIST",
-            b"    Return information about client connections.",
-            b"SETNAME <name>",
-            b"    Assign the name <name> to the current connection.",
-            b"UNBLOCK <clientid> [TIMEOUT|ERROR]",
-            b"    Unblock the specified blocked client.",
-            b"HELP",
-            b"    Print this help.",
-        ];
-        exec.array(lines.len());
-        for line in lines {
-            crate::resp::reply::simple(exec.out, &String::from_utf8_lossy(line));
-        }
+        exec.help(
+            "client",
+            &[
+                "ID",
+                "    Return the ID of the current connection.",
+                "GETNAME",
+                "    Return the name of the current connection.",
+                "LIST",
+                "    Return information about client connections.",
+                "SETNAME <name>",
+                "    Assign the name <name> to the current connection.",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "    Unblock the specified blocked client.",
+            ],
+        );
     } else {
         exec.unknown_subcommand(sub, "CLIENT");
     }
@@ -213,11 +208,7 @@ fn client(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// passed, or with an error. `:1` if that client was blocked, `:0` otherwise.
 fn client_unblock(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     if req.len() > 4 {
-        let mut message = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
-        message.extend(req.arg(1).iter().take(128));
-        message.extend_from_slice(b"'. Try CLIENT HELP.");
-        exec.state.stats.error_replies += 1;
-        return crate::resp::reply::error_bytes(exec.out, &message);
+        return exec.subcommand_syntax(req.arg(1), "CLIENT");
     }
     let how = match req.len() {
         3 => Unblock::Timeout,

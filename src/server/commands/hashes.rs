@@ -45,8 +45,9 @@ use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
 use crate::server::State;
+use crate::server::args::is_option;
 use crate::server::command::{Command, Exec};
-use crate::server::commands::keys::{self, is_option, parse_cursor, read};
+use crate::server::commands::keys::{self, parse_cursor, read};
 use crate::server::commands::strings::long_double::{self, FloatError};
 use crate::server::glob::glob_match;
 use crate::server::keyspace::db::Value;

@@ -48,6 +48,7 @@ use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
 use crate::server::State;
+use crate::server::args::{Args, NOT_INTEGER, SYNTAX, c_str, is_option};
 use crate::server::command::{Command, Exec};
 use crate::server::glob::glob_match;
 use crate::server::keyspace::db::Value;
@@ -110,18 +111,6 @@ pub(super) fn read_str<'s>(
     }
 }
 
-/// An argument as C sees it: up to its first NUL byte.
-pub(super) fn c_str(arg: &[u8]) -> &[u8] {
-    arg.iter()
-        .position(|&b| b == 0)
-        .map_or(arg, |nul| &arg[..nul])
-}
-
-/// Whether `arg` is the option `name`, compared as Redis's `strcasecmp` does.
-pub(super) fn is_option(arg: &[u8], name: &str) -> bool {
-    c_str(arg).eq_ignore_ascii_case(name.as_bytes())
-}
-
 /// The options of the SCAN family: `[MATCH pattern] [COUNT count]`, and `[TYPE type]` for
 /// SCAN alone (HSCAN and SSCAN call it a syntax error), each possibly repeated, the last
 /// winning.
@@ -144,35 +133,33 @@ pub(super) fn scan_options<'a>(
         pattern: None,
         type_name: None,
     };
-    let mut i = from;
-    while i < req.len() {
-        let has_value = req.len() - i >= 2;
-        let (option, value) = (req.arg(i), req.arg(i + 1));
-        if is_option(option, "count") && has_value {
+    let mut args = Args::new(req, from);
+    while let Some(option) = args.next() {
+        // Every option takes a value: one without is a syntax error, whatever its name.
+        let value = args.value()?;
+        if is_option(option, "count") {
             match parse_i64(value) {
-                None => return Err("ERR value is not an integer or out of range"),
-                Some(n) if n < 1 => return Err("ERR syntax error"),
+                None => return Err(NOT_INTEGER),
+                Some(n) if n < 1 => return Err(SYNTAX),
                 Some(n) => options.count = usize::try_from(n).unwrap_or(usize::MAX),
             }
-        } else if is_option(option, "match") && has_value {
+        } else if is_option(option, "match") {
             options.pattern = Some(value).filter(|p| *p != b"*");
-        } else if allow_type && is_option(option, "type") && has_value {
+        } else if allow_type && is_option(option, "type") {
             options.type_name = Some(c_str(value));
         } else {
-            return Err("ERR syntax error");
+            return Err(SYNTAX);
         }
-        i += 2;
     }
     Ok(options)
 }
 
 /// `-ERR invalid expire time in 'set' command`.
 pub(super) fn invalid_expire_time(exec: &mut Exec<'_, '_>, command: &str) {
-    exec.state.stats.error_replies += 1;
     let mut message = b"ERR invalid expire time in '".to_vec();
     message.extend_from_slice(command.as_bytes());
     message.extend_from_slice(b"' command");
-    reply::error_bytes(exec.out, &message);
+    exec.error_bytes(&message);
 }
 
 // ---- Commands ----
@@ -323,25 +310,22 @@ fn randomkey(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     }
 }
 
-/// `DBSIZE` → `:n`. Like Redis, it counts keys that have expired but not been reclaimed yet.
 /// `COPY source destination [DB index] [REPLACE]` → `:1` if copied, `:0` if `source` is
 /// missing or `destination` exists (without REPLACE). The deadline is copied too. Only db 0
 /// exists here, so `DB` accepts only 0.
 fn copy(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let (src, dst) = (req.arg(1), req.arg(2));
     let mut replace = false;
-    let mut i = 3;
-    while i < req.len() {
-        if is_option(req.arg(i), "replace") {
+    let mut args = Args::new(req, 3);
+    while let Some(option) = args.next() {
+        if is_option(option, "replace") {
             replace = true;
-            i += 1;
-        } else if is_option(req.arg(i), "db") && i + 1 < req.len() {
-            match parse_i64(req.arg(i + 1)) {
-                None => return exec.not_integer(),
-                Some(0) => {}
-                Some(_) => return exec.error("ERR DB index is out of range"),
+        } else if is_option(option, "db") && args.remaining() > 0 {
+            match args.int() {
+                Err(message) => return exec.error(message),
+                Ok(0) => {}
+                Ok(_) => return exec.error("ERR DB index is out of range"),
             }
-            i += 2;
         } else {
             return exec.syntax_error();
         }
@@ -374,24 +358,20 @@ fn object(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         if !exec.subcommand("object|help", 2, argc) {
             return;
         }
-        let lines = [
-            "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "ENCODING <key>",
-            "    Return the kind of internal representation used in order to store the value",
-            "    associated with a <key>.",
-            "FREQ <key>",
-            "    Return the access frequency index of the <key>. The returned integer is",
-            "    proportional to the logarithm of the recent access frequency of the key.",
-            "REFCOUNT <key>",
-            "    Return the number of references of the value associated with the specified",
-            "    <key>.",
-            "HELP",
-            "    Prints this help.",
-        ];
-        exec.array(lines.len());
-        for line in lines {
-            exec.simple(line);
-        }
+        exec.help(
+            "object",
+            &[
+                "ENCODING <key>",
+                "    Return the kind of internal representation used in order to store the value",
+                "    associated with a <key>.",
+                "FREQ <key>",
+                "    Return the access frequency index of the <key>. The returned integer is",
+                "    proportional to the logarithm of the recent access frequency of the key.",
+                "REFCOUNT <key>",
+                "    Return the number of references of the value associated with the specified",
+                "    <key>.",
+            ],
+        );
         return;
     }
     let name = if sub.eq_ignore_ascii_case(b"encoding") {
@@ -433,6 +413,7 @@ fn object(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     }
 }
 
+/// `DBSIZE` → `:n`. Like Redis, it counts keys that have expired but not been reclaimed yet.
 fn dbsize(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     let len = exec.state.db.len();
     exec.integer(len as i64);
@@ -528,10 +509,9 @@ fn expire_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, name: &str, unit: 
         } else if is_option(option, "lt") {
             lt = true;
         } else {
-            exec.state.stats.error_replies += 1;
             let mut message = b"ERR Unsupported option ".to_vec();
             message.extend_from_slice(c_str(option));
-            return reply::error_bytes(exec.out, &message);
+            return exec.error_bytes(&message);
         }
     }
     if nx && (xx || gt || lt) {

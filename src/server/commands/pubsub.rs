@@ -276,12 +276,7 @@ fn pubsub(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     if sub.eq_ignore_ascii_case(b"channels") {
         if req.len() > 3 {
             // Redis's PUBSUB checks this itself, with its generic subcommand message.
-            let mut message = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
-            message.extend(sub.iter().take(128));
-            message.extend_from_slice(b"'. Try PUBSUB HELP.");
-            exec.state.stats.error_replies += 1;
-            reply::error_bytes(exec.out, &message);
-            return;
+            return exec.subcommand_syntax(sub, "PUBSUB");
         }
         let pattern = (req.len() == 3).then(|| req.arg(2));
         let names: Vec<Box<[u8]>> = exec
@@ -310,22 +305,18 @@ fn pubsub(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         let n = exec.state.pubsub.patterns.len();
         exec.integer(n as i64);
     } else if sub.eq_ignore_ascii_case(b"help") {
-        let lines = [
-            "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "CHANNELS [<pattern>]",
-            "    Return the currently active channels matching a <pattern> (default: '*').",
-            "NUMPAT",
-            "    Return number of subscriptions to patterns.",
-            "NUMSUB [<channel> ...]",
-            "    Return the number of subscribers for the specified channels, excluding",
-            "    pattern subscriptions(default: no channels).",
-            "HELP",
-            "    Prints this help.",
-        ];
-        exec.array(lines.len());
-        for line in lines {
-            exec.simple(line);
-        }
+        exec.help(
+            "pubsub",
+            &[
+                "CHANNELS [<pattern>]",
+                "    Return the currently active channels matching a <pattern> (default: '*').",
+                "NUMPAT",
+                "    Return number of subscriptions to patterns.",
+                "NUMSUB [<channel> ...]",
+                "    Return the number of subscribers for the specified channels, excluding",
+                "    pattern subscriptions(default: no channels).",
+            ],
+        );
     } else {
         exec.unknown_subcommand(sub, "PUBSUB");
     }

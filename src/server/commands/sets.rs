@@ -63,9 +63,10 @@ use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
 use crate::server::State;
+use crate::server::args::{Args, is_option};
 use crate::server::command::{Command, Exec};
 use crate::server::commands::hashes::RANDOM_DRAWS_MAX;
-use crate::server::commands::keys::{self, WrongType, is_option, parse_cursor, read};
+use crate::server::commands::keys::{self, WrongType, parse_cursor, read};
 use crate::server::glob::glob_match;
 use crate::server::keyspace::Encodings;
 use crate::server::keyspace::db::Value;
@@ -631,14 +632,13 @@ fn sintercard(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         return exec.error("ERR Number of keys can't be greater than number of args");
     }
     let mut limit = 0;
-    let mut i = 2 + numkeys;
-    while i < req.len() {
-        if is_option(req.arg(i), "limit") && i + 1 < req.len() {
-            limit = match parse_i64(req.arg(i + 1)) {
-                Some(n) if n >= 0 => usize::try_from(n).unwrap_or(usize::MAX),
+    let mut args = Args::new(req, 2 + numkeys);
+    while let Some(option) = args.next() {
+        if is_option(option, "limit") && args.remaining() > 0 {
+            limit = match args.int() {
+                Ok(n) if n >= 0 => usize::try_from(n).unwrap_or(usize::MAX),
                 _ => return exec.error("ERR LIMIT can't be negative"),
             };
-            i += 2;
         } else {
             return exec.syntax_error();
         }

@@ -13,6 +13,7 @@ use crate::resp::{Request, reply};
 
 use crate::resp::number::parse_c_double;
 use crate::server::State;
+use crate::server::args::{Args, is_option};
 use crate::server::blocking::{Kind, parse_timeout};
 use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::{WrongType, read};
@@ -276,10 +277,10 @@ fn zadd_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, incr: bool) {
         ..AddFlags::default()
     };
     let mut ch = false;
-    let mut at = 2;
-    while at < req.len() {
-        let option = req.arg(at);
-        let is = |name: &str| option.eq_ignore_ascii_case(name.as_bytes());
+    // Options come first, until the first argument that is not one (the first score).
+    let mut args = Args::new(req, 2);
+    while let Some(option) = args.peek() {
+        let is = |name: &str| is_option(option, name);
         if is("nx") {
             flags.nx = true;
         } else if is("xx") {
@@ -295,9 +296,10 @@ fn zadd_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, incr: bool) {
         } else {
             break;
         }
-        at += 1;
+        args.next();
     }
-    let elements = req.len() - at;
+    let at = args.position();
+    let elements = args.remaining();
     if elements % 2 == 1 || elements == 0 {
         return exec.syntax_error();
     }
@@ -583,21 +585,16 @@ fn zrange_generic(
     let (mut by, mut direction) = (by, direction);
     let mut withscores = false;
     let mut limit: Option<(i64, i64)> = None;
-    let mut j = 4;
-    while j < req.len() {
-        let option = req.arg(j);
-        let left = req.len() - j - 1;
-        let is = |name: &str| option.eq_ignore_ascii_case(name.as_bytes());
+    let mut args = Args::new(req, 4);
+    while let Some(option) = args.next() {
+        let is = |name: &str| is_option(option, name);
         if is("withscores") {
             withscores = true;
-        } else if is("limit") && left >= 2 {
-            let (Some(offset), Some(count)) =
-                (parse_i64(req.arg(j + 1)), parse_i64(req.arg(j + 2)))
-            else {
-                return exec.not_integer();
-            };
-            limit = Some((offset, count));
-            j += 2;
+        } else if is("limit") && args.remaining() >= 2 {
+            match (args.int(), args.int()) {
+                (Ok(offset), Ok(count)) => limit = Some((offset, count)),
+                _ => return exec.not_integer(),
+            }
         } else if direction.is_none() && is("rev") {
             direction = Some(true);
         } else if by.is_none() && is("bylex") {
@@ -607,7 +604,6 @@ fn zrange_generic(
         } else {
             return exec.syntax_error();
         }
-        j += 1;
     }
     let rev = direction.unwrap_or(false);
     let by = by.unwrap_or(By::Rank);

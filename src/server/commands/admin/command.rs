@@ -5,7 +5,6 @@
 use crate::resp::{Request, reply};
 
 use crate::server::command::{Command, Exec};
-use crate::server::commands::admin::help;
 use crate::server::glob::glob_match;
 
 /// Entries of our table that are not commands to Redis: `POST` and `Host:` exist only so that
@@ -64,10 +63,9 @@ pub(super) fn command(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         if !exec.subcommand("command|help", 2, argc) {
             return;
         }
-        help(
-            exec,
+        exec.help(
+            "command",
             &[
-                "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "(no subcommand)",
                 "    Return details about all Redis commands.",
                 "COUNT",
@@ -80,8 +78,6 @@ pub(super) fn command(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
                 "    commands are returned.",
                 "GETKEYS <full-command>",
                 "    Return the keys from a full Redis command.",
-                "HELP",
-                "    Prints this help.",
             ],
         );
     } else {

@@ -7,7 +7,6 @@ use crate::resp::Request;
 
 use crate::server::State;
 use crate::server::command::Exec;
-use crate::server::commands::admin::{error_bytes, help};
 use crate::server::glob::glob_match;
 
 /// The configuration parameters CONFIG knows: the ones this server has, named and formatted
@@ -176,16 +175,15 @@ pub(super) fn config(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         // Back into the file the server was started with, if any.
         match crate::config::file::rewrite(&exec.state.config) {
             Ok(()) => exec.ok(),
-            Err(problem) => error_bytes(exec, format!("ERR {problem}").as_bytes()),
+            Err(problem) => exec.error_bytes(format!("ERR {problem}").as_bytes()),
         }
     } else if sub.eq_ignore_ascii_case(b"help") {
         if !exec.subcommand("config|help", 2, argc) {
             return;
         }
-        help(
-            exec,
+        exec.help(
+            "config",
             &[
-                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "GET <pattern>",
                 "    Return parameters matching the glob-like <pattern> and their values.",
                 "SET <directive> <value>",
@@ -194,8 +192,6 @@ pub(super) fn config(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
                 "    Reset statistics reported by the INFO command.",
                 "REWRITE",
                 "    Rewrite the configuration file.",
-                "HELP",
-                "    Prints this help.",
             ],
         );
     } else {
@@ -277,7 +273,7 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         let mut message = b"ERR Unknown option or number of arguments for CONFIG SET - '".to_vec();
         message.extend_from_slice(name);
         message.push(b'\'');
-        return error_bytes(exec, &message);
+        return exec.error_bytes(&message);
     }
 
     // Then values, all checked before any is applied: on copies, so that a failure anywhere
@@ -313,7 +309,7 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         message.extend_from_slice(name);
         message.extend_from_slice(b"') - ");
         message.extend_from_slice(problem.as_bytes());
-        return error_bytes(exec, &message);
+        return exec.error_bytes(&message);
     }
     exec.state.limits.max_bulk_len = config.proto_max_bulk_len;
     // The loop enforces the output limits: it gets the new ones at once.

@@ -15,10 +15,9 @@
 //! what is here).
 
 use crate::resp::Request;
-use crate::resp::number::parse_i64;
 
+use crate::server::args::{Args, is_option};
 use crate::server::command::Exec;
-use crate::server::commands::keys::is_option;
 
 /// Redis's default number of sampled elements.
 const DEFAULT_SAMPLES: usize = 5;
@@ -30,18 +29,14 @@ pub fn memory(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         if !exec.subcommand("memory|help", 2, argc) {
             return;
         }
-        let lines = [
-            "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "USAGE <key> [SAMPLES <count>]",
-            "    Return memory in bytes used by <key> and its value. Nested values are",
-            "    sampled up to <count> times (default: 5, 0 means sample all).",
-            "HELP",
-            "    Prints this help.",
-        ];
-        exec.array(lines.len());
-        for line in lines {
-            exec.simple(line);
-        }
+        exec.help(
+            "memory",
+            &[
+                "USAGE <key> [SAMPLES <count>]",
+                "    Return memory in bytes used by <key> and its value. Nested values are",
+                "    sampled up to <count> times (default: 5, 0 means sample all).",
+            ],
+        );
         return;
     }
     if !sub.eq_ignore_ascii_case(b"usage") {
@@ -53,17 +48,17 @@ pub fn memory(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     // Options first, as Redis: `SAMPLES n` (n >= 0; 0 = every element), anything else a
     // syntax error.
     let mut samples = DEFAULT_SAMPLES;
-    let mut at = 3;
-    while at < argc {
-        if is_option(req.arg(at), "samples") && at + 1 < argc {
-            let Some(n) = parse_i64(req.arg(at + 1)) else {
-                return exec.error("ERR value is not an integer or out of range");
+    let mut args = Args::new(req, 3);
+    while let Some(option) = args.next() {
+        if is_option(option, "samples") && args.remaining() > 0 {
+            let n = match args.int() {
+                Ok(n) => n,
+                Err(message) => return exec.error(message),
             };
             if n < 0 {
                 return exec.syntax_error();
             }
             samples = if n == 0 { usize::MAX } else { n as usize };
-            at += 2;
         } else {
             return exec.syntax_error();
         }

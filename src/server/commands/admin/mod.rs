@@ -52,9 +52,7 @@ mod memory;
 
 pub use info::OpsMeter;
 
-use crate::resp::reply;
-
-use crate::server::command::{Command, Exec};
+use crate::server::command::Command;
 
 /// The Redis version we answer to. Client libraries use it for feature detection (RESP3,
 /// `SET ... GET`, `GETEX`, ...), so it names the release whose behaviour we reproduce.
@@ -95,17 +93,3 @@ pub const COMMANDS: &[Command] = &[
     Command::new("config", -2, &[], (0, 0, 0), config::config),
     Command::new("command", -1, &["loading", "stale", "sentinel"], (0, 0, 0), command::command),
 ];
-
-/// A HELP reply: one status line per entry, as Redis's `addReplyHelp`.
-fn help(exec: &mut Exec<'_, '_>, lines: &[&str]) {
-    exec.array(lines.len());
-    for line in lines {
-        exec.simple(line);
-    }
-}
-
-/// An error reply quoting client bytes (counted, like every error reply).
-fn error_bytes(exec: &mut Exec<'_, '_>, message: &[u8]) {
-    exec.state.stats.error_replies += 1;
-    reply::error_bytes(exec.out, message);
-}

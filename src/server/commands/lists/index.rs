@@ -25,6 +25,7 @@
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
+use crate::server::args::{Args, NOT_INTEGER, SYNTAX, is_option};
 use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::WrongType;
 use crate::server::commands::lists::list_mut;
@@ -224,20 +225,18 @@ fn parse_lpos(req: &Request<'_>) -> Result<Lpos, &'static str> {
         count: None,
         maxlen: 0,
     };
-    let mut at = 3;
-    while at < req.len() {
-        let (name, value) = (req.arg(at), (at + 1 < req.len()).then(|| req.arg(at + 1)));
-        let Some(value) = value else {
-            return Err("ERR syntax error");
-        };
+    let mut args = Args::new(req, 3);
+    while let Some(name) = args.next() {
+        // Every option takes a value.
+        let value = args.value()?;
         // COUNT and MAXLEN: Redis's getPositiveLongFromObjectOrReply, whose message covers
         // "not a number" too.
         let positive = |message| match parse_i64(value) {
             Some(n) if n >= 0 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
             _ => Err(message),
         };
-        if name.eq_ignore_ascii_case(b"rank") {
-            options.rank = parse_i64(value).ok_or("ERR value is not an integer or out of range")?;
+        if is_option(name, "rank") {
+            options.rank = parse_i64(value).ok_or(NOT_INTEGER)?;
             if options.rank == 0 {
                 return Err(
                     "ERR RANK can't be zero: use 1 to start from the first match, 2 \
@@ -245,14 +244,13 @@ fn parse_lpos(req: &Request<'_>) -> Result<Lpos, &'static str> {
                             list",
                 );
             }
-        } else if name.eq_ignore_ascii_case(b"count") {
+        } else if is_option(name, "count") {
             options.count = Some(positive("ERR COUNT can't be negative")?);
-        } else if name.eq_ignore_ascii_case(b"maxlen") {
+        } else if is_option(name, "maxlen") {
             options.maxlen = positive("ERR MAXLEN can't be negative")?;
         } else {
-            return Err("ERR syntax error");
+            return Err(SYNTAX);
         }
-        at += 2;
     }
     Ok(options)
 }

@@ -19,9 +19,10 @@ pub mod index;
 use crate::resp::{Request, reply};
 
 use crate::server::State;
+use crate::server::args::{Args, SYNTAX, is_option};
 use crate::server::blocking::{Kind, parse_timeout};
 use crate::server::command::{Command, Exec};
-use crate::server::commands::keys::{WrongType, is_option};
+use crate::server::commands::keys::WrongType;
 use crate::server::keyspace::db::Value;
 use crate::server::keyspace::list::{End, List};
 
@@ -296,19 +297,18 @@ fn parse_mpop(req: &Request<'_>, at: usize) -> Result<Mpop, &'static str> {
         .ok()
         .and_then(|n| n.checked_add(at + 1))
         .filter(|&i| i < req.len())
-        .ok_or("ERR syntax error")?;
-    let end = parse_end(req.arg(where_at)).ok_or("ERR syntax error")?;
+        .ok_or(SYNTAX)?;
+    let end = parse_end(req.arg(where_at)).ok_or(SYNTAX)?;
     let mut count = None;
-    let mut i = where_at + 1;
-    while i < req.len() {
-        if count.is_none() && is_option(req.arg(i), "count") && i + 1 < req.len() {
-            let n = crate::resp::number::parse_i64(req.arg(i + 1))
+    let mut args = Args::new(req, where_at + 1);
+    while let Some(option) = args.next() {
+        if count.is_none() && is_option(option, "count") && args.remaining() > 0 {
+            let n = crate::resp::number::parse_i64(args.value()?)
                 .filter(|&n| n > 0)
                 .ok_or("ERR count should be greater than 0")?;
             count = Some(usize::try_from(n).unwrap_or(usize::MAX));
-            i += 2;
         } else {
-            return Err("ERR syntax error");
+            return Err(SYNTAX);
         }
     }
     Ok(Mpop {

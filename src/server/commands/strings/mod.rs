@@ -52,8 +52,9 @@ pub(super) mod long_double;
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
+use crate::server::args::{Args, is_option};
 use crate::server::command::{Command, Exec};
-use crate::server::commands::keys::{WrongType, invalid_expire_time, is_option, read_str};
+use crate::server::commands::keys::{WrongType, invalid_expire_time, read_str};
 use crate::server::keyspace::db::Value;
 
 // One command per line: the table reads as a table.
@@ -137,10 +138,8 @@ struct SetOptions<'a> {
 /// option, a conflicting one, or a deadline option without its time.
 fn parse_set_options<'a>(req: &Request<'a>, from: usize, for_set: bool) -> Option<SetOptions<'a>> {
     let mut opts = SetOptions::default();
-    let mut i = from;
-    while i < req.len() {
-        let option = req.arg(i);
-        let next = (i + 1 < req.len()).then(|| req.arg(i + 1));
+    let mut args = Args::new(req, from);
+    while let Some(option) = args.next() {
         let deadline = [
             ("ex", Expire::Ex),
             ("px", Expire::Px),
@@ -166,18 +165,17 @@ fn parse_set_options<'a>(req: &Request<'a>, from: usize, for_set: bool) -> Optio
             && !opts.keep_ttl
         {
             opts.persist = true;
-        } else if let (Some(kind), Some(time)) = (deadline, next)
+        } else if let (Some(kind), Some(time)) = (deadline, args.peek())
             // Refused after KEEPTTL, PERSIST or a *different* deadline option.
             && !opts.keep_ttl
             && !opts.persist
             && opts.expire.is_none_or(|(k, _)| k == kind)
         {
             opts.expire = Some((kind, time));
-            i += 1;
+            args.next();
         } else {
             return None;
         }
-        i += 1;
     }
     Some(opts)
 }
