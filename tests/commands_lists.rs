@@ -279,3 +279,45 @@ fn random_list_operations_match_redis_and_a_model() {
         )
         .unwrap();
 }
+
+/// Every read of a list goes through the one typed look-up, which counts a keyspace hit or
+/// miss as Redis's `lookupKeyRead` does: INFO's `keyspace_hits` and `keyspace_misses` after the
+/// same reads are redis-server's.
+///
+/// Break checked: `read_as` not counting (`state.db.get` in place of `read`, as the list
+/// reads once did) → both counts stay 0 here, fails.
+#[test]
+fn list_reads_count_keyspace_hits_and_misses_as_redis() {
+    let redis = RedisServer::start(&[]);
+    let server = common::start(Default::default());
+    let counts = |addr| {
+        let mut c = Connection::connect(addr, Duration::from_secs(5)).unwrap();
+        c.command(&[b"CONFIG", b"RESETSTAT"]).unwrap();
+        c.command(&[b"RPUSH", b"l", b"a", b"b", b"c"]).unwrap();
+        c.command(&[b"SET", b"s", b"x"]).unwrap();
+        for key in [&b"l"[..], b"missing", b"s"] {
+            for args in [
+                &[&b"LLEN"[..], key][..],
+                &[b"LRANGE", key, b"0", b"-1"],
+                &[b"LINDEX", key, b"1"],
+                &[b"LPOS", key, b"b"],
+            ] {
+                c.command(args).unwrap();
+            }
+        }
+        let Reply::Bulk(info) = c.command(&[b"INFO", b"stats"]).unwrap() else {
+            panic!("INFO replies with a bulk string");
+        };
+        let info = String::from_utf8(info).unwrap();
+        let field = |name: &str| -> u64 {
+            info.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or_else(|| panic!("no {name}"))
+        };
+        (field("keyspace_hits"), field("keyspace_misses"))
+    };
+    let theirs = counts(redis.addr);
+    assert_eq!(counts(server.addr()), theirs);
+    assert!(theirs.0 > 0 && theirs.1 > 0, "{theirs:?}");
+}

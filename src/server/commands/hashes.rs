@@ -44,10 +44,9 @@ use std::collections::HashSet;
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
-use crate::server::State;
 use crate::server::args::is_option;
 use crate::server::command::{Command, Exec};
-use crate::server::commands::keys::{self, parse_cursor, read};
+use crate::server::commands::keys::{self, WrongType, parse_cursor, read, read_as};
 use crate::server::commands::strings::long_double::{self, FloatError};
 use crate::server::glob::glob_match;
 use crate::server::keyspace::db::Value;
@@ -77,23 +76,6 @@ pub const COMMANDS: &[Command] = &[
 /// The most fields one HRANDFIELD with a negative count may draw (see the module docs). A
 /// reply this long is already hundreds of megabytes.
 pub const RANDOM_DRAWS_MAX: u64 = 1 << 24;
-
-/// The key holds another type.
-struct WrongType;
-
-/// The hash at `key` for a read command (counted as a keyspace hit or miss): `Ok(None)` if the
-/// key does not exist.
-fn read_hash<'s>(
-    state: &'s mut State,
-    key: &[u8],
-    now_ms: i64,
-) -> Result<Option<&'s Hash>, WrongType> {
-    match read(state, key, now_ms) {
-        None => Ok(None),
-        Some(Value::Hash(hash)) => Ok(Some(hash)),
-        Some(_) => Err(WrongType),
-    }
-}
 
 /// Run `f` on the hash at `key`, creating an empty one if the key does not exist (kept only if
 /// `f` leaves it non-empty). A key left empty is deleted.
@@ -279,7 +261,7 @@ fn incr_error(exec: &mut Exec<'_, '_>, error: IncrError) {
 /// `HGET key field` → `$value`, `$-1` if the key or field does not exist.
 fn hget(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let field = req.arg(2);
-    match read_hash(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<Hash>(exec.state, req.arg(1), exec.now_ms) {
         Ok(hash) => match hash.and_then(|h| h.get(field)) {
             Some(value) => reply::bulk(exec.out, value),
             None => reply::null(exec.out),
@@ -307,7 +289,7 @@ fn hmget(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// `HLEN key` → `:fields` (0 if the key does not exist).
 fn hlen(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    match read_hash(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<Hash>(exec.state, req.arg(1), exec.now_ms) {
         Ok(hash) => {
             let len = hash.map_or(0, Hash::len);
             exec.integer(len as i64);
@@ -319,7 +301,7 @@ fn hlen(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// `HSTRLEN key field` → `:length` of the value, 0 if the key or field does not exist.
 fn hstrlen(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let field = req.arg(2);
-    match read_hash(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<Hash>(exec.state, req.arg(1), exec.now_ms) {
         Ok(hash) => {
             let len = hash.and_then(|h| h.get(field)).map_or(0, <[u8]>::len);
             exec.integer(len as i64);
@@ -331,7 +313,7 @@ fn hstrlen(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// `HEXISTS key field` → `:1` | `:0`.
 fn hexists(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let field = req.arg(2);
-    match read_hash(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<Hash>(exec.state, req.arg(1), exec.now_ms) {
         Ok(hash) => {
             let found = hash.is_some_and(|h| h.contains(field));
             exec.integer(i64::from(found));
@@ -389,19 +371,6 @@ fn push_entry(out: &mut Vec<u8>, field: &[u8], value: &[u8], parts: Parts) {
 
 // ---- HRANDFIELD ----
 
-/// A small xorshift64* generator, seeded from the keyspace's, for the draws of one command
-/// (the keyspace's own generator cannot be borrowed while the hash is).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1) as u64) as usize
-    }
-}
-
 /// `HRANDFIELD key [count [WITHVALUES]]` → `$field` (`$-1` if no key) without a count;
 /// with one, `*n` fields, or field value pairs with WITHVALUES (see the module docs).
 fn hrandfield(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
@@ -429,9 +398,9 @@ fn hrandfield(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         }
         count = Some(n);
     }
-    let mut rng = Rng(exec.state.db.random_index(usize::MAX) as u64 | 1);
+    let mut rng = keys::Rng::new(exec.state);
     let Some(count) = count else {
-        return match read_hash(exec.state, req.arg(1), exec.now_ms) {
+        return match read_as::<Hash>(exec.state, req.arg(1), exec.now_ms) {
             Ok(None) => exec.null(),
             Ok(Some(hash)) => {
                 let positions = hash.positions();
@@ -459,7 +428,7 @@ fn random_fields(
     hash: &Hash,
     count: i64,
     with_values: bool,
-    rng: &mut Rng,
+    rng: &mut keys::Rng,
 ) -> Result<(), &'static str> {
     let (parts, per_entry) = if with_values {
         (Parts::Both, 2)
@@ -533,7 +502,7 @@ fn hscan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         return exec.error("ERR invalid cursor");
     };
     // Options are parsed now but judged after the lookup: a missing key answers first.
-    let options = scan_options(req);
+    let options = keys::collection_scan_options(req);
     let hash = match read(exec.state, req.arg(1), exec.now_ms) {
         None => return exec.out.extend_from_slice(b"*2\r\n$1\r\n0\r\n*0\r\n"),
         Some(Value::Hash(hash)) => hash,
@@ -555,10 +524,4 @@ fn hscan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         reply::bulk(exec.out, field);
         reply::bulk(exec.out, value);
     }
-}
-
-/// HSCAN's and SSCAN's options: SCAN's, without TYPE (see [`keys::scan_options`]).
-fn scan_options<'a>(req: &Request<'a>) -> Result<(usize, Option<&'a [u8]>), &'static str> {
-    let options = keys::scan_options(req, 3, false)?;
-    Ok((options.count, options.pattern))
 }

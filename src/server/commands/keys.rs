@@ -51,7 +51,8 @@ use crate::server::State;
 use crate::server::args::{Args, NOT_INTEGER, SYNTAX, c_str, is_option};
 use crate::server::command::{Command, Exec};
 use crate::server::glob::glob_match;
-use crate::server::keyspace::db::Value;
+pub(crate) use crate::server::keyspace::db::WrongType;
+use crate::server::keyspace::db::{Typed, Value};
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
@@ -96,18 +97,30 @@ pub(super) fn read<'s>(state: &'s mut State, key: &[u8], now_ms: i64) -> Option<
     value
 }
 
-/// The key holds a value of another type than the command works on.
-pub(super) struct WrongType;
-
-/// [`read`] for a command that wants a string: `Ok(None)` if the key does not exist.
-pub(super) fn read_str<'s>(
+/// The one typed look-up of a read command: the `T` at `key` ([`read`]: counted as a hit or a
+/// miss), `Ok(None)` if the key does not exist, `Err(WrongType)` if it holds another type
+/// (`exec.wrong_type()` then replies Redis's `WRONGTYPE`).
+pub(crate) fn read_as<'s, T: Typed>(
     state: &'s mut State,
     key: &[u8],
     now_ms: i64,
-) -> Result<Option<&'s [u8]>, WrongType> {
+) -> Result<Option<&'s T>, WrongType> {
     match read(state, key, now_ms) {
         None => Ok(None),
-        Some(value) => value.as_str().map(Some).ok_or(WrongType),
+        Some(value) => T::of(value).map(Some).ok_or(WrongType),
+    }
+}
+
+/// The same for a write command: the `T` at `key`, to change in place (not counted, as
+/// Redis's `lookupKeyWrite` is not).
+pub(crate) fn write_as<'s, T: Typed>(
+    state: &'s mut State,
+    key: &[u8],
+    now_ms: i64,
+) -> Result<Option<&'s mut T>, WrongType> {
+    match state.db.get_mut(key, now_ms) {
+        None => Ok(None),
+        Some(value) => T::of_mut(value).map(Some).ok_or(WrongType),
     }
 }
 
@@ -152,6 +165,33 @@ pub(super) fn scan_options<'a>(
         }
     }
     Ok(options)
+}
+
+/// HSCAN's and SSCAN's options: SCAN's, without TYPE: the count and the pattern.
+pub(super) fn collection_scan_options<'a>(
+    req: &Request<'a>,
+) -> Result<(usize, Option<&'a [u8]>), &'static str> {
+    let options = scan_options(req, 3, false)?;
+    Ok((options.count, options.pattern))
+}
+
+/// A small xorshift64* generator, seeded from the keyspace's, for the draws of one command
+/// (SRANDMEMBER, SPOP, HRANDFIELD: the keyspace's own generator cannot be borrowed while the
+/// value is).
+pub(super) struct Rng(u64);
+
+impl Rng {
+    pub(super) fn new(state: &mut State) -> Rng {
+        Rng(state.db.random_index(usize::MAX) as u64 | 1)
+    }
+
+    /// A number below `n` (0 for 0).
+    pub(super) fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1) as u64) as usize
+    }
 }
 
 /// `-ERR invalid expire time in 'set' command`.

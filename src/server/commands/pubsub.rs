@@ -145,41 +145,42 @@ pub const COMMANDS: &[Command] = &[
 ];
 
 /// Channels and patterns are subscribed to, and left, in exactly the same way; only the
-/// registry, the client's own set and the words in the replies differ.
+/// registry, the client's own set and the words in the replies differ: what a (P)SUBSCRIBE
+/// targets.
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+enum Target {
     Channel,
     Pattern,
 }
 
-impl Kind {
+impl Target {
     fn subscribe_word(self) -> &'static [u8] {
         match self {
-            Kind::Channel => b"subscribe",
-            Kind::Pattern => b"psubscribe",
+            Target::Channel => b"subscribe",
+            Target::Pattern => b"psubscribe",
         }
     }
 
     fn unsubscribe_word(self) -> &'static [u8] {
         match self {
-            Kind::Channel => b"unsubscribe",
-            Kind::Pattern => b"punsubscribe",
+            Target::Channel => b"unsubscribe",
+            Target::Pattern => b"punsubscribe",
         }
     }
 
     /// Who listens to each name of this kind (server-wide).
     fn registry(self, pubsub: &mut PubSub) -> &mut HashMap<Box<[u8]>, Vec<ConnId>> {
         match self {
-            Kind::Channel => &mut pubsub.channels,
-            Kind::Pattern => &mut pubsub.patterns,
+            Target::Channel => &mut pubsub.channels,
+            Target::Pattern => &mut pubsub.patterns,
         }
     }
 
     /// The names of this kind one client listens to.
     fn names(self, client: &mut Client) -> &mut HashSet<Box<[u8]>> {
         match self {
-            Kind::Channel => &mut client.channels,
-            Kind::Pattern => &mut client.patterns,
+            Target::Channel => &mut client.channels,
+            Target::Pattern => &mut client.patterns,
         }
     }
 }
@@ -208,7 +209,7 @@ fn set_output_class(exec: &mut Exec<'_, '_>) {
     exec.ctx.set_output_class(exec.id, class);
 }
 
-fn subscribe_to(exec: &mut Exec<'_, '_>, req: &Request<'_>, kind: Kind) {
+fn subscribe_to(exec: &mut Exec<'_, '_>, req: &Request<'_>, kind: Target) {
     for name in req.args().skip(1) {
         if kind.names(exec.client).insert(name.into()) {
             let subscribers = kind.registry(&mut exec.state.pubsub).entry(name.into());
@@ -219,7 +220,7 @@ fn subscribe_to(exec: &mut Exec<'_, '_>, req: &Request<'_>, kind: Kind) {
     set_output_class(exec);
 }
 
-fn unsubscribe_from(exec: &mut Exec<'_, '_>, req: &Request<'_>, kind: Kind) {
+fn unsubscribe_from(exec: &mut Exec<'_, '_>, req: &Request<'_>, kind: Target) {
     if req.len() == 1 {
         return unsubscribe_all(exec, kind, true);
     }
@@ -234,7 +235,7 @@ fn unsubscribe_from(exec: &mut Exec<'_, '_>, req: &Request<'_>, kind: Kind) {
 
 /// Leave every name of `kind`, confirming each if `notify` (in no particular order, as
 /// Redis's dict iteration); with none, a single `*3 unsubscribe $-1 :count`.
-fn unsubscribe_all(exec: &mut Exec<'_, '_>, kind: Kind, notify: bool) {
+fn unsubscribe_all(exec: &mut Exec<'_, '_>, kind: Target, notify: bool) {
     let names: Vec<Box<[u8]>> = kind.names(exec.client).iter().cloned().collect();
     if names.is_empty() && notify {
         confirm(exec, kind.unsubscribe_word(), None);
@@ -251,19 +252,19 @@ fn unsubscribe_all(exec: &mut Exec<'_, '_>, kind: Kind, notify: bool) {
 }
 
 fn subscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    subscribe_to(exec, req, Kind::Channel);
+    subscribe_to(exec, req, Target::Channel);
 }
 
 fn psubscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    subscribe_to(exec, req, Kind::Pattern);
+    subscribe_to(exec, req, Target::Pattern);
 }
 
 fn unsubscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    unsubscribe_from(exec, req, Kind::Channel);
+    unsubscribe_from(exec, req, Target::Channel);
 }
 
 fn punsubscribe(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    unsubscribe_from(exec, req, Kind::Pattern);
+    unsubscribe_from(exec, req, Target::Pattern);
 }
 
 fn publish(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
@@ -324,8 +325,8 @@ fn pubsub(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// RESET: leave every channel and pattern, forget the name; reply `+RESET`.
 fn reset(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
-    unsubscribe_all(exec, Kind::Channel, false);
-    unsubscribe_all(exec, Kind::Pattern, false);
+    unsubscribe_all(exec, Target::Channel, false);
+    unsubscribe_all(exec, Target::Pattern, false);
     exec.client.name = None;
     set_output_class(exec);
     exec.simple("RESET");

@@ -66,7 +66,7 @@ use crate::server::State;
 use crate::server::args::{Args, is_option};
 use crate::server::command::{Command, Exec};
 use crate::server::commands::hashes::RANDOM_DRAWS_MAX;
-use crate::server::commands::keys::{self, WrongType, parse_cursor, read};
+use crate::server::commands::keys::{self, WrongType, parse_cursor, read, read_as};
 use crate::server::glob::glob_match;
 use crate::server::keyspace::Encodings;
 use crate::server::keyspace::db::Value;
@@ -100,20 +100,6 @@ const SPOP_MOVE_STRATEGY_MUL: usize = 5;
 
 // ---- Helpers ----
 
-/// The set at `key` for a read command (counted as a keyspace hit or miss): `Ok(None)` if the
-/// key does not exist.
-fn read_set<'s>(
-    state: &'s mut State,
-    key: &[u8],
-    now_ms: i64,
-) -> Result<Option<&'s Set>, WrongType> {
-    match read(state, key, now_ms) {
-        None => Ok(None),
-        Some(Value::Set(set)) => Ok(Some(set)),
-        Some(_) => Err(WrongType),
-    }
-}
-
 /// A member as a bulk string (an intset's integer in decimal).
 fn push_member(out: &mut Vec<u8>, member: Member<'_>) {
     match member {
@@ -126,23 +112,6 @@ fn push_members<'a>(out: &mut Vec<u8>, members: impl ExactSizeIterator<Item = Me
     reply::array(out, members.len());
     for member in members {
         push_member(out, member);
-    }
-}
-
-/// A small xorshift64* generator, seeded from the keyspace's, for the draws of one command
-/// (the keyspace's own generator cannot be borrowed while the set is).
-struct Rng(u64);
-
-impl Rng {
-    fn new(state: &mut State) -> Rng {
-        Rng(state.db.random_index(usize::MAX) as u64 | 1)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1) as u64) as usize
     }
 }
 
@@ -246,7 +215,7 @@ fn smove(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// `SISMEMBER key member` → `:1` | `:0`.
 fn sismember(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let member = req.arg(2);
-    match read_set(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<Set>(exec.state, req.arg(1), exec.now_ms) {
         Ok(set) => {
             let found = set.is_some_and(|s| s.contains(member));
             exec.integer(i64::from(found));
@@ -257,7 +226,7 @@ fn sismember(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// `SMISMEMBER key member [member ...]` → `*n` of `:1` | `:0`.
 fn smismember(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let set = match read_set(exec.state, req.arg(1), exec.now_ms) {
+    let set = match read_as::<Set>(exec.state, req.arg(1), exec.now_ms) {
         Ok(set) => set,
         Err(WrongType) => return exec.wrong_type(),
     };
@@ -270,7 +239,7 @@ fn smismember(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// `SCARD key` → `:members` (0 if the key does not exist).
 fn scard(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    match read_set(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<Set>(exec.state, req.arg(1), exec.now_ms) {
         Ok(set) => {
             let len = set.map_or(0, Set::len);
             exec.integer(len as i64);
@@ -281,7 +250,7 @@ fn scard(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// `SMEMBERS key` → `*n` members (Redis runs it as a one-key SINTER: the set's own order).
 fn smembers(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    match read_set(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<Set>(exec.state, req.arg(1), exec.now_ms) {
         Ok(None) => reply::array(exec.out, 0),
         Ok(Some(set)) => push_members(exec.out, set.iter()),
         Err(WrongType) => exec.wrong_type(),
@@ -298,7 +267,7 @@ fn spop(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         _ => {}
     }
     let key = req.arg(1);
-    let mut rng = Rng::new(exec.state);
+    let mut rng = keys::Rng::new(exec.state);
     let db = &mut exec.state.db;
     let set = match db.get_mut(key, exec.now_ms) {
         None => return reply::null(exec.out),
@@ -322,7 +291,7 @@ fn spop_count(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         _ => return exec.error("ERR value is out of range, must be positive"),
     };
     let key = req.arg(1);
-    let mut rng = Rng::new(exec.state);
+    let mut rng = keys::Rng::new(exec.state);
     let State { db, config, .. } = &mut *exec.state;
     let encodings = &config.encodings;
     let out = &mut *exec.out;
@@ -388,9 +357,9 @@ fn srandmember(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     if req.len() > 3 {
         return exec.syntax_error();
     }
-    let mut rng = Rng::new(exec.state);
+    let mut rng = keys::Rng::new(exec.state);
     if req.len() == 2 {
-        return match read_set(exec.state, req.arg(1), exec.now_ms) {
+        return match read_as::<Set>(exec.state, req.arg(1), exec.now_ms) {
             Ok(None) => exec.null(),
             Ok(Some(set)) => match set.get(rng.below(set.len())) {
                 Some(member) => push_member(exec.out, member),
@@ -409,7 +378,7 @@ fn srandmember(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         }
         Some(n) => n,
     };
-    let set = match read_set(exec.state, req.arg(1), exec.now_ms) {
+    let set = match read_as::<Set>(exec.state, req.arg(1), exec.now_ms) {
         Ok(None) => return reply::array(exec.out, 0),
         Ok(Some(set)) => set,
         Err(WrongType) => return exec.wrong_type(),
@@ -424,7 +393,7 @@ fn random_members(
     out: &mut Vec<u8>,
     set: &Set,
     count: i64,
-    rng: &mut Rng,
+    rng: &mut keys::Rng,
 ) -> Result<(), &'static str> {
     let size = set.len();
     let wanted = count.unsigned_abs();
@@ -796,8 +765,8 @@ fn sscan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         return exec.error("ERR invalid cursor");
     };
     // Options are parsed now but judged after the lookup: a missing key answers first.
-    let options = scan_options(req);
-    let set = match read_set(exec.state, req.arg(1), exec.now_ms) {
+    let options = keys::collection_scan_options(req);
+    let set = match read_as::<Set>(exec.state, req.arg(1), exec.now_ms) {
         Ok(None) => return exec.out.extend_from_slice(b"*2\r\n$1\r\n0\r\n*0\r\n"),
         Ok(Some(set)) => set,
         Err(WrongType) => return exec.wrong_type(),
@@ -815,10 +784,4 @@ fn sscan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     reply::array(exec.out, 2);
     reply::bulk(exec.out, next.to_string().as_bytes());
     push_members(exec.out, page.into_iter());
-}
-
-/// HSCAN's and SSCAN's options: SCAN's, without TYPE (see [`keys::scan_options`]).
-fn scan_options<'a>(req: &Request<'a>) -> Result<(usize, Option<&'a [u8]>), &'static str> {
-    let options = keys::scan_options(req, 3, false)?;
-    Ok((options.count, options.pattern))
 }

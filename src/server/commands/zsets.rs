@@ -16,7 +16,7 @@ use crate::server::State;
 use crate::server::args::{Args, is_option};
 use crate::server::blocking::{Kind, parse_timeout};
 use crate::server::command::{Command, Exec};
-use crate::server::commands::keys::{WrongType, read};
+use crate::server::commands::keys::{WrongType, read_as};
 use crate::server::keyspace::db::{Db, Value};
 use crate::server::keyspace::zset::{AddFlags, Added, ZSet};
 
@@ -207,19 +207,6 @@ fn format_g17(out: &mut String, value: f64) {
 }
 
 // ---- Helpers ----
-
-/// The sorted set at `key` for a read command (counted as a hit or a miss).
-fn read_zset<'s>(
-    state: &'s mut State,
-    key: &[u8],
-    now_ms: i64,
-) -> Result<Option<&'s ZSet>, WrongType> {
-    match read(state, key, now_ms) {
-        None => Ok(None),
-        Some(Value::ZSet(zset)) => Ok(Some(zset)),
-        Some(_) => Err(WrongType),
-    }
-}
 
 /// Run `f` on the sorted set at `key` for a write command, then delete the key if `f` left the
 /// set empty (an empty aggregate never stays in the keyspace). `Ok(None)`: no such key.
@@ -464,7 +451,7 @@ fn blocking_zpop(exec: &mut Exec<'_, '_>, req: &Request<'_>, max: bool) {
 // ---- Reads ----
 
 fn zcard(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    match read_zset(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
         Ok(zset) => {
             let len = zset.map_or(0, |z| z.len() as i64);
             exec.integer(len);
@@ -474,7 +461,7 @@ fn zcard(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 fn zscore(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    match read_zset(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
         Ok(zset) => {
             let score = zset.and_then(|z| z.score(req.arg(2)));
             match score {
@@ -487,7 +474,7 @@ fn zscore(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 fn zmscore(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let zset = match read_zset(exec.state, req.arg(1), exec.now_ms) {
+    let zset = match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
         Ok(zset) => zset,
         Err(WrongType) => return exec.wrong_type(),
     };
@@ -509,7 +496,7 @@ fn zrevrank(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 fn rank(exec: &mut Exec<'_, '_>, req: &Request<'_>, rev: bool) {
-    match read_zset(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
         Ok(zset) => {
             let rank = zset.and_then(|z| z.rank(req.arg(2), rev));
             match rank {
@@ -526,7 +513,7 @@ fn zcount(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let Some(range) = Range::parse(req.arg(2), req.arg(3)) else {
         return exec.error("ERR min or max is not a float");
     };
-    match read_zset(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
         Ok(zset) => {
             let count = zset.map_or(0, |z| by_score(z, range, false).count());
             exec.integer(count as i64);
@@ -625,7 +612,7 @@ fn zrange_generic(
         let (Some(min), Some(max)) = (LexBound::parse(first), LexBound::parse(second)) else {
             return exec.error("ERR min or max not valid string range item");
         };
-        let zset = match read_zset(exec.state, req.arg(1), exec.now_ms) {
+        let zset = match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
             Ok(Some(zset)) => zset,
             Ok(None) => return exec.array(0),
             Err(WrongType) => return exec.wrong_type(),
@@ -645,7 +632,7 @@ fn zrange_generic(
         let Some(range) = Range::parse(first, second) else {
             return exec.error("ERR min or max is not a float");
         };
-        let zset = match read_zset(exec.state, req.arg(1), exec.now_ms) {
+        let zset = match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
             Ok(Some(zset)) => zset,
             Ok(None) => return exec.array(0),
             Err(WrongType) => return exec.wrong_type(),
@@ -664,7 +651,7 @@ fn zrange_generic(
     let (Some(start), Some(stop)) = (parse_i64(first), parse_i64(second)) else {
         return exec.not_integer();
     };
-    let zset = match read_zset(exec.state, req.arg(1), exec.now_ms) {
+    let zset = match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
         Ok(Some(zset)) => zset,
         Ok(None) => return exec.array(0),
         Err(WrongType) => return exec.wrong_type(),
@@ -685,7 +672,7 @@ fn zlexcount(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let (Some(min), Some(max)) = (LexBound::parse(req.arg(2)), LexBound::parse(req.arg(3))) else {
         return exec.error("ERR min or max not valid string range item");
     };
-    match read_zset(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
         Ok(zset) => {
             let count = zset.map_or(0, |z| by_lex(z, min, max, false).count());
             exec.integer(count as i64);

@@ -118,6 +118,45 @@ impl Value {
     }
 }
 
+/// The key holds a value of another type than the one asked for (Redis's `WRONGTYPE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrongType;
+
+/// A type a [`Value`] can hold, for the one typed look-up every command goes through
+/// (`commands::keys::read_as` and `write_as`): `Vec<u8>` (a string), [`List`], [`Hash`],
+/// [`Set`] or [`ZSet`].
+pub trait Typed: Sized {
+    /// `value` as this type, if it is one.
+    fn of(value: &Value) -> Option<&Self>;
+    /// The same, to modify in place.
+    fn of_mut(value: &mut Value) -> Option<&mut Self>;
+}
+
+macro_rules! typed {
+    ($type:ty, $variant:ident) => {
+        impl Typed for $type {
+            fn of(value: &Value) -> Option<&Self> {
+                match value {
+                    Value::$variant(inner) => Some(inner),
+                    _ => None,
+                }
+            }
+            fn of_mut(value: &mut Value) -> Option<&mut Self> {
+                match value {
+                    Value::$variant(inner) => Some(inner),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+typed!(Vec<u8>, Str);
+typed!(List, List);
+typed!(Hash, Hash);
+typed!(Set, Set);
+typed!(ZSet, ZSet);
+
 /// Redis's string encodings: `int` for a canonical 64-bit integer, `embstr` up to 44 bytes
 /// (the object header and the bytes in one allocation), `raw` beyond. Ours are always a
 /// `Vec<u8>`; the name says what Redis would use, which is what clients and tests ask about.

@@ -27,9 +27,7 @@ use crate::resp::{Request, reply};
 
 use crate::server::args::{Args, NOT_INTEGER, SYNTAX, is_option};
 use crate::server::command::{Command, Exec};
-use crate::server::commands::keys::WrongType;
-use crate::server::commands::lists::list_mut;
-use crate::server::keyspace::db::Value;
+use crate::server::commands::keys::{WrongType, read_as, write_as};
 use crate::server::keyspace::list::{End, List};
 
 // One command per line: the table reads as a table.
@@ -44,15 +42,6 @@ pub const COMMANDS: &[Command] = &[
     Command::new("ltrim", 4, &["write"], (1, 1, 1), ltrim),
     Command::new("lpos", -3, &["readonly"], (1, 1, 1), lpos),
 ];
-
-/// The list at `key` for reading: `Ok(None)` if the key does not exist.
-fn list<'e>(exec: &'e mut Exec<'_, '_>, key: &[u8]) -> Result<Option<&'e List>, WrongType> {
-    match exec.state.db.get(key, exec.now_ms) {
-        None => Ok(None),
-        Some(Value::List(list)) => Ok(Some(list)),
-        Some(_) => Err(WrongType),
-    }
-}
 
 /// A Redis index (negative from the end) into a list of `len`: the position, if inside.
 fn position(index: i64, len: usize) -> Option<usize> {
@@ -84,7 +73,7 @@ fn span(start: i64, stop: i64, len: usize) -> std::ops::Range<usize> {
 }
 
 fn llen(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    match list(exec, req.arg(1)) {
+    match read_as::<List>(exec.state, req.arg(1), exec.now_ms) {
         Ok(list) => {
             let len = list.map_or(0, List::len);
             exec.integer(len as i64);
@@ -102,16 +91,16 @@ fn lrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let Exec {
         state, out, now_ms, ..
     } = exec;
-    match state.db.get(req.arg(1), *now_ms) {
-        None => reply::array(out, 0),
-        Some(Value::List(list)) => {
+    match read_as::<List>(state, req.arg(1), *now_ms) {
+        Ok(None) => reply::array(out, 0),
+        Ok(Some(list)) => {
             let range = span(start, stop, list.len());
             reply::array(out, range.len());
             for element in list.iter_from(range.start).take(range.len()) {
                 reply::bulk(out, element);
             }
         }
-        Some(_) => exec.wrong_type(),
+        Err(WrongType) => exec.wrong_type(),
     }
 }
 
@@ -121,22 +110,22 @@ fn lindex(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let Exec {
         state, out, now_ms, ..
     } = exec;
-    match state.db.get(req.arg(1), *now_ms) {
-        None => reply::null(out),
-        Some(Value::List(list)) => match index {
+    match read_as::<List>(state, req.arg(1), *now_ms) {
+        Ok(None) => reply::null(out),
+        Ok(Some(list)) => match index {
             None => exec.not_integer(),
             Some(index) => match position(index, list.len()).and_then(|at| list.get(at)) {
                 Some(element) => reply::bulk(out, element),
                 None => reply::null(out),
             },
         },
-        Some(_) => exec.wrong_type(),
+        Err(WrongType) => exec.wrong_type(),
     }
 }
 
 fn lset(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let encodings = exec.state.config.encodings;
-    let list = match list_mut(exec.state, req.arg(1), exec.now_ms) {
+    let list = match write_as::<List>(exec.state, req.arg(1), exec.now_ms) {
         Ok(Some(list)) => list,
         Ok(None) => return exec.error("ERR no such key"),
         Err(WrongType) => return exec.wrong_type(),
@@ -159,7 +148,7 @@ fn linsert(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         return exec.syntax_error();
     };
     let encodings = exec.state.config.encodings;
-    let list = match list_mut(exec.state, req.arg(1), exec.now_ms) {
+    let list = match write_as::<List>(exec.state, req.arg(1), exec.now_ms) {
         Ok(Some(list)) => list,
         Ok(None) => return exec.integer(0),
         Err(WrongType) => return exec.wrong_type(),
@@ -180,7 +169,7 @@ fn lrem(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         return exec.not_integer();
     };
     let key = req.arg(1);
-    let list = match list_mut(exec.state, key, exec.now_ms) {
+    let list = match write_as::<List>(exec.state, key, exec.now_ms) {
         Ok(Some(list)) => list,
         Ok(None) => return exec.integer(0),
         Err(WrongType) => return exec.wrong_type(),
@@ -199,7 +188,7 @@ fn ltrim(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         return exec.not_integer();
     };
     let key = req.arg(1);
-    let list = match list_mut(exec.state, key, exec.now_ms) {
+    let list = match write_as::<List>(exec.state, key, exec.now_ms) {
         Ok(Some(list)) => list,
         Ok(None) => return exec.ok(),
         Err(WrongType) => return exec.wrong_type(),
@@ -260,7 +249,7 @@ fn lpos(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         Ok(options) => options,
         Err(message) => return exec.error(message),
     };
-    let list = match list(exec, req.arg(1)) {
+    let list = match read_as::<List>(exec.state, req.arg(1), exec.now_ms) {
         Ok(Some(list)) => list,
         Ok(None) if options.count.is_some() => return exec.array(0),
         Ok(None) => return exec.null(),

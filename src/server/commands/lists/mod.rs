@@ -22,7 +22,7 @@ use crate::server::State;
 use crate::server::args::{Args, SYNTAX, is_option};
 use crate::server::blocking::{Kind, parse_timeout};
 use crate::server::command::{Command, Exec};
-use crate::server::commands::keys::WrongType;
+use crate::server::commands::keys::{WrongType, write_as};
 use crate::server::keyspace::db::Value;
 use crate::server::keyspace::list::{End, List};
 
@@ -87,19 +87,6 @@ pub const COMMANDS: &[Command] = &[
 ];
 
 // ---- Helpers shared with the other list commands ----
-
-/// The list at `key`, for a write command: `Ok(None)` if the key does not exist.
-pub(super) fn list_mut<'s>(
-    state: &'s mut State,
-    key: &[u8],
-    now_ms: i64,
-) -> Result<Option<&'s mut List>, WrongType> {
-    match state.db.get_mut(key, now_ms) {
-        None => Ok(None),
-        Some(Value::List(list)) => Ok(Some(list)),
-        Some(_) => Err(WrongType),
-    }
-}
 
 /// `LEFT` or `RIGHT`, any case.
 fn parse_end(arg: &[u8]) -> Option<End> {
@@ -200,7 +187,7 @@ fn pop(exec: &mut Exec<'_, '_>, req: &Request<'_>, end: End) {
         None
     };
     let key = req.arg(1);
-    let list = match list_mut(exec.state, key, exec.now_ms) {
+    let list = match write_as::<List>(exec.state, key, exec.now_ms) {
         Ok(Some(list)) => list,
         Ok(None) if count.is_some() => return reply::null_array(exec.out),
         Ok(None) => return exec.null(),
@@ -254,7 +241,7 @@ fn move_element(exec: &mut Exec<'_, '_>, src: &[u8], dst: &[u8], from: End, to: 
     if !matches!(exec.state.db.get(dst, now), None | Some(Value::List(_))) {
         return exec.wrong_type();
     }
-    let Ok(Some(source)) = list_mut(exec.state, src, now) else {
+    let Ok(Some(source)) = write_as::<List>(exec.state, src, now) else {
         return exec.null();
     };
     let Some(element) = source.pop(from) else {
@@ -335,7 +322,7 @@ fn lmpop(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 fn try_mpop(exec: &mut Exec<'_, '_>, req: &Request<'_>, mpop: &Mpop) -> bool {
     for i in mpop.first_key..mpop.first_key + mpop.numkeys {
         let key = req.arg(i);
-        let list = match list_mut(exec.state, key, exec.now_ms) {
+        let list = match write_as::<List>(exec.state, key, exec.now_ms) {
             Ok(Some(list)) => list,
             Ok(None) => continue,
             Err(WrongType) => {
@@ -379,7 +366,7 @@ fn blocking_pop(exec: &mut Exec<'_, '_>, req: &Request<'_>, end: End) {
     let keys = 1..req.len() - 1;
     for i in keys.clone() {
         let key = req.arg(i);
-        let list = match list_mut(exec.state, key, exec.now_ms) {
+        let list = match write_as::<List>(exec.state, key, exec.now_ms) {
             Ok(Some(list)) => list,
             Ok(None) => continue,
             Err(WrongType) => return exec.wrong_type(),

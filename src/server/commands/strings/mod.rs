@@ -54,7 +54,7 @@ use crate::resp::{Request, reply};
 
 use crate::server::args::{Args, is_option};
 use crate::server::command::{Command, Exec};
-use crate::server::commands::keys::{WrongType, invalid_expire_time, read_str};
+use crate::server::commands::keys::{WrongType, invalid_expire_time, read_as};
 use crate::server::keyspace::db::Value;
 
 // One command per line: the table reads as a table.
@@ -101,7 +101,7 @@ fn fail(exec: &mut Exec<'_, '_>, failure: Failure) {
 
 /// `GET key` → `$value`, `$-1` if the key does not exist.
 fn get(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    match read_str(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<Vec<u8>>(exec.state, req.arg(1), exec.now_ms) {
         Ok(Some(value)) => reply::bulk(exec.out, value),
         Ok(None) => reply::null(exec.out),
         Err(WrongType) => exec.wrong_type(),
@@ -268,7 +268,7 @@ fn set_generic(
     };
     // GET replies with the old value before the NX/XX check, which may then keep it.
     if opts.get {
-        match read_str(exec.state, key, now) {
+        match read_as::<Vec<u8>>(exec.state, key, now) {
             Ok(Some(old)) => reply::bulk(exec.out, old),
             Ok(None) => reply::null(exec.out),
             Err(WrongType) => return exec.wrong_type(),
@@ -297,7 +297,7 @@ fn set_generic(
 /// `GETSET key value` → the old value or `$-1`; the key now holds `value`, with no deadline.
 fn getset(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let (key, now) = (req.arg(1), exec.now_ms);
-    match read_str(exec.state, key, now) {
+    match read_as::<Vec<u8>>(exec.state, key, now) {
         Ok(Some(old)) => reply::bulk(exec.out, old),
         Ok(None) => reply::null(exec.out),
         Err(WrongType) => return exec.wrong_type(),
@@ -308,7 +308,7 @@ fn getset(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// `GETDEL key` → the value or `$-1`; the key is deleted.
 fn getdel(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let (key, now) = (req.arg(1), exec.now_ms);
-    match read_str(exec.state, key, now) {
+    match read_as::<Vec<u8>>(exec.state, key, now) {
         Ok(Some(value)) => reply::bulk(exec.out, value),
         Ok(None) => return reply::null(exec.out),
         Err(WrongType) => return exec.wrong_type(),
@@ -325,7 +325,7 @@ fn getex(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     };
     let (key, now) = (req.arg(1), exec.now_ms);
     let at = opts.expire.map(|(kind, time)| deadline(kind, time, now));
-    let at = match (read_str(exec.state, key, now), at) {
+    let at = match (read_as::<Vec<u8>>(exec.state, key, now), at) {
         (Ok(None), _) => return exec.null(),
         (Err(WrongType), _) => return exec.wrong_type(),
         (Ok(Some(_)), Some(Err(error))) => return bad_deadline(exec, error, "getex"),
@@ -355,7 +355,7 @@ fn mget(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let now = exec.now_ms;
     reply::array(exec.out, req.len() - 1);
     for key in req.args().skip(1) {
-        match read_str(exec.state, key, now) {
+        match read_as::<Vec<u8>>(exec.state, key, now) {
             Ok(Some(value)) => reply::bulk(exec.out, value),
             Ok(None) | Err(WrongType) => reply::null(exec.out),
         }
@@ -430,9 +430,9 @@ fn append(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// `STRLEN key` → `:length`, `:0` if the key does not exist.
 fn strlen(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    match read_str(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<Vec<u8>>(exec.state, req.arg(1), exec.now_ms) {
         Ok(value) => {
-            let len = value.map_or(0, <[u8]>::len);
+            let len = value.map_or(0, Vec::len);
             exec.integer(len as i64);
         }
         Err(WrongType) => exec.wrong_type(),
@@ -535,8 +535,11 @@ fn getrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let (Some(start), Some(end)) = (parse_i64(req.arg(2)), parse_i64(req.arg(3))) else {
         return exec.not_integer();
     };
-    match read_str(exec.state, req.arg(1), exec.now_ms) {
-        Ok(value) => reply::bulk(exec.out, byte_range(value.unwrap_or_default(), start, end)),
+    match read_as::<Vec<u8>>(exec.state, req.arg(1), exec.now_ms) {
+        Ok(value) => reply::bulk(
+            exec.out,
+            byte_range(value.map_or(&[][..], Vec::as_slice), start, end),
+        ),
         Err(WrongType) => exec.wrong_type(),
     }
 }
