@@ -1325,3 +1325,56 @@ fn every_help_has_redis_header_and_footer() {
         );
     }
 }
+
+/// Every container runs its subcommands through one path: an unknown subcommand, a wrong
+/// argument count (HELP included) and the name CLIENT LIST reports (`cmd=pubsub|numpat`) are
+/// redis-server's, for each of them.
+///
+/// Break checked: `Exec::run_subcommand` without its arity check (running the subcommand
+/// whatever the count) → `PUBSUB HELP x` and the others answer HELP, fails.
+#[test]
+fn subcommands_take_one_path_in_every_container() {
+    let redis = common::RedisServer::start(&[]);
+    let server = server();
+    let cases: &[&[u8]] = &[
+        b"CLIENT HELP x\r\nCLIENT ID x\r\nCLIENT GETNAME x\r\nCLIENT nosuch\r\n",
+        b"PUBSUB HELP x\r\nPUBSUB NUMPAT x\r\nPUBSUB nosuch\r\nPUBSUB CHANNELS a b\r\n",
+        b"OBJECT HELP x\r\nOBJECT ENCODING\r\nOBJECT ENCODING a b\r\nOBJECT nosuch k\r\n",
+        b"MEMORY HELP x\r\nMEMORY USAGE\r\nMEMORY nosuch\r\n",
+        b"CONFIG HELP x\r\nCONFIG RESETSTAT x\r\nCONFIG GET\r\nCONFIG nosuch\r\n",
+        b"COMMAND HELP x\r\nCOMMAND COUNT x\r\nCOMMAND GETKEYS get\r\n",
+    ];
+    common::assert_same_replies(cases, redis.addr, server.addr(), |addr, case| {
+        common::exchange(addr, case, Duration::from_millis(200))
+    });
+    // The full name of the subcommand a client last ran, as another client sees it.
+    let last_command = |addr: SocketAddr, args: &[&str]| -> String {
+        let mut runner = Client::connect(addr);
+        runner.cmd(&["CLIENT", "SETNAME", "runner"]);
+        runner.cmd(args);
+        let list = Client::connect(addr).cmd(&["CLIENT", "LIST"]).text();
+        let line = list
+            .lines()
+            .find(|l| l.contains(" name=runner "))
+            .unwrap_or_else(|| panic!("{list}"))
+            .to_string();
+        line.split(' ')
+            .find_map(|f| f.strip_prefix("cmd="))
+            .unwrap()
+            .to_string()
+    };
+    for args in [
+        &["PUBSUB", "NUMPAT"][..],
+        &["OBJECT", "HELP"],
+        &["CONFIG", "GET", "port"],
+        &["MEMORY", "HELP"],
+        &["CLIENT", "ID"],
+        &["COMMAND", "COUNT"],
+    ] {
+        assert_eq!(
+            last_command(server.addr(), args),
+            last_command(redis.addr, args),
+            "{args:?}"
+        );
+    }
+}

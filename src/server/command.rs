@@ -84,6 +84,37 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
     }
 }
 
+/// One subcommand of a container command (`CLIENT LIST`, `CONFIG GET`): its full name as
+/// Redis reports it (`client|list`, in CLIENT LIST's `cmd=` and in arity errors), its own
+/// arity (counting the container's name and its own), and its function. Every container
+/// runs its subcommands from such a table, through [`Exec::run_subcommand`].
+pub struct Subcommand {
+    pub full_name: &'static str,
+    pub arity: i32,
+    pub run: fn(&mut Exec<'_, '_>, &Request<'_>),
+}
+
+impl Subcommand {
+    pub const fn new(
+        full_name: &'static str,
+        arity: i32,
+        run: fn(&mut Exec<'_, '_>, &Request<'_>),
+    ) -> Subcommand {
+        Subcommand {
+            full_name,
+            arity,
+            run,
+        }
+    }
+
+    /// The name after the container's (`list` of `client|list`).
+    pub fn name(&self) -> &'static str {
+        self.full_name
+            .split_once('|')
+            .map_or(self.full_name, |(_, sub)| sub)
+    }
+}
+
 /// Everything a command may touch while it runs.
 pub struct Exec<'a, 'c> {
     pub state: &'a mut State,
@@ -165,6 +196,22 @@ impl Exec<'_, '_> {
         } else {
             self.arity_error(full_name);
             false
+        }
+    }
+
+    /// The one subcommand path: find `req.arg(1)` (any case) in `container`'s table, reply
+    /// Redis's error if it is unknown or its argument count is wrong, else record it as the
+    /// client's last command and run it.
+    pub fn run_subcommand(&mut self, container: &str, table: &[Subcommand], req: &Request<'_>) {
+        let sub = req.arg(1);
+        let Some(found) = table
+            .iter()
+            .find(|s| sub.eq_ignore_ascii_case(s.name().as_bytes()))
+        else {
+            return self.unknown_subcommand(sub, container);
+        };
+        if self.subcommand(found.full_name, found.arity, req.len()) {
+            (found.run)(self, req);
         }
     }
 

@@ -22,7 +22,7 @@ use crate::server::Session;
 use crate::server::args::{Args, is_option};
 use crate::server::blocking::{self, Unblock};
 use crate::server::client::Client;
-use crate::server::command::{Command, Exec};
+use crate::server::command::{Command, Exec, Subcommand};
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
@@ -143,65 +143,67 @@ fn valid_client_name(name: &[u8]) -> bool {
     name.iter().all(|&b| (b'!'..=b'~').contains(&b))
 }
 
+/// `CLIENT <subcommand> ...`.
 fn client(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let sub = req.arg(1);
-    let argc = req.len();
-    if sub.eq_ignore_ascii_case(b"id") {
-        if !exec.subcommand("client|id", 2, argc) {
-            return;
-        }
-        exec.integer(exec.client.id as i64);
-    } else if sub.eq_ignore_ascii_case(b"getname") {
-        if !exec.subcommand("client|getname", 2, argc) {
-            return;
-        }
-        match exec.client.name.clone() {
-            Some(name) => exec.bulk(&name),
-            None => exec.null(),
-        }
-    } else if sub.eq_ignore_ascii_case(b"setname") {
-        if !exec.subcommand("client|setname", 3, argc) {
-            return;
-        }
-        let name = req.arg(2);
-        if !valid_client_name(name) {
-            return exec
-                .error("ERR Client names cannot contain spaces, newlines or special characters.");
-        }
-        exec.client.name = (!name.is_empty()).then(|| name.to_vec());
-        exec.ok();
-    } else if sub.eq_ignore_ascii_case(b"list") {
-        if argc != 2 {
-            // CLIENT LIST TYPE / ID filters are not implemented.
-            return exec.syntax_error();
-        }
-        exec.client.last_command = "client|list";
-        let list = client_list(exec);
-        exec.bulk(&list);
-    } else if sub.eq_ignore_ascii_case(b"unblock") {
-        if !exec.subcommand("client|unblock", -3, argc) {
-            return;
-        }
-        client_unblock(exec, req);
-    } else if sub.eq_ignore_ascii_case(b"help") {
-        exec.help(
-            "client",
-            &[
-                "ID",
-                "    Return the ID of the current connection.",
-                "GETNAME",
-                "    Return the name of the current connection.",
-                "LIST",
-                "    Return information about client connections.",
-                "SETNAME <name>",
-                "    Assign the name <name> to the current connection.",
-                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
-                "    Unblock the specified blocked client.",
-            ],
-        );
-    } else {
-        exec.unknown_subcommand(sub, "CLIENT");
+    exec.run_subcommand("CLIENT", CLIENT, req);
+}
+
+#[rustfmt::skip]
+const CLIENT: &[Subcommand] = &[
+    Subcommand::new("client|id", 2, client_id),
+    Subcommand::new("client|getname", 2, client_getname),
+    Subcommand::new("client|setname", 3, client_setname),
+    Subcommand::new("client|list", -2, client_list_command),
+    Subcommand::new("client|unblock", -3, client_unblock),
+    Subcommand::new("client|help", 2, client_help),
+];
+
+fn client_id(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    exec.integer(exec.client.id as i64);
+}
+
+fn client_getname(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    match exec.client.name.clone() {
+        Some(name) => exec.bulk(&name),
+        None => exec.null(),
     }
+}
+
+fn client_setname(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let name = req.arg(2);
+    if !valid_client_name(name) {
+        return exec
+            .error("ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    exec.client.name = (!name.is_empty()).then(|| name.to_vec());
+    exec.ok();
+}
+
+fn client_list_command(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    if req.len() != 2 {
+        // CLIENT LIST TYPE / ID filters are not implemented.
+        return exec.syntax_error();
+    }
+    let list = client_list(exec);
+    exec.bulk(&list);
+}
+
+fn client_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    exec.help(
+        "client",
+        &[
+            "ID",
+            "    Return the ID of the current connection.",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "LIST",
+            "    Return information about client connections.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
+        ],
+    );
 }
 
 /// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: end a blocked client's wait as if its timeout had

@@ -49,7 +49,7 @@ use crate::resp::{Request, reply};
 
 use crate::server::State;
 use crate::server::args::{Args, NOT_INTEGER, SYNTAX, c_str, is_option};
-use crate::server::command::{Command, Exec};
+use crate::server::command::{Command, Exec, Subcommand};
 use crate::server::glob::glob_match;
 pub(crate) use crate::server::keyspace::db::WrongType;
 use crate::server::keyspace::db::{Typed, Value};
@@ -392,65 +392,68 @@ fn copy(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// `OBJECT ENCODING|REFCOUNT|FREQ|HELP key`: how a value is stored.
 fn object(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let sub = req.arg(1);
-    let argc = req.len();
-    if sub.eq_ignore_ascii_case(b"help") {
-        if !exec.subcommand("object|help", 2, argc) {
-            return;
-        }
-        exec.help(
-            "object",
-            &[
-                "ENCODING <key>",
-                "    Return the kind of internal representation used in order to store the value",
-                "    associated with a <key>.",
-                "FREQ <key>",
-                "    Return the access frequency index of the <key>. The returned integer is",
-                "    proportional to the logarithm of the recent access frequency of the key.",
-                "REFCOUNT <key>",
-                "    Return the number of references of the value associated with the specified",
-                "    <key>.",
-            ],
-        );
-        return;
-    }
-    let name = if sub.eq_ignore_ascii_case(b"encoding") {
-        "object|encoding"
-    } else if sub.eq_ignore_ascii_case(b"refcount") {
-        "object|refcount"
-    } else if sub.eq_ignore_ascii_case(b"freq") {
-        "object|freq"
-    } else {
-        return exec.unknown_subcommand(sub, "OBJECT");
-    };
-    if !exec.subcommand(name, 3, argc) {
-        return;
-    }
-    // Redis looks the key up without touching its access time or the hit counters.
+    exec.run_subcommand("OBJECT", OBJECT, req);
+}
+
+#[rustfmt::skip]
+const OBJECT: &[Subcommand] = &[
+    Subcommand::new("object|encoding", 3, object_encoding),
+    Subcommand::new("object|refcount", 3, object_refcount),
+    Subcommand::new("object|freq", 3, object_freq),
+    Subcommand::new("object|help", 2, object_help),
+];
+
+/// `OBJECT ENCODING key`. Redis looks the key up without touching its access time or the hit
+/// counters, as every OBJECT subcommand does.
+fn object_encoding(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let Some(value) = exec.state.db.get(req.arg(2), exec.now_ms) else {
         return exec.null();
     };
-    match name {
-        "object|encoding" => {
-            let encoding = value.encoding();
-            exec.bulk(encoding.as_bytes());
-        }
-        "object|refcount" => {
-            // Redis shares one object per integer 0..9999 and reports it as "shared forever";
-            // every other value has one reference.
-            let shared = value.encoding() == "int"
-                && value
-                    .as_str()
-                    .and_then(parse_i64)
-                    .is_some_and(|n| (0..10_000).contains(&n));
-            exec.integer(if shared { i64::from(i32::MAX) } else { 1 });
-        }
-        _ => exec.error(
-            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please \
-             note that when switching between policies at runtime LRU and LFU data will take \
-             some time to adjust.",
-        ),
+    let encoding = value.encoding();
+    exec.bulk(encoding.as_bytes());
+}
+
+/// `OBJECT REFCOUNT key`: Redis shares one object per integer 0..9999 and reports it as
+/// "shared forever"; every other value has one reference.
+fn object_refcount(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let Some(value) = exec.state.db.get(req.arg(2), exec.now_ms) else {
+        return exec.null();
+    };
+    let shared = value.encoding() == "int"
+        && value
+            .as_str()
+            .and_then(parse_i64)
+            .is_some_and(|n| (0..10_000).contains(&n));
+    exec.integer(if shared { i64::from(i32::MAX) } else { 1 });
+}
+
+/// `OBJECT FREQ key`: there is no LFU policy to track it.
+fn object_freq(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    if exec.state.db.get(req.arg(2), exec.now_ms).is_none() {
+        return exec.null();
     }
+    exec.error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please \
+         note that when switching between policies at runtime LRU and LFU data will take \
+         some time to adjust.",
+    );
+}
+
+fn object_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    exec.help(
+        "object",
+        &[
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+        ],
+    );
 }
 
 /// `DBSIZE` → `:n`. Like Redis, it counts keys that have expired but not been reclaimed yet.

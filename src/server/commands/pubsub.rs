@@ -36,7 +36,7 @@ use crate::resp::{Request, reply};
 
 use crate::server::Session;
 use crate::server::client::Client;
-use crate::server::command::{Command, Exec};
+use crate::server::command::{Command, Exec, Subcommand};
 use crate::server::glob::glob_match;
 
 /// Who listens to what.
@@ -273,54 +273,64 @@ fn publish(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 fn pubsub(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let sub = req.arg(1);
-    if sub.eq_ignore_ascii_case(b"channels") {
-        if req.len() > 3 {
-            // Redis's PUBSUB checks this itself, with its generic subcommand message.
-            return exec.subcommand_syntax(sub, "PUBSUB");
-        }
-        let pattern = (req.len() == 3).then(|| req.arg(2));
-        let names: Vec<Box<[u8]>> = exec
-            .state
-            .pubsub
-            .channels
-            .keys()
-            .filter(|c| pattern.is_none_or(|p| glob_match(p, c, false)))
-            .cloned()
-            .collect();
-        exec.array(names.len());
-        for name in names {
-            exec.bulk(&name);
-        }
-    } else if sub.eq_ignore_ascii_case(b"numsub") {
-        exec.array((req.len() - 2) * 2);
-        for channel in req.args().skip(2) {
-            let n = exec.state.pubsub.channels.get(channel).map_or(0, Vec::len);
-            exec.bulk(channel);
-            exec.integer(n as i64);
-        }
-    } else if sub.eq_ignore_ascii_case(b"numpat") {
-        if req.len() != 2 {
-            return exec.arity_error("pubsub|numpat");
-        }
-        let n = exec.state.pubsub.patterns.len();
-        exec.integer(n as i64);
-    } else if sub.eq_ignore_ascii_case(b"help") {
-        exec.help(
-            "pubsub",
-            &[
-                "CHANNELS [<pattern>]",
-                "    Return the currently active channels matching a <pattern> (default: '*').",
-                "NUMPAT",
-                "    Return number of subscriptions to patterns.",
-                "NUMSUB [<channel> ...]",
-                "    Return the number of subscribers for the specified channels, excluding",
-                "    pattern subscriptions(default: no channels).",
-            ],
-        );
-    } else {
-        exec.unknown_subcommand(sub, "PUBSUB");
+    exec.run_subcommand("PUBSUB", PUBSUB, req);
+}
+
+#[rustfmt::skip]
+const PUBSUB: &[Subcommand] = &[
+    Subcommand::new("pubsub|channels", -2, pubsub_channels),
+    Subcommand::new("pubsub|numsub", -2, pubsub_numsub),
+    Subcommand::new("pubsub|numpat", 2, pubsub_numpat),
+    Subcommand::new("pubsub|help", 2, pubsub_help),
+];
+
+fn pubsub_channels(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    if req.len() > 3 {
+        // Redis's PUBSUB checks this itself, with its generic subcommand message.
+        return exec.subcommand_syntax(req.arg(1), "PUBSUB");
     }
+    let pattern = (req.len() == 3).then(|| req.arg(2));
+    let names: Vec<Box<[u8]>> = exec
+        .state
+        .pubsub
+        .channels
+        .keys()
+        .filter(|c| pattern.is_none_or(|p| glob_match(p, c, false)))
+        .cloned()
+        .collect();
+    exec.array(names.len());
+    for name in names {
+        exec.bulk(&name);
+    }
+}
+
+fn pubsub_numsub(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    exec.array((req.len() - 2) * 2);
+    for channel in req.args().skip(2) {
+        let n = exec.state.pubsub.channels.get(channel).map_or(0, Vec::len);
+        exec.bulk(channel);
+        exec.integer(n as i64);
+    }
+}
+
+fn pubsub_numpat(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    let n = exec.state.pubsub.patterns.len();
+    exec.integer(n as i64);
+}
+
+fn pubsub_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    exec.help(
+        "pubsub",
+        &[
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+        ],
+    );
 }
 
 /// RESET: leave every channel and pattern, forget the name; reply `+RESET`.

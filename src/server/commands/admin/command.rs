@@ -4,7 +4,7 @@
 
 use crate::resp::{Request, reply};
 
-use crate::server::command::{Command, Exec};
+use crate::server::command::{Command, Exec, Subcommand};
 use crate::server::glob::glob_match;
 
 /// Entries of our table that are not commands to Redis: `POST` and `Host:` exist only so that
@@ -27,63 +27,59 @@ const ACL_CATEGORIES: &str = "keyspace read write set sortedset list hash string
 
 /// `COMMAND [subcommand ...]`; with no subcommand, every command's description.
 pub(super) fn command(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let argc = req.len();
-    if argc == 1 {
+    if req.len() == 1 {
         let all: Vec<&Command> = visible_commands(exec).collect();
         return command_infos(exec, all.into_iter().map(Some));
     }
-    let sub = req.arg(1);
-    if sub.eq_ignore_ascii_case(b"count") {
-        if !exec.subcommand("command|count", 2, argc) {
-            return;
-        }
-        let count = visible_commands(exec).count();
-        exec.integer(count as i64);
-    } else if sub.eq_ignore_ascii_case(b"info") {
-        // COMMAND INFO with no names describes every command (Redis 7.0).
-        exec.subcommand("command|info", -2, argc);
-        let wanted: Vec<Option<&Command>> = if argc == 2 {
-            visible_commands(exec).map(Some).collect()
-        } else {
-            req.args()
-                .skip(2)
-                .map(|name| lookup_visible(exec, name))
-                .collect()
-        };
-        command_infos(exec, wanted.into_iter());
-    } else if sub.eq_ignore_ascii_case(b"list") {
-        exec.subcommand("command|list", -2, argc);
-        command_list(exec, req);
-    } else if sub.eq_ignore_ascii_case(b"getkeys") {
-        if !exec.subcommand("command|getkeys", -4, argc) {
-            return;
-        }
-        command_getkeys(exec, req);
-    } else if sub.eq_ignore_ascii_case(b"help") {
-        if !exec.subcommand("command|help", 2, argc) {
-            return;
-        }
-        exec.help(
-            "command",
-            &[
-                "(no subcommand)",
-                "    Return details about all Redis commands.",
-                "COUNT",
-                "    Return the total number of commands in this Redis server.",
-                "LIST",
-                "    Return a list of all commands in this Redis server.",
-                "INFO [<command-name> ...]",
-                "    Return details about multiple Redis commands.",
-                "    If no command names are given, documentation details for all",
-                "    commands are returned.",
-                "GETKEYS <full-command>",
-                "    Return the keys from a full Redis command.",
-            ],
-        );
+    // DOCS is deliberately absent: see the module docs.
+    exec.run_subcommand("COMMAND", COMMAND, req);
+}
+
+#[rustfmt::skip]
+const COMMAND: &[Subcommand] = &[
+    Subcommand::new("command|count", 2, command_count),
+    Subcommand::new("command|info", -2, command_info_subcommand),
+    Subcommand::new("command|list", -2, command_list),
+    Subcommand::new("command|getkeys", -4, command_getkeys),
+    Subcommand::new("command|help", 2, command_help),
+];
+
+fn command_count(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    let count = visible_commands(exec).count();
+    exec.integer(count as i64);
+}
+
+/// `COMMAND INFO [name ...]`; with no names every command (Redis 7.0).
+fn command_info_subcommand(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let wanted: Vec<Option<&Command>> = if req.len() == 2 {
+        visible_commands(exec).map(Some).collect()
     } else {
-        // Including DOCS: see the module docs for why it is deliberately absent.
-        exec.unknown_subcommand(sub, "COMMAND");
-    }
+        req.args()
+            .skip(2)
+            .map(|name| lookup_visible(exec, name))
+            .collect()
+    };
+    command_infos(exec, wanted.into_iter());
+}
+
+fn command_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    exec.help(
+        "command",
+        &[
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+        ],
+    );
 }
 
 fn visible_commands<'t>(exec: &'t Exec<'_, '_>) -> impl Iterator<Item = &'static Command> + 't {

@@ -6,7 +6,7 @@ use crate::config::{Config, directives};
 use crate::resp::Request;
 
 use crate::server::State;
-use crate::server::command::Exec;
+use crate::server::command::{Exec, Subcommand};
 use crate::server::glob::glob_match;
 
 /// The configuration parameters CONFIG knows: the ones this server has, named and formatted
@@ -150,53 +150,45 @@ impl Param {
 /// `CONFIG <subcommand> ...`. Subcommand arity errors name the subcommand (`config|get`), as
 /// Redis 7 does.
 pub(super) fn config(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let sub = req.arg(1);
-    let argc = req.len();
-    if sub.eq_ignore_ascii_case(b"get") {
-        if !exec.subcommand("config|get", -3, argc) {
-            return;
-        }
-        config_get(exec, req);
-    } else if sub.eq_ignore_ascii_case(b"set") {
-        if !exec.subcommand("config|set", -4, argc) {
-            return;
-        }
-        config_set(exec, req);
-    } else if sub.eq_ignore_ascii_case(b"resetstat") {
-        if !exec.subcommand("config|resetstat", 2, argc) {
-            return;
-        }
-        crate::server::commands::admin::info::reset_stats(exec);
-        exec.ok();
-    } else if sub.eq_ignore_ascii_case(b"rewrite") {
-        if !exec.subcommand("config|rewrite", 2, argc) {
-            return;
-        }
-        // Back into the file the server was started with, if any.
-        match crate::config::file::rewrite(&exec.state.config) {
-            Ok(()) => exec.ok(),
-            Err(problem) => exec.error_bytes(format!("ERR {problem}").as_bytes()),
-        }
-    } else if sub.eq_ignore_ascii_case(b"help") {
-        if !exec.subcommand("config|help", 2, argc) {
-            return;
-        }
-        exec.help(
-            "config",
-            &[
-                "GET <pattern>",
-                "    Return parameters matching the glob-like <pattern> and their values.",
-                "SET <directive> <value>",
-                "    Set the configuration <directive> to <value>.",
-                "RESETSTAT",
-                "    Reset statistics reported by the INFO command.",
-                "REWRITE",
-                "    Rewrite the configuration file.",
-            ],
-        );
-    } else {
-        exec.unknown_subcommand(sub, "CONFIG");
+    exec.run_subcommand("CONFIG", CONFIG, req);
+}
+
+#[rustfmt::skip]
+const CONFIG: &[Subcommand] = &[
+    Subcommand::new("config|get", -3, config_get),
+    Subcommand::new("config|set", -4, config_set),
+    Subcommand::new("config|resetstat", 2, config_resetstat),
+    Subcommand::new("config|rewrite", 2, config_rewrite),
+    Subcommand::new("config|help", 2, config_help),
+];
+
+fn config_resetstat(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    crate::server::commands::admin::info::reset_stats(exec);
+    exec.ok();
+}
+
+/// `CONFIG REWRITE`: the values in force, back into the file the server was started with.
+fn config_rewrite(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    match crate::config::file::rewrite(&exec.state.config) {
+        Ok(()) => exec.ok(),
+        Err(problem) => exec.error_bytes(format!("ERR {problem}").as_bytes()),
     }
+}
+
+fn config_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    exec.help(
+        "config",
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+        ],
+    );
 }
 
 /// `CONFIG GET pattern [pattern ...]`: a flat array of name, value pairs (a map in RESP3).

@@ -17,34 +17,34 @@
 use crate::resp::Request;
 
 use crate::server::args::{Args, is_option};
-use crate::server::command::Exec;
+use crate::server::command::{Exec, Subcommand};
 
 /// Redis's default number of sampled elements.
 const DEFAULT_SAMPLES: usize = 5;
 
 pub fn memory(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let sub = req.arg(1);
-    let argc = req.len();
-    if sub.eq_ignore_ascii_case(b"help") {
-        if !exec.subcommand("memory|help", 2, argc) {
-            return;
-        }
-        exec.help(
-            "memory",
-            &[
-                "USAGE <key> [SAMPLES <count>]",
-                "    Return memory in bytes used by <key> and its value. Nested values are",
-                "    sampled up to <count> times (default: 5, 0 means sample all).",
-            ],
-        );
-        return;
-    }
-    if !sub.eq_ignore_ascii_case(b"usage") {
-        return exec.unknown_subcommand(sub, "MEMORY");
-    }
-    if !exec.subcommand("memory|usage", -3, argc) {
-        return;
-    }
+    exec.run_subcommand("MEMORY", MEMORY, req);
+}
+
+#[rustfmt::skip]
+const MEMORY: &[Subcommand] = &[
+    Subcommand::new("memory|usage", -3, memory_usage),
+    Subcommand::new("memory|help", 2, memory_help),
+];
+
+fn memory_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    exec.help(
+        "memory",
+        &[
+            "USAGE <key> [SAMPLES <count>]",
+            "    Return memory in bytes used by <key> and its value. Nested values are",
+            "    sampled up to <count> times (default: 5, 0 means sample all).",
+        ],
+    );
+}
+
+/// `MEMORY USAGE key [SAMPLES count]`.
+fn memory_usage(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     // Options first, as Redis: `SAMPLES n` (n >= 0; 0 = every element), anything else a
     // syntax error.
     let mut samples = DEFAULT_SAMPLES;
