@@ -24,6 +24,117 @@ use crate::server::client::Client;
 /// Signature of a command implementation.
 pub type CommandFn = fn(&mut Exec<'_, '_>, &Request<'_>);
 
+/// A command's flags as a typed set: checked without comparing strings (`dispatch` asks
+/// `flags.contains(Flags::NO_AUTH)`), listed by COMMAND in Redis's order. The table writes
+/// them by name, as Redis's command definitions do; [`Flags::from_names`] turns the names
+/// into the set at compile time, and a name Redis does not have stops the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flags(u32);
+
+impl Flags {
+    /// Every flag, in the order Redis's COMMAND lists them; the hidden ones (which COMMAND
+    /// never shows) last.
+    pub const ALL: [(&'static str, Flags); 21] = [
+        ("write", Flags::WRITE),
+        ("readonly", Flags::READONLY),
+        ("denyoom", Flags::DENYOOM),
+        ("module", Flags(1 << 3)),
+        ("admin", Flags::ADMIN),
+        ("pubsub", Flags::PUBSUB),
+        ("noscript", Flags::NOSCRIPT),
+        ("blocking", Flags::BLOCKING),
+        ("loading", Flags::LOADING),
+        ("stale", Flags::STALE),
+        ("skip_monitor", Flags(1 << 10)),
+        ("skip_slowlog", Flags(1 << 11)),
+        ("asking", Flags(1 << 12)),
+        ("fast", Flags::FAST),
+        ("no_auth", Flags::NO_AUTH),
+        ("no_mandatory_keys", Flags(1 << 15)),
+        ("no_async_loading", Flags(1 << 16)),
+        ("no_multi", Flags::NO_MULTI),
+        ("movablekeys", Flags::MOVABLEKEYS),
+        ("allow_busy", Flags::ALLOW_BUSY),
+        // Hidden: never shown by COMMAND.
+        ("sentinel", Flags::HIDDEN),
+    ];
+    pub const WRITE: Flags = Flags(1 << 0);
+    pub const READONLY: Flags = Flags(1 << 1);
+    pub const DENYOOM: Flags = Flags(1 << 2);
+    pub const ADMIN: Flags = Flags(1 << 4);
+    pub const PUBSUB: Flags = Flags(1 << 5);
+    pub const NOSCRIPT: Flags = Flags(1 << 6);
+    pub const BLOCKING: Flags = Flags(1 << 7);
+    pub const LOADING: Flags = Flags(1 << 8);
+    pub const STALE: Flags = Flags(1 << 9);
+    pub const FAST: Flags = Flags(1 << 13);
+    pub const NO_AUTH: Flags = Flags(1 << 14);
+    pub const NO_MULTI: Flags = Flags(1 << 17);
+    pub const MOVABLEKEYS: Flags = Flags(1 << 18);
+    pub const ALLOW_BUSY: Flags = Flags(1 << 19);
+    /// Flags Redis has but COMMAND never shows (`sentinel`, `may_replicate`, ...): kept so
+    /// the table can say what Redis's definitions say.
+    pub const HIDDEN: Flags = Flags(1 << 31);
+
+    /// The set named by `names` (Redis's flag names). A name not in [`Flags::ALL`] (or one of
+    /// the hidden `may_replicate`, `only_sentinel`, `protected`) is a compile-time error in a
+    /// `const` table.
+    pub const fn from_names(names: &[&str]) -> Flags {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < names.len() {
+            bits |= Flags::named(names[i]).0;
+            i += 1;
+        }
+        Flags(bits)
+    }
+
+    const fn named(name: &str) -> Flags {
+        let mut j = 0;
+        while j < Flags::ALL.len() {
+            if str_eq(Flags::ALL[j].0, name) {
+                return Flags::ALL[j].1;
+            }
+            j += 1;
+        }
+        if str_eq(name, "may_replicate")
+            || str_eq(name, "only_sentinel")
+            || str_eq(name, "protected")
+        {
+            return Flags::HIDDEN;
+        }
+        panic!("a command flag Redis does not have")
+    }
+
+    pub const fn contains(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The names COMMAND shows, in Redis's order (hidden ones left out).
+    pub fn shown(self) -> impl Iterator<Item = &'static str> {
+        Flags::ALL
+            .into_iter()
+            .filter(move |&(_, flag)| flag != Flags::HIDDEN && self.contains(flag))
+            .map(|(name, _)| name)
+    }
+}
+
+/// `a == b` for a `const fn` (`str`'s `==` is not const).
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// One entry of the command table.
 #[derive(Debug)]
 pub struct Command {
@@ -31,8 +142,8 @@ pub struct Command {
     pub name: &'static str,
     /// Redis arity: exact if positive, minimum if negative; counts the name.
     pub arity: i32,
-    /// Flags reported by `COMMAND` (`readonly`, `write`, `fast`, ...).
-    pub flags: &'static [&'static str],
+    /// Flags reported by `COMMAND` (`readonly`, `write`, `fast`, ...) and read by dispatch.
+    pub flags: Flags,
     /// Key positions reported by `COMMAND`: first, last (negative counts from the end), step.
     pub keys: (i32, i32, i32),
     /// For a command whose keys are counted by an argument (`LMPOP numkeys key ...`, flagged
@@ -53,7 +164,7 @@ impl Command {
         Command {
             name,
             arity,
-            flags,
+            flags: Flags::from_names(flags),
             keys,
             numkeys_at: None,
             run,
@@ -347,6 +458,24 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use crate::server::command::*;
+
+    #[test]
+    fn flags_are_a_typed_set_shown_in_redis_order() {
+        let flags = Flags::from_names(&["fast", "sentinel", "write", "no_auth"]);
+        assert!(flags.contains(Flags::NO_AUTH) && flags.contains(Flags::WRITE));
+        assert!(!flags.contains(Flags::READONLY));
+        // Redis's order, the hidden `sentinel` left out.
+        assert_eq!(
+            flags.shown().collect::<Vec<_>>(),
+            ["write", "fast", "no_auth"]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "a command flag Redis does not have")]
+    fn an_unknown_flag_name_is_refused() {
+        Flags::from_names(&["custom"]);
+    }
 
     #[test]
     fn lookup_finds_every_command_in_any_case_and_nothing_else() {

@@ -339,7 +339,7 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>, since_s
         exec.arity_error(command.name);
         return;
     }
-    if !exec.client.authenticated && !command.flags.contains(&"no_auth") {
+    if !exec.client.authenticated && !command.flags.contains(command::Flags::NO_AUTH) {
         exec.error(auth::NOAUTH);
         return;
     }

@@ -4,21 +4,13 @@
 
 use crate::resp::{Request, reply};
 
-use crate::server::command::{Command, Exec, Subcommand};
+use crate::server::command::{Command, Exec, Flags, Subcommand};
 use crate::server::glob::glob_match;
 
 /// Entries of our table that are not commands to Redis: `POST` and `Host:` exist only so that
 /// an HTTP request closes the connection (see `connection.rs`); Redis catches them before its
 /// command lookup, so COMMAND must not list them.
 const NOT_COMMANDS: [&str; 2] = ["post", "host:"];
-
-/// Flags in the order Redis prints them (its flag bit order), space separated.
-const FLAG_ORDER: &str = "write readonly denyoom module admin pubsub noscript blocking loading \
-    stale skip_monitor skip_slowlog asking fast no_auth no_mandatory_keys no_async_loading no_multi \
-    movablekeys allow_busy";
-
-/// Flags Redis has but never shows in COMMAND, space separated.
-const HIDDEN_FLAGS: &str = "sentinel only_sentinel may_replicate protected";
 
 /// ACL category names, in Redis's order (what `COMMAND LIST FILTERBY ACLCAT` accepts), space
 /// separated.
@@ -144,41 +136,32 @@ fn command_info(out: &mut Vec<u8>, command: &Command) {
 
 /// The command's flags as Redis shows them: in Redis's order, without the hidden ones.
 fn shown_flags(command: &Command) -> Vec<&'static str> {
-    let mut flags: Vec<&'static str> = FLAG_ORDER
-        .split_whitespace()
-        .filter(|f| command.flags.contains(f))
-        .collect();
-    // A flag Redis does not know goes last rather than vanish.
-    flags.extend(command.flags.iter().copied().filter(|f| {
-        !FLAG_ORDER.split_whitespace().any(|known| known == *f)
-            && !HIDDEN_FLAGS.split_whitespace().any(|hidden| hidden == *f)
-    }));
-    flags
+    command.flags.shown().collect()
 }
 
 /// The ACL categories Redis derives from flags alone (`setImplicitACLCategories`), in its
 /// order. Redis adds others from its command definitions (`@string`, `@keyspace`,
 /// `@connection`, `@dangerous` for INFO...), which our table does not record.
 fn acl_categories(command: &Command) -> Vec<&'static str> {
-    let has = |flag: &str| command.flags.contains(&flag);
+    let has = |flag: Flags| command.flags.contains(flag);
     let mut categories = Vec::new();
-    if has("readonly") {
+    if has(Flags::READONLY) {
         categories.push("@read");
     }
-    if has("write") {
+    if has(Flags::WRITE) {
         categories.push("@write");
     }
-    if has("pubsub") {
+    if has(Flags::PUBSUB) {
         categories.push("@pubsub");
     }
-    if has("admin") {
+    if has(Flags::ADMIN) {
         categories.push("@admin");
     }
-    categories.push(if has("fast") { "@fast" } else { "@slow" });
-    if has("blocking") {
+    categories.push(if has(Flags::FAST) { "@fast" } else { "@slow" });
+    if has(Flags::BLOCKING) {
         categories.push("@blocking");
     }
-    if has("admin") {
+    if has(Flags::ADMIN) {
         categories.push("@dangerous");
     }
     categories
@@ -298,7 +281,7 @@ mod tests {
         let command = Command {
             name: "x",
             arity: 1,
-            flags,
+            flags: Flags::from_names(flags),
             keys: (0, 0, 0),
             numkeys_at: None,
             run: time,
@@ -331,22 +314,18 @@ mod tests {
         let command = Command {
             name: "x",
             arity: 1,
-            flags: &[
+            flags: Flags::from_names(&[
                 "allow_busy",
                 "fast",
                 "sentinel",
                 "noscript",
-                "custom",
                 "may_replicate",
-            ],
+            ]),
             keys: (0, 0, 0),
             numkeys_at: None,
             run: time,
         };
-        assert_eq!(
-            shown_flags(&command),
-            ["noscript", "fast", "allow_busy", "custom"]
-        );
+        assert_eq!(shown_flags(&command), ["noscript", "fast", "allow_busy"]);
     }
 
     #[test]
