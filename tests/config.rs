@@ -288,7 +288,7 @@ fn config_rewrite_writes_the_live_values_back_into_the_file() {
 /// with an error once 64 MiB are read, instead of filling the memory; so does an include
 /// repeated until the files together pass that.
 ///
-/// Break checked: `read_into` reading the whole file (`std::fs::read`, as before) → the server
+/// Break checked: `read_at_most` without its `take` (the whole file read, as before) → the server
 /// grows until the test's `ulimit -v` of 512 MiB stops it with an allocation failure, not the
 /// message, fails.
 #[test]

@@ -22,8 +22,29 @@ fn client(addr: SocketAddr) -> Connection {
     Connection::connect(addr, Duration::from_secs(120)).expect("connect")
 }
 
-fn args(list: &[Vec<u8>]) -> Vec<&[u8]> {
-    list.iter().map(Vec::as_slice).collect()
+/// A request: `head` (the command and its first arguments), then every one of `rest`.
+fn request<'a>(head: &[&'a [u8]], rest: &'a [Vec<u8>]) -> Vec<&'a [u8]> {
+    head.iter()
+        .copied()
+        .chain(rest.iter().map(Vec::as_slice))
+        .collect()
+}
+
+/// `n` list elements `e<i % modulo>`.
+fn elements(n: usize, modulo: usize) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|i| format!("e{}", i % modulo).into_bytes())
+        .collect()
+}
+
+/// A server whose lists keep one element per node (`list-max-listpack-size 1`, the shape that
+/// made every node added or removed at the head a shift of all the others), and a client.
+fn one_entry_nodes() -> (reactor::ServerHandle, SocketAddr, Connection) {
+    let server = common::start(Default::default());
+    let addr = server.addr();
+    let mut conn = client(addr);
+    config_set(&mut conn, "list-max-listpack-size", "1");
+    (server, addr, conn)
 }
 
 /// Send `request` from `hostile` without waiting for its reply, then send `probe` from another
@@ -72,8 +93,7 @@ fn blpop_naming_100000_keys_leaves_other_clients_served() {
     let server = common::start(Default::default());
     let addr = server.addr();
     let keys: Vec<Vec<u8>> = (0..100_000).map(|i| format!("k{i}").into_bytes()).collect();
-    let mut request: Vec<&[u8]> = vec![b"BLPOP"];
-    request.extend(args(&keys));
+    let mut request = request(&[b"BLPOP"], &keys);
     request.push(b"0");
     let mut hostile = client(addr);
     let worst = worst_wait_while(
@@ -145,14 +165,10 @@ fn sub_millisecond_timeouts_expire_instead_of_blocking_forever() {
 /// fail.
 #[test]
 fn lpush_and_lpop_of_200000_one_entry_nodes_leave_other_clients_served() {
-    let server = common::start(Default::default());
-    let addr = server.addr();
-    let mut hostile = client(addr);
-    config_set(&mut hostile, "list-max-listpack-size", "1");
-    let elements: Vec<Vec<u8>> = (0..200_000).map(|i| format!("e{i}").into_bytes()).collect();
-    let mut request: Vec<&[u8]> = vec![b"LPUSH", b"l"];
-    request.extend(args(&elements));
-    let worst = worst_wait_while(addr, &mut hostile, &request, &[b"LLEN", b"l"], |r| {
+    let (_server, addr, mut hostile) = one_entry_nodes();
+    let elements = elements(200_000, usize::MAX);
+    let push = request(&[b"LPUSH", b"l"], &elements);
+    let worst = worst_wait_while(addr, &mut hostile, &push, &[b"LLEN", b"l"], |r| {
         *r == Reply::Integer(200_000)
     });
     assert!(
@@ -193,15 +209,9 @@ fn lpush_and_lpop_of_200000_one_entry_nodes_leave_other_clients_served() {
 /// the nodes per trim, 32 MB of moves) → 83 s here, fails.
 #[test]
 fn ltrim_dropping_the_head_node_30000_times_costs_linear_time() {
-    let server = common::start(Default::default());
-    let addr = server.addr();
-    let mut hostile = client(addr);
-    config_set(&mut hostile, "list-max-listpack-size", "1");
-    let elements: Vec<Vec<u8>> = (0..1_000_000)
-        .map(|i| format!("e{i}").into_bytes())
-        .collect();
-    let mut push: Vec<&[u8]> = vec![b"RPUSH", b"l"];
-    push.extend(args(&elements));
+    let (_server, _, mut hostile) = one_entry_nodes();
+    let elements = elements(1_000_000, usize::MAX);
+    let push = request(&[b"RPUSH", b"l"], &elements);
     assert_eq!(hostile.command(&push).unwrap(), Reply::Integer(1_000_000));
 
     let trims: Vec<Vec<Vec<u8>>> = (0..30_000)
@@ -236,15 +246,9 @@ fn ltrim_dropping_the_head_node_30000_times_costs_linear_time() {
 /// here, fails.
 #[test]
 fn lpos_over_200000_one_entry_nodes_leaves_other_clients_served() {
-    let server = common::start(Default::default());
-    let addr = server.addr();
-    let mut hostile = client(addr);
-    config_set(&mut hostile, "list-max-listpack-size", "1");
-    let elements: Vec<Vec<u8>> = (0..200_000)
-        .map(|i| format!("e{}", i % 1000).into_bytes())
-        .collect();
-    let mut push: Vec<&[u8]> = vec![b"RPUSH", b"l"];
-    push.extend(args(&elements));
+    let (_server, _, mut hostile) = one_entry_nodes();
+    let elements = elements(200_000, 1000);
+    let push = request(&[b"RPUSH", b"l"], &elements);
     hostile.command(&push).unwrap();
 
     let t0 = Instant::now();

@@ -300,7 +300,7 @@ fn a_missing_certificate_file_stops_start_up_naming_it() {
 /// A certificate, key or CA file that never ends (`/dev/zero`) stops start-up with an error
 /// once 4 MiB are read, instead of growing the memory by a line that never ends.
 ///
-/// Break checked: `read_bounded` without its `take` → the process runs out of the 512 MiB
+/// Break checked: `read_at_most` without its `take` → the process runs out of the 512 MiB
 /// its address space is limited to, and does not print the message, fails.
 #[test]
 fn a_tls_file_that_never_ends_stops_start_up_with_bounded_memory() {

@@ -130,26 +130,22 @@ fn read_into(
     out: &mut Vec<Line>,
     budget: &mut u64,
 ) -> Result<usize, String> {
-    use std::io::Read;
-    let cannot_open = |e: std::io::Error| {
-        format!(
-            "Fatal error, can't open config file '{}': {}",
-            path.display(),
-            io_reason(&e)
-        )
-    };
-    let mut text = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(*budget + 1).read_to_end(&mut text))
-        .map_err(cannot_open)?;
-    if text.len() as u64 > *budget {
-        return Err(format!(
-            "Fatal error, config file '{}' is too large: at most {} MiB are read, includes \
-             counted",
-            path.display(),
-            MAX_CONFIG_BYTES >> 20
-        ));
-    }
+    let text = super::read_at_most(path, *budget)
+        .map_err(|e| {
+            format!(
+                "Fatal error, can't open config file '{}': {}",
+                path.display(),
+                io_reason(&e)
+            )
+        })?
+        .ok_or_else(|| {
+            format!(
+                "Fatal error, config file '{}' is too large: at most {} MiB are read, \
+                 includes counted",
+                path.display(),
+                MAX_CONFIG_BYTES >> 20
+            )
+        })?;
     *budget -= text.len() as u64;
     let mut count = 0;
     for (index, raw) in text.split(|&b| b == b'\n').enumerate() {

@@ -19,6 +19,18 @@ use log::LevelFilter;
 use crate::reactor::{Faults, Options, OutputLimits, TlsOptions};
 use crate::resp::request::{DEFAULT_MAX_BULK_LEN, Limits, MULTIBULK_MAX};
 
+/// The whole of the file at `path` if it holds at most `limit` bytes; `Ok(None)` if it holds
+/// more (`/dev/zero`, a loop of includes): only `limit + 1` bytes are ever read, so a file
+/// that never ends costs bounded memory. Every file the configuration names is read this way.
+pub(crate) fn read_at_most(path: &std::path::Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
 /// The default port: Redis's 6379 plus one, so both can run side by side.
 pub const DEFAULT_PORT: u16 = 6380;
 

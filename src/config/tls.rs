@@ -260,17 +260,13 @@ const MAX_PEM_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The whole of `file`, if it is at most [`MAX_PEM_BYTES`].
 fn read_bounded(file: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| f.take(MAX_PEM_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("{}: {e}", file.display()))?;
-    if bytes.len() as u64 > MAX_PEM_BYTES {
-        return Err(format!(
-            "{}: larger than {} MiB, not a PEM file",
-            file.display(),
-            MAX_PEM_BYTES >> 20
-        ));
-    }
-    Ok(bytes)
+    super::read_at_most(file, MAX_PEM_BYTES)
+        .map_err(|e| format!("{}: {e}", file.display()))?
+        .ok_or_else(|| {
+            format!(
+                "{}: larger than {} MiB, not a PEM file",
+                file.display(),
+                MAX_PEM_BYTES >> 20
+            )
+        })
 }

@@ -297,19 +297,6 @@ impl Exec<'_, '_> {
         message.extend_from_slice(b"' command");
         self.error_bytes(&message);
     }
-    /// Enter subcommand `full_name` (`config|get`) of a container command: record it as the
-    /// client's last command and check its arity as `dispatch` checks a command's. Returns
-    /// false, having sent the arity error, when the argument count is wrong.
-    pub fn subcommand(&mut self, full_name: &'static str, arity: i32, argc: usize) -> bool {
-        self.client.last_command = full_name;
-        if arity_ok(arity, argc) {
-            true
-        } else {
-            self.arity_error(full_name);
-            false
-        }
-    }
-
     /// The one subcommand path: find `req.arg(1)` (any case) in `container`'s table, reply
     /// Redis's error if it is unknown or its argument count is wrong, else record it as the
     /// client's last command and run it.
@@ -321,8 +308,12 @@ impl Exec<'_, '_> {
         else {
             return self.unknown_subcommand(sub, container);
         };
-        if self.subcommand(found.full_name, found.arity, req.len()) {
+        // Recorded even when the count is wrong, as Redis records the subcommand it looked up.
+        self.client.last_command = found.full_name;
+        if arity_ok(found.arity, req.len()) {
             (found.run)(self, req);
+        } else {
+            self.arity_error(found.full_name);
         }
     }
 
