@@ -20,166 +20,138 @@ use crate::resp::{Request, reply};
 use crate::server::Session;
 use crate::server::State;
 use crate::server::client::Client;
+use crate::server::spec::{Categories, Flags, KeyFlags, KeySpec, keys_by_specs, legacy_range};
 
 /// Signature of a command implementation.
 pub type CommandFn = fn(&mut Exec<'_, '_>, &Request<'_>);
 
-/// A command's flags as a typed set: checked without comparing strings (`dispatch` asks
-/// `flags.contains(Flags::NO_AUTH)`), listed by COMMAND in Redis's order. The table writes
-/// them by name, as Redis's command definitions do; [`Flags::from_names`] turns the names
-/// into the set at compile time, and a name Redis does not have stops the build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Flags(u32);
-
-impl Flags {
-    /// Every flag, in the order Redis's COMMAND lists them; the hidden ones (which COMMAND
-    /// never shows) last.
-    pub const ALL: [(&'static str, Flags); 21] = [
-        ("write", Flags::WRITE),
-        ("readonly", Flags::READONLY),
-        ("denyoom", Flags::DENYOOM),
-        ("module", Flags(1 << 3)),
-        ("admin", Flags::ADMIN),
-        ("pubsub", Flags::PUBSUB),
-        ("noscript", Flags::NOSCRIPT),
-        ("blocking", Flags::BLOCKING),
-        ("loading", Flags::LOADING),
-        ("stale", Flags::STALE),
-        ("skip_monitor", Flags(1 << 10)),
-        ("skip_slowlog", Flags(1 << 11)),
-        ("asking", Flags(1 << 12)),
-        ("fast", Flags::FAST),
-        ("no_auth", Flags::NO_AUTH),
-        ("no_mandatory_keys", Flags(1 << 15)),
-        ("no_async_loading", Flags(1 << 16)),
-        ("no_multi", Flags::NO_MULTI),
-        ("movablekeys", Flags::MOVABLEKEYS),
-        ("allow_busy", Flags::ALLOW_BUSY),
-        // Hidden: never shown by COMMAND.
-        ("sentinel", Flags::HIDDEN),
-    ];
-    pub const WRITE: Flags = Flags(1 << 0);
-    pub const READONLY: Flags = Flags(1 << 1);
-    pub const DENYOOM: Flags = Flags(1 << 2);
-    pub const ADMIN: Flags = Flags(1 << 4);
-    pub const PUBSUB: Flags = Flags(1 << 5);
-    pub const NOSCRIPT: Flags = Flags(1 << 6);
-    pub const BLOCKING: Flags = Flags(1 << 7);
-    pub const LOADING: Flags = Flags(1 << 8);
-    pub const STALE: Flags = Flags(1 << 9);
-    pub const FAST: Flags = Flags(1 << 13);
-    pub const NO_AUTH: Flags = Flags(1 << 14);
-    pub const NO_MULTI: Flags = Flags(1 << 17);
-    pub const MOVABLEKEYS: Flags = Flags(1 << 18);
-    pub const ALLOW_BUSY: Flags = Flags(1 << 19);
-    /// Flags Redis has but COMMAND never shows (`sentinel`, `may_replicate`, ...): kept so
-    /// the table can say what Redis's definitions say.
-    pub const HIDDEN: Flags = Flags(1 << 31);
-
-    /// The set named by `names` (Redis's flag names). A name not in [`Flags::ALL`] (or one of
-    /// the hidden `may_replicate`, `only_sentinel`, `protected`) is a compile-time error in a
-    /// `const` table.
-    pub const fn from_names(names: &[&str]) -> Flags {
-        let mut bits = 0;
-        let mut i = 0;
-        while i < names.len() {
-            bits |= Flags::named(names[i]).0;
-            i += 1;
-        }
-        Flags(bits)
-    }
-
-    const fn named(name: &str) -> Flags {
-        let mut j = 0;
-        while j < Flags::ALL.len() {
-            if str_eq(Flags::ALL[j].0, name) {
-                return Flags::ALL[j].1;
-            }
-            j += 1;
-        }
-        if str_eq(name, "may_replicate")
-            || str_eq(name, "only_sentinel")
-            || str_eq(name, "protected")
-        {
-            return Flags::HIDDEN;
-        }
-        panic!("a command flag Redis does not have")
-    }
-
-    pub const fn contains(self, other: Flags) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// The names COMMAND shows, in Redis's order (hidden ones left out).
-    pub fn shown(self) -> impl Iterator<Item = &'static str> {
-        Flags::ALL
-            .into_iter()
-            .filter(move |&(_, flag)| flag != Flags::HIDDEN && self.contains(flag))
-            .map(|(name, _)| name)
-    }
-}
-
-/// `a == b` for a `const fn` (`str`'s `==` is not const).
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
-/// One entry of the command table.
+/// One entry of the command table: a command, or a subcommand of a container (`client|list`),
+/// described as Redis 7.0 describes it (see [`crate::server::spec`]).
 #[derive(Debug)]
 pub struct Command {
-    /// Lowercase name.
+    /// Lowercase name; a subcommand's is its full name, `container|sub`, as Redis reports it
+    /// (in CLIENT LIST's `cmd=`, in arity errors, in COMMAND).
     pub name: &'static str,
-    /// Redis arity: exact if positive, minimum if negative; counts the name.
+    /// Redis arity: exact if positive, minimum if negative; counts the name (and for a
+    /// subcommand, the container's name too).
     pub arity: i32,
-    /// Flags reported by `COMMAND` (`readonly`, `write`, `fast`, ...) and read by dispatch.
+    /// Flags read by dispatch and reported by COMMAND; `movablekeys` is derived from the key
+    /// specs, never written.
     pub flags: Flags,
-    /// Key positions reported by `COMMAND`: first, last (negative counts from the end), step.
-    pub keys: (i32, i32, i32),
-    /// For a command whose keys are counted by an argument (`LMPOP numkeys key ...`, flagged
-    /// `movablekeys`): that argument's position; the keys follow it.
-    pub numkeys_at: Option<usize>,
+    /// ACL categories, those derived from the flags included ([`Categories::of`]).
+    pub categories: Categories,
+    /// Where the keys are, and how they are used.
+    pub key_specs: &'static [KeySpec],
+    /// First key, last key (negative counts from the end), step: the triple COMMAND shows
+    /// before key specs existed, derived from them ([`legacy_range`]).
+    pub legacy_keys: (i32, i32, i32),
+    /// Redis's hints to cluster proxies and test tools (`nondeterministic_output`, ...).
+    pub tips: &'static [&'static str],
+    /// A container's subcommands, each a full entry.
+    pub subcommands: &'static [Command],
+    /// For a command whose key flags depend on its arguments (key spec flagged
+    /// `variable_flags`: `SET k v GET` reads the key, `SET k v` overwrites it): its own key
+    /// finder, as Redis's `getkeys_proc`.
+    pub keys_of: Option<KeysFn>,
     pub run: CommandFn,
 }
 
+/// A command's own key finder: the keys' positions among the arguments and their flags.
+pub type KeysFn = fn(&[&[u8]]) -> Vec<(usize, KeyFlags)>;
+
 impl Command {
-    /// One table entry: name, arity, flags, key positions (first, last, step), function.
+    /// One table entry: name, arity, flags (Redis's names), function. The builders below add
+    /// what Redis's definition of the command adds: ACL categories, key specs, tips,
+    /// subcommands.
     pub const fn new(
         name: &'static str,
         arity: i32,
         flags: &'static [&'static str],
-        keys: (i32, i32, i32),
         run: CommandFn,
     ) -> Command {
+        let flags = Flags::from_names(flags);
         Command {
             name,
             arity,
-            flags: Flags::from_names(flags),
-            keys,
-            numkeys_at: None,
+            flags,
+            categories: Categories::of(Categories::from_names(&[]), flags),
+            key_specs: &[],
+            legacy_keys: (0, 0, 0),
+            tips: &[],
+            subcommands: &[],
+            keys_of: None,
             run,
         }
     }
 
-    /// The same command, its keys counted by the argument at `at` (see [`Command::numkeys_at`]).
-    pub const fn numkeys_at(mut self, at: usize) -> Command {
-        self.numkeys_at = Some(at);
+    /// The ACL categories Redis's definition names (`string`, `keyspace`, ...), without `@`.
+    pub const fn acl(mut self, names: &[&str]) -> Command {
+        self.categories = Categories::of(Categories::from_names(names), self.flags);
+        self
+    }
+
+    /// The key specs; the legacy triple and `movablekeys` follow from them.
+    pub const fn keys(mut self, specs: &'static [KeySpec]) -> Command {
+        let (legacy, movable) = legacy_range(specs);
+        self.key_specs = specs;
+        self.legacy_keys = legacy;
+        if movable {
+            self.flags = self.flags.with(Flags::MOVABLEKEYS);
+        }
+        self
+    }
+
+    pub const fn tips(mut self, tips: &'static [&'static str]) -> Command {
+        self.tips = tips;
+        self
+    }
+
+    pub const fn subcommands(mut self, subcommands: &'static [Command]) -> Command {
+        self.subcommands = subcommands;
+        self
+    }
+
+    /// The command finds its keys itself (see [`Command::keys_of`]).
+    pub const fn keys_of(mut self, keys_of: KeysFn) -> Command {
+        self.keys_of = Some(keys_of);
         self
     }
 
     /// Whether `argc` arguments (name included) satisfy this command's arity.
     pub fn arity_ok(&self, argc: usize) -> bool {
         arity_ok(self.arity, argc)
+    }
+
+    /// A subcommand's name after its container's (`list` of `client|list`); a command's name.
+    pub fn sub_name(&self) -> &'static str {
+        self.name.split_once('|').map_or(self.name, |(_, sub)| sub)
+    }
+
+    /// Whether COMMAND GETKEYS may find keys in it: a key spec that is not `not_key`, or its
+    /// own key finder (Redis's `doesCommandHaveKeys`).
+    pub fn has_keys(&self) -> bool {
+        self.keys_of.is_some()
+            || self
+                .key_specs
+                .iter()
+                .any(|spec| !spec.flags.contains(KeyFlags::NOT_KEY))
+    }
+
+    /// The keys among `args` (the command name at 0) with their flags, as Redis's
+    /// `getKeysFromCommandWithSpecs`: from the key specs when their flags do not vary, else
+    /// (or when the specs do not fit the arguments) from the command's own finder; `None`
+    /// when neither finds them.
+    pub fn keys_in(&self, args: &[&[u8]]) -> Option<Vec<(usize, KeyFlags)>> {
+        let variable = self
+            .key_specs
+            .iter()
+            .any(|spec| spec.flags.contains(KeyFlags::VARIABLE_FLAGS));
+        if !variable && let Some(keys) = keys_by_specs(self.key_specs, args) {
+            return Some(keys);
+        }
+        self.keys_of
+            .map(|find| find(args))
+            .filter(|keys| !keys.is_empty())
     }
 }
 
@@ -192,37 +164,6 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
         argc == arity
     } else {
         argc >= -arity
-    }
-}
-
-/// One subcommand of a container command (`CLIENT LIST`, `CONFIG GET`): its full name as
-/// Redis reports it (`client|list`, in CLIENT LIST's `cmd=` and in arity errors), its own
-/// arity (counting the container's name and its own), and its function. Every container
-/// runs its subcommands from such a table, through [`Exec::run_subcommand`].
-pub struct Subcommand {
-    pub full_name: &'static str,
-    pub arity: i32,
-    pub run: fn(&mut Exec<'_, '_>, &Request<'_>),
-}
-
-impl Subcommand {
-    pub const fn new(
-        full_name: &'static str,
-        arity: i32,
-        run: fn(&mut Exec<'_, '_>, &Request<'_>),
-    ) -> Subcommand {
-        Subcommand {
-            full_name,
-            arity,
-            run,
-        }
-    }
-
-    /// The name after the container's (`list` of `client|list`).
-    pub fn name(&self) -> &'static str {
-        self.full_name
-            .split_once('|')
-            .map_or(self.full_name, |(_, sub)| sub)
     }
 }
 
@@ -300,20 +241,20 @@ impl Exec<'_, '_> {
     /// The one subcommand path: find `req.arg(1)` (any case) in `container`'s table, reply
     /// Redis's error if it is unknown or its argument count is wrong, else record it as the
     /// client's last command and run it.
-    pub fn run_subcommand(&mut self, container: &str, table: &[Subcommand], req: &Request<'_>) {
+    pub fn run_subcommand(&mut self, container: &str, table: &[Command], req: &Request<'_>) {
         let sub = req.arg(1);
         let Some(found) = table
             .iter()
-            .find(|s| sub.eq_ignore_ascii_case(s.name().as_bytes()))
+            .find(|s| sub.eq_ignore_ascii_case(s.sub_name().as_bytes()))
         else {
             return self.unknown_subcommand(sub, container);
         };
         // Recorded even when the count is wrong, as Redis records the subcommand it looked up.
-        self.client.last_command = found.full_name;
-        if arity_ok(found.arity, req.len()) {
+        self.client.last_command = found.name;
+        if found.arity_ok(req.len()) {
             (found.run)(self, req);
         } else {
-            self.arity_error(found.full_name);
+            self.arity_error(found.name);
         }
     }
 
@@ -449,24 +390,6 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use crate::server::command::*;
-
-    #[test]
-    fn flags_are_a_typed_set_shown_in_redis_order() {
-        let flags = Flags::from_names(&["fast", "sentinel", "write", "no_auth"]);
-        assert!(flags.contains(Flags::NO_AUTH) && flags.contains(Flags::WRITE));
-        assert!(!flags.contains(Flags::READONLY));
-        // Redis's order, the hidden `sentinel` left out.
-        assert_eq!(
-            flags.shown().collect::<Vec<_>>(),
-            ["write", "fast", "no_auth"]
-        );
-    }
-
-    #[test]
-    #[should_panic(expected = "a command flag Redis does not have")]
-    fn an_unknown_flag_name_is_refused() {
-        Flags::from_names(&["custom"]);
-    }
 
     #[test]
     fn lookup_finds_every_command_in_any_case_and_nothing_else() {

@@ -18,6 +18,7 @@
 //! | this file | [`Server`] and [`State`], the [`Handler`] impl, [`Session`], and `dispatch`: one request's way (look-up, arity, auth, subscribed mode, run, serve ready keys, the expiry timer) |
 //! | [`args`] | the argument cursor: options read front to back, Redis's error texts written once |
 //! | [`command`] | the command table type ([`command::Command`], [`command::Table`]) and [`command::Exec`], through which a command reads its client and replies |
+//! | [`spec`] | what the table says about each command: typed flags, ACL categories, key specs, and finding keys by them |
 //! | [`commands`] | the commands, a module per family (strings, lists, hashes, sets, sorted sets, keys, pub/sub, connection, auth, admin, shutdown) |
 //! | [`keyspace`] | data only: the db with expiry ([`keyspace::db`]), each value's representation (list, hash, set, zset), the waiters of blocked clients ([`keyspace::waiters`]) |
 //! | [`client`] | what commands know about the client running them, and what a blocked client carries |
@@ -36,6 +37,7 @@ pub mod commands;
 pub mod dashboard;
 pub mod glob;
 pub mod keyspace;
+pub mod spec;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -339,7 +341,7 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>, since_s
         exec.arity_error(command.name);
         return;
     }
-    if !exec.client.authenticated && !command.flags.contains(command::Flags::NO_AUTH) {
+    if !exec.client.authenticated && !command.flags.contains(spec::Flags::NO_AUTH) {
         exec.error(auth::NOAUTH);
         return;
     }

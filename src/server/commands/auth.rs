@@ -81,7 +81,7 @@ pub fn credentials_ok(state: &State, user: &[u8], password: &[u8]) -> bool {
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command::new("auth", -2, &["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], (0, 0, 0), auth),
+    Command::new("auth", -2, &["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], auth).acl(&["connection"]),
 ];
 
 /// `AUTH [username] password`

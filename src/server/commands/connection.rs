@@ -22,21 +22,21 @@ use crate::server::Session;
 use crate::server::args::{Args, is_option};
 use crate::server::blocking::{self, Unblock};
 use crate::server::client::Client;
-use crate::server::command::{Command, Exec, Subcommand};
+use crate::server::command::{Command, Exec};
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command::new("ping", -1, &["fast", "sentinel"], (0, 0, 0), ping),
-    Command::new("echo", 2, &["loading", "stale", "fast"], (0, 0, 0), echo),
-    Command::new("quit", -1, &["allow_busy", "noscript", "loading", "stale", "fast", "no_auth"], (0, 0, 0), quit),
-    Command::new("select", 2, &["loading", "stale", "fast"], (0, 0, 0), select),
-    Command::new("hello", -1, &["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], (0, 0, 0), hello),
-    Command::new("client", -2, &["sentinel"], (0, 0, 0), client),
+    Command::new("ping", -1, &["fast", "sentinel"], ping).acl(&["connection"]).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
+    Command::new("echo", 2, &["loading", "stale", "fast"], echo).acl(&["connection"]),
+    Command::new("quit", -1, &["allow_busy", "noscript", "loading", "stale", "fast", "no_auth"], quit).acl(&["connection"]),
+    Command::new("select", 2, &["loading", "stale", "fast"], select).acl(&["connection"]),
+    Command::new("hello", -1, &["noscript", "loading", "stale", "fast", "no_auth", "sentinel", "allow_busy"], hello).acl(&["connection"]),
+    Command::new("client", -2, &["sentinel"], client).subcommands(CLIENT),
     // Redis treats these as commands so that an HTTP request sent to the port (a cross-protocol
     // attack from a browser) closes the connection at its first line.
-    Command::new("post", -1, &["loading", "stale"], (0, 0, 0), security_warning),
-    Command::new("host:", -1, &["loading", "stale"], (0, 0, 0), security_warning),
+    Command::new("post", -1, &["loading", "stale"], security_warning),
+    Command::new("host:", -1, &["loading", "stale"], security_warning),
 ];
 
 fn ping(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
@@ -149,13 +149,13 @@ fn client(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 #[rustfmt::skip]
-const CLIENT: &[Subcommand] = &[
-    Subcommand::new("client|id", 2, client_id),
-    Subcommand::new("client|getname", 2, client_getname),
-    Subcommand::new("client|setname", 3, client_setname),
-    Subcommand::new("client|list", -2, client_list_command),
-    Subcommand::new("client|unblock", -3, client_unblock),
-    Subcommand::new("client|help", 2, client_help),
+const CLIENT: &[Command] = &[
+    Command::new("client|id", 2, &["noscript", "loading", "stale", "sentinel"], client_id).acl(&["connection"]),
+    Command::new("client|getname", 2, &["noscript", "loading", "stale", "sentinel"], client_getname).acl(&["connection"]),
+    Command::new("client|setname", 3, &["noscript", "loading", "stale", "sentinel"], client_setname).acl(&["connection"]),
+    Command::new("client|list", -2, &["admin", "noscript", "loading", "stale", "sentinel"], client_list_command).acl(&["connection"]).tips(&["nondeterministic_output"]),
+    Command::new("client|unblock", -3, &["admin", "noscript", "loading", "stale", "sentinel"], client_unblock).acl(&["connection"]),
+    Command::new("client|help", 2, &["loading", "stale", "sentinel"], client_help).acl(&["connection"]),
 ];
 
 fn client_id(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {

@@ -51,26 +51,27 @@ use crate::server::commands::strings::long_double::{self, FloatError};
 use crate::server::glob::glob_match;
 use crate::server::keyspace::db::Value;
 use crate::server::keyspace::{Encodings, Hash};
+use crate::server::spec::KeySpec;
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command::new("hset", -4, &["write", "denyoom", "fast"], (1, 1, 1), hset),
-    Command::new("hmset", -4, &["write", "denyoom", "fast"], (1, 1, 1), hmset),
-    Command::new("hsetnx", 4, &["write", "denyoom", "fast"], (1, 1, 1), hsetnx),
-    Command::new("hget", 3, &["readonly", "fast"], (1, 1, 1), hget),
-    Command::new("hmget", -3, &["readonly", "fast"], (1, 1, 1), hmget),
-    Command::new("hdel", -3, &["write", "fast"], (1, 1, 1), hdel),
-    Command::new("hlen", 2, &["readonly", "fast"], (1, 1, 1), hlen),
-    Command::new("hstrlen", 3, &["readonly", "fast"], (1, 1, 1), hstrlen),
-    Command::new("hexists", 3, &["readonly", "fast"], (1, 1, 1), hexists),
-    Command::new("hkeys", 2, &["readonly"], (1, 1, 1), hkeys),
-    Command::new("hvals", 2, &["readonly"], (1, 1, 1), hvals),
-    Command::new("hgetall", 2, &["readonly"], (1, 1, 1), hgetall),
-    Command::new("hincrby", 4, &["write", "denyoom", "fast"], (1, 1, 1), hincrby),
-    Command::new("hincrbyfloat", 4, &["write", "denyoom", "fast"], (1, 1, 1), hincrbyfloat),
-    Command::new("hrandfield", -2, &["readonly"], (1, 1, 1), hrandfield),
-    Command::new("hscan", -3, &["readonly"], (1, 1, 1), hscan),
+    Command::new("hset", -4, &["write", "denyoom", "fast"], hset).acl(&["hash"]).keys(&[KeySpec::index(1, &["RW", "update"])]),
+    Command::new("hmset", -4, &["write", "denyoom", "fast"], hmset).acl(&["hash"]).keys(&[KeySpec::index(1, &["RW", "update"])]),
+    Command::new("hsetnx", 4, &["write", "denyoom", "fast"], hsetnx).acl(&["hash"]).keys(&[KeySpec::index(1, &["RW", "insert"])]),
+    Command::new("hget", 3, &["readonly", "fast"], hget).acl(&["hash"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("hmget", -3, &["readonly", "fast"], hmget).acl(&["hash"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("hdel", -3, &["write", "fast"], hdel).acl(&["hash"]).keys(&[KeySpec::index(1, &["RW", "delete"])]),
+    Command::new("hlen", 2, &["readonly", "fast"], hlen).acl(&["hash"]).keys(&[KeySpec::index(1, &["RO"])]),
+    Command::new("hstrlen", 3, &["readonly", "fast"], hstrlen).acl(&["hash"]).keys(&[KeySpec::index(1, &["RO"])]),
+    Command::new("hexists", 3, &["readonly", "fast"], hexists).acl(&["hash"]).keys(&[KeySpec::index(1, &["RO"])]),
+    Command::new("hkeys", 2, &["readonly"], hkeys).acl(&["hash"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output_order"]),
+    Command::new("hvals", 2, &["readonly"], hvals).acl(&["hash"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output_order"]),
+    Command::new("hgetall", 2, &["readonly"], hgetall).acl(&["hash"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output_order"]),
+    Command::new("hincrby", 4, &["write", "denyoom", "fast"], hincrby).acl(&["hash"]).keys(&[KeySpec::index(1, &["RW", "access", "update"])]),
+    Command::new("hincrbyfloat", 4, &["write", "denyoom", "fast"], hincrbyfloat).acl(&["hash"]).keys(&[KeySpec::index(1, &["RW", "access", "update"])]),
+    Command::new("hrandfield", -2, &["readonly"], hrandfield).acl(&["hash"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output"]),
+    Command::new("hscan", -3, &["readonly"], hscan).acl(&["hash"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output"]),
 ];
 
 /// The most fields one HRANDFIELD with a negative count may draw (see the module docs). A

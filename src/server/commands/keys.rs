@@ -49,38 +49,39 @@ use crate::resp::{Request, reply};
 
 use crate::server::State;
 use crate::server::args::{Args, NOT_INTEGER, SYNTAX, c_str, is_option};
-use crate::server::command::{Command, Exec, Subcommand};
+use crate::server::command::{Command, Exec};
 use crate::server::glob::glob_match;
 pub(crate) use crate::server::keyspace::db::WrongType;
 use crate::server::keyspace::db::{Typed, Value};
+use crate::server::spec::KeySpec;
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command::new("del", -2, &["write"], (1, -1, 1), del),
-    Command::new("unlink", -2, &["write", "fast"], (1, -1, 1), del),
-    Command::new("exists", -2, &["readonly", "fast"], (1, -1, 1), exists),
-    Command::new("touch", -2, &["readonly", "fast"], (1, -1, 1), exists),
-    Command::new("type", 2, &["readonly", "fast"], (1, 1, 1), type_),
-    Command::new("keys", 2, &["readonly"], (0, 0, 0), keys),
-    Command::new("scan", -2, &["readonly"], (0, 0, 0), scan),
-    Command::new("randomkey", 1, &["readonly"], (0, 0, 0), randomkey),
-    Command::new("dbsize", 1, &["readonly", "fast"], (0, 0, 0), dbsize),
-    Command::new("flushdb", -1, &["write"], (0, 0, 0), flush),
-    Command::new("flushall", -1, &["write"], (0, 0, 0), flush),
-    Command::new("rename", 3, &["write"], (1, 2, 1), rename),
-    Command::new("renamenx", 3, &["write", "fast"], (1, 2, 1), renamenx),
-    Command::new("expire", -3, &["write", "fast"], (1, 1, 1), expire),
-    Command::new("pexpire", -3, &["write", "fast"], (1, 1, 1), pexpire),
-    Command::new("expireat", -3, &["write", "fast"], (1, 1, 1), expireat),
-    Command::new("pexpireat", -3, &["write", "fast"], (1, 1, 1), pexpireat),
-    Command::new("ttl", 2, &["readonly", "fast"], (1, 1, 1), ttl),
-    Command::new("pttl", 2, &["readonly", "fast"], (1, 1, 1), pttl),
-    Command::new("expiretime", 2, &["readonly", "fast"], (1, 1, 1), expiretime),
-    Command::new("pexpiretime", 2, &["readonly", "fast"], (1, 1, 1), pexpiretime),
-    Command::new("persist", 2, &["write", "fast"], (1, 1, 1), persist),
-    Command::new("copy", -3, &["write", "denyoom"], (1, 2, 1), copy),
-    Command::new("object", -2, &[], (0, 0, 0), object),
+    Command::new("del", -2, &["write"], del).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RM", "delete"]).range(-1, 1, 0)]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
+    Command::new("unlink", -2, &["write", "fast"], del).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RM", "delete"]).range(-1, 1, 0)]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
+    Command::new("exists", -2, &["readonly", "fast"], exists).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RO"]).range(-1, 1, 0)]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
+    Command::new("touch", -2, &["readonly", "fast"], exists).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RO"]).range(-1, 1, 0)]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
+    Command::new("type", 2, &["readonly", "fast"], type_).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RO"])]),
+    Command::new("keys", 2, &["readonly"], keys).acl(&["keyspace", "dangerous"]).tips(&["request_policy:all_shards", "nondeterministic_output_order"]),
+    Command::new("scan", -2, &["readonly", "touches_arbitrary_keys"], scan).acl(&["keyspace"]).tips(&["nondeterministic_output", "request_policy:special"]),
+    Command::new("randomkey", 1, &["readonly", "touches_arbitrary_keys"], randomkey).acl(&["keyspace"]).tips(&["request_policy:all_shards", "nondeterministic_output"]),
+    Command::new("dbsize", 1, &["readonly", "fast"], dbsize).acl(&["keyspace"]).tips(&["request_policy:all_shards", "response_policy:agg_sum"]),
+    Command::new("flushdb", -1, &["write"], flush).acl(&["keyspace", "dangerous"]).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
+    Command::new("flushall", -1, &["write"], flush).acl(&["keyspace", "dangerous"]).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
+    Command::new("rename", 3, &["write"], rename).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]), KeySpec::index(2, &["OW", "update"])]),
+    Command::new("renamenx", 3, &["write", "fast"], renamenx).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]), KeySpec::index(2, &["OW", "insert"])]),
+    Command::new("expire", -3, &["write", "fast"], expire).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RW", "update"])]),
+    Command::new("pexpire", -3, &["write", "fast"], pexpire).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RW", "update"])]),
+    Command::new("expireat", -3, &["write", "fast"], expireat).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RW", "update"])]),
+    Command::new("pexpireat", -3, &["write", "fast"], pexpireat).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RW", "update"])]),
+    Command::new("ttl", 2, &["readonly", "fast"], ttl).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output"]),
+    Command::new("pttl", 2, &["readonly", "fast"], pttl).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output"]),
+    Command::new("expiretime", 2, &["readonly", "fast"], expiretime).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("pexpiretime", 2, &["readonly", "fast"], pexpiretime).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("persist", 2, &["write", "fast"], persist).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RW", "update"])]),
+    Command::new("copy", -3, &["write", "denyoom"], copy).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RO", "access"]), KeySpec::index(2, &["OW", "update"])]),
+    Command::new("object", -2, &[], object).subcommands(OBJECT),
 ];
 
 // ---- Helpers shared with the other families ----
@@ -396,11 +397,11 @@ fn object(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 #[rustfmt::skip]
-const OBJECT: &[Subcommand] = &[
-    Subcommand::new("object|encoding", 3, object_encoding),
-    Subcommand::new("object|refcount", 3, object_refcount),
-    Subcommand::new("object|freq", 3, object_freq),
-    Subcommand::new("object|help", 2, object_help),
+const OBJECT: &[Command] = &[
+    Command::new("object|encoding", 3, &["readonly"], object_encoding).acl(&["keyspace"]).keys(&[KeySpec::index(2, &["RO"])]).tips(&["nondeterministic_output"]),
+    Command::new("object|refcount", 3, &["readonly"], object_refcount).acl(&["keyspace"]).keys(&[KeySpec::index(2, &["RO"])]).tips(&["nondeterministic_output"]),
+    Command::new("object|freq", 3, &["readonly"], object_freq).acl(&["keyspace"]).keys(&[KeySpec::index(2, &["RO"])]).tips(&["nondeterministic_output"]),
+    Command::new("object|help", 2, &["loading", "stale"], object_help).acl(&["keyspace"]),
 ];
 
 /// `OBJECT ENCODING key`. Redis looks the key up without touching its access time or the hit

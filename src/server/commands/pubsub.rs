@@ -36,7 +36,7 @@ use crate::resp::{Request, reply};
 
 use crate::server::Session;
 use crate::server::client::Client;
-use crate::server::command::{Command, Exec, Subcommand};
+use crate::server::command::{Command, Exec};
 use crate::server::glob::glob_match;
 
 /// Who listens to what.
@@ -135,13 +135,13 @@ fn unlink(map: &mut HashMap<Box<[u8]>, Vec<ConnId>>, name: &[u8], id: ConnId) {
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command::new("subscribe", -2, &["pubsub", "noscript", "loading", "stale"], (0, 0, 0), subscribe),
-    Command::new("unsubscribe", -1, &["pubsub", "noscript", "loading", "stale"], (0, 0, 0), unsubscribe),
-    Command::new("psubscribe", -2, &["pubsub", "noscript", "loading", "stale"], (0, 0, 0), psubscribe),
-    Command::new("punsubscribe", -1, &["pubsub", "noscript", "loading", "stale"], (0, 0, 0), punsubscribe),
-    Command::new("publish", 3, &["pubsub", "loading", "stale", "fast", "may_replicate"], (0, 0, 0), publish),
-    Command::new("pubsub", -2, &[], (0, 0, 0), pubsub),
-    Command::new("reset", 1, &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], (0, 0, 0), reset),
+    Command::new("subscribe", -2, &["pubsub", "noscript", "loading", "stale", "sentinel"], subscribe),
+    Command::new("unsubscribe", -1, &["pubsub", "noscript", "loading", "stale", "sentinel"], unsubscribe),
+    Command::new("psubscribe", -2, &["pubsub", "noscript", "loading", "stale", "sentinel"], psubscribe),
+    Command::new("punsubscribe", -1, &["pubsub", "noscript", "loading", "stale", "sentinel"], punsubscribe),
+    Command::new("publish", 3, &["pubsub", "loading", "stale", "fast", "may_replicate", "sentinel"], publish),
+    Command::new("pubsub", -2, &[], pubsub).subcommands(PUBSUB),
+    Command::new("reset", 1, &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], reset).acl(&["connection"]),
 ];
 
 /// Channels and patterns are subscribed to, and left, in exactly the same way; only the
@@ -277,11 +277,11 @@ fn pubsub(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 #[rustfmt::skip]
-const PUBSUB: &[Subcommand] = &[
-    Subcommand::new("pubsub|channels", -2, pubsub_channels),
-    Subcommand::new("pubsub|numsub", -2, pubsub_numsub),
-    Subcommand::new("pubsub|numpat", 2, pubsub_numpat),
-    Subcommand::new("pubsub|help", 2, pubsub_help),
+const PUBSUB: &[Command] = &[
+    Command::new("pubsub|channels", -2, &["pubsub", "loading", "stale"], pubsub_channels),
+    Command::new("pubsub|numsub", -2, &["pubsub", "loading", "stale"], pubsub_numsub),
+    Command::new("pubsub|numpat", 2, &["pubsub", "loading", "stale"], pubsub_numpat),
+    Command::new("pubsub|help", 2, &["loading", "stale"], pubsub_help),
 ];
 
 fn pubsub_channels(exec: &mut Exec<'_, '_>, req: &Request<'_>) {

@@ -71,27 +71,28 @@ use crate::server::glob::glob_match;
 use crate::server::keyspace::Encodings;
 use crate::server::keyspace::db::Value;
 use crate::server::keyspace::set::{Member, Set};
+use crate::server::spec::KeySpec;
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command::new("sadd", -3, &["write", "denyoom", "fast"], (1, 1, 1), sadd),
-    Command::new("srem", -3, &["write", "fast"], (1, 1, 1), srem),
-    Command::new("sismember", 3, &["readonly", "fast"], (1, 1, 1), sismember),
-    Command::new("smismember", -3, &["readonly", "fast"], (1, 1, 1), smismember),
-    Command::new("smembers", 2, &["readonly"], (1, 1, 1), smembers),
-    Command::new("scard", 2, &["readonly", "fast"], (1, 1, 1), scard),
-    Command::new("spop", -2, &["write", "fast"], (1, 1, 1), spop),
-    Command::new("srandmember", -2, &["readonly"], (1, 1, 1), srandmember),
-    Command::new("smove", 4, &["write", "fast"], (1, 2, 1), smove),
-    Command::new("sinter", -2, &["readonly"], (1, -1, 1), sinter),
-    Command::new("sintercard", -3, &["readonly", "movablekeys"], (0, 0, 0), sintercard).numkeys_at(1),
-    Command::new("sinterstore", -3, &["write", "denyoom"], (1, -1, 1), sinterstore),
-    Command::new("sunion", -2, &["readonly"], (1, -1, 1), sunion),
-    Command::new("sunionstore", -3, &["write", "denyoom"], (1, -1, 1), sunionstore),
-    Command::new("sdiff", -2, &["readonly"], (1, -1, 1), sdiff),
-    Command::new("sdiffstore", -3, &["write", "denyoom"], (1, -1, 1), sdiffstore),
-    Command::new("sscan", -3, &["readonly"], (1, 1, 1), sscan),
+    Command::new("sadd", -3, &["write", "denyoom", "fast"], sadd).acl(&["set"]).keys(&[KeySpec::index(1, &["RW", "insert"])]),
+    Command::new("srem", -3, &["write", "fast"], srem).acl(&["set"]).keys(&[KeySpec::index(1, &["RW", "delete"])]),
+    Command::new("sismember", 3, &["readonly", "fast"], sismember).acl(&["set"]).keys(&[KeySpec::index(1, &["RO"])]),
+    Command::new("smismember", -3, &["readonly", "fast"], smismember).acl(&["set"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("smembers", 2, &["readonly"], smembers).acl(&["set"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output_order"]),
+    Command::new("scard", 2, &["readonly", "fast"], scard).acl(&["set"]).keys(&[KeySpec::index(1, &["RO"])]),
+    Command::new("spop", -2, &["write", "fast"], spop).acl(&["set"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"])]).tips(&["nondeterministic_output"]),
+    Command::new("srandmember", -2, &["readonly"], srandmember).acl(&["set"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output"]),
+    Command::new("smove", 4, &["write", "fast"], smove).acl(&["set"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]), KeySpec::index(2, &["RW", "insert"])]),
+    Command::new("sinter", -2, &["readonly"], sinter).acl(&["set"]).keys(&[KeySpec::index(1, &["RO", "access"]).range(-1, 1, 0)]).tips(&["nondeterministic_output_order"]),
+    Command::new("sintercard", -3, &["readonly"], sintercard).acl(&["set"]).keys(&[KeySpec::index(1, &["RO", "access"]).keynum(0, 1, 1)]),
+    Command::new("sinterstore", -3, &["write", "denyoom"], sinterstore).acl(&["set"]).keys(&[KeySpec::index(1, &["RW", "update"]), KeySpec::index(2, &["RO", "access"]).range(-1, 1, 0)]),
+    Command::new("sunion", -2, &["readonly"], sunion).acl(&["set"]).keys(&[KeySpec::index(1, &["RO", "access"]).range(-1, 1, 0)]).tips(&["nondeterministic_output_order"]),
+    Command::new("sunionstore", -3, &["write", "denyoom"], sunionstore).acl(&["set"]).keys(&[KeySpec::index(1, &["OW", "update"]), KeySpec::index(2, &["RO", "access"]).range(-1, 1, 0)]),
+    Command::new("sdiff", -2, &["readonly"], sdiff).acl(&["set"]).keys(&[KeySpec::index(1, &["RO", "access"]).range(-1, 1, 0)]).tips(&["nondeterministic_output_order"]),
+    Command::new("sdiffstore", -3, &["write", "denyoom"], sdiffstore).acl(&["set"]).keys(&[KeySpec::index(1, &["OW", "update"]), KeySpec::index(2, &["RO", "access"]).range(-1, 1, 0)]),
+    Command::new("sscan", -3, &["readonly"], sscan).acl(&["set"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output"]),
 ];
 
 /// SPOP with a count pops one by one while `remaining * SPOP_MOVE_STRATEGY_MUL > count`,

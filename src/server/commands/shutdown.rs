@@ -22,7 +22,7 @@ use crate::server::command::{Command, Exec};
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command::new("shutdown", -1, &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"], (0, 0, 0), shutdown),
+    Command::new("shutdown", -1, &["admin", "noscript", "loading", "stale", "no_multi", "sentinel", "allow_busy"], shutdown),
 ];
 
 fn shutdown(exec: &mut Exec<'_, '_>, req: &Request<'_>) {

@@ -19,33 +19,34 @@ use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::{WrongType, read_as};
 use crate::server::keyspace::db::{Db, Value};
 use crate::server::keyspace::zset::{AddFlags, Added, ZSet};
+use crate::server::spec::KeySpec;
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command::new("zadd", -4, &["write", "denyoom", "fast"], (1, 1, 1), zadd),
-    Command::new("zincrby", 4, &["write", "denyoom", "fast"], (1, 1, 1), zincrby),
-    Command::new("zcard", 2, &["readonly", "fast"], (1, 1, 1), zcard),
-    Command::new("zscore", 3, &["readonly", "fast"], (1, 1, 1), zscore),
-    Command::new("zmscore", -3, &["readonly", "fast"], (1, 1, 1), zmscore),
-    Command::new("zrem", -3, &["write", "fast"], (1, 1, 1), zrem),
-    Command::new("zrank", 3, &["readonly", "fast"], (1, 1, 1), zrank),
-    Command::new("zrevrank", 3, &["readonly", "fast"], (1, 1, 1), zrevrank),
-    Command::new("zcount", 4, &["readonly", "fast"], (1, 1, 1), zcount),
-    Command::new("zpopmin", -2, &["write", "fast"], (1, 1, 1), zpopmin),
-    Command::new("zpopmax", -2, &["write", "fast"], (1, 1, 1), zpopmax),
-    Command::new("bzpopmin", -3, &["write", "noscript", "blocking", "fast"], (1, -2, 1), bzpopmin),
-    Command::new("bzpopmax", -3, &["write", "noscript", "blocking", "fast"], (1, -2, 1), bzpopmax),
-    Command::new("zlexcount", 4, &["readonly", "fast"], (1, 1, 1), zlexcount),
-    Command::new("zrange", -4, &["readonly"], (1, 1, 1), zrange),
-    Command::new("zrevrange", -4, &["readonly"], (1, 1, 1), zrevrange),
-    Command::new("zrangebyscore", -4, &["readonly"], (1, 1, 1), zrangebyscore),
-    Command::new("zrevrangebyscore", -4, &["readonly"], (1, 1, 1), zrevrangebyscore),
-    Command::new("zrangebylex", -4, &["readonly"], (1, 1, 1), zrangebylex),
-    Command::new("zrevrangebylex", -4, &["readonly"], (1, 1, 1), zrevrangebylex),
-    Command::new("zremrangebyscore", 4, &["write"], (1, 1, 1), zremrangebyscore),
-    Command::new("zremrangebyrank", 4, &["write"], (1, 1, 1), zremrangebyrank),
-    Command::new("zremrangebylex", 4, &["write"], (1, 1, 1), zremrangebylex),
+    Command::new("zadd", -4, &["write", "denyoom", "fast"], zadd).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "update"])]),
+    Command::new("zincrby", 4, &["write", "denyoom", "fast"], zincrby).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "access", "update"])]),
+    Command::new("zcard", 2, &["readonly", "fast"], zcard).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO"])]),
+    Command::new("zscore", 3, &["readonly", "fast"], zscore).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zmscore", -3, &["readonly", "fast"], zmscore).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zrem", -3, &["write", "fast"], zrem).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "delete"])]),
+    Command::new("zrank", 3, &["readonly", "fast"], zrank).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zrevrank", 3, &["readonly", "fast"], zrevrank).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zcount", 4, &["readonly", "fast"], zcount).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zpopmin", -2, &["write", "fast"], zpopmin).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"])]),
+    Command::new("zpopmax", -2, &["write", "fast"], zpopmax).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"])]),
+    Command::new("bzpopmin", -3, &["write", "noscript", "fast", "blocking"], bzpopmin).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]).range(-2, 1, 0)]),
+    Command::new("bzpopmax", -3, &["write", "noscript", "fast", "blocking"], bzpopmax).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]).range(-2, 1, 0)]),
+    Command::new("zlexcount", 4, &["readonly", "fast"], zlexcount).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zrange", -4, &["readonly"], zrange).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zrevrange", -4, &["readonly"], zrevrange).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zrangebyscore", -4, &["readonly"], zrangebyscore).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zrevrangebyscore", -4, &["readonly"], zrevrangebyscore).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zrangebylex", -4, &["readonly"], zrangebylex).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zrevrangebylex", -4, &["readonly"], zrevrangebylex).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zremrangebyscore", 4, &["write"], zremrangebyscore).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "delete"])]),
+    Command::new("zremrangebyrank", 4, &["write"], zremrangebyrank).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "delete"])]),
+    Command::new("zremrangebylex", 4, &["write"], zremrangebylex).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "delete"])]),
 ];
 
 // ---- Numbers ----

@@ -4,18 +4,14 @@
 
 use crate::resp::{Request, reply};
 
-use crate::server::command::{Command, Exec, Flags, Subcommand};
+use crate::server::command::{Command, Exec};
 use crate::server::glob::glob_match;
+use crate::server::spec::{Begin, Categories, Find, KeyFlags, KeySpec};
 
 /// Entries of our table that are not commands to Redis: `POST` and `Host:` exist only so that
 /// an HTTP request closes the connection (see `connection.rs`); Redis catches them before its
 /// command lookup, so COMMAND must not list them.
 const NOT_COMMANDS: [&str; 2] = ["post", "host:"];
-
-/// ACL category names, in Redis's order (what `COMMAND LIST FILTERBY ACLCAT` accepts), space
-/// separated.
-const ACL_CATEGORIES: &str = "keyspace read write set sortedset list hash string bitmap \
-    hyperloglog geo stream pubsub admin fast slow blocking dangerous connection transaction scripting";
 
 /// `COMMAND [subcommand ...]`; with no subcommand, every command's description.
 pub(super) fn command(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
@@ -28,27 +24,30 @@ pub(super) fn command(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 #[rustfmt::skip]
-const COMMAND: &[Subcommand] = &[
-    Subcommand::new("command|count", 2, command_count),
-    Subcommand::new("command|info", -2, command_info_subcommand),
-    Subcommand::new("command|list", -2, command_list),
-    Subcommand::new("command|getkeys", -4, command_getkeys),
-    Subcommand::new("command|help", 2, command_help),
+pub(super) const COMMAND: &[Command] = &[
+    Command::new("command|count", 2, &["loading", "stale", "sentinel"], command_count).acl(&["connection"]),
+    Command::new("command|info", -2, &["loading", "stale", "sentinel"], command_info_subcommand).acl(&["connection"]).tips(&["nondeterministic_output_order"]),
+    Command::new("command|list", -2, &["loading", "stale", "sentinel"], command_list).acl(&["connection"]).tips(&["nondeterministic_output_order"]),
+    Command::new("command|getkeys", -4, &["loading", "stale", "sentinel"], command_getkeys).acl(&["connection"]),
+    Command::new("command|getkeysandflags", -4, &["loading", "stale", "sentinel"], command_getkeysandflags).acl(&["connection"]),
+    Command::new("command|help", 2, &["loading", "stale", "sentinel"], command_help).acl(&["connection"]),
 ];
 
+/// The number of commands, subcommands not counted (as Redis).
 fn command_count(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     let count = visible_commands(exec).count();
     exec.integer(count as i64);
 }
 
-/// `COMMAND INFO [name ...]`; with no names every command (Redis 7.0).
+/// `COMMAND INFO [name ...]`; with no names every command (Redis 7.0). A name may be a
+/// subcommand's full name (`client|list`).
 fn command_info_subcommand(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let wanted: Vec<Option<&Command>> = if req.len() == 2 {
         visible_commands(exec).map(Some).collect()
     } else {
         req.args()
             .skip(2)
-            .map(|name| lookup_visible(exec, name))
+            .map(|name| lookup_full_name(exec, name))
             .collect()
     };
     command_infos(exec, wanted.into_iter());
@@ -70,6 +69,8 @@ fn command_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
             "    commands are returned.",
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
         ],
     );
 }
@@ -81,11 +82,48 @@ fn visible_commands<'t>(exec: &'t Exec<'_, '_>) -> impl Iterator<Item = &'static
         .filter(|c| !NOT_COMMANDS.contains(&c.name))
 }
 
+/// Every command and, after each container, its subcommands: what COMMAND LIST walks.
+fn commands_and_subcommands<'t>(
+    exec: &'t Exec<'_, '_>,
+) -> impl Iterator<Item = &'static Command> + 't {
+    visible_commands(exec).flat_map(|c| std::iter::once(c).chain(c.subcommands))
+}
+
 fn lookup_visible(exec: &Exec<'_, '_>, name: &[u8]) -> Option<&'static Command> {
     exec.state
         .table
         .lookup(name)
         .filter(|c| !NOT_COMMANDS.contains(&c.name))
+}
+
+/// A command's subcommand named `sub`, any case.
+fn subcommand(container: &'static Command, sub: &[u8]) -> Option<&'static Command> {
+    container
+        .subcommands
+        .iter()
+        .find(|s| sub.eq_ignore_ascii_case(s.sub_name().as_bytes()))
+}
+
+/// A command by its full name (`get`, `client|list`), as Redis's `lookupCommandBySds`; a
+/// container's name alone is the container.
+fn lookup_full_name(exec: &Exec<'_, '_>, name: &[u8]) -> Option<&'static Command> {
+    let mut parts = name.split(|&b| b == b'|');
+    let command = lookup_visible(exec, parts.next()?)?;
+    match (parts.next(), parts.next()) {
+        (None, _) => Some(command),
+        (Some(sub), None) => subcommand(command, sub),
+        (Some(_), Some(_)) => None,
+    }
+}
+
+/// The command a full command line names, as Redis's `lookupCommand`: a container followed
+/// by an argument is that subcommand.
+fn lookup_command_line(exec: &Exec<'_, '_>, args: &[&[u8]]) -> Option<&'static Command> {
+    let command = lookup_visible(exec, args.first()?)?;
+    match args.get(1) {
+        Some(sub) if !command.subcommands.is_empty() => subcommand(command, sub),
+        _ => Some(command),
+    }
 }
 
 /// An array of descriptions, a null bulk for each unknown name (as Redis's `COMMAND INFO`).
@@ -106,91 +144,153 @@ fn command_infos<'c>(
 ///
 /// ```text
 /// *10  $name  :arity  *flags(+readonly ...)  :first-key  :last-key  :step
-///      *acl-categories(+@read ...)  *0 tips  *0 key-specs  *0 subcommands
+///      *acl-categories(+@read ...)  *tips($nondeterministic_output ...)
+///      *key-specs(one map each)  *subcommands(one such array each)
 /// ```
-///
-/// Tips, key specs and subcommands are empty: the table does not record them, and clients
-/// that need key positions use first/last/step, which are exact for every command here.
 fn command_info(out: &mut Vec<u8>, command: &Command) {
     reply::array(out, 10);
     reply::bulk(out, command.name.as_bytes());
     reply::integer(out, i64::from(command.arity));
-    let flags = shown_flags(command);
-    reply::array(out, flags.len());
-    for flag in flags {
-        reply::simple(out, flag);
-    }
-    let (first, last, step) = command.keys;
+    let flags: Vec<&str> = command.flags.shown().collect();
+    simple_strings(out, &flags);
+    let (first, last, step) = command.legacy_keys;
     reply::integer(out, i64::from(first));
     reply::integer(out, i64::from(last));
     reply::integer(out, i64::from(step));
-    let categories = acl_categories(command);
+    let categories: Vec<String> = command
+        .categories
+        .names()
+        .map(|c| format!("@{c}"))
+        .collect();
     reply::array(out, categories.len());
     for category in categories {
-        reply::simple(out, category);
+        reply::simple(out, &category);
     }
-    for _ in 0..3 {
-        reply::array(out, 0);
+    reply::array(out, command.tips.len());
+    for tip in command.tips {
+        reply::bulk(out, tip.as_bytes());
+    }
+    reply::array(out, command.key_specs.len());
+    for spec in command.key_specs {
+        key_spec(out, spec);
+    }
+    reply::array(out, command.subcommands.len());
+    for sub in command.subcommands {
+        command_info(out, sub);
     }
 }
 
-/// The command's flags as Redis shows them: in Redis's order, without the hidden ones.
-fn shown_flags(command: &Command) -> Vec<&'static str> {
-    command.flags.shown().collect()
+fn simple_strings(out: &mut Vec<u8>, items: &[&str]) {
+    reply::array(out, items.len());
+    for item in items {
+        reply::simple(out, item);
+    }
 }
 
-/// The ACL categories Redis derives from flags alone (`setImplicitACLCategories`), in its
-/// order. Redis adds others from its command definitions (`@string`, `@keyspace`,
-/// `@connection`, `@dangerous` for INFO...), which our table does not record.
-fn acl_categories(command: &Command) -> Vec<&'static str> {
-    let has = |flag: Flags| command.flags.contains(flag);
-    let mut categories = Vec::new();
-    if has(Flags::READONLY) {
-        categories.push("@read");
+/// One key spec as Redis's `addReplyCommandKeySpecs` writes it (a map, flattened in RESP2):
+/// `notes` (when there are some), `flags`, `begin_search` and `find_keys`, each of the last
+/// two a `type` and a `spec`.
+fn key_spec(out: &mut Vec<u8>, spec: &KeySpec) {
+    let fields = if spec.notes.is_some() { 8 } else { 6 };
+    reply::array(out, fields);
+    if let Some(notes) = spec.notes {
+        reply::bulk(out, b"notes");
+        reply::bulk(out, notes.as_bytes());
     }
-    if has(Flags::WRITE) {
-        categories.push("@write");
+    reply::bulk(out, b"flags");
+    key_flags(out, spec.flags);
+    reply::bulk(out, b"begin_search");
+    match spec.begin {
+        Begin::Index(index) => typed_spec(out, "index", &[("index", Field::Int(index))]),
+        Begin::Keyword { keyword, startfrom } => typed_spec(
+            out,
+            "keyword",
+            &[
+                ("keyword", Field::Text(keyword)),
+                ("startfrom", Field::Int(startfrom)),
+            ],
+        ),
+        Begin::Unknown => typed_spec(out, "unknown", &[]),
     }
-    if has(Flags::PUBSUB) {
-        categories.push("@pubsub");
+    reply::bulk(out, b"find_keys");
+    match spec.find {
+        Find::Range {
+            lastkey,
+            keystep,
+            limit,
+        } => typed_spec(
+            out,
+            "range",
+            &[
+                ("lastkey", Field::Int(lastkey)),
+                ("keystep", Field::Int(keystep)),
+                ("limit", Field::Int(limit)),
+            ],
+        ),
+        Find::Keynum {
+            keynumidx,
+            firstkey,
+            keystep,
+        } => typed_spec(
+            out,
+            "keynum",
+            &[
+                ("keynumidx", Field::Int(keynumidx)),
+                ("firstkey", Field::Int(firstkey)),
+                ("keystep", Field::Int(keystep)),
+            ],
+        ),
+        Find::Unknown => typed_spec(out, "unknown", &[]),
     }
-    if has(Flags::ADMIN) {
-        categories.push("@admin");
-    }
-    categories.push(if has(Flags::FAST) { "@fast" } else { "@slow" });
-    if has(Flags::BLOCKING) {
-        categories.push("@blocking");
-    }
-    if has(Flags::ADMIN) {
-        categories.push("@dangerous");
-    }
-    categories
 }
 
-/// `COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]`: command names.
+fn key_flags(out: &mut Vec<u8>, flags: KeyFlags) {
+    let names: Vec<&str> = flags.names().collect();
+    simple_strings(out, &names);
+}
+
+enum Field {
+    Int(i32),
+    Text(&'static str),
+}
+
+/// `type <kind> spec <map of fields>`, as key specs nest them.
+fn typed_spec(out: &mut Vec<u8>, kind: &str, fields: &[(&str, Field)]) {
+    reply::array(out, 4);
+    reply::bulk(out, b"type");
+    reply::bulk(out, kind.as_bytes());
+    reply::bulk(out, b"spec");
+    reply::array(out, fields.len() * 2);
+    for (name, value) in fields {
+        reply::bulk(out, name.as_bytes());
+        match value {
+            Field::Int(n) => reply::integer(out, i64::from(*n)),
+            Field::Text(text) => reply::bulk(out, text.as_bytes()),
+        }
+    }
+}
+
+/// `COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]`: the names of
+/// commands and subcommands (`client|list`), as Redis 7.0 lists them.
 fn command_list(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let names: Vec<&'static str> = match req.len() {
-        2 => visible_commands(exec).map(|c| c.name).collect(),
+        2 => commands_and_subcommands(exec).map(|c| c.name).collect(),
         5 if req.arg(2).eq_ignore_ascii_case(b"filterby") => {
             let (kind, value) = (req.arg(3), req.arg(4));
             if kind.eq_ignore_ascii_case(b"module") {
                 // No modules here.
                 Vec::new()
             } else if kind.eq_ignore_ascii_case(b"aclcat") {
-                let known = ACL_CATEGORIES
-                    .split_whitespace()
-                    .any(|c| c.as_bytes().eq_ignore_ascii_case(value));
-                visible_commands(exec)
-                    .filter(|c| {
-                        known
-                            && acl_categories(c)
-                                .iter()
-                                .any(|cat| cat.as_bytes()[1..].eq_ignore_ascii_case(value))
-                    })
+                let category = Categories::NAMES
+                    .into_iter()
+                    .find(|c| c.as_bytes().eq_ignore_ascii_case(value))
+                    .map(Categories::named);
+                commands_and_subcommands(exec)
+                    .filter(|c| category.is_some_and(|category| c.categories.contains(category)))
                     .map(|c| c.name)
                     .collect()
             } else if kind.eq_ignore_ascii_case(b"pattern") {
-                visible_commands(exec)
+                commands_and_subcommands(exec)
                     .filter(|c| glob_match(value, c.name.as_bytes(), true))
                     .map(|c| c.name)
                     .collect()
@@ -206,143 +306,48 @@ fn command_list(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     }
 }
 
-/// `COMMAND GETKEYS command arg ...`: the arguments of a full command that are keys, found
-/// from the command's first/last/step positions (Redis's "legacy range" rule).
+/// `COMMAND GETKEYS command arg ...`: the arguments of a full command that are keys.
 fn command_getkeys(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    getkeys(exec, req, false);
+}
+
+/// `COMMAND GETKEYSANDFLAGS command arg ...`: each key with how the command uses it.
+fn command_getkeysandflags(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    getkeys(exec, req, true);
+}
+
+/// Both GETKEYS forms, as Redis's `getKeysSubcommandImpl`: the command line is looked up
+/// (a container's subcommand included), its arity checked, then its keys found by its key
+/// specs ([`Command::keys_in`]).
+fn getkeys(exec: &mut Exec<'_, '_>, req: &Request<'_>, with_flags: bool) {
     let args: Vec<&[u8]> = req.args().skip(2).collect();
-    let Some(command) = lookup_visible(exec, req.arg(2)) else {
+    let Some(command) = lookup_command_line(exec, &args) else {
         return exec.error("ERR Invalid command specified");
     };
-    if command.keys.0 <= 0 && command.numkeys_at.is_none() {
+    if !command.has_keys() {
         return exec.error("ERR The command has no key arguments");
     }
     if !command.arity_ok(args.len()) {
         return exec.error("ERR Invalid number of arguments specified for command");
     }
-    let positions = match command.numkeys_at {
-        None => key_positions(command.keys, args.len()),
-        Some(at) => counted_key_positions(command.keys, at, &args),
-    };
-    let Some(positions) = positions else {
+    // No keys at all is as invalid as arguments the specs do not fit (Redis: zero keys).
+    let Some(keys) = command.keys_in(&args).filter(|keys| !keys.is_empty()) else {
+        if command
+            .flags
+            .contains(crate::server::spec::Flags::NO_MANDATORY_KEYS)
+        {
+            return exec.array(0);
+        }
         return exec.error("ERR Invalid arguments specified for command");
     };
-    let keys: Vec<&[u8]> = positions
-        .iter()
-        .filter_map(|&j| args.get(j).copied())
-        .collect();
     exec.array(keys.len());
-    for key in keys {
-        exec.bulk(key);
-    }
-}
-
-/// Positions of the keys among `argc` arguments (the command name is position 0) for a
-/// command whose keys are at `first`, `first + step`, ... up to `last` (negative: counted from
-/// the end). `None` when that finds no key, or runs past the arguments: a variadic command
-/// given too few arguments for its key pattern (Redis leaves that error to the command).
-fn key_positions((first, last, step): (i32, i32, i32), argc: usize) -> Option<Vec<usize>> {
-    let first = usize::try_from(first).ok().filter(|&f| f > 0)?;
-    let last = if last < 0 {
-        argc.checked_sub(last.unsigned_abs() as usize)?
-    } else {
-        last as usize
-    };
-    let step = usize::try_from(step).unwrap_or(1).max(1);
-    let positions: Vec<usize> = (first..=last).step_by(step).collect();
-    let fits = positions.iter().all(|&j| j < argc);
-    (fits && !positions.is_empty()).then_some(positions)
-}
-
-/// Key positions of a command whose keys are counted by the argument at `at` (Redis's
-/// "keynum" key spec), after any fixed keys (`ZUNIONSTORE`'s destination). `None` if the count
-/// is not a positive number or runs past the arguments.
-fn counted_key_positions(fixed: (i32, i32, i32), at: usize, args: &[&[u8]]) -> Option<Vec<usize>> {
-    let mut positions = if fixed.0 > 0 {
-        key_positions(fixed, args.len())?
-    } else {
-        Vec::new()
-    };
-    let n = crate::resp::number::parse_i64(args.get(at)?)
-        .and_then(|n| usize::try_from(n).ok())
-        .filter(|&n| n > 0)?;
-    let end = at.checked_add(1)?.checked_add(n)?;
-    if end > args.len() {
-        return None;
-    }
-    positions.extend(at + 1..end);
-    Some(positions)
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::server::commands::admin::command::*;
-    use crate::server::commands::admin::info::time;
-    fn categories_for(flags: &'static [&'static str]) -> Vec<&'static str> {
-        let command = Command {
-            name: "x",
-            arity: 1,
-            flags: Flags::from_names(flags),
-            keys: (0, 0, 0),
-            numkeys_at: None,
-            run: time,
-        };
-        acl_categories(&command)
-    }
-
-    #[test]
-    fn acl_categories_are_derived_from_flags_in_redis_order() {
-        // Each case is the flag-derived part of what redis-server 7.0.15 reports.
-        assert_eq!(categories_for(&["readonly", "fast"]), ["@read", "@fast"]);
-        assert_eq!(categories_for(&["write", "denyoom"]), ["@write", "@slow"]);
-        assert_eq!(
-            categories_for(&["admin", "noscript", "loading", "stale"]),
-            ["@admin", "@slow", "@dangerous"]
-        );
-        assert_eq!(
-            categories_for(&["pubsub", "loading", "stale", "fast"]),
-            ["@pubsub", "@fast"]
-        );
-        assert_eq!(
-            categories_for(&["write", "blocking"]),
-            ["@write", "@slow", "@blocking"]
-        );
-        assert_eq!(categories_for(&[]), ["@slow"]);
-    }
-
-    #[test]
-    fn flags_are_shown_in_redis_order_without_hidden_ones() {
-        let command = Command {
-            name: "x",
-            arity: 1,
-            flags: Flags::from_names(&[
-                "allow_busy",
-                "fast",
-                "sentinel",
-                "noscript",
-                "may_replicate",
-            ]),
-            keys: (0, 0, 0),
-            numkeys_at: None,
-            run: time,
-        };
-        assert_eq!(shown_flags(&command), ["noscript", "fast", "allow_busy"]);
-    }
-
-    #[test]
-    fn key_positions_follow_first_last_step() {
-        // GET key
-        assert_eq!(key_positions((1, 1, 1), 2), Some(vec![1]));
-        // MSET k v k v
-        assert_eq!(key_positions((1, -1, 2), 5), Some(vec![1, 3]));
-        // DEL k k k
-        assert_eq!(key_positions((1, -1, 1), 4), Some(vec![1, 2, 3]));
-        // RENAME old new
-        assert_eq!(key_positions((1, 2, 1), 3), Some(vec![1, 2]));
-        // Too few arguments for the pattern, or no keys at all.
-        assert_eq!(key_positions((1, 2, 1), 2), None);
-        assert_eq!(key_positions((0, 0, 0), 3), None);
-        assert_eq!(key_positions((1, -5, 1), 3), None);
-        // A zero step is taken as 1 rather than looping forever.
-        assert_eq!(key_positions((1, 2, 0), 3), Some(vec![1, 2]));
+    for (at, flags) in keys {
+        if with_flags {
+            exec.array(2);
+            exec.bulk(args[at]);
+            key_flags(exec.out, flags);
+        } else {
+            exec.bulk(args[at]);
+        }
     }
 }

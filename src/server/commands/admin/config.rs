@@ -6,7 +6,7 @@ use crate::config::{Config, directives};
 use crate::resp::Request;
 
 use crate::server::State;
-use crate::server::command::{Exec, Subcommand};
+use crate::server::command::{Command, Exec};
 use crate::server::glob::glob_match;
 
 /// The configuration parameters CONFIG knows: the ones this server has, named and formatted
@@ -154,12 +154,12 @@ pub(super) fn config(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 #[rustfmt::skip]
-const CONFIG: &[Subcommand] = &[
-    Subcommand::new("config|get", -3, config_get),
-    Subcommand::new("config|set", -4, config_set),
-    Subcommand::new("config|resetstat", 2, config_resetstat),
-    Subcommand::new("config|rewrite", 2, config_rewrite),
-    Subcommand::new("config|help", 2, config_help),
+pub(super) const CONFIG: &[Command] = &[
+    Command::new("config|get", -3, &["admin", "noscript", "loading", "stale"], config_get),
+    Command::new("config|set", -4, &["admin", "noscript", "loading", "stale"], config_set).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
+    Command::new("config|resetstat", 2, &["admin", "noscript", "loading", "stale"], config_resetstat),
+    Command::new("config|rewrite", 2, &["admin", "noscript", "loading", "stale"], config_rewrite),
+    Command::new("config|help", 2, &["loading", "stale"], config_help),
 ];
 
 fn config_resetstat(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {

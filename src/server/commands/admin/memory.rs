@@ -17,7 +17,8 @@
 use crate::resp::Request;
 
 use crate::server::args::{Args, is_option};
-use crate::server::command::{Exec, Subcommand};
+use crate::server::command::{Command, Exec};
+use crate::server::spec::KeySpec;
 
 /// Redis's default number of sampled elements.
 const DEFAULT_SAMPLES: usize = 5;
@@ -27,9 +28,9 @@ pub fn memory(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 #[rustfmt::skip]
-const MEMORY: &[Subcommand] = &[
-    Subcommand::new("memory|usage", -3, memory_usage),
-    Subcommand::new("memory|help", 2, memory_help),
+pub(super) const MEMORY: &[Command] = &[
+    Command::new("memory|usage", -3, &["readonly"], memory_usage).keys(&[KeySpec::index(2, &["RO"])]),
+    Command::new("memory|help", 2, &["loading", "stale"], memory_help),
 ];
 
 fn memory_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {

@@ -9,7 +9,7 @@
 //! CONFIG SET name value [name value ...]   +OK, or why not
 //! CONFIG RESETSTAT | REWRITE | HELP
 //! COMMAND                        one 10-element array per command
-//! COMMAND COUNT | LIST [FILTERBY ...] | INFO [name ...] | GETKEYS cmd arg ... | HELP
+//! COMMAND COUNT | LIST [FILTERBY ...] | INFO [name ...] | GETKEYS[ANDFLAGS] cmd arg ... | HELP
 //! ```
 //!
 //! None of this stores or fetches data, yet real clients will not work without it: they *ask*
@@ -36,9 +36,9 @@
 //!
 //! - INFO has the sections and fields that mean something here (server, clients, stats,
 //!   keyspace), in Redis's order; there is no memory, persistence or replication to report.
-//! - COMMAND reports tips, key specs and subcommands as empty arrays, and ACL categories only
-//!   as far as Redis derives them from flags (`@read`, `@fast`, ...): our command table does
-//!   not record the rest.
+//! - COMMAND describes every command as Redis 7.0 does (flags, ACL categories, tips, key
+//!   specs, subcommands; checked against redis-server by a test), but lists only the
+//!   subcommands implemented here.
 //! - COMMAND DOCS is not implemented and says so (`unknown subcommand`), exactly as a Redis 6.2
 //!   server does. That is deliberate: `redis-cli` then falls back to the documentation built into
 //!   it and shows full hints, whereas a COMMAND DOCS reply without argument specs leaves it with
@@ -86,10 +86,10 @@ const MULTIPLEXING_API: &str = if cfg!(any(
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command::new("info", -1, &["loading", "stale", "sentinel"], (0, 0, 0), info::info),
-    Command::new("time", 1, &["loading", "stale", "fast"], (0, 0, 0), info::time),
+    Command::new("info", -1, &["loading", "stale", "sentinel"], info::info).acl(&["dangerous"]).tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"]),
+    Command::new("time", 1, &["loading", "stale", "fast"], info::time).tips(&["nondeterministic_output"]),
     // A container: Redis gives `config` itself no flags; its subcommands have their own.
-    Command::new("memory", -2, &[], (0, 0, 0), memory::memory),
-    Command::new("config", -2, &[], (0, 0, 0), config::config),
-    Command::new("command", -1, &["loading", "stale", "sentinel"], (0, 0, 0), command::command),
+    Command::new("memory", -2, &[], memory::memory).subcommands(memory::MEMORY),
+    Command::new("config", -2, &[], config::config).subcommands(config::CONFIG),
+    Command::new("command", -1, &["loading", "stale", "sentinel"], command::command).acl(&["connection"]).tips(&["nondeterministic_output_order"]).subcommands(command::COMMAND),
 ];

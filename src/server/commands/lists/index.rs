@@ -29,18 +29,19 @@ use crate::server::args::{Args, NOT_INTEGER, SYNTAX, is_option};
 use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::{WrongType, read_as, write_as};
 use crate::server::keyspace::list::{End, List};
+use crate::server::spec::KeySpec;
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command::new("llen", 2, &["readonly", "fast"], (1, 1, 1), llen),
-    Command::new("lrange", 4, &["readonly"], (1, 1, 1), lrange),
-    Command::new("lindex", 3, &["readonly"], (1, 1, 1), lindex),
-    Command::new("lset", 4, &["write", "denyoom"], (1, 1, 1), lset),
-    Command::new("linsert", 5, &["write", "denyoom"], (1, 1, 1), linsert),
-    Command::new("lrem", 4, &["write"], (1, 1, 1), lrem),
-    Command::new("ltrim", 4, &["write"], (1, 1, 1), ltrim),
-    Command::new("lpos", -3, &["readonly"], (1, 1, 1), lpos),
+    Command::new("llen", 2, &["readonly", "fast"], llen).acl(&["list"]).keys(&[KeySpec::index(1, &["RO"])]),
+    Command::new("lrange", 4, &["readonly"], lrange).acl(&["list"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("lindex", 3, &["readonly"], lindex).acl(&["list"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("lset", 4, &["write", "denyoom"], lset).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "update"])]),
+    Command::new("linsert", 5, &["write", "denyoom"], linsert).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "insert"])]),
+    Command::new("lrem", 4, &["write"], lrem).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "delete"])]),
+    Command::new("ltrim", 4, &["write"], ltrim).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "delete"])]),
+    Command::new("lpos", -3, &["readonly"], lpos).acl(&["list"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
 ];
 
 /// A Redis index (negative from the end) into a list of `len`: the position, if inside.

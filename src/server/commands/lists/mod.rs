@@ -25,65 +25,25 @@ use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::{WrongType, write_as};
 use crate::server::keyspace::db::Value;
 use crate::server::keyspace::list::{End, List};
+use crate::server::spec::KeySpec;
 
+// One command per line: the table reads as a table.
+#[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command::new("lpush", -3, &["write", "denyoom", "fast"], (1, 1, 1), lpush),
-    Command::new("rpush", -3, &["write", "denyoom", "fast"], (1, 1, 1), rpush),
-    Command::new(
-        "lpushx",
-        -3,
-        &["write", "denyoom", "fast"],
-        (1, 1, 1),
-        lpushx,
-    ),
-    Command::new(
-        "rpushx",
-        -3,
-        &["write", "denyoom", "fast"],
-        (1, 1, 1),
-        rpushx,
-    ),
-    Command::new("lpop", -2, &["write", "fast"], (1, 1, 1), lpop),
-    Command::new("rpop", -2, &["write", "fast"], (1, 1, 1), rpop),
-    Command::new("lmove", 5, &["write", "denyoom"], (1, 2, 1), lmove),
-    Command::new("rpoplpush", 3, &["write", "denyoom"], (1, 2, 1), rpoplpush),
-    Command::new("lmpop", -4, &["write", "movablekeys"], (0, 0, 0), lmpop).numkeys_at(1),
-    Command::new(
-        "blpop",
-        -3,
-        &["write", "noscript", "blocking"],
-        (1, -2, 1),
-        blpop,
-    ),
-    Command::new(
-        "brpop",
-        -3,
-        &["write", "noscript", "blocking"],
-        (1, -2, 1),
-        brpop,
-    ),
-    Command::new(
-        "blmove",
-        6,
-        &["write", "denyoom", "noscript", "blocking"],
-        (1, 2, 1),
-        blmove,
-    ),
-    Command::new(
-        "brpoplpush",
-        4,
-        &["write", "denyoom", "noscript", "blocking"],
-        (1, 2, 1),
-        brpoplpush,
-    ),
-    Command::new(
-        "blmpop",
-        -5,
-        &["write", "blocking", "movablekeys"],
-        (0, 0, 0),
-        blmpop,
-    )
-    .numkeys_at(2),
+    Command::new("lpush", -3, &["write", "denyoom", "fast"], lpush).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "insert"])]),
+    Command::new("rpush", -3, &["write", "denyoom", "fast"], rpush).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "insert"])]),
+    Command::new("lpushx", -3, &["write", "denyoom", "fast"], lpushx).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "insert"])]),
+    Command::new("rpushx", -3, &["write", "denyoom", "fast"], rpushx).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "insert"])]),
+    Command::new("lpop", -2, &["write", "fast"], lpop).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"])]),
+    Command::new("rpop", -2, &["write", "fast"], rpop).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"])]),
+    Command::new("lmove", 5, &["write", "denyoom"], lmove).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]), KeySpec::index(2, &["RW", "insert"])]),
+    Command::new("rpoplpush", 3, &["write", "denyoom"], rpoplpush).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]), KeySpec::index(2, &["RW", "insert"])]),
+    Command::new("lmpop", -4, &["write"], lmpop).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]).keynum(0, 1, 1)]),
+    Command::new("blpop", -3, &["write", "noscript", "blocking"], blpop).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]).range(-2, 1, 0)]),
+    Command::new("brpop", -3, &["write", "noscript", "blocking"], brpop).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]).range(-2, 1, 0)]),
+    Command::new("blmove", 6, &["write", "denyoom", "noscript", "blocking"], blmove).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]), KeySpec::index(2, &["RW", "insert"])]),
+    Command::new("brpoplpush", 4, &["write", "denyoom", "noscript", "blocking"], brpoplpush).acl(&["list"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]), KeySpec::index(2, &["RW", "insert"])]),
+    Command::new("blmpop", -5, &["write", "blocking"], blmpop).acl(&["list"]).keys(&[KeySpec::index(2, &["RW", "access", "delete"]).keynum(0, 1, 1)]),
 ];
 
 // ---- Helpers shared with the other list commands ----

@@ -56,32 +56,33 @@ use crate::server::args::{Args, is_option};
 use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::{WrongType, invalid_expire_time, read_as};
 use crate::server::keyspace::db::Value;
+use crate::server::spec::{KeyFlags, KeySpec};
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    Command::new("get", 2, &["readonly", "fast"], (1, 1, 1), get),
-    Command::new("set", -3, &["write", "denyoom"], (1, 1, 1), set),
-    Command::new("setnx", 3, &["write", "denyoom", "fast"], (1, 1, 1), setnx),
-    Command::new("setex", 4, &["write", "denyoom"], (1, 1, 1), setex),
-    Command::new("psetex", 4, &["write", "denyoom"], (1, 1, 1), psetex),
-    Command::new("getset", 3, &["write", "denyoom", "fast"], (1, 1, 1), getset),
-    Command::new("getdel", 2, &["write", "fast"], (1, 1, 1), getdel),
-    Command::new("getex", -2, &["write", "fast"], (1, 1, 1), getex),
-    Command::new("mget", -2, &["readonly", "fast"], (1, -1, 1), mget),
-    Command::new("mset", -3, &["write", "denyoom"], (1, -1, 2), mset),
-    Command::new("msetnx", -3, &["write", "denyoom"], (1, -1, 2), msetnx),
-    Command::new("append", 3, &["write", "denyoom", "fast"], (1, 1, 1), append),
-    Command::new("strlen", 2, &["readonly", "fast"], (1, 1, 1), strlen),
-    Command::new("incr", 2, &["write", "denyoom", "fast"], (1, 1, 1), incr),
-    Command::new("decr", 2, &["write", "denyoom", "fast"], (1, 1, 1), decr),
-    Command::new("incrby", 3, &["write", "denyoom", "fast"], (1, 1, 1), incrby),
-    Command::new("decrby", 3, &["write", "denyoom", "fast"], (1, 1, 1), decrby),
-    Command::new("incrbyfloat", 3, &["write", "denyoom", "fast"], (1, 1, 1), incrbyfloat),
-    Command::new("getrange", 4, &["readonly"], (1, 1, 1), getrange),
+    Command::new("get", 2, &["readonly", "fast"], get).acl(&["string"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("set", -3, &["write", "denyoom"], set).acl(&["string"]).keys(&[KeySpec::index(1, &["RW", "access", "update", "variable_flags"]).notes("RW and ACCESS due to the optional `GET` argument")]).keys_of(set_keys),
+    Command::new("setnx", 3, &["write", "denyoom", "fast"], setnx).acl(&["string"]).keys(&[KeySpec::index(1, &["OW", "insert"])]),
+    Command::new("setex", 4, &["write", "denyoom"], setex).acl(&["string"]).keys(&[KeySpec::index(1, &["OW", "update"])]),
+    Command::new("psetex", 4, &["write", "denyoom"], psetex).acl(&["string"]).keys(&[KeySpec::index(1, &["OW", "update"])]),
+    Command::new("getset", 3, &["write", "denyoom", "fast"], getset).acl(&["string"]).keys(&[KeySpec::index(1, &["RW", "access", "update"])]),
+    Command::new("getdel", 2, &["write", "fast"], getdel).acl(&["string"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"])]),
+    Command::new("getex", -2, &["write", "fast"], getex).acl(&["string"]).keys(&[KeySpec::index(1, &["RW", "access", "update"]).notes("RW and UPDATE because it changes the TTL")]),
+    Command::new("mget", -2, &["readonly", "fast"], mget).acl(&["string"]).keys(&[KeySpec::index(1, &["RO", "access"]).range(-1, 1, 0)]).tips(&["request_policy:multi_shard"]),
+    Command::new("mset", -3, &["write", "denyoom"], mset).acl(&["string"]).keys(&[KeySpec::index(1, &["OW", "update"]).range(-1, 2, 0)]).tips(&["request_policy:multi_shard", "response_policy:all_succeeded"]),
+    Command::new("msetnx", -3, &["write", "denyoom"], msetnx).acl(&["string"]).keys(&[KeySpec::index(1, &["OW", "insert"]).range(-1, 2, 0)]).tips(&["request_policy:multi_shard", "response_policy:agg_min"]),
+    Command::new("append", 3, &["write", "denyoom", "fast"], append).acl(&["string"]).keys(&[KeySpec::index(1, &["RW", "insert"])]),
+    Command::new("strlen", 2, &["readonly", "fast"], strlen).acl(&["string"]).keys(&[KeySpec::index(1, &["RO"])]),
+    Command::new("incr", 2, &["write", "denyoom", "fast"], incr).acl(&["string"]).keys(&[KeySpec::index(1, &["RW", "access", "update"])]),
+    Command::new("decr", 2, &["write", "denyoom", "fast"], decr).acl(&["string"]).keys(&[KeySpec::index(1, &["RW", "access", "update"])]),
+    Command::new("incrby", 3, &["write", "denyoom", "fast"], incrby).acl(&["string"]).keys(&[KeySpec::index(1, &["RW", "access", "update"])]),
+    Command::new("decrby", 3, &["write", "denyoom", "fast"], decrby).acl(&["string"]).keys(&[KeySpec::index(1, &["RW", "access", "update"])]),
+    Command::new("incrbyfloat", 3, &["write", "denyoom", "fast"], incrbyfloat).acl(&["string"]).keys(&[KeySpec::index(1, &["RW", "access", "update"])]),
+    Command::new("getrange", 4, &["readonly"], getrange).acl(&["string"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
     // SUBSTR is GETRANGE's old name; Redis 7.0 still answers to it.
-    Command::new("substr", 4, &["readonly"], (1, 1, 1), getrange),
-    Command::new("setrange", 4, &["write", "denyoom"], (1, 1, 1), setrange),
+    Command::new("substr", 4, &["readonly"], getrange).acl(&["string"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("setrange", 4, &["write", "denyoom"], setrange).acl(&["string"]).keys(&[KeySpec::index(1, &["RW", "update"])]),
 ];
 
 /// Why a string command failed, decided while the keyspace is borrowed and replied after.
@@ -211,6 +212,21 @@ fn bad_deadline(exec: &mut Exec<'_, '_>, error: BadDeadline, command: &str) {
         BadDeadline::NotInteger => exec.not_integer(),
         BadDeadline::Invalid => invalid_expire_time(exec, command),
     }
+}
+
+/// SET's key and how SET uses it (its key spec says `variable_flags`): read and updated
+/// with `GET` among the options, overwritten without, as Redis's `setGetKeys`.
+fn set_keys(args: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
+    let reads = args
+        .iter()
+        .skip(3)
+        .any(|arg| arg.eq_ignore_ascii_case(b"get"));
+    let flags = if reads {
+        KeyFlags::from_names(&["RW", "access", "update"])
+    } else {
+        KeyFlags::from_names(&["OW", "update"])
+    };
+    vec![(1, flags)]
 }
 
 /// `SET key value [NX|XX] [GET] [EX seconds|PX ms|EXAT unix-s|PXAT unix-ms|KEEPTTL]`
