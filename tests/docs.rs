@@ -7,7 +7,9 @@
 //!    in a "Tests that pin this" list (`` - `tests/pitfalls.rs`: `name` ``) is a `fn` in that
 //!    file;
 //! 3. every fenced block whose info string is `transcript` runs, against a fresh
-//!    `reactor-server` (see [`run_transcript`] for the format).
+//!    `reactor-server` (see [`run_transcript`] for the format);
+//! 4. every fenced block that quotes a source file (its first line names it: `// src/x.rs`)
+//!    matches that file's current text (see [`quote_matches`]).
 //!
 //! A failure names the file and line, and every failure is reported, not only the first.
 //! `cargo test --test docs parser_figures -- --nocapture` prints the parser figures that
@@ -355,6 +357,73 @@ fn backticked_paths_and_links_exist() {
         }
     }
     assert_no_failures("paths or links in the docs name nothing", &failures);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Quoted code
+// ---------------------------------------------------------------------------------------------
+
+/// Whether `quote` (a code block's lines after its `// path` line) is in `source`. Compared
+/// without whitespace, so a quote may wrap or indent differently from the file; a line that is
+/// only `...` or `// ...` elides code, so the pieces around it must each be found, in order.
+fn quote_matches(quote: &[String], source: &str) -> bool {
+    let squeeze = |text: &str| -> String { text.chars().filter(|c| !c.is_whitespace()).collect() };
+    let source = squeeze(source);
+    let mut pieces = vec![String::new()];
+    for line in quote {
+        let trimmed = line.trim();
+        if trimmed == "..." || trimmed == "// ..." {
+            pieces.push(String::new());
+        } else if let Some(piece) = pieces.last_mut() {
+            piece.push_str(&squeeze(trimmed));
+        }
+    }
+    let mut from = 0;
+    for piece in pieces.iter().filter(|p| !p.is_empty()) {
+        match source[from..].find(piece.as_str()) {
+            Some(at) => from += at + piece.len(),
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Break checked: quoting `desired_interest` as `if self.pending_output() > 0` (what
+/// chapter 8 said before the code changed) fails it, naming chapter 8's line.
+#[test]
+fn quoted_code_matches_its_source() {
+    let mut failures = Vec::new();
+    let mut quotes = 0;
+    for doc in docs() {
+        let mut i = 0;
+        while i < doc.lines.len() {
+            if fence(&doc.lines[i]).is_none() {
+                i += 1;
+                continue;
+            }
+            let end = (i + 1..doc.lines.len())
+                .find(|&j| fence(&doc.lines[j]).is_some())
+                .unwrap_or(doc.lines.len());
+            let first = doc.lines.get(i + 1).map(|l| l.trim()).unwrap_or_default();
+            let quoted = first
+                .strip_prefix("// ")
+                .filter(|path| CHECKED_DIRS.iter().any(|dir| path.starts_with(dir)));
+            if let Some(path) = quoted.filter(|_| i + 1 < end) {
+                quotes += 1;
+                match std::fs::read_to_string(repo().join(path)) {
+                    Ok(source) if quote_matches(&doc.lines[i + 2..end], &source) => {}
+                    Ok(_) => failures.push(format!(
+                        "{}: the quote of `{path}` no longer matches the file",
+                        doc.at(i + 1)
+                    )),
+                    Err(e) => failures.push(format!("{}: `{path}`: {e}", doc.at(i + 1))),
+                }
+            }
+            i = end + 1;
+        }
+    }
+    assert_no_failures("quoted code drifted from its source", &failures);
+    assert!(quotes >= 3, "only {quotes} quotes found");
 }
 
 // ---------------------------------------------------------------------------------------------

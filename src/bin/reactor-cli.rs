@@ -486,25 +486,7 @@ fn chat(session: &mut Session, room: &str, nick: Option<String>) -> ExitCode {
     // Once subscribe() returned, the server has confirmed: nothing sent from now on is missed.
     eprintln!("Joined {room} as {nick}. Type a line to send it; Ctrl-D leaves.");
 
-    let mut editor = None;
-    let mut show: Box<dyn FnMut(String) + Send> = Box::new(|line| {
-        emit(format!("{line}\n").as_bytes());
-    });
-    if io::stdin().is_terminal() {
-        match new_editor() {
-            Ok(mut e) => {
-                if let Ok(mut printer) = e.create_external_printer() {
-                    show = Box::new(move |line| {
-                        // The newline matters between two prompts, when the printer writes
-                        // straight to the terminal; during one it prints a line either way.
-                        let _ = printer.print(format!("{line}\n"));
-                    });
-                }
-                editor = Some(e);
-            }
-            Err(e) => eprintln!("no line editing: {e}"),
-        }
-    }
+    let (mut editor, mut show) = chat_terminal();
     std::thread::spawn(move || {
         loop {
             match subscriber.next_message() {
@@ -556,6 +538,31 @@ fn chat(session: &mut Session, room: &str, nick: Option<String>) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// A printer for the reader thread, which shows a message above the line being typed when
+/// standard input is a terminal, and the line editor; plain lines and no editor otherwise.
+fn chat_terminal() -> (Option<DefaultEditor>, Box<dyn FnMut(String) + Send>) {
+    let mut editor = None;
+    let mut show: Box<dyn FnMut(String) + Send> = Box::new(|line| {
+        emit(format!("{line}\n").as_bytes());
+    });
+    if io::stdin().is_terminal() {
+        match new_editor() {
+            Ok(mut e) => {
+                if let Ok(mut printer) = e.create_external_printer() {
+                    show = Box::new(move |line| {
+                        // The newline matters between two prompts, when the printer writes
+                        // straight to the terminal; during one it prints a line either way.
+                        let _ = printer.print(format!("{line}\n"));
+                    });
+                }
+                editor = Some(e);
+            }
+            Err(e) => eprintln!("no line editing: {e}"),
+        }
+    }
+    (editor, show)
 }
 
 /// A chat line made safe for a terminal: control characters (an escape sequence could move

@@ -52,6 +52,46 @@ fn parse_command_line(args: &[String]) -> Result<Invocation, String> {
     Ok(Invocation::Serve(Box::new(config), warning))
 }
 
+/// Where the server listens and how to reach it, logged once it does.
+fn announce<H: reactor::reactor::Handler>(
+    event_loop: &reactor::reactor::EventLoop<H>,
+    plaintext: bool,
+    warn_protected: bool,
+) {
+    use reactor::reactor::Origin;
+    let addr = event_loop.local_addr();
+    if warn_protected {
+        warn!(
+            "protected mode is on and no password is set: clients connecting from anywhere but \
+             loopback will be refused (set --requirepass, or --protected-mode no)"
+        );
+    }
+    for plain in event_loop.listener_addrs(Origin::Plain) {
+        info!("ready to accept connections on {plain}");
+    }
+    for tls_addr in event_loop.listener_addrs(Origin::Tls) {
+        info!("ready to accept TLS connections on {tls_addr}");
+    }
+    if plaintext {
+        info!(
+            "try:  nc {} {}   or   redis-cli -h {} -p {}",
+            addr.ip(),
+            addr.port(),
+            addr.ip(),
+            addr.port()
+        );
+    } else {
+        info!(
+            "TLS only (port 0): try  redis-cli --tls --cacert CA_FILE -h {} -p {}",
+            addr.ip(),
+            addr.port()
+        );
+    }
+    if let Some(dashboard) = event_loop.listener_addr(Origin::Extra) {
+        info!("dashboard: open http://{dashboard}/ in a browser");
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args_os()
         .skip(1)
@@ -101,38 +141,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let addr = event_loop.local_addr();
-    if warn_protected {
-        warn!(
-            "protected mode is on and no password is set: clients connecting from anywhere but \
-             loopback will be refused (set --requirepass, or --protected-mode no)"
-        );
-    }
-    use reactor::reactor::Origin;
-    for plain in event_loop.listener_addrs(Origin::Plain) {
-        info!("ready to accept connections on {plain}");
-    }
-    for tls_addr in event_loop.listener_addrs(Origin::Tls) {
-        info!("ready to accept TLS connections on {tls_addr}");
-    }
-    if plaintext {
-        info!(
-            "try:  nc {} {}   or   redis-cli -h {} -p {}",
-            addr.ip(),
-            addr.port(),
-            addr.ip(),
-            addr.port()
-        );
-    } else {
-        info!(
-            "TLS only (port 0): try  redis-cli --tls --cacert CA_FILE -h {} -p {}",
-            addr.ip(),
-            addr.port()
-        );
-    }
-    if let Some(dashboard) = event_loop.listener_addr(Origin::Extra) {
-        info!("dashboard: open http://{dashboard}/ in a browser");
-    }
+    announce(&event_loop, plaintext, warn_protected);
     match event_loop.run() {
         Ok(()) => {
             info!("bye");

@@ -62,6 +62,52 @@ fn listener_index(token: Token) -> Option<usize> {
     (index < MAX_LISTENERS).then_some(index)
 }
 
+/// Every listener `opts` asks for, registered with `poll`: plaintext on `addr` (unless only
+/// TLS is wanted), TLS on its own address, both again on every `also_bind` address (on the
+/// ports the first ones got: port 0 picks a free one once, then the same for all), and the
+/// extra listener.
+fn open_listeners(poll: &Poll, addr: SocketAddr, opts: &Options) -> io::Result<Vec<Listening>> {
+    let mut listeners: Vec<Listening> = Vec::new();
+    let all = &mut listeners;
+    if opts.plaintext || opts.tls.is_none() {
+        listen(poll, all, opts, addr, Origin::Plain, None, false)?;
+    }
+    if let Some(tls) = &opts.tls {
+        let config = Some(tls.config.clone());
+        listen(poll, all, opts, tls.addr, Origin::Tls, config, false)?;
+    }
+    let ports: Vec<_> = listeners
+        .iter()
+        .map(|l| (l.origin, l.addr.port(), l.tls.clone()))
+        .collect();
+    for &(ip, optional) in &opts.also_bind {
+        for (origin, port, tls) in &ports {
+            let addr = SocketAddr::new(ip, *port);
+            listen(
+                poll,
+                &mut listeners,
+                opts,
+                addr,
+                *origin,
+                tls.clone(),
+                optional,
+            )?;
+        }
+    }
+    if let Some(extra) = opts.extra_listener {
+        listen(
+            poll,
+            &mut listeners,
+            opts,
+            extra,
+            Origin::Extra,
+            None,
+            false,
+        )?;
+    }
+    Ok(listeners)
+}
+
 /// Bind one listener and register it under the token of its place in `listeners`. An
 /// `optional` address (redis.conf's `-` before it) that this machine does not have is skipped
 /// with a warning, as Redis skips it.
@@ -199,61 +245,7 @@ impl<H: Handler> EventLoop<H> {
                 "Too many bind addresses specified.",
             ));
         }
-        let mut listeners: Vec<Listening> = Vec::new();
-        if opts.plaintext || opts.tls.is_none() {
-            listen(
-                &poll,
-                &mut listeners,
-                &opts,
-                addr,
-                Origin::Plain,
-                None,
-                false,
-            )?;
-        }
-        if let Some(tls) = &opts.tls {
-            let config = Some(tls.config.clone());
-            listen(
-                &poll,
-                &mut listeners,
-                &opts,
-                tls.addr,
-                Origin::Tls,
-                config,
-                false,
-            )?;
-        }
-        // Every other address listens on the ports the first one got (port 0 picks a free
-        // one once, then the same for all).
-        let ports: Vec<_> = listeners
-            .iter()
-            .map(|l| (l.origin, l.addr.port(), l.tls.clone()))
-            .collect();
-        for &(ip, optional) in &opts.also_bind {
-            for (origin, port, tls) in &ports {
-                let addr = SocketAddr::new(ip, *port);
-                listen(
-                    &poll,
-                    &mut listeners,
-                    &opts,
-                    addr,
-                    *origin,
-                    tls.clone(),
-                    optional,
-                )?;
-            }
-        }
-        if let Some(extra) = opts.extra_listener {
-            listen(
-                &poll,
-                &mut listeners,
-                &opts,
-                extra,
-                Origin::Extra,
-                None,
-                false,
-            )?;
-        }
+        let listeners = open_listeners(&poll, addr, &opts)?;
         let addrs = listeners.iter().map(|l| (l.origin, l.addr)).collect();
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let signals = if opts.handle_signals {
@@ -360,57 +352,16 @@ impl<H: Handler> EventLoop<H> {
             self.stats.cycles += 1;
             self.stats.polled += now.saturating_duration_since(slept_from);
 
+            // 1. Readiness: note it, and read (and run the handler) at once.
             for event in events.iter() {
                 self.stats.events += 1;
-                match event.token() {
-                    WAKER => {}
-                    SIGNALS => self.drain_signals(),
-                    token if let Some(index) = listener_index(token) => {
-                        if let Some(listener) = self.listeners.get_mut(index) {
-                            listener.ready = true;
-                        }
-                    }
-                    token => {
-                        let id = ConnId::from_token(token);
-                        // A stale token (the slot was reused, or the connection is being
-                        // reaped) fails this check and is ignored.
-                        let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id)
-                        else {
-                            continue;
-                        };
-                        if event.is_writable() && conn.has_output() && !conn.queued_dirty {
-                            conn.queued_dirty = true;
-                            self.dirty.push(id);
-                        }
-                        if event.is_readable() || event.is_read_closed() || event.is_error() {
-                            conn.readable = true;
-                            conn.eof_hinted |= event.is_read_closed() || event.is_error();
-                            self.service_read(id, now);
-                        }
-                    }
-                }
+                self.on_event(event, now);
             }
+            // 2. Connections a read budget stopped last time, then new connections.
+            self.serve_queued(now);
+            self.accept_ready(now);
 
-            // Sources a budget stopped while still ready. Only those queued before this pass
-            // are served, so a connection that keeps being re-queued cannot starve the rest.
-            for _ in 0..self.ready.len() {
-                let Some(id) = self.ready.pop_front() else {
-                    break;
-                };
-                if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
-                    conn.queued_ready = false;
-                    self.service_read(id, now);
-                }
-            }
-            if self.accept_paused_until.is_none_or(|t| now >= t) {
-                self.accept_paused_until = None;
-                for i in 0..self.listeners.len() {
-                    if self.listeners[i].ready && self.accept_paused_until.is_none() {
-                        self.accept(now, i);
-                    }
-                }
-            }
-
+            // 3. Timers: the handler's, idle clients, slow TLS handshakes.
             if self.handler.next_deadline().is_some_and(|t| now >= t) {
                 let mut ctx = handler_ctx!(self, now);
                 self.handler.timer(&mut ctx, now);
@@ -418,6 +369,7 @@ impl<H: Handler> EventLoop<H> {
             self.expire_idle(now);
             self.expire_handshakes(now);
 
+            // 4. Shutdown asked for (a signal, the stop handle, the handler)?
             if self.stop_flag.load(Ordering::SeqCst) {
                 self.shutdown_requested = true;
             }
@@ -425,6 +377,7 @@ impl<H: Handler> EventLoop<H> {
                 self.begin_shutdown(now);
             }
 
+            // 5. Every reply written before the loop sleeps; closed connections freed.
             self.flush_and_reap(now);
 
             if let Some(deadline) = self.shutdown_deadline
@@ -432,6 +385,63 @@ impl<H: Handler> EventLoop<H> {
             {
                 self.finish_shutdown();
                 return Ok(());
+            }
+        }
+    }
+
+    /// One readiness event: a listener is marked ready (accepted after the events), a
+    /// connection with output pending is queued to flush, a readable one is read at once.
+    fn on_event(&mut self, event: &mio::event::Event, now: Instant) {
+        match event.token() {
+            WAKER => {}
+            SIGNALS => self.drain_signals(),
+            token if let Some(index) = listener_index(token) => {
+                if let Some(listener) = self.listeners.get_mut(index) {
+                    listener.ready = true;
+                }
+            }
+            token => {
+                let id = ConnId::from_token(token);
+                // A stale token (the slot was reused, or the connection is being reaped)
+                // fails this check and is ignored.
+                let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
+                    return;
+                };
+                if event.is_writable() && conn.has_output() && !conn.queued_dirty {
+                    conn.queued_dirty = true;
+                    self.dirty.push(id);
+                }
+                if event.is_readable() || event.is_read_closed() || event.is_error() {
+                    conn.readable = true;
+                    conn.eof_hinted |= event.is_read_closed() || event.is_error();
+                    self.service_read(id, now);
+                }
+            }
+        }
+    }
+
+    /// Sources a budget stopped while still ready. Only those queued before this pass are
+    /// served, so a connection that keeps being re-queued cannot starve the rest.
+    fn serve_queued(&mut self, now: Instant) {
+        for _ in 0..self.ready.len() {
+            let Some(id) = self.ready.pop_front() else {
+                break;
+            };
+            if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
+                conn.queued_ready = false;
+                self.service_read(id, now);
+            }
+        }
+    }
+
+    /// Accept on every ready listener, unless accepting is paused (out of descriptors).
+    fn accept_ready(&mut self, now: Instant) {
+        if self.accept_paused_until.is_none_or(|t| now >= t) {
+            self.accept_paused_until = None;
+            for i in 0..self.listeners.len() {
+                if self.listeners[i].ready && self.accept_paused_until.is_none() {
+                    self.accept(now, i);
+                }
             }
         }
     }
@@ -617,67 +627,8 @@ impl<H: Handler> EventLoop<H> {
             if conn.tls.as_ref().is_some_and(|tls| tls.wants_write()) {
                 self.queue_dirty(id);
             }
-            let Some(conn) = self.conns.get_mut(id.slot()) else {
+            if !self.after_read(id, result, want, now) {
                 return;
-            };
-            match result {
-                Ok(0) => {
-                    // The peer closed its write side. Not an error: replies already owed are
-                    // still written, then the connection closes (PITFALLS.md row 8).
-                    conn.readable = false;
-                    conn.read_closed = true;
-                    self.queue_dirty(id);
-                    return;
-                }
-                Ok(n) => {
-                    self.stats.net_input_bytes += n as u64;
-                    // (Not under TLS: plaintext may wait inside the session after the socket
-                    // is drained, and no edge will announce it. There only WouldBlock counts.)
-                    let drained = n < want && !conn.eof_hinted && conn.tls.is_none();
-                    if drained {
-                        // A read that returned less than asked emptied the kernel's queue; new
-                        // bytes will raise a new edge, so the read that would only say
-                        // WouldBlock is skipped.
-                        conn.readable = false;
-                    }
-                    if conn.input_paused {
-                        // The handler wants no input now (a blocked client): keep the bytes
-                        // for later, still bounded, and go on reading so a close is noticed.
-                        conn.input.extend_from_slice(&self.scratch[..n]);
-                        if conn.enforce_query_buffer_limit(self.opts.query_buffer_limit) {
-                            self.stats.query_buffer_closes += 1;
-                            let peer = Some(conn.peer);
-                            self.notices.push(NoticeKind::QueryBufferLimit, peer, now);
-                            self.queue_dirty(id);
-                            return;
-                        }
-                    } else {
-                        self.deliver(id, n, now);
-                    }
-                    if drained {
-                        return;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    // Expected: the socket is drained. The next edge will bring us back.
-                    conn.readable = false;
-                    return;
-                }
-                Err(e) if e.kind() == io::ErrorKind::InvalidData && conn.tls.is_some() => {
-                    // Not TLS (plaintext on the TLS port, garbage) or a failed handshake:
-                    // rustls has queued an alert. Send it, read nothing more, close.
-                    debug!("TLS error from {}: {e}", conn.peer);
-                    conn.readable = false;
-                    conn.close_after_flush = true;
-                    self.queue_dirty(id);
-                    return;
-                }
-                Err(e) => {
-                    debug!("read from {} failed: {e}", conn.peer);
-                    conn.dead = true;
-                    self.queue_dirty(id);
-                    return;
-                }
             }
         }
         // The budget ran out while the socket may still hold bytes: remember it.
@@ -688,6 +639,81 @@ impl<H: Handler> EventLoop<H> {
             conn.queued_ready = true;
             self.ready.push_back(id);
         }
+    }
+
+    /// What one read brought, dealt with: bytes go to the handler (or wait, bounded, while it
+    /// pauses this connection); a close, a drained socket or an error ends this turn's reading
+    /// (`false`). `want` is how much the read asked for.
+    fn after_read(
+        &mut self,
+        id: ConnId,
+        result: io::Result<usize>,
+        want: usize,
+        now: Instant,
+    ) -> bool {
+        let Some(conn) = self.conns.get_mut(id.slot()) else {
+            return false;
+        };
+        match result {
+            Ok(0) => {
+                // The peer closed its write side. Not an error: replies already owed are
+                // still written, then the connection closes (PITFALLS.md row 8).
+                conn.readable = false;
+                conn.read_closed = true;
+                self.queue_dirty(id);
+                return false;
+            }
+            Ok(n) => {
+                self.stats.net_input_bytes += n as u64;
+                // (Not under TLS: plaintext may wait inside the session after the socket
+                // is drained, and no edge will announce it. There only WouldBlock counts.)
+                let drained = n < want && !conn.eof_hinted && conn.tls.is_none();
+                if drained {
+                    // A read that returned less than asked emptied the kernel's queue; new
+                    // bytes will raise a new edge, so the read that would only say
+                    // WouldBlock is skipped.
+                    conn.readable = false;
+                }
+                if conn.input_paused {
+                    // The handler wants no input now (a blocked client): keep the bytes
+                    // for later, still bounded, and go on reading so a close is noticed.
+                    conn.input.extend_from_slice(&self.scratch[..n]);
+                    if conn.enforce_query_buffer_limit(self.opts.query_buffer_limit) {
+                        self.stats.query_buffer_closes += 1;
+                        let peer = Some(conn.peer);
+                        self.notices.push(NoticeKind::QueryBufferLimit, peer, now);
+                        self.queue_dirty(id);
+                        return false;
+                    }
+                } else {
+                    self.deliver(id, n, now);
+                }
+                if drained {
+                    return false;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                // Expected: the socket is drained. The next edge will bring us back.
+                conn.readable = false;
+                return false;
+            }
+            Err(e) if e.kind() == io::ErrorKind::InvalidData && conn.tls.is_some() => {
+                // Not TLS (plaintext on the TLS port, garbage) or a failed handshake:
+                // rustls has queued an alert. Send it, read nothing more, close.
+                debug!("TLS error from {}: {e}", conn.peer);
+                conn.readable = false;
+                conn.close_after_flush = true;
+                self.queue_dirty(id);
+                return false;
+            }
+            Err(e) => {
+                debug!("read from {} failed: {e}", conn.peer);
+                conn.dead = true;
+                self.queue_dirty(id);
+                return false;
+            }
+        }
+        true
     }
 
     /// Hand the `n` bytes just read into `scratch` (after any partial request kept from before)
@@ -743,18 +769,28 @@ impl<H: Handler> EventLoop<H> {
         conn.output = out;
         conn.written = written;
         conn.lent = false;
+        if leftover_from_scratch {
+            conn.input.extend_from_slice(&self.scratch[consumed..n]);
+        } else {
+            partial.drain(..consumed);
+            conn.input = partial;
+        }
+        self.after_deliver(id, now);
+    }
+
+    /// The limits checked once the handler has run: what it wrote (the output limit) and what
+    /// it left unconsumed (the query-buffer limit); a connection whose output is full stops
+    /// reading; one with something to write or to close is queued for the flush.
+    fn after_deliver(&mut self, id: ConnId, now: Instant) {
+        let Some(conn) = self.conns.get_mut(id.slot()) else {
+            return;
+        };
         // The replies it just wrote to itself count too (a subscriber's own, a normal
         // client's under a `normal` limit).
         if conn.enforce_output_limit(&self.opts.output_limits, now) {
             self.stats.output_limit_closes += 1;
             self.notices
                 .push(NoticeKind::OutputLimit, Some(conn.peer), now);
-        }
-        if leftover_from_scratch {
-            conn.input.extend_from_slice(&self.scratch[consumed..n]);
-        } else {
-            partial.drain(..consumed);
-            conn.input = partial;
         }
         // Stopped early because the output is full? Then the leftover may hold whole requests
         // that must run once the output drains, even if the peer sends nothing more.

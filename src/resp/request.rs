@@ -305,6 +305,8 @@ impl RequestParser {
     fn advance(&mut self, input: &[u8], limits: &Limits) -> Result<Step, ProtocolError> {
         loop {
             match self.state {
+                // Step 1, a request's first byte: `*` starts a multibulk header (`*<count>`,
+                // bounded before anything is reserved), anything else an inline line.
                 State::Start => match input.first() {
                     None => return Ok(Step::Incomplete),
                     Some(b'*') => {
@@ -334,6 +336,8 @@ impl RequestParser {
                     }
                     Some(_) => return self.inline(input),
                 },
+                // Step 2, each argument's header: `$<len>`, bounded before its bytes are
+                // awaited.
                 State::Args { remaining, at } => {
                     let Some(&first) = input.get(at) else {
                         return Ok(Step::Incomplete);
@@ -363,6 +367,7 @@ impl RequestParser {
                     data,
                     len,
                 } => {
+                    // Step 3, each argument's bytes, and the request when it is the last.
                     // The payload is not examined, only counted: it may contain any bytes.
                     // Like Redis, the two bytes after it are skipped, not checked for CRLF.
                     let end = data

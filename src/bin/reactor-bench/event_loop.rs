@@ -126,24 +126,12 @@ pub fn run(
     mut progress: Option<&mut Progress>,
 ) -> Result<Outcome, RunError> {
     let mut poll = Poll::new().map_err(RunError::Poll)?;
-    let mut conns = Vec::with_capacity(settings.clients);
-    for i in 0..settings.clients {
-        let batch = Batch::new(template, settings.pipeline);
-        let conn = Conn::connect(
-            addr,
-            Token(i),
-            poll.registry(),
-            batch,
-            settings.tls.as_ref(),
-        )
-        .map_err(|error| RunError::Connect { addr, error })?;
-        conns.push(conn);
-    }
+    let mut conns = connect_all(addr, template, settings, &poll)?;
     let mut tally = Tally::new();
     let mut rng = Rng::from_clock();
     let mut scratch = vec![0u8; READ_CHUNK];
     let mut events = Events::with_capacity(EVENTS_CAPACITY);
-    // Connections with a batch to write before the next poll.
+    // 0. Every connection's first batch, queued to be written before the first poll.
     let mut dirty: Vec<usize> = Vec::with_capacity(conns.len());
     for (i, conn) in conns.iter_mut().enumerate() {
         if next_batch(conn, &mut tally, settings, &mut rng) {
@@ -213,6 +201,28 @@ pub fn run(
         p.clear();
     }
     Ok(Outcome { tally, elapsed })
+}
+
+/// `settings.clients` connections to `addr`, registered with `poll`, each with its batch.
+fn connect_all(
+    addr: SocketAddr,
+    template: &Template,
+    settings: &Settings,
+    poll: &Poll,
+) -> Result<Vec<Conn>, RunError> {
+    (0..settings.clients)
+        .map(|i| {
+            let batch = Batch::new(template, settings.pipeline);
+            Conn::connect(
+                addr,
+                Token(i),
+                poll.registry(),
+                batch,
+                settings.tls.as_ref(),
+            )
+            .map_err(|error| RunError::Connect { addr, error })
+        })
+        .collect()
 }
 
 fn fail(addr: SocketAddr, error: ConnError, tally: &Tally) -> RunError {

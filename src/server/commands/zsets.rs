@@ -13,7 +13,7 @@ use crate::resp::{Request, reply};
 
 use crate::resp::number::parse_c_double;
 use crate::server::State;
-use crate::server::args::{Args, is_option};
+use crate::server::args::{Args, NOT_INTEGER, SYNTAX, is_option};
 use crate::server::blocking::{Kind, parse_timeout};
 use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::{WrongType, read_as};
@@ -259,47 +259,14 @@ fn zincrby(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     zadd_generic(exec, req, true);
 }
 
+/// ZADD and ZINCRBY, as Redis's `zaddGenericCommand`: the options, every score parsed, then
+/// the members added to the set (created unless `XX`), and one reply.
 fn zadd_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, incr: bool) {
-    let mut flags = AddFlags {
-        incr,
-        ..AddFlags::default()
+    let (flags, ch, at) = match zadd_options(req, incr) {
+        Ok(options) => options,
+        Err(message) => return exec.error(message),
     };
-    let mut ch = false;
-    // Options come first, until the first argument that is not one (the first score).
-    let mut args = Args::new(req, 2);
-    while let Some(option) = args.peek() {
-        let is = |name: &str| is_option(option, name);
-        if is("nx") {
-            flags.nx = true;
-        } else if is("xx") {
-            flags.xx = true;
-        } else if is("ch") {
-            ch = true;
-        } else if is("incr") {
-            flags.incr = true;
-        } else if is("gt") {
-            flags.gt = true;
-        } else if is("lt") {
-            flags.lt = true;
-        } else {
-            break;
-        }
-        args.next();
-    }
-    let at = args.position();
-    let elements = args.remaining();
-    if elements % 2 == 1 || elements == 0 {
-        return exec.syntax_error();
-    }
-    if flags.nx && flags.xx {
-        return exec.error("ERR XX and NX options at the same time are not compatible");
-    }
-    if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
-        return exec.error("ERR GT, LT, and/or NX options at the same time are not compatible");
-    }
-    if flags.incr && elements > 2 {
-        return exec.error("ERR INCR option supports a single increment-element pair");
-    }
+    let elements = req.len() - at;
     // Every score is checked before anything changes: all or nothing.
     let mut scores = Vec::with_capacity(elements / 2);
     for i in (at..req.len()).step_by(2) {
@@ -351,6 +318,51 @@ fn zadd_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, incr: bool) {
     } else {
         exec.integer(if ch { added + updated } else { added });
     }
+}
+
+/// ZADD's options (`NX XX CH INCR GT LT`, before the first score) and where the score/member
+/// pairs start, or the error to reply, in Redis's order of checks.
+fn zadd_options(req: &Request<'_>, incr: bool) -> Result<(AddFlags, bool, usize), &'static str> {
+    let mut flags = AddFlags {
+        incr,
+        ..AddFlags::default()
+    };
+    let mut ch = false;
+    // Options come first, until the first argument that is not one (the first score).
+    let mut args = Args::new(req, 2);
+    while let Some(option) = args.peek() {
+        let is = |name: &str| is_option(option, name);
+        if is("nx") {
+            flags.nx = true;
+        } else if is("xx") {
+            flags.xx = true;
+        } else if is("ch") {
+            ch = true;
+        } else if is("incr") {
+            flags.incr = true;
+        } else if is("gt") {
+            flags.gt = true;
+        } else if is("lt") {
+            flags.lt = true;
+        } else {
+            break;
+        }
+        args.next();
+    }
+    let elements = args.remaining();
+    if elements % 2 == 1 || elements == 0 {
+        return Err(SYNTAX);
+    }
+    if flags.nx && flags.xx {
+        return Err("ERR XX and NX options at the same time are not compatible");
+    }
+    if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
+        return Err("ERR GT, LT, and/or NX options at the same time are not compatible");
+    }
+    if flags.incr && elements > 2 {
+        return Err("ERR INCR option supports a single increment-element pair");
+    }
+    Ok((flags, ch, args.position()))
 }
 
 /// `ZREM key member [member ...]` → `:n` removed; the key goes with its last member.
@@ -562,14 +574,47 @@ enum By {
     Lex,
 }
 
-/// Every range read, as Redis's `zrangeGenericCommand`: the older commands fix the kind of
-/// range and the direction, and then the options that would set them are syntax errors.
+/// What a range read asks for, its options read.
+struct RangeQuery {
+    by: By,
+    rev: bool,
+    withscores: bool,
+    /// `LIMIT offset count` (BYSCORE and BYLEX only).
+    limit: Option<(i64, i64)>,
+}
+
+/// Every range read, as Redis's `zrangeGenericCommand`: the options first (the older commands
+/// fix the kind of range and the direction, and then the options that would set them are
+/// syntax errors), then one of the three kinds of range.
 fn zrange_generic(
     exec: &mut Exec<'_, '_>,
     req: &Request<'_>,
     by: Option<By>,
     direction: Option<bool>,
 ) {
+    let query = match range_options(req, by, direction) {
+        Ok(query) => query,
+        Err(message) => return exec.error(message),
+    };
+    // Reversed score and lex ranges name their bounds high first (`max min`).
+    let (first, second) = if query.rev && query.by != By::Rank {
+        (req.arg(3), req.arg(2))
+    } else {
+        (req.arg(2), req.arg(3))
+    };
+    match query.by {
+        By::Lex => range_by_lex(exec, req.arg(1), (first, second), &query),
+        By::Score => range_by_score(exec, req.arg(1), (first, second), &query),
+        By::Rank => range_by_rank(exec, req.arg(1), (first, second), &query),
+    }
+}
+
+/// The options after `key start stop`, or the error to reply, in Redis's order of checks.
+fn range_options(
+    req: &Request<'_>,
+    by: Option<By>,
+    direction: Option<bool>,
+) -> Result<RangeQuery, &'static str> {
     let (mut by, mut direction) = (by, direction);
     let mut withscores = false;
     let mut limit: Option<(i64, i64)> = None;
@@ -581,7 +626,7 @@ fn zrange_generic(
         } else if is("limit") && args.remaining() >= 2 {
             match (args.int(), args.int()) {
                 (Ok(offset), Ok(count)) => limit = Some((offset, count)),
-                _ => return exec.not_integer(),
+                _ => return Err(NOT_INTEGER),
             }
         } else if direction.is_none() && is("rev") {
             direction = Some(true);
@@ -590,69 +635,76 @@ fn zrange_generic(
         } else if by.is_none() && is("byscore") {
             by = Some(By::Score);
         } else {
-            return exec.syntax_error();
+            return Err(SYNTAX);
         }
     }
-    let rev = direction.unwrap_or(false);
     let by = by.unwrap_or(By::Rank);
-    let (byscore, bylex) = (by == By::Score, by == By::Lex);
-    if limit.is_some() && !byscore && !bylex {
-        return exec.error(
+    if limit.is_some() && by == By::Rank {
+        return Err(
             "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
         );
     }
-    if withscores && bylex {
-        return exec.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    if withscores && by == By::Lex {
+        return Err("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
     }
-    let (first, second) = if rev && (byscore || bylex) {
-        (req.arg(3), req.arg(2))
-    } else {
-        (req.arg(2), req.arg(3))
+    Ok(RangeQuery {
+        by,
+        rev: direction.unwrap_or(false),
+        withscores,
+        limit,
+    })
+}
+
+/// `... BYLEX`: members between two lex bounds (all scores equal), never with scores.
+fn range_by_lex(exec: &mut Exec<'_, '_>, key: &[u8], bounds: (&[u8], &[u8]), query: &RangeQuery) {
+    let (Some(min), Some(max)) = (LexBound::parse(bounds.0), LexBound::parse(bounds.1)) else {
+        return exec.error("ERR min or max not valid string range item");
     };
-    if bylex {
-        let (Some(min), Some(max)) = (LexBound::parse(first), LexBound::parse(second)) else {
-            return exec.error("ERR min or max not valid string range item");
-        };
-        let zset = match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
-            Ok(Some(zset)) => zset,
-            Ok(None) => return exec.array(0),
-            Err(WrongType) => return exec.wrong_type(),
-        };
-        let (offset, count) = limit.unwrap_or((0, -1));
-        if offset < 0 {
-            return exec.array(0);
-        }
-        let count = usize::try_from(count).unwrap_or(usize::MAX);
-        let picked: Vec<(&[u8], f64)> = by_lex(zset, min, max, rev)
-            .skip(offset as usize)
-            .take(count)
-            .collect();
-        return emit(exec.out, &picked, false);
+    let zset = match read_as::<ZSet>(exec.state, key, exec.now_ms) {
+        Ok(Some(zset)) => zset,
+        Ok(None) => return exec.array(0),
+        Err(WrongType) => return exec.wrong_type(),
+    };
+    let (offset, count) = query.limit.unwrap_or((0, -1));
+    if offset < 0 {
+        return exec.array(0);
     }
-    if byscore {
-        let Some(range) = Range::parse(first, second) else {
-            return exec.error("ERR min or max is not a float");
-        };
-        let zset = match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
-            Ok(Some(zset)) => zset,
-            Ok(None) => return exec.array(0),
-            Err(WrongType) => return exec.wrong_type(),
-        };
-        let (offset, count) = limit.unwrap_or((0, -1));
-        if offset < 0 || (offset > 0 && offset as usize >= zset.len()) {
-            return exec.array(0);
-        }
-        let count = usize::try_from(count).unwrap_or(usize::MAX);
-        let in_range: Vec<(&[u8], f64)> = by_score(zset, range, rev)
-            .skip(offset as usize)
-            .take(count)
-            .collect();
-        return emit(exec.out, &in_range, withscores);
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    let picked: Vec<(&[u8], f64)> = by_lex(zset, min, max, query.rev)
+        .skip(offset as usize)
+        .take(count)
+        .collect();
+    emit(exec.out, &picked, false);
+}
+
+/// `... BYSCORE`: members between two score bounds.
+fn range_by_score(exec: &mut Exec<'_, '_>, key: &[u8], bounds: (&[u8], &[u8]), query: &RangeQuery) {
+    let Some(range) = Range::parse(bounds.0, bounds.1) else {
+        return exec.error("ERR min or max is not a float");
+    };
+    let zset = match read_as::<ZSet>(exec.state, key, exec.now_ms) {
+        Ok(Some(zset)) => zset,
+        Ok(None) => return exec.array(0),
+        Err(WrongType) => return exec.wrong_type(),
+    };
+    let (offset, count) = query.limit.unwrap_or((0, -1));
+    if offset < 0 || (offset > 0 && offset as usize >= zset.len()) {
+        return exec.array(0);
     }
-    let (Some(start), Some(stop)) = (parse_i64(first), parse_i64(second)) else {
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    let in_range: Vec<(&[u8], f64)> = by_score(zset, range, query.rev)
+        .skip(offset as usize)
+        .take(count)
+        .collect();
+    emit(exec.out, &in_range, query.withscores);
+}
+
+/// By rank (the default): members from `start` to `stop`, negative counting from the end.
+fn range_by_rank(exec: &mut Exec<'_, '_>, key: &[u8], bounds: (&[u8], &[u8]), query: &RangeQuery) {
+    let (Some(start), Some(stop)) = (parse_i64(bounds.0), parse_i64(bounds.1)) else {
         return exec.not_integer();
     };
-    let zset = match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
+    let zset = match read_as::<ZSet>(exec.state, key, exec.now_ms) {
         Ok(Some(zset)) => zset,
         Ok(None) => return exec.array(0),
         Err(WrongType) => return exec.wrong_type(),
@@ -660,12 +712,12 @@ fn zrange_generic(
     let Some((skip, take)) = rank_span(start, stop, zset.len()) else {
         return exec.array(0);
     };
-    let picked: Vec<(&[u8], f64)> = if rev {
+    let picked: Vec<(&[u8], f64)> = if query.rev {
         zset.iter().rev().skip(skip).take(take).collect()
     } else {
         zset.iter().skip(skip).take(take).collect()
     };
-    emit(exec.out, &picked, withscores);
+    emit(exec.out, &picked, query.withscores);
 }
 
 /// `ZLEXCOUNT key min max`.

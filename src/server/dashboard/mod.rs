@@ -252,19 +252,8 @@ impl Dashboard {
                 ctx.close(conn.id);
                 return input.len();
             } else {
-                http::start_event_stream(conn.out);
                 viewer.streaming = true;
-                self.refresh(state, ctx, Some(conn.id), true);
-                conn.out.extend_from_slice(&self.latest);
-                // The others are owed this newer snapshot too.
-                for stream in &mut self.streams {
-                    stream.behind = true;
-                }
-                self.streams.push(Stream {
-                    id: conn.id,
-                    behind: false,
-                });
-                self.next_tick.get_or_insert(ctx.now() + TICK);
+                self.start_stream(state, ctx, conn.id, conn.out);
             }
             if !keep_alive {
                 ctx.close(conn.id);
@@ -280,6 +269,26 @@ impl Dashboard {
             self.await_head(viewer, conn.id, ctx.now());
         }
         offset
+    }
+
+    /// `GET /events`: the stream's headers and the latest snapshot to this connection, and a
+    /// fresh one owed to every other stream; the timer sends the next ones.
+    fn start_stream(
+        &mut self,
+        state: &State,
+        ctx: &mut Ctx<'_, Session>,
+        id: ConnId,
+        out: &mut Vec<u8>,
+    ) {
+        http::start_event_stream(out);
+        self.refresh(state, ctx, Some(id), true);
+        out.extend_from_slice(&self.latest);
+        // The others are owed this newer snapshot too.
+        for stream in &mut self.streams {
+            stream.behind = true;
+        }
+        self.streams.push(Stream { id, behind: false });
+        self.next_tick.get_or_insert(ctx.now() + TICK);
     }
 
     /// The timer: build a snapshot if something changed (or the heartbeat is due) and send it

@@ -172,23 +172,7 @@ pub fn take(state: &State, ctx: &Ctx<'_, Session>, current: Option<ConnId>) -> S
     let now = ctx.now();
     let stats = ctx.stats();
     let baseline = &state.stats.loop_baseline;
-    // Every connection as (most output first, then oldest): the table shows the first few.
-    let mut candidates: Vec<(Reverse<usize>, Instant, ConnId)> = Vec::new();
-    let mut output_pending = 0;
-    ctx.for_each(|info, _| {
-        output_pending += info.output_len;
-        candidates.push((Reverse(info.output_len), info.created, info.id));
-    });
-    if candidates.len() > TABLE_ROWS {
-        candidates.select_nth_unstable(TABLE_ROWS);
-        candidates.truncate(TABLE_ROWS);
-    }
-    candidates.sort_unstable();
-    let clients = candidates
-        .iter()
-        .filter_map(|&(_, _, id)| ctx.info(id).map(|info| row(&info, ctx, now, current)))
-        .collect();
-
+    let (clients, output_pending) = busiest_clients(ctx, now, current);
     let loop_figures = LoopFigures {
         cycles: stats.cycles,
         events: stats.events,
@@ -200,17 +184,7 @@ pub fn take(state: &State, ctx: &Ctx<'_, Session>, current: Option<ConnId>) -> S
         .saturating_sub(state.dashboard_connections);
     let blocked_clients = state.db.blocking.blocked_clients();
     let time_ms = crate::server::unix_ms();
-    let log = ctx
-        .notices()
-        .iter()
-        .rev()
-        .map(|notice| LogLine {
-            seq: notice.seq,
-            time_ms: time_ms - now.saturating_duration_since(notice.at).as_millis() as i64,
-            text: notice.kind.describe(),
-            peer: notice.peer.map(|p| p.to_string()),
-        })
-        .collect();
+    let log = log_lines(ctx, now, time_ms);
     Snapshot {
         time_ms,
         uptime_ms: now.saturating_duration_since(state.started).as_millis() as u64,
@@ -249,6 +223,47 @@ pub fn take(state: &State, ctx: &Ctx<'_, Session>, current: Option<ConnId>) -> S
             .collect(),
         log,
     }
+}
+
+/// The clients table: the [`TABLE_ROWS`] connections with the most output pending (then the
+/// oldest), and the output pending over all connections.
+fn busiest_clients(
+    ctx: &Ctx<'_, Session>,
+    now: Instant,
+    current: Option<ConnId>,
+) -> (Vec<Row>, usize) {
+    // Every connection as (most output first, then oldest): the table shows the first few.
+    let mut candidates: Vec<(Reverse<usize>, Instant, ConnId)> = Vec::new();
+    let mut output_pending = 0;
+    ctx.for_each(|info, _| {
+        output_pending += info.output_len;
+        candidates.push((Reverse(info.output_len), info.created, info.id));
+    });
+    if candidates.len() > TABLE_ROWS {
+        candidates.select_nth_unstable(TABLE_ROWS);
+        candidates.truncate(TABLE_ROWS);
+    }
+    candidates.sort_unstable();
+    let clients = candidates
+        .iter()
+        .filter_map(|&(_, _, id)| ctx.info(id).map(|info| row(&info, ctx, now, current)))
+        .collect();
+
+    (clients, output_pending)
+}
+
+/// The loop's notices, newest first, each stamped with its wall-clock time.
+fn log_lines(ctx: &Ctx<'_, Session>, now: Instant, time_ms: i64) -> Vec<LogLine> {
+    ctx.notices()
+        .iter()
+        .rev()
+        .map(|notice| LogLine {
+            seq: notice.seq,
+            time_ms: time_ms - now.saturating_duration_since(notice.at).as_millis() as i64,
+            text: notice.kind.describe(),
+            peer: notice.peer.map(|p| p.to_string()),
+        })
+        .collect()
 }
 
 fn row(info: &ConnInfo<'_>, ctx: &Ctx<'_, Session>, now: Instant, current: Option<ConnId>) -> Row {

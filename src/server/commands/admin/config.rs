@@ -226,6 +226,33 @@ fn config_get(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     }
 }
 
+/// One CONFIG SET pair applied to `config` (a copy): what is wrong with it, if anything.
+fn set_one(
+    state: &State,
+    config: &mut Config,
+    param: Param,
+    name: &[u8],
+    value: &[u8],
+) -> Option<String> {
+    if param.is_directive() {
+        // The same parser as the flags and the file; then a fixed parameter only accepts its
+        // current value, however it is spelled (`1gb` for 1073741824).
+        let canonical = Param::entry(name).map_or("", |(canonical, _)| canonical);
+        match directives::apply(config, canonical.as_bytes(), &[value]) {
+            Err(problem) => Some(problem),
+            Ok(()) if param.setting() == Setting::Changeable => None,
+            Ok(()) if param.value_in(config) == param.value_in(&state.config) => None,
+            Ok(()) => Some("can't set immutable config".to_string()),
+        }
+    } else if param.setting() == Setting::Fixed
+        && value.eq_ignore_ascii_case(param.value(state).as_bytes())
+    {
+        None
+    } else {
+        Some("can't set immutable config".to_string())
+    }
+}
+
 /// `CONFIG SET name value [name value ...]`: all or nothing, checked in Redis's order: the
 /// argument count, then every name (unknown, immutable, repeated), then every value.
 fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
@@ -273,24 +300,7 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let mut config = exec.state.config.clone();
     if failure.is_none() {
         for &(param, name, value) in &chosen {
-            let problem = if param.is_directive() {
-                // The same parser as the flags and the file; then a fixed parameter only
-                // accepts its current value, however it is spelled (`1gb` for 1073741824).
-                let canonical = Param::entry(name).map_or("", |(canonical, _)| canonical);
-                match directives::apply(&mut config, canonical.as_bytes(), &[value]) {
-                    Err(problem) => Some(problem),
-                    Ok(()) if param.setting() == Setting::Changeable => None,
-                    Ok(()) if param.value_in(&config) == param.value_in(&exec.state.config) => None,
-                    Ok(()) => Some("can't set immutable config".to_string()),
-                }
-            } else if param.setting() == Setting::Fixed
-                && value.eq_ignore_ascii_case(param.value(exec.state).as_bytes())
-            {
-                None
-            } else {
-                Some("can't set immutable config".to_string())
-            };
-            if let Some(problem) = problem {
+            if let Some(problem) = set_one(exec.state, &mut config, param, name, value) {
                 failure = Some((name, problem));
                 break;
             }
