@@ -191,10 +191,6 @@ fn number(fields: &[(String, String)], name: &str) -> u64 {
         .unwrap_or_else(|_| panic!("{name}:{value} is not a number"))
 }
 
-fn names(fields: &[(String, String)]) -> Vec<&str> {
-    fields.iter().map(|(k, _)| k.as_str()).collect()
-}
-
 fn server() -> reactor::ServerHandle {
     reactor::spawn(Config::ephemeral()).expect("server starts")
 }
@@ -212,66 +208,50 @@ fn eventually(what: &str, mut f: impl FnMut() -> bool) {
 // INFO
 // ---------------------------------------------------------------------------------------------
 
-const SERVER_FIELDS: [&str; 15] = [
-    "redis_version",
-    "reactor_version",
-    "redis_mode",
-    "os",
-    "arch_bits",
-    "multiplexing_api",
-    "process_id",
-    "tcp_port",
-    "tls_port",
-    "uptime_in_seconds",
-    "uptime_in_days",
-    "hz",
-    "configured_hz",
-    "executable",
-    "config_file",
-];
-const CLIENTS_FIELDS: [&str; 5] = [
-    "connected_clients",
-    "maxclients",
-    "blocked_clients",
-    "tracking_clients",
-    "clients_in_timeout_table",
-];
-/// Redis 7.0's order, with Redis 7.2's `eventloop_cycles` where 7.2 puts it (after the rest).
-const STATS_FIELDS: [&str; 14] = [
-    "total_connections_received",
-    "total_commands_processed",
-    "instantaneous_ops_per_sec",
-    "total_net_input_bytes",
-    "total_net_output_bytes",
-    "rejected_connections",
-    "expired_keys",
-    "evicted_keys",
-    "keyspace_hits",
-    "keyspace_misses",
-    "pubsub_channels",
-    "pubsub_patterns",
-    "total_error_replies",
-    "eventloop_cycles",
-];
+/// Fields ours adds to Redis 7.0's: our version and TLS port (Server), and Redis 7.2's
+/// `eventloop_cycles` (Stats, after the rest, where 7.2 puts it).
+const OUR_EXTRA_FIELDS: [&str; 3] = ["reactor_version", "tls_port", "eventloop_cycles"];
 
+/// Lines whose names depend on what ran (`cmdstat_get`, `errorstat_ERR`, `db0`).
+fn is_per_item(name: &str) -> bool {
+    ["cmdstat_", "errorstat_", "latency_percentiles_usec_", "db"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+}
+
+/// INFO everything has redis-server 7.0's sections, and in each its fields, by name and in
+/// order (ours adds [`OUR_EXTRA_FIELDS`]). Both servers run here.
+///
+/// Break checked: leaving `io_threads_active` out of the Server section, or printing the
+/// Modules section after Commandstats, fails it.
 #[test]
-fn info_has_server_clients_stats_keyspace_in_redis_layout() {
+fn info_sections_and_fields_match_redis() {
     let server = server();
+    let redis = common::RedisServer::start(&[]);
     let mut c = Client::connect(server.addr());
-    let text = c.cmd(&["INFO"]).text();
+    let text = c.cmd(&["INFO", "everything"]).text();
+    let theirs = Client::connect(redis.addr)
+        .cmd(&["INFO", "everything"])
+        .text();
+    let layout = |text: &str| -> Vec<(String, Vec<String>)> {
+        parse_info(text)
+            .into_iter()
+            .map(|(header, fields)| {
+                let names = fields
+                    .into_iter()
+                    .map(|(name, _)| name)
+                    .filter(|name| !is_per_item(name) && !OUR_EXTRA_FIELDS.contains(&name.as_str()))
+                    .collect();
+                (header, names)
+            })
+            .collect()
+    };
+    assert_eq!(layout(&text), layout(&theirs));
     assert!(
         text.starts_with("# Server\r\nredis_version:7.0.15\r\n"),
         "{text}"
     );
-    let sections = parse_info(&text);
-    let headers: Vec<&str> = sections.iter().map(|(h, _)| h.as_str()).collect();
-    assert_eq!(headers, ["Server", "Clients", "Stats", "Keyspace"]);
-    assert_eq!(names(&sections[0].1), SERVER_FIELDS);
-    assert_eq!(names(&sections[1].1), CLIENTS_FIELDS);
-    assert_eq!(names(&sections[2].1), STATS_FIELDS);
-    // An empty keyspace has a header and no `db0:` line, as in Redis.
-    assert!(sections[3].1.is_empty());
-
+    let sections = parse_info(&c.cmd(&["INFO"]).text());
     let server_fields = &sections[0].1;
     assert_eq!(
         field(server_fields, "reactor_version"),
@@ -317,9 +297,9 @@ fn info_selects_sections_case_insensitively_in_redis_order() {
     let mut c = Client::connect(server.addr());
     // Bytes from redis-server 7.0.15 with an empty keyspace.
     assert_eq!(c.raw(&["INFO", "keyspace"]), b"$12\r\n# Keyspace\r\n\r\n");
-    // Sections we do not have, like ones Redis does not have, add nothing.
+    // A name that is not a section adds nothing, as in Redis.
     assert_eq!(c.raw(&["INFO", "foo"]), b"$0\r\n\r\n");
-    assert_eq!(c.raw(&["INFO", "memory"]), b"$0\r\n\r\n");
+    assert_eq!(c.raw(&["INFO", "modules"]), b"$11\r\n# Modules\r\n\r\n");
 
     let headers = |c: &mut Client, args: &[&str]| -> Vec<String> {
         parse_info(&c.cmd(args).text())
@@ -336,13 +316,93 @@ fn info_selects_sections_case_insensitively_in_redis_order() {
         headers(&mut c, &["INFO", "stats", "server", "stats"]),
         ["Server", "Stats"]
     );
-    for every in ["default", "all", "EVERYTHING"] {
-        assert_eq!(
-            headers(&mut c, &["INFO", every]),
-            ["Server", "Clients", "Stats", "Keyspace"],
-            "INFO {every}"
-        );
+    // redis-server 7.0.15's lists.
+    let default = [
+        "Server",
+        "Clients",
+        "Memory",
+        "Persistence",
+        "Stats",
+        "Replication",
+        "CPU",
+        "Modules",
+        "Errorstats",
+        "Cluster",
+        "Keyspace",
+    ];
+    let all = [
+        "Server",
+        "Clients",
+        "Memory",
+        "Persistence",
+        "Stats",
+        "Replication",
+        "CPU",
+        "Modules",
+        "Commandstats",
+        "Errorstats",
+        "Latencystats",
+        "Cluster",
+        "Keyspace",
+    ];
+    assert_eq!(headers(&mut c, &["INFO"]), default);
+    assert_eq!(headers(&mut c, &["INFO", "default"]), default);
+    for every in ["all", "EVERYTHING"] {
+        assert_eq!(headers(&mut c, &["INFO", every]), all, "INFO {every}");
     }
+    assert_eq!(headers(&mut c, &["INFO", "cpu", "default"]), default);
+}
+
+/// Per command, per error code and per latency, as redis-server counts them: the same
+/// requests to both, the lines compared with the times left out.
+///
+/// Break checked: counting an arity error as a call (not `rejected_calls`), or recording a
+/// subcommand's call against its container, fails it.
+#[test]
+fn info_command_error_and_latency_stats_match_redis() {
+    let server = server();
+    let redis = common::RedisServer::start(&[]);
+    let requests: &[&[&str]] = &[
+        // Starting from nothing (redis-server was asked INFO as it started).
+        &["CONFIG", "RESETSTAT"],
+        &["SET", "k", "v"],
+        &["GET", "k"],
+        &["GET", "k"],
+        &["GET"],
+        &["LPUSH", "k", "x"],
+        &["CLIENT", "ID"],
+        &["CLIENT", "SETNAME"],
+        &["CLIENT", "NOSUCH"],
+        &["NOSUCH"],
+        &["INCR", "k"],
+        &["CONFIG", "GET", "maxclients"],
+    ];
+    let stats = |addr: SocketAddr| -> String {
+        let mut c = Client::connect(addr);
+        for request in requests {
+            c.cmd(request);
+        }
+        let text = c
+            .cmd(&["INFO", "commandstats", "errorstats", "latencystats"])
+            .text();
+        // Times differ by nature: keep the counts, and of a latency line its name.
+        let mut lines: Vec<String> = text
+            .lines()
+            .map(|line| match line.split_once(':') {
+                Some((name, _)) if name.starts_with("latency_percentiles_usec_") => {
+                    name.to_string()
+                }
+                _ => line
+                    .split(',')
+                    .filter(|part| !part.contains("usec"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            })
+            .collect();
+        lines.sort();
+        lines.join("\n")
+    };
+    assert_eq!(stats(server.addr()), stats(redis.addr));
 }
 
 #[test]

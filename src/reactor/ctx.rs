@@ -41,6 +41,10 @@ pub struct LoopStats {
     pub net_input_bytes: u64,
     /// Bytes written to clients (`total_net_output_bytes`).
     pub net_output_bytes: u64,
+    /// Reads that brought bytes (`total_reads_processed`).
+    pub reads: u64,
+    /// Writes that took bytes (`total_writes_processed`).
+    pub writes: u64,
     /// Turns of the loop (`eventloop_cycles`): an idle server must not make these grow.
     pub cycles: u64,
     /// Clients closed for exceeding the query buffer limit.
@@ -140,12 +144,12 @@ impl<S> Ctx<'_, S> {
 
     /// Another connection's session, to read (`None` for the current connection: lent out).
     pub fn session(&self, id: ConnId) -> Option<&S> {
-        self.get(id)?.session.as_ref()
+        self.get(id)?.session.as_deref()
     }
 
     /// Another connection's session (for its output-limit bookkeeping, say).
     pub fn session_mut(&mut self, id: ConnId) -> Option<&mut S> {
-        self.get_mut(id)?.session.as_mut()
+        self.get_mut(id)?.session.as_deref_mut()
     }
 
     /// Close `id` once its pending output is written (QUIT, a protocol error). Nothing more is
@@ -285,7 +289,7 @@ impl<S> Ctx<'_, S> {
     /// session is lent out).
     pub fn for_each(&self, mut f: impl FnMut(ConnInfo<'_>, Option<&S>)) {
         for (_, conn) in self.conns.iter() {
-            f(conn.info(), conn.session.as_ref());
+            f(conn.info(), conn.session.as_deref());
         }
     }
 }

@@ -586,7 +586,7 @@ impl<H: Handler> EventLoop<H> {
         let mut ctx = handler_ctx!(self, now);
         let session = self.handler.open(&mut ctx, id, peer, origin);
         if let Some(conn) = self.conns.get_mut(id.slot()) {
-            conn.session = Some(session);
+            conn.session = Some(Box::new(session));
         }
     }
 
@@ -665,6 +665,7 @@ impl<H: Handler> EventLoop<H> {
             }
             Ok(n) => {
                 self.stats.net_input_bytes += n as u64;
+                self.stats.reads += 1;
                 // (Not under TLS: plaintext may wait inside the session after the socket
                 // is drained, and no edge will announce it. There only WouldBlock counts.)
                 let drained = n < want && !conn.eof_hinted && conn.tls.is_none();
@@ -852,6 +853,7 @@ impl<H: Handler> EventLoop<H> {
             match conn.flush(&self.opts.faults) {
                 Ok(n) => {
                     self.stats.net_output_bytes += n as u64;
+                    self.stats.writes += 1;
                     if n > 0 {
                         conn.last_active = now;
                         wrote = true;
@@ -901,7 +903,7 @@ impl<H: Handler> EventLoop<H> {
             let _ = self.poll.registry().deregister(&mut conn.socket);
             if let Some(session) = conn.session.take() {
                 let mut ctx = handler_ctx!(self, now);
-                self.handler.closed(&mut ctx, id, session);
+                self.handler.closed(&mut ctx, id, *session);
             }
         }
     }
@@ -921,7 +923,7 @@ impl<H: Handler> EventLoop<H> {
             }
             let exempt = conn
                 .session
-                .as_ref()
+                .as_deref()
                 .is_some_and(|s| self.handler.idle_exempt(s));
             let id = conn.id;
             if exempt {

@@ -15,10 +15,14 @@
 
 /// Parse `bytes` as a canonical decimal `i64`; `None` for anything `string2ll` rejects.
 pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
-    let (negative, digits) = match bytes {
+    let (negative, digits) = match *bytes {
+        // The usual header (`*2`, `$3`, `$10`): one or two digits, read without the loop.
+        [d @ b'0'..=b'9'] => return Some(i64::from(d - b'0')),
+        [t @ b'1'..=b'9', u @ b'0'..=b'9'] => {
+            return Some(i64::from(t - b'0') * 10 + i64::from(u - b'0'));
+        }
         [] => return None,
-        [b'0'] => return Some(0),
-        [b'-', rest @ ..] => (true, rest),
+        [b'-', ref rest @ ..] => (true, rest),
         _ => (false, bytes),
     };
     // No leading zero (this also rejects "-0"), and at least one digit.
@@ -213,12 +217,19 @@ mod tests {
         }
     }
 
+    /// Break checked: letting the two-digit fast path take a leading zero (`t @ b'0'..=b'9'`)
+    /// accepts `09`.
     #[test]
     fn accepts_only_canonical_integers() {
         let ok: &[(&[u8], i64)] = &[
             (b"0", 0),
             (b"7", 7),
             (b"-7", -7),
+            (b"10", 10),
+            (b"42", 42),
+            (b"99", 99),
+            (b"100", 100),
+            (b"-42", -42),
             (b"9223372036854775807", i64::MAX),
             (b"-9223372036854775808", i64::MIN),
         ];
@@ -234,7 +245,11 @@ mod tests {
             b"01",
             b"-0",
             b"00",
+            b"09",
+            b"0a",
+            b"a0",
             b"1a",
+            b"a",
             b"9223372036854775808",
             b"-9223372036854775809",
             b"1.5",

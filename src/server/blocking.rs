@@ -171,6 +171,9 @@ pub fn serve_ready(state: &mut State, ctx: &mut Ctx<'_, Session>, now_ms: i64) {
                     mode: Mode::Serving {
                         still_blocked: false,
                     },
+                    // Counted when it first ran and blocked, not again when served.
+                    command: usize::MAX,
+                    rejected: false,
                 };
                 (command.run)(&mut exec, &request);
                 let still_blocked = matches!(

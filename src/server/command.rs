@@ -179,6 +179,12 @@ pub struct Exec<'a, 'c> {
     pub now_ms: i64,
     /// Whether the command runs for the first time or for a blocked client being served.
     pub mode: Mode,
+    /// The running command's id in the table (a container's becomes its subcommand's), for
+    /// its statistics.
+    pub command: usize,
+    /// Set when the command was refused before it ran (a subcommand's arity): counted as
+    /// rejected, not as a call.
+    pub rejected: bool,
 }
 
 /// How a command is being run.
@@ -206,7 +212,7 @@ impl Exec<'_, '_> {
     }
     /// [`Exec::error`] for a message that quotes the client's bytes (which need not be UTF-8).
     pub fn error_bytes(&mut self, message: &[u8]) {
-        self.state.stats.error_replies += 1;
+        self.state.stats.count_error(message);
         reply::error_bytes(self.out, message);
     }
     pub fn integer(&mut self, n: i64) {
@@ -243,17 +249,23 @@ impl Exec<'_, '_> {
     /// client's last command and run it.
     pub fn run_subcommand(&mut self, container: &str, table: &[Command], req: &Request<'_>) {
         let sub = req.arg(1);
-        let Some(found) = table
+        let Some((nth, found)) = table
             .iter()
-            .find(|s| sub.eq_ignore_ascii_case(s.sub_name().as_bytes()))
+            .enumerate()
+            .find(|(_, s)| sub.eq_ignore_ascii_case(s.sub_name().as_bytes()))
         else {
+            // Redis finds no command at all here: nothing is counted.
+            self.command = usize::MAX;
             return self.unknown_subcommand(sub, container);
         };
-        // Recorded even when the count is wrong, as Redis records the subcommand it looked up.
+        // Recorded even when the count is wrong, as Redis records the subcommand it looked up;
+        // its statistics are the subcommand's, not the container's.
         self.client.last_command = found.name;
+        self.command = self.state.table.subcommand_id(self.command, nth);
         if found.arity_ok(req.len()) {
             (found.run)(self, req);
         } else {
+            self.rejected = true;
             self.arity_error(found.name);
         }
     }
@@ -315,14 +327,20 @@ impl Exec<'_, '_> {
     }
 }
 
-/// The merged command table: sorted by name for listing, hashed for lookup.
+/// The merged command table: sorted by name for listing, hashed for lookup. Every command and
+/// subcommand also has an *id*, its place in [`Table::all`], by which its statistics are kept
+/// (`Stats::commands`): dispatch finds the id with the command, no hashing of its own.
 pub struct Table {
     commands: Vec<&'static Command>,
+    /// The commands, then every container's subcommands after them: ids are places here.
+    all: Vec<&'static Command>,
+    /// For each command id, the id of its first subcommand (the others follow it).
+    first_sub: Vec<usize>,
     /// Open addressing with linear probing: a command sits at or after `hash(name) & mask`,
     /// before the next empty slot. At most a quarter full, so probes are short; and since
     /// nothing is inserted after construction, the longest probe is fixed whatever a client
     /// sends.
-    index: Vec<Option<&'static Command>>,
+    index: Vec<Option<(&'static Command, usize)>>,
 }
 
 /// Longest command name looked up; longer names are unknown without hashing (Redis's longest
@@ -339,21 +357,37 @@ impl Table {
     pub fn new(families: &[&'static [Command]]) -> Table {
         let mut commands: Vec<&'static Command> = families.iter().flat_map(|f| f.iter()).collect();
         commands.sort_by_key(|c| c.name);
+        let mut all = commands.clone();
+        let mut first_sub = Vec::with_capacity(commands.len());
+        for command in &commands {
+            first_sub.push(all.len());
+            all.extend(command.subcommands);
+        }
         let size = (commands.len() * 4).next_power_of_two();
         let mut index = vec![None; size];
-        for &command in &commands {
+        for (id, &command) in commands.iter().enumerate() {
             let hash = command.name.bytes().fold(NAME_HASH_START, name_hash);
             let mut at = hash as usize & (size - 1);
             while index[at].is_some() {
                 at = (at + 1) & (size - 1);
             }
-            index[at] = Some(command);
+            index[at] = Some((command, id));
         }
-        Table { commands, index }
+        Table {
+            commands,
+            all,
+            first_sub,
+            index,
+        }
     }
 
     /// Find a command by name, case-insensitively, without allocating.
     pub fn lookup(&self, name: &[u8]) -> Option<&'static Command> {
+        self.lookup_with_id(name).map(|(command, _)| command)
+    }
+
+    /// [`Table::lookup`], with the command's id.
+    pub fn lookup_with_id(&self, name: &[u8]) -> Option<(&'static Command, usize)> {
         let mut lower = [0u8; NAME_MAX];
         let lower = lower.get_mut(..name.len())?;
         let mut hash = NAME_HASH_START;
@@ -366,12 +400,22 @@ impl Table {
         let mut at = hash as usize & mask;
         // Ends at an empty slot: the table is at most a quarter full.
         loop {
-            let command = (*self.index.get(at)?)?;
+            let (command, id) = (*self.index.get(at)?)?;
             if command.name.as_bytes() == lower {
-                return Some(command);
+                return Some((command, id));
             }
             at = (at + 1) & mask;
         }
+    }
+
+    /// The id of subcommand number `nth` of the command with id `container`.
+    pub fn subcommand_id(&self, container: usize, nth: usize) -> usize {
+        self.first_sub.get(container).map_or(0, |first| first + nth)
+    }
+
+    /// Every command and subcommand, by id.
+    pub fn all(&self) -> &[&'static Command] {
+        &self.all
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &'static Command> + '_ {

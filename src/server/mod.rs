@@ -18,6 +18,7 @@
 //! | this file | [`Server`] and [`State`], the [`Handler`] impl, [`Session`], and `dispatch`: one request's way (look-up, arity, auth, subscribed mode, run, serve ready keys, the expiry timer) |
 //! | [`args`] | the argument cursor: options read front to back, Redis's error texts written once |
 //! | [`command`] | the command table type ([`command::Command`], [`command::Table`]) and [`command::Exec`], through which a command reads its client and replies |
+//! | [`stats`] | the counters INFO reports: per command (calls, time, latency histogram), per error code, the rates |
 //! | [`spec`] | what the table says about each command: typed flags, ACL categories, key specs, and finding keys by them |
 //! | [`commands`] | the commands, a module per family (strings, lists, hashes, sets, sorted sets, keys, pub/sub, connection, auth, admin, shutdown) |
 //! | [`keyspace`] | data only: the db with expiry ([`keyspace::db`]), each value's representation (list, hash, set, zset), the waiters of blocked clients ([`keyspace::waiters`]) |
@@ -38,6 +39,7 @@ pub mod dashboard;
 pub mod glob;
 pub mod keyspace;
 pub mod spec;
+pub mod stats;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -45,14 +47,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use log::warn;
 
 use crate::config::Config;
-use crate::reactor::{ConnId, Ctx, Current, Handler, LoopStats, NoticeKind, Origin};
+use crate::reactor::{ConnId, Ctx, Current, Handler, NoticeKind, Origin};
 use crate::resp::{Limits, Parsed, RequestParser};
 
 use client::Client;
 use command::{Exec, Table};
-use commands::{admin, auth, pubsub};
+use commands::{auth, pubsub};
 use dashboard::{Dashboard, Viewer};
 use keyspace::db::Db;
+use stats::Stats;
 
 /// Per-connection state of the Redis handler: a Redis client, or a dashboard viewer.
 ///
@@ -105,18 +108,27 @@ const EXPIRE_CYCLE_EVERY: Duration = Duration::from_millis(100);
 /// Time budget of one active expiry cycle (Redis: 25% of a 100 ms tick).
 const EXPIRE_CYCLE_BUDGET: Duration = Duration::from_millis(25);
 
-/// Counters reported by INFO stats. `CONFIG RESETSTAT` replaces them with fresh ones.
+/// The process's resident set as INFO has seen it, in bytes.
 #[derive(Debug, Default, Clone)]
-pub struct Stats {
-    pub commands_processed: u64,
-    pub keyspace_hits: u64,
-    pub keyspace_misses: u64,
-    pub error_replies: u64,
-    /// Commands per 100 ms over the last 1.6 s (`instantaneous_ops_per_sec`).
-    pub ops: admin::OpsMeter,
-    /// The loop's counters at the last `CONFIG RESETSTAT`: INFO reports the difference, since
-    /// the loop's own counters are not the application's to reset.
-    pub loop_baseline: LoopStats,
+pub struct MemorySeen {
+    pub startup: u64,
+    pub now: u64,
+    pub peak: u64,
+}
+
+/// 40 hex digits from `seed` (splitmix64): a run id, unique enough to tell runs apart.
+fn hex_id(seed: u64) -> String {
+    let mut state = seed;
+    let mut id = String::with_capacity(40);
+    while id.len() < 40 {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        id.push_str(&format!("{:016x}", z ^ (z >> 31)));
+    }
+    id.truncate(40);
+    id
 }
 
 /// State shared by all clients: the keyspace, the configuration, the counters.
@@ -134,6 +146,13 @@ pub struct State {
     pub tls_port: Option<u16>,
     /// Open dashboard connections (not Redis clients: INFO does not count them).
     pub dashboard_connections: usize,
+    /// 40 random hex digits naming this run (INFO's `run_id`), and its replication id.
+    pub run_id: String,
+    pub replid: String,
+    /// The resident set at start, last seen and at its largest (INFO memory).
+    pub memory: MemorySeen,
+    /// The clock commands are timed by (see [`stats`]).
+    pub clock: quanta::Clock,
     next_client_id: u64,
     next_expire_cycle: Option<Instant>,
 }
@@ -156,18 +175,30 @@ impl Server {
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0x9E37_79B9, |d| d.as_nanos() as u64);
+        let table = Table::new(commands::FAMILIES);
         Server {
             state: State {
                 db: Db::new(seed),
                 pubsub: pubsub::PubSub::default(),
                 limits: config.limits(),
                 config,
-                stats: Stats::default(),
-                table: Table::new(commands::FAMILIES),
+                stats: Stats::for_commands(table.all().len()),
+                table,
                 started: Instant::now(),
                 port,
                 tls_port: None,
                 dashboard_connections: 0,
+                run_id: hex_id(seed ^ u64::from(std::process::id())),
+                replid: hex_id(seed.rotate_left(17)),
+                memory: {
+                    let rss = dashboard::snapshot::rss_bytes().unwrap_or(0);
+                    MemorySeen {
+                        startup: rss,
+                        now: rss,
+                        peak: rss,
+                    }
+                },
+                clock: quanta::Clock::new(),
                 next_client_id: 1,
                 next_expire_cycle: None,
             },
@@ -214,6 +245,18 @@ impl Handler for Server {
         // Constant for the whole batch (the loop reads the clock once per tick), so computed
         // once here rather than for every command it counts.
         let since_start = ctx.now().saturating_duration_since(self.state.started);
+        // The bytes read and written since the last batch, for INFO's `_kbps` rates.
+        let loop_stats = ctx.stats();
+        let stats = &mut self.state.stats;
+        let (read, written) = (loop_stats.net_input_bytes, loop_stats.net_output_bytes);
+        stats
+            .input
+            .record(since_start, read.saturating_sub(stats.bytes_seen.0));
+        stats
+            .output
+            .record(since_start, written.saturating_sub(stats.bytes_seen.1));
+        stats.bytes_seen = (read, written);
+        let processed_before = stats.commands_processed;
         let mut offset = 0;
         // Stop at the output limit (backpressure): the loop hands the rest back once the client
         // has read enough of its replies.
@@ -237,8 +280,10 @@ impl Handler for Server {
                         out: &mut *conn.out,
                         now_ms,
                         mode: command::Mode::Normal,
+                        command: usize::MAX,
+                        rejected: false,
                     };
-                    dispatch(&mut exec, &request, since_start);
+                    dispatch(&mut exec, &request);
                     if client.blocked.is_some() {
                         // Parked (BLPOP on an empty list): what else it sent waits until it
                         // is served, as in Redis. The loop holds the rest of the input.
@@ -249,7 +294,7 @@ impl Handler for Server {
                     // Reply, then close once the reply is flushed; the bytes after the bad frame
                     // are never executed.
                     error.write_reply(conn.out);
-                    self.state.stats.error_replies += 1;
+                    self.state.stats.count_error(b"ERR Protocol error");
                     warn!("protocol error from client id={}: {error:?}", client.id);
                     ctx.notice(NoticeKind::ProtocolError, conn.id);
                     client.closing = true;
@@ -258,6 +303,10 @@ impl Handler for Server {
                 }
             }
         }
+        // The batch's commands, for `instantaneous_ops_per_sec` (once, not per command).
+        let stats = &mut self.state.stats;
+        let processed = stats.commands_processed.saturating_sub(processed_before);
+        stats.ops.record(since_start, processed);
         if client.closing {
             // Nothing after QUIT runs: drop whatever else was pipelined.
             return input.len();
@@ -327,23 +376,31 @@ impl Server {
     }
 }
 
+/// A command refused before it ran: counted as rejected, not as a call (Redis's
+/// `rejectCommand`).
+fn reject(exec: &mut Exec<'_, '_>) {
+    if let Some(command) = exec.state.stats.command(exec.command) {
+        command.rejected_calls += 1;
+    }
+}
+
 /// Commands whose first argument names a subcommand (`client|list` in error texts).
 const CONTAINERS: &[&str] = &["client", "command", "config", "memory", "object", "pubsub"];
 
-/// Run one request: look it up, check its arity, run it. `since_start` is the tick's time
-/// since the server started (for the ops meter).
-fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>, since_start: Duration) {
-    let Some(command) = exec.state.table.lookup(request.arg(0)) else {
+/// Run one request: look it up, check its arity, run it, count it.
+fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
+    let Some((command, id)) = exec.state.table.lookup_with_id(request.arg(0)) else {
         exec.unknown_command(request);
         return;
     };
+    exec.command = id;
     if !command.arity_ok(request.len()) {
         exec.arity_error(command.name);
-        return;
+        return reject(exec);
     }
     if !exec.client.authenticated && !command.flags.contains(spec::Flags::NO_AUTH) {
         exec.error(auth::NOAUTH);
-        return;
+        return reject(exec);
     }
     if exec.client.subscribed() && !pubsub::allowed_when_subscribed(command.name) {
         let mut message = b"ERR Can't execute '".to_vec();
@@ -357,15 +414,27 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>, since_s
               this context",
         );
         exec.error_bytes(&message);
-        return;
+        return reject(exec);
     }
     exec.client.last_command = command.name;
     exec.client.commands += 1;
+    let errors_before = exec.state.stats.error_replies;
+    let started = exec.state.clock.raw();
     (command.run)(exec, request);
+    let ticks = exec.state.clock.raw().saturating_sub(started);
     // Counted once it has run, as Redis's `call()` does: a rejected command (unknown, wrong
     // arity) is not "processed", and INFO does not count itself.
-    exec.state.stats.commands_processed += 1;
-    exec.state.stats.ops.record(since_start);
+    let stats = &mut exec.state.stats;
+    stats.commands_processed += 1;
+    let failed = stats.error_replies != errors_before;
+    if exec.rejected {
+        // A subcommand refused for its arity.
+        if let Some(sub) = stats.command(exec.command) {
+            sub.rejected_calls += 1;
+        }
+    } else if let Some(command) = stats.command(exec.command) {
+        command.record(ticks, failed);
+    }
     // A command may have created a key that blocked clients wait on: serve them now, before
     // this client's next command can take what they wait for.
     if exec.state.db.blocking.has_ready() {

@@ -34,8 +34,9 @@
 //!
 //! What this server leaves out, and why (each is also noted where it happens):
 //!
-//! - INFO has the sections and fields that mean something here (server, clients, stats,
-//!   keyspace), in Redis's order; there is no memory, persistence or replication to report.
+//! - INFO has all of Redis 7.0's sections and fields; where a feature does not exist here
+//!   (persistence, replication, Lua, eviction) its fields carry Redis's neutral values, and
+//!   memory is the resident set (see [`info`]).
 //! - COMMAND describes every command as Redis 7.0 does (flags, ACL categories, tips, key
 //!   specs, subcommands; checked against redis-server by a test), but lists only the
 //!   subcommands implemented here.
@@ -49,8 +50,6 @@ mod command;
 mod config;
 mod info;
 mod memory;
-
-pub use info::OpsMeter;
 
 use crate::server::command::Command;
 
