@@ -610,7 +610,7 @@ fn config_get_takes_several_patterns_and_reports_each_parameter_once() {
             pair("client-query-buffer-limit", "1073741824"),
         ]
     );
-    assert_eq!(get(&mut c, &["*"]).len(), 29);
+    assert_eq!(get(&mut c, &["*"]).len(), 30);
     assert_eq!(c.raw(&["CONFIG", "GET", "nosuch"]), b"*0\r\n");
     assert_eq!(
         c.raw(&["CONFIG", "GET"]),
@@ -1318,4 +1318,113 @@ fn subcommands_take_one_path_in_every_container() {
             "{args:?}"
         );
     }
+}
+
+/// CONFIG SET's replies for the parameters the loop owns, and what redis-server answers to the
+/// same (good values, bad values, several pairs at once).
+///
+/// Break checked: making `maxclients` fixed again turns `+OK` into "can't set immutable
+/// config".
+#[test]
+fn config_set_of_loop_limits_answers_as_redis() {
+    let server = server();
+    let redis = common::RedisServer::start(&[]);
+    let cases: &[&[&str]] = &[
+        &["CONFIG", "SET", "timeout", "70"],
+        &["CONFIG", "SET", "timeout", "-1"],
+        &["CONFIG", "SET", "timeout", "abc"],
+        &["CONFIG", "SET", "maxclients", "500"],
+        &["CONFIG", "SET", "maxclients", "0"],
+        &["CONFIG", "SET", "maxclients", "x"],
+        &["CONFIG", "SET", "client-query-buffer-limit", "2mb"],
+        &["CONFIG", "SET", "client-query-buffer-limit", "100"],
+        &["CONFIG", "SET", "protected-mode", "no"],
+        &["CONFIG", "SET", "protected-mode", "maybe"],
+        &["CONFIG", "SET", "timeout", "5", "maxclients", "600"],
+        &["CONFIG", "SET", "timeout", "6", "maxclients", "y"],
+        &["CONFIG", "GET", "timeout"],
+        &["CONFIG", "GET", "maxclients"],
+        &["CONFIG", "GET", "client-query-buffer-limit"],
+        &["CONFIG", "SET", "requirepass", "sesame"],
+        &["CONFIG", "GET", "requirepass"],
+        &["CONFIG", "SET", "requirepass", ""],
+        &["CONFIG", "GET", "requirepass"],
+    ];
+    let mut ours = Client::connect(server.addr());
+    let mut theirs = Client::connect(redis.addr);
+    for case in cases {
+        assert_eq!(
+            String::from_utf8_lossy(&ours.raw(case)),
+            String::from_utf8_lossy(&theirs.raw(case)),
+            "{case:?}"
+        );
+    }
+}
+
+/// Limits changed by CONFIG SET hold at once, for connections already open too: `maxclients`
+/// refuses the next client, `client-query-buffer-limit` closes a client over it, `timeout`
+/// closes an idle one, `requirepass` binds new connections (and, cleared, frees them).
+///
+/// Break checked: not handing `maxclients` to the loop (`set_max_clients`) lets the third
+/// client in; not handing it the timeout leaves the idle client open.
+#[test]
+fn config_set_limits_take_effect_on_open_connections() {
+    let server = server();
+    let mut admin = Client::connect(server.addr());
+    // maxclients: two are open (admin, other); the third is refused, as Redis refuses it.
+    let mut other = Client::connect(server.addr());
+    assert_eq!(admin.raw(&["CONFIG", "SET", "maxclients", "2"]), b"+OK\r\n");
+    let mut third = common::connect(server.addr());
+    let (reply, _) = common::read_to_close(&mut third);
+    assert_eq!(reply, b"-ERR max number of clients reached\r\n");
+    assert_eq!(
+        admin.raw(&["CONFIG", "SET", "maxclients", "100"]),
+        b"+OK\r\n"
+    );
+    assert_eq!(other.raw(&["PING"]), b"+PONG\r\n");
+
+    // client-query-buffer-limit: a request growing past 1 MiB closes its connection.
+    assert_eq!(
+        admin.raw(&["CONFIG", "SET", "client-query-buffer-limit", "1mb"]),
+        b"+OK\r\n"
+    );
+    let mut big = common::connect(server.addr());
+    let mut request = b"*2\r\n$4\r\nECHO\r\n$3000000\r\n".to_vec();
+    request.extend(std::iter::repeat_n(b'x', 1_500_000));
+    let _ = big.write_all(&request);
+    let (reply, _) = common::read_to_close(&mut big);
+    assert!(reply.is_empty(), "{}", String::from_utf8_lossy(&reply));
+    assert_eq!(other.raw(&["PING"]), b"+PONG\r\n");
+
+    // requirepass: the open connections stay authenticated; a new one must AUTH.
+    assert_eq!(
+        admin.raw(&["CONFIG", "SET", "requirepass", "sesame"]),
+        b"+OK\r\n"
+    );
+    let mut newcomer = Client::connect(server.addr());
+    assert_eq!(
+        newcomer.raw(&["PING"]),
+        b"-NOAUTH Authentication required.\r\n"
+    );
+    assert_eq!(other.raw(&["PING"]), b"+PONG\r\n");
+    assert_eq!(admin.raw(&["CONFIG", "SET", "requirepass", ""]), b"+OK\r\n");
+    // Cleared, it binds nobody: the newcomer is let in without AUTH, as in Redis.
+    assert_eq!(newcomer.raw(&["PING"]), b"+PONG\r\n");
+
+    // timeout: `idle` says nothing after the timeout is set and is closed; `admin` keeps
+    // talking and stays.
+    let mut idle = common::connect(server.addr());
+    assert_eq!(admin.raw(&["CONFIG", "SET", "timeout", "1"]), b"+OK\r\n");
+    let started = Instant::now();
+    idle.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut closed = false;
+    while started.elapsed() < Duration::from_secs(10) && !closed {
+        assert_eq!(admin.raw(&["PING"]), b"+PONG\r\n");
+        let mut byte = [0u8; 1];
+        closed = matches!(idle.read(&mut byte), Ok(0));
+    }
+    assert!(closed, "the idle client was not closed");
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert_eq!(admin.raw(&["PING"]), b"+PONG\r\n");
 }

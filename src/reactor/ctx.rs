@@ -73,6 +73,21 @@ pub struct Ctx<'a, S> {
     pub(crate) shutdown: &'a mut bool,
     /// `Options::output_high_water`, for the `out_limit` of a lent connection.
     pub(crate) output_high_water: usize,
+    /// The loop's other settings a handler may change at run time (`CONFIG SET`).
+    pub(crate) settings: Settings<'a>,
+}
+
+/// The loop's settings that [`Ctx`] may change while it runs, each taking effect at once on
+/// every connection, open ones included.
+pub(crate) struct Settings<'a> {
+    /// `Options::max_clients`: the next accept is judged by it.
+    pub(crate) max_clients: &'a mut usize,
+    /// `Options::query_buffer_limit`: the next read of every connection is checked against it.
+    pub(crate) query_buffer_limit: &'a mut usize,
+    /// `Options::idle_timeout`; and whether the idle order must be rebuilt, because it was not
+    /// kept while there was no timeout.
+    pub(crate) idle_timeout: &'a mut Option<Duration>,
+    pub(crate) idle_order_stale: &'a mut bool,
 }
 
 impl<S> Ctx<'_, S> {
@@ -135,6 +150,27 @@ impl<S> Ctx<'_, S> {
     /// apply to every connection from its next write on.
     pub fn set_output_limits(&mut self, limits: OutputLimits) {
         *self.output_limits = limits;
+    }
+
+    /// Change `maxclients`: connections already open stay, as in Redis; the next one is
+    /// judged by the new limit.
+    pub fn set_max_clients(&mut self, max_clients: usize) {
+        *self.settings.max_clients = max_clients;
+    }
+
+    /// Change `client-query-buffer-limit`: every connection's unconsumed input is checked
+    /// against it at its next read.
+    pub fn set_query_buffer_limit(&mut self, limit: usize) {
+        *self.settings.query_buffer_limit = limit;
+    }
+
+    /// Change `timeout` (`None`: never). Connections idle longer than a new, shorter timeout
+    /// are closed on the loop's next turn.
+    pub fn set_idle_timeout(&mut self, timeout: Option<Duration>) {
+        if self.settings.idle_timeout.is_none() && timeout.is_some() {
+            *self.settings.idle_order_stale = true;
+        }
+        *self.settings.idle_timeout = timeout;
     }
 
     /// Bytes of output `id` has not yet written.

@@ -158,6 +158,12 @@ macro_rules! handler_ctx {
             now: $now,
             shutdown: &mut $self.shutdown_requested,
             output_high_water: $self.opts.output_high_water,
+            settings: crate::reactor::ctx::Settings {
+                max_clients: &mut $self.opts.max_clients,
+                query_buffer_limit: &mut $self.opts.query_buffer_limit,
+                idle_timeout: &mut $self.opts.idle_timeout,
+                idle_order_stale: &mut $self.idle_order_stale,
+            },
         }
     };
 }
@@ -230,6 +236,8 @@ pub struct EventLoop<H: Handler> {
     signals: Option<signal_hook_mio::v1_0::Signals>,
     shutdown_requested: bool,
     shutdown_deadline: Option<Instant>,
+    /// The idle timeout was switched on at run time: the idle order must be rebuilt.
+    idle_order_stale: bool,
 }
 
 impl<H: Handler> EventLoop<H> {
@@ -284,6 +292,7 @@ impl<H: Handler> EventLoop<H> {
             signals,
             shutdown_requested: false,
             shutdown_deadline: None,
+            idle_order_stale: false,
         })
     }
 
@@ -914,6 +923,9 @@ impl<H: Handler> EventLoop<H> {
         let Some(timeout) = self.opts.idle_timeout else {
             return;
         };
+        if std::mem::take(&mut self.idle_order_stale) {
+            self.rebuild_idle_order();
+        }
         while let Some(slot) = self.lru_head {
             let Some(conn) = self.conns.get_mut(slot) else {
                 return;
@@ -1037,6 +1049,24 @@ impl<H: Handler> EventLoop<H> {
     }
 
     /// Move `slot` to the back of the idle list (it was just active).
+    /// Relink every connection in order of last activity: the order is not kept while there
+    /// is no idle timeout, so one set at run time starts from this.
+    fn rebuild_idle_order(&mut self) {
+        let mut slots: Vec<(Instant, usize)> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.lru_linked)
+            .map(|(slot, c)| (c.last_active, slot))
+            .collect();
+        slots.sort_unstable();
+        for &(_, slot) in &slots {
+            self.lru_unlink(slot);
+        }
+        for (_, slot) in slots {
+            self.lru_push_back(slot);
+        }
+    }
+
     fn lru_touch(&mut self, slot: usize) {
         if self.opts.idle_timeout.is_none() || self.lru_tail == Some(slot) {
             return;

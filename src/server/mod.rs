@@ -263,7 +263,8 @@ impl Handler for Server {
         while !client.closing && conn.out.len() <= conn.out_limit {
             let rest = input.get(offset..).unwrap_or_default();
             let limits = Limits {
-                unauthenticated: !client.authenticated,
+                // A password set at run time binds new connections; one removed frees all.
+                unauthenticated: !client.authenticated && self.state.config.requirepass.is_some(),
                 ..self.state.limits
             };
             match parser.parse(rest, &limits) {
@@ -398,7 +399,10 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
         exec.arity_error(command.name);
         return reject(exec);
     }
-    if !exec.client.authenticated && !command.flags.contains(spec::Flags::NO_AUTH) {
+    if !exec.client.authenticated
+        && !command.flags.contains(spec::Flags::NO_AUTH)
+        && exec.state.config.requirepass.is_some()
+    {
         exec.error(auth::NOAUTH);
         return reject(exec);
     }

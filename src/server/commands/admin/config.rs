@@ -2,6 +2,8 @@
 //!
 //! See the parent module [`super`] for why clients need these replies.
 
+use std::time::Duration;
+
 use crate::config::{Config, directives};
 use crate::resp::Request;
 
@@ -27,6 +29,7 @@ enum Param {
     Port,
     ProtectedMode,
     ProtoMaxBulkLen,
+    Requirepass,
     Save,
     SetMaxIntsetEntries,
     Timeout,
@@ -55,7 +58,7 @@ enum Setting {
 
 /// Sorted by name: this is the order CONFIG GET lists matches in. The `*-ziplist-*` names
 /// are Redis 7.0's aliases of the `*-listpack-*` ones (the encoding was renamed in 7.0).
-const PARAMS: [(&str, Param); 29] = [
+const PARAMS: [(&str, Param); 30] = [
     ("appendonly", Param::Appendonly),
     ("bind", Param::Bind),
     ("client-output-buffer-limit", Param::ClientOutputBufferLimit),
@@ -72,6 +75,7 @@ const PARAMS: [(&str, Param); 29] = [
     ("port", Param::Port),
     ("protected-mode", Param::ProtectedMode),
     ("proto-max-bulk-len", Param::ProtoMaxBulkLen),
+    ("requirepass", Param::Requirepass),
     ("save", Param::Save),
     ("set-max-intset-entries", Param::SetMaxIntsetEntries),
     ("timeout", Param::Timeout),
@@ -133,8 +137,16 @@ impl Param {
     fn setting(self) -> Setting {
         match self {
             Param::Databases => Setting::Immutable,
-            Param::ProtoMaxBulkLen
+            // The loop's limits: handed to it at once (`apply`).
+            Param::Timeout
+            | Param::Maxclients
+            | Param::ClientQueryBufferLimit
             | Param::ClientOutputBufferLimit
+            // Read from the configuration by each new connection (and the dashboard).
+            | Param::Requirepass
+            | Param::ProtectedMode
+            // Read by the parser on every request.
+            | Param::ProtoMaxBulkLen
             | Param::HashMaxListpackEntries
             | Param::HashMaxListpackValue
             | Param::ListCompressDepth
@@ -313,9 +325,21 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         message.extend_from_slice(problem.as_bytes());
         return exec.error_bytes(&message);
     }
-    exec.state.limits.max_bulk_len = config.proto_max_bulk_len;
-    // The loop enforces the output limits: it gets the new ones at once.
-    exec.ctx.set_output_limits(config.output_limits);
-    exec.state.config = config;
+    apply(exec, config);
     exec.ok();
+}
+
+/// A configuration CONFIG SET accepted, put to work: the parser's limit, the loop's limits
+/// (every connection, open ones included, is held to them from now on), and the rest read from
+/// `state.config` where it is used (`requirepass` and `protected-mode` by each new connection,
+/// the thresholds by each value that grows).
+fn apply(exec: &mut Exec<'_, '_>, config: Config) {
+    exec.state.limits.max_bulk_len = config.proto_max_bulk_len;
+    exec.ctx.set_output_limits(config.output_limits);
+    exec.ctx.set_max_clients(config.maxclients);
+    exec.ctx
+        .set_query_buffer_limit(config.client_query_buffer_limit);
+    let timeout = (config.timeout_secs > 0).then(|| Duration::from_secs(config.timeout_secs));
+    exec.ctx.set_idle_timeout(timeout);
+    exec.state.config = config;
 }
