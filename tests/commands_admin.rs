@@ -64,6 +64,11 @@ impl Client {
         }
     }
 
+    /// The socket, to read to its close (nothing is left buffered in `reader` between replies).
+    fn stream(&mut self) -> &mut TcpStream {
+        &mut self.writer
+    }
+
     fn send(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).unwrap();
         self.sent += bytes.len() as u64;
@@ -1427,4 +1432,135 @@ fn config_set_limits_take_effect_on_open_connections() {
     assert!(closed, "the idle client was not closed");
     assert!(started.elapsed() >= Duration::from_millis(900));
     assert_eq!(admin.raw(&["PING"]), b"+PONG\r\n");
+}
+
+/// CLIENT KILL closes the clients its filters pick (by id, by type, by address) at once, and
+/// spares the caller unless asked; CLIENT LIST's filters pick the same ones; CLIENT INFO is the
+/// caller's own line.
+///
+/// Break checked: matching `TYPE pubsub` on every client kills `bystander` too; leaving the
+/// caller out of `every_client` empties CLIENT INFO.
+#[test]
+fn client_kill_and_list_filters_pick_the_right_clients() {
+    let server = server();
+    let mut admin = Client::connect(server.addr());
+    let mut bystander = Client::connect(server.addr());
+    let mut subscriber = Client::connect(server.addr());
+    subscriber.cmd(&["SUBSCRIBE", "news"]);
+    let bystander_id = bystander.cmd(&["CLIENT", "ID"]).int().to_string();
+    let admin_id = admin.cmd(&["CLIENT", "ID"]).int().to_string();
+
+    let info = admin.cmd(&["CLIENT", "INFO"]).text();
+    assert!(info.starts_with(&format!("id={admin_id} ")), "{info}");
+    assert!(
+        info.ends_with("cmd=client|info user=default redir=-1 resp=2\n"),
+        "{info}"
+    );
+    let pubsub = admin.cmd(&["CLIENT", "LIST", "TYPE", "pubsub"]).text();
+    assert_eq!(pubsub.lines().count(), 1, "{pubsub}");
+    assert!(pubsub.contains(" flags=P "), "{pubsub}");
+    let normal = admin.cmd(&["CLIENT", "LIST", "TYPE", "NORMAL"]).text();
+    assert_eq!(normal.lines().count(), 2, "{normal}");
+    let picked = admin
+        .cmd(&["CLIENT", "LIST", "ID", &bystander_id, "999999", &admin_id])
+        .text();
+    let ids: Vec<&str> = picked
+        .lines()
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [format!("id={admin_id}"), format!("id={bystander_id}")]
+    );
+
+    // By type: the subscriber goes, the bystander stays.
+    assert_eq!(admin.cmd(&["CLIENT", "KILL", "TYPE", "pubsub"]).int(), 1);
+    let (rest, _) = common::read_to_close(subscriber.stream());
+    assert!(rest.is_empty());
+    assert_eq!(bystander.raw(&["PING"]), b"+PONG\r\n");
+    // By address (the old form): +OK, and the bystander is gone.
+    let addr = bystander.stream().local_addr().unwrap().to_string();
+    assert_eq!(admin.raw(&["CLIENT", "KILL", &addr]), b"+OK\r\n");
+    let (rest, _) = common::read_to_close(bystander.stream());
+    assert!(rest.is_empty());
+    // SKIPME yes (the default) spares the caller; no kills it after its reply.
+    assert_eq!(admin.cmd(&["CLIENT", "KILL", "TYPE", "normal"]).int(), 0);
+    admin.send(&encode(&[
+        "CLIENT", "KILL", "ID", &admin_id, "SKIPME", "no",
+    ]));
+    let (rest, _) = common::read_to_close(admin.stream());
+    assert_eq!(rest, b":1\r\n");
+}
+
+/// Read one reply within `wait`, or `None` if none has come.
+fn reply_within(c: &mut Client, wait: Duration) -> Option<Vec<u8>> {
+    c.stream().set_read_timeout(Some(wait)).unwrap();
+    let mut first = [0u8; 1];
+    let got = match c.reader.read(&mut first) {
+        Ok(1) => {
+            c.stream().set_read_timeout(Some(TIMEOUT)).unwrap();
+            let mut rest = Vec::new();
+            let mut line = String::new();
+            c.reader.read_line(&mut line).unwrap();
+            rest.push(first[0]);
+            rest.extend_from_slice(line.as_bytes());
+            Some(rest)
+        }
+        _ => None,
+    };
+    c.stream().set_read_timeout(Some(TIMEOUT)).unwrap();
+    got
+}
+
+/// CLIENT PAUSE holds commands, not connections: under WRITE a read is answered at once and a
+/// write waits, unanswered, until the pause ends (its timeout, or UNPAUSE); under ALL every
+/// command waits; a request with an error is answered at once. Meanwhile nothing expires: a
+/// key past its deadline reads as missing but stays until the pause ends.
+///
+/// Break checked: not holding (`State::holds` always false) answers the SET at once; deleting
+/// expired keys while frozen makes DBSIZE 0 during the pause.
+#[test]
+fn client_pause_holds_commands_until_it_ends() {
+    let server = server();
+    let mut admin = Client::connect(server.addr());
+    let mut other = Client::connect(server.addr());
+    // WRITE, ended by UNPAUSE.
+    assert_eq!(
+        admin.raw(&["CLIENT", "PAUSE", "20000", "WRITE"]),
+        b"+OK\r\n"
+    );
+    assert_eq!(other.raw(&["GET", "k"]), b"$-1\r\n");
+    assert_eq!(
+        other.raw(&["SET", "k"]),
+        b"-ERR wrong number of arguments for 'set' command\r\n"
+    );
+    other.send(&encode(&["SET", "k", "v"]));
+    assert_eq!(reply_within(&mut other, Duration::from_millis(300)), None);
+    assert_eq!(admin.raw(&["CLIENT", "UNPAUSE"]), b"+OK\r\n");
+    assert_eq!(
+        reply_within(&mut other, TIMEOUT).as_deref(),
+        Some(&b"+OK\r\n"[..])
+    );
+    // ALL, ended by its timeout: even a read waits.
+    let started = Instant::now();
+    assert_eq!(admin.raw(&["CLIENT", "PAUSE", "400", "ALL"]), b"+OK\r\n");
+    assert_eq!(other.raw(&["PING"]), b"+PONG\r\n");
+    assert!(
+        started.elapsed() >= Duration::from_millis(350),
+        "{:?}",
+        started.elapsed()
+    );
+    // Expiry stands still while paused.
+    assert_eq!(admin.raw(&["SET", "short", "v", "PX", "50"]), b"+OK\r\n");
+    assert_eq!(
+        admin.raw(&["CLIENT", "PAUSE", "20000", "WRITE"]),
+        b"+OK\r\n"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(admin.raw(&["GET", "short"]), b"$-1\r\n");
+    assert_eq!(admin.raw(&["DBSIZE"]), b":2\r\n");
+    assert_eq!(admin.info_number("stats", "expired_keys"), 0);
+    assert_eq!(admin.raw(&["CLIENT", "UNPAUSE"]), b"+OK\r\n");
+    assert_eq!(admin.raw(&["GET", "short"]), b"$-1\r\n");
+    assert_eq!(admin.raw(&["DBSIZE"]), b":1\r\n");
 }

@@ -209,3 +209,28 @@ fn key_commands_across_types_match_redis_byte_for_byte() {
     let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
     compare(KEYS_ACROSS_TYPES, redis.addr, ours.addr());
 }
+
+/// CLIENT's subcommands whose replies do not carry ids, addresses or times: REPLY's silences,
+/// KILL's counts and errors, LIST's filters and their errors, NO-EVICT, GETREDIR, HELP, and
+/// the killing of the caller itself (the reply, then the close).
+const CLIENT: &[&[u8]] = &[
+    b"CLIENT REPLY SKIP\r\nSET a 1\r\nGET a\r\nCLIENT REPLY OFF\r\nPING\r\nGET a\r\nNOSUCH\r\nCLIENT REPLY SKIP\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\n",
+    b"CLIENT REPLY SKIP\r\nCLIENT REPLY SKIP\r\nPING\r\nPING\r\nCLIENT REPLY maybe\r\nCLIENT REPLY\r\nCLIENT REPLY ON ON\r\n",
+    b"CLIENT KILL 1.2.3.4:5\r\nCLIENT KILL ID 0\r\nCLIENT KILL ID x\r\nCLIENT KILL ID 999999\r\nCLIENT KILL TYPE foo\r\nCLIENT KILL TYPE normal\r\nCLIENT KILL TYPE pubsub SKIPME yes\r\n",
+    b"CLIENT KILL USER bob\r\nCLIENT KILL USER default\r\nCLIENT KILL SKIPME maybe\r\nCLIENT KILL foo bar\r\nCLIENT KILL ID\r\nCLIENT KILL ID 1 TYPE\r\nCLIENT KILL\r\n",
+    b"CLIENT LIST TYPE foo\r\nCLIENT LIST TYPE pubsub\r\nCLIENT LIST TYPE master\r\nCLIENT LIST ID 1 x\r\nCLIENT LIST ID 999999\r\nCLIENT LIST foo\r\nCLIENT LIST TYPE\r\n",
+    b"CLIENT NO-EVICT on\r\nCLIENT NO-EVICT OFF\r\nCLIENT NO-EVICT x\r\nCLIENT GETREDIR\r\nCLIENT GETREDIR x\r\nCLIENT INFO x\r\nCLIENT HELP\r\n",
+    b"CLIENT KILL TYPE normal SKIPME no\r\nPING\r\n",
+    b"CLIENT KILL LADDR 1.2.3.4:5 SKIPME no\r\nCLIENT KILL ADDR 1.2.3.4:5\r\nPING\r\n",
+    b"CLIENT PAUSE x\r\nCLIENT PAUSE -1\r\nCLIENT PAUSE 10 maybe\r\nCLIENT PAUSE 10 WRITE 3\r\nCLIENT UNPAUSE x\r\nCLIENT UNPAUSE\r\n",
+    b"CLIENT PAUSE 100000 WRITE\r\nGET a\r\nSET a\r\nCLIENT UNPAUSE\r\nSET a 1\r\nGET a\r\n",
+];
+
+/// Break checked: keeping the reply of the command after `CLIENT REPLY SKIP` fails the first
+/// case; closing the caller at once (`abort`) instead of after its reply fails the seventh.
+#[test]
+fn client_subcommands_match_redis_byte_for_byte() {
+    let redis = RedisServer::start(&[]);
+    let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
+    compare(CLIENT, redis.addr, ours.addr());
+}

@@ -35,6 +35,23 @@ pub struct Client {
     pub blocked: Option<Box<Blocked>>,
     /// Commands run (the dashboard's client table).
     pub commands: u64,
+    /// CLIENT REPLY: whether this client's commands are answered.
+    pub replies: Replies,
+    /// CLIENT NO-EVICT ON (the `e` flag).
+    pub no_evict: bool,
+}
+
+/// What CLIENT REPLY asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Replies {
+    #[default]
+    On,
+    /// No replies until `CLIENT REPLY ON`.
+    Off,
+    /// `CLIENT REPLY SKIP` just ran: the next command's reply is dropped.
+    SkipNext,
+    /// That next command is running.
+    Skip,
 }
 
 impl Client {
@@ -50,6 +67,26 @@ impl Client {
             authenticated,
             blocked: None,
             commands: 0,
+            replies: Replies::On,
+            no_evict: false,
+        }
+    }
+
+    /// Whether the reply of the command that just ran is kept, and the reply mode for the next
+    /// one (Redis's `CLIENT_REPLY_SKIP` lasts one command).
+    #[inline]
+    pub fn keeps_reply(&mut self) -> bool {
+        match self.replies {
+            Replies::On => true,
+            Replies::Off => false,
+            Replies::SkipNext => {
+                self.replies = Replies::Skip;
+                true
+            }
+            Replies::Skip => {
+                self.replies = Replies::On;
+                false
+            }
         }
     }
 

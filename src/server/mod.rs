@@ -108,6 +108,39 @@ const EXPIRE_CYCLE_EVERY: Duration = Duration::from_millis(100);
 /// Time budget of one active expiry cycle (Redis: 25% of a 100 ms tick).
 const EXPIRE_CYCLE_BUDGET: Duration = Duration::from_millis(25);
 
+/// CLIENT PAUSE: until when, whether every command waits or only those that write, and the
+/// clients holding a command back. A held client's request stays unread in its connection's
+/// input (the loop keeps reading, bounded by the query buffer limit, and stays idle); when
+/// the pause ends each is resumed and its requests run in order.
+#[derive(Debug, Clone)]
+pub struct Pause {
+    pub until: Instant,
+    pub all: bool,
+    pub held: Vec<ConnId>,
+}
+
+impl State {
+    /// Whether `command` must wait for the pause to end: every command under `ALL`; under
+    /// `WRITE` those that write or may propagate (`PUBLISH`), as Redis's `processCommand`.
+    fn holds(&self, command: &command::Command) -> bool {
+        self.pause.as_ref().is_some_and(|pause| {
+            pause.all
+                || command.flags.contains(spec::Flags::WRITE)
+                || command.flags.contains(spec::Flags::MAY_REPLICATE)
+        })
+    }
+
+    /// End the pause: every held client is resumed, and expired keys may go again.
+    pub fn unpause(&mut self, ctx: &mut Ctx<'_, Session>) {
+        if let Some(pause) = self.pause.take() {
+            for id in pause.held {
+                ctx.resume_input(id);
+            }
+        }
+        self.db.frozen = false;
+    }
+}
+
 /// The process's resident set as INFO has seen it, in bytes.
 #[derive(Debug, Default, Clone)]
 pub struct MemorySeen {
@@ -153,6 +186,8 @@ pub struct State {
     pub memory: MemorySeen,
     /// The clock commands are timed by (see [`stats`]).
     pub clock: quanta::Clock,
+    /// CLIENT PAUSE in force, if any.
+    pub pause: Option<Pause>,
     next_client_id: u64,
     next_expire_cycle: Option<Instant>,
 }
@@ -199,6 +234,7 @@ impl Server {
                     }
                 },
                 clock: quanta::Clock::new(),
+                pause: None,
                 next_client_id: 1,
                 next_expire_cycle: None,
             },
@@ -273,6 +309,8 @@ impl Handler for Server {
                 Ok(Parsed::Empty { consumed }) => offset += consumed,
                 Ok(Parsed::Request { request, consumed }) => {
                     offset += consumed;
+                    let reply_starts = conn.out.len();
+                    let resume_at = offset - consumed;
                     let mut exec = Exec {
                         state: &mut self.state,
                         ctx: &mut *ctx,
@@ -284,7 +322,19 @@ impl Handler for Server {
                         command: usize::MAX,
                         rejected: false,
                     };
-                    dispatch(&mut exec, &request);
+                    if dispatch(&mut exec, &request) == Dispatched::Held {
+                        // CLIENT PAUSE: this request waits, unread, with what follows it.
+                        offset = resume_at;
+                        ctx.pause_input(conn.id);
+                        if let Some(pause) = &mut self.state.pause {
+                            pause.held.push(conn.id);
+                        }
+                        break;
+                    }
+                    if !client.keeps_reply() {
+                        // CLIENT REPLY OFF or SKIP: the command ran, its reply is dropped.
+                        conn.out.truncate(reply_starts);
+                    }
                     if client.blocked.is_some() {
                         // Parked (BLPOP on an empty list): what else it sent waits until it
                         // is served, as in Redis. The loop holds the rest of the input.
@@ -347,6 +397,7 @@ impl Handler for Server {
             self.state.next_expire_cycle,
             self.state.db.blocking.next_deadline(),
             self.dashboard.next_deadline(),
+            self.state.pause.as_ref().map(|p| p.until),
         ]
         .into_iter()
         .flatten()
@@ -354,10 +405,17 @@ impl Handler for Server {
     }
 
     fn timer(&mut self, ctx: &mut Ctx<'_, Session>, now: Instant) {
+        if self.state.pause.as_ref().is_some_and(|p| p.until <= now) {
+            self.state.unpause(ctx);
+        }
         if self.state.next_expire_cycle.is_some_and(|at| at <= now) {
-            self.state
-                .db
-                .active_expire_cycle(unix_ms(), EXPIRE_CYCLE_BUDGET);
+            // Paused, the dataset stays as it is: no active expiry (as Redis's
+            // `activeExpireCycle`), only the next cycle scheduled.
+            if self.state.pause.is_none() {
+                self.state
+                    .db
+                    .active_expire_cycle(unix_ms(), EXPIRE_CYCLE_BUDGET);
+            }
             self.schedule_expiry(now);
         }
         blocking::time_out(&mut self.state, ctx, now);
@@ -379,20 +437,30 @@ impl Server {
 
 /// A command refused before it ran: counted as rejected, not as a call (Redis's
 /// `rejectCommand`).
-fn reject(exec: &mut Exec<'_, '_>) {
+fn reject(exec: &mut Exec<'_, '_>) -> Dispatched {
     if let Some(command) = exec.state.stats.command(exec.command) {
         command.rejected_calls += 1;
     }
+    Dispatched::Done
 }
 
 /// Commands whose first argument names a subcommand (`client|list` in error texts).
 const CONTAINERS: &[&str] = &["client", "command", "config", "memory", "object", "pubsub"];
 
+/// What became of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dispatched {
+    /// It ran, or was refused with an error.
+    Done,
+    /// Clients are paused: it waits, unrun and unanswered.
+    Held,
+}
+
 /// Run one request: look it up, check its arity, run it, count it.
-fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
+fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Dispatched {
     let Some((command, id)) = exec.state.table.lookup_with_id(request.arg(0)) else {
         exec.unknown_command(request);
-        return;
+        return Dispatched::Done;
     };
     exec.command = id;
     if !command.arity_ok(request.len()) {
@@ -419,6 +487,10 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
         );
         exec.error_bytes(&message);
         return reject(exec);
+    }
+    // Checked last, as in Redis: a request with an error is answered at once, paused or not.
+    if exec.state.pause.is_some() && exec.state.holds(command) {
+        return Dispatched::Held;
     }
     exec.client.last_command = command.name;
     exec.client.commands += 1;
@@ -448,4 +520,5 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
     if exec.state.next_expire_cycle.is_none() && exec.state.db.volatile_len() > 0 {
         exec.state.next_expire_cycle = Some(exec.ctx.now() + EXPIRE_CYCLE_EVERY);
     }
+    Dispatched::Done
 }

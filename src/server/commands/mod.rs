@@ -10,7 +10,8 @@
 //!
 //! | module | family |
 //! | --- | --- |
-//! | [`connection`] | PING, ECHO, HELLO, CLIENT, QUIT, RESET, SELECT |
+//! | [`connection`] | PING, ECHO, HELLO, QUIT, RESET, SELECT |
+//! | [`clients`] | CLIENT: list, info, kill, reply, unblock, names |
 //! | [`auth`] | AUTH, and the password check HELLO shares |
 //! | [`strings`] | GET, SET and the rest of the string commands (`strings/long_double.rs`: INCRBYFLOAT's arithmetic) |
 //! | [`keys`] | DEL, EXISTS, EXPIRE, TTL, TYPE, RENAME, SCAN, KEYS and the generic key commands |
@@ -26,6 +27,7 @@ use super::command::Command;
 
 pub mod admin;
 pub mod auth;
+pub mod clients;
 pub mod connection;
 pub mod hashes;
 pub mod keys;
@@ -39,6 +41,7 @@ pub mod zsets;
 /// Every family's table, for [`super::command::Table::new`].
 pub const FAMILIES: &[&[Command]] = &[
     connection::COMMANDS,
+    clients::COMMANDS,
     auth::COMMANDS,
     strings::COMMANDS,
     lists::COMMANDS,

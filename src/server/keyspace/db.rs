@@ -246,6 +246,10 @@ pub struct Db {
     slots: Slots,
     /// Keys removed because their deadline passed (`expired_keys`).
     pub expired_keys: u64,
+    /// Clients are paused (CLIENT PAUSE): the dataset stays as it is, so a key whose deadline
+    /// passes is hidden from lookups but not deleted, as Redis's `expireIfNeeded` does while
+    /// paused; it goes when the pause ends.
+    pub frozen: bool,
     /// Clients waiting on keys of this database, and the keys that became ready.
     pub blocking: Blocking,
     /// Keys per type, in [`Value::TYPES`] order (kept as keys come and go: the dashboard
@@ -286,8 +290,10 @@ impl Db {
         match self.map.get(key).map(Entry::deadline) {
             None => false,
             Some(Some(at)) if at <= now_ms => {
-                self.remove(key);
-                self.expired_keys += 1;
+                if !self.frozen {
+                    self.remove(key);
+                    self.expired_keys += 1;
+                }
                 false
             }
             Some(_) => true,
@@ -305,13 +311,17 @@ impl Db {
 
     /// The value of a live key.
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Value> {
-        self.reclaim_if_expired(key, now_ms);
+        if !self.volatile.is_empty() && !self.check_expired(key, now_ms) {
+            return None;
+        }
         self.map.get(key).map(|e| &e.value)
     }
 
     /// The value of a live key, mutably (its deadline is kept).
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Value> {
-        self.reclaim_if_expired(key, now_ms);
+        if !self.volatile.is_empty() && !self.check_expired(key, now_ms) {
+            return None;
+        }
         self.map.get_mut(key).map(|e| &mut e.value)
     }
 
@@ -530,9 +540,16 @@ impl Db {
     /// Probing random slots is uniform and O(1) expected while the table is dense; if the
     /// probes keep hitting holes the table is walked to a random n-th key instead, O(slots).
     pub fn random_key(&mut self, now_ms: i64) -> Option<Rc<[u8]>> {
+        // While frozen nothing is deleted, so the draws are bounded: past 100 expired keys in a
+        // row, the last is answered (Redis's replicas do the same).
+        let mut tries = 100;
         loop {
             let key = self.random_slot_key()?;
             if self.check_expired(&key, now_ms) {
+                return Some(key);
+            }
+            tries -= 1;
+            if self.frozen && tries == 0 {
                 return Some(key);
             }
             // It was expired and is now deleted: the loop ends, as every round deletes a key.
