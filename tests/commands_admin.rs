@@ -615,7 +615,7 @@ fn config_get_takes_several_patterns_and_reports_each_parameter_once() {
             pair("client-query-buffer-limit", "1073741824"),
         ]
     );
-    assert_eq!(get(&mut c, &["*"]).len(), 30);
+    assert_eq!(get(&mut c, &["*"]).len(), 33);
     assert_eq!(c.raw(&["CONFIG", "GET", "nosuch"]), b"*0\r\n");
     assert_eq!(
         c.raw(&["CONFIG", "GET"]),
@@ -1563,4 +1563,165 @@ fn client_pause_holds_commands_until_it_ends() {
     assert_eq!(admin.raw(&["CLIENT", "UNPAUSE"]), b"+OK\r\n");
     assert_eq!(admin.raw(&["GET", "short"]), b"$-1\r\n");
     assert_eq!(admin.raw(&["DBSIZE"]), b":1\r\n");
+}
+
+/// One line a monitor received, its timestamp dropped: `[0 addr] "arg" ...`.
+fn monitor_line(c: &mut Client) -> String {
+    let line = c.cmd(&[]).text();
+    let (time, rest) = line.split_once(' ').expect("a time, then the rest");
+    let (seconds, micros) = time.split_once('.').expect("seconds.micros");
+    assert!(
+        seconds.parse::<u64>().is_ok() && micros.len() == 6,
+        "{line}"
+    );
+    rest.to_string()
+}
+
+/// MONITOR shows every command another client runs, in Redis's format and quoting, with
+/// AUTH's password and HELLO's credentials redacted and administrative commands left out; a
+/// second MONITOR is ignored; and a monitor that stops reading is cut off by the output limit
+/// while the writer carries on.
+///
+/// Break checked: dropping the administrative exception shows `"CONFIG" "GET" ...` where the
+/// AUTH line should be.
+#[test]
+fn monitor_shows_every_command_as_redis_prints_it() {
+    let server = server();
+    let mut watcher = Client::connect(server.addr());
+    let mut other = Client::connect(server.addr());
+    assert_eq!(watcher.raw(&["MONITOR"]), b"+OK\r\n");
+    let addr = other.stream().local_addr().unwrap().to_string();
+    other.cmd(&["SET", "a b", "x\"y\n\x01"]);
+    other.cmd(&["CONFIG", "GET", "maxclients"]);
+    other.cmd(&["AUTH", "secret"]);
+    other.cmd(&["HELLO", "2", "AUTH", "default", "secret"]);
+    other.cmd(&["GET", "a b"]);
+    assert_eq!(
+        monitor_line(&mut watcher),
+        format!("[0 {addr}] \"SET\" \"a b\" \"x\\\"y\\n\\x01\"")
+    );
+    assert_eq!(
+        monitor_line(&mut watcher),
+        format!("[0 {addr}] \"AUTH\" \"(redacted)\"")
+    );
+    assert_eq!(
+        monitor_line(&mut watcher),
+        format!("[0 {addr}] \"HELLO\" \"2\" \"AUTH\" \"(redacted)\" \"(redacted)\"")
+    );
+    assert_eq!(
+        monitor_line(&mut watcher),
+        format!("[0 {addr}] \"GET\" \"a b\"")
+    );
+    // A second MONITOR gets no reply; the next command's line is what comes.
+    watcher.send(&encode(&["MONITOR"]));
+    other.cmd(&["PING"]);
+    assert_eq!(monitor_line(&mut watcher), format!("[0 {addr}] \"PING\""));
+
+    // A monitor that stops reading, over a 1 MiB normal-class limit, is closed.
+    assert_eq!(
+        other.raw(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 1mb 0 0"
+        ]),
+        b"+OK\r\n"
+    );
+    let value = "v".repeat(64 * 1024);
+    let started = Instant::now();
+    let mut closed = false;
+    while !closed && started.elapsed() < TIMEOUT {
+        assert_eq!(other.raw(&["SET", "k", &value]), b"+OK\r\n");
+        closed = other.info_number("stats", "total_net_output_bytes") > 0
+            && Client::connect(server.addr())
+                .cmd(&["CLIENT", "LIST"])
+                .text()
+                .lines()
+                .count()
+                < 3;
+    }
+    assert!(closed, "the monitor was not cut off");
+    assert_eq!(other.raw(&["PING"]), b"+PONG\r\n");
+}
+
+/// The slow log keeps commands at least `slowlog-log-slower-than` microseconds long, newest
+/// first, with the client's address and name, arguments cut as Redis cuts them, at most
+/// `slowlog-max-len`; LATENCY records a command over `latency-monitor-threshold`.
+///
+/// Break checked: a `slow_bound` not recomputed by CONFIG SET logs nothing at threshold 0.
+#[test]
+fn slowlog_and_latency_record_slow_commands() {
+    let server = server();
+    let mut c = Client::connect(server.addr());
+    c.cmd(&["CLIENT", "SETNAME", "worker"]);
+    assert_eq!(c.raw(&["SLOWLOG", "GET"]), b"*0\r\n");
+    c.cmd(&[
+        "CONFIG",
+        "SET",
+        "slowlog-log-slower-than",
+        "0",
+        "slowlog-max-len",
+        "3",
+    ]);
+    let long = "x".repeat(200);
+    c.cmd(&["SET", "k", &long]);
+    c.cmd(&["GET", "k"]);
+    let entries = c.cmd(&["SLOWLOG", "GET", "-1"]);
+    let entries = entries.items();
+    assert_eq!(entries.len(), 3);
+    let newest = entries[0].items();
+    let args: Vec<String> = newest[3].items().iter().map(Reply::text).collect();
+    assert_eq!(args, ["GET", "k"]);
+    let addr = c.stream().local_addr().unwrap().to_string();
+    assert_eq!(newest[4].text(), addr);
+    assert_eq!(newest[5].text(), "worker");
+    let set: Vec<String> = entries[1].items()[3]
+        .items()
+        .iter()
+        .map(Reply::text)
+        .collect();
+    assert_eq!(set[2], format!("{}... (72 more bytes)", "x".repeat(128)));
+    assert!(entries[0].items()[0].int() > entries[1].items()[0].int());
+    assert_eq!(c.raw(&["SLOWLOG", "RESET"]), b"+OK\r\n");
+    c.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "-1"]);
+    c.cmd(&["GET", "k"]);
+    // Only RESET itself, which ran under threshold 0, as in Redis.
+    let left = c.cmd(&["SLOWLOG", "GET"]);
+    let args: Vec<String> = left.items()[0].items()[3]
+        .items()
+        .iter()
+        .map(Reply::text)
+        .collect();
+    assert_eq!(
+        (left.items().len(), args),
+        (1, vec!["SLOWLOG".to_string(), "RESET".to_string()])
+    );
+
+    // A command of several milliseconds: SMEMBERS of 200,000 members, above a 1 ms threshold.
+    for chunk in 0..20 {
+        let mut args = vec!["SADD".to_string(), "big".to_string()];
+        args.extend((0..10_000).map(|i| format!("m{chunk}-{i}")));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        c.cmd(&args);
+    }
+    assert_eq!(
+        c.raw(&["CONFIG", "SET", "latency-monitor-threshold", "1"]),
+        b"+OK\r\n"
+    );
+    let mut recorded = false;
+    for _ in 0..20 {
+        c.cmd(&["SMEMBERS", "big"]);
+        let latest = c.cmd(&["LATENCY", "LATEST"]);
+        if let Some(event) = latest.items().first() {
+            let event = event.items();
+            assert_eq!(event[0].text(), "command");
+            assert!(event[2].int() >= 1 && event[3].int() >= event[2].int());
+            recorded = true;
+            break;
+        }
+    }
+    assert!(recorded, "no latency event for a slow SMEMBERS");
+    assert_eq!(c.cmd(&["LATENCY", "HISTORY", "command"]).items().len(), 1);
+    assert_eq!(c.cmd(&["LATENCY", "RESET"]).int(), 1);
+    assert_eq!(c.raw(&["LATENCY", "LATEST"]), b"*0\r\n");
 }

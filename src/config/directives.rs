@@ -150,6 +150,39 @@ pub const DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
+        name: "slowlog-log-slower-than",
+        values: "MICROSECONDS",
+        help: "log commands that run this long in SLOWLOG, 0 = all, -1 = none (default 10000)",
+        arity: (1, 1),
+        get: |c| vec![c.slowlog_log_slower_than.to_string()],
+        set: |c, v| {
+            c.slowlog_log_slower_than = parse_integer(v[0], -1, i64::MAX)?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "slowlog-max-len",
+        values: "N",
+        help: "entries the slow log keeps (default 128)",
+        arity: (1, 1),
+        get: |c| vec![c.slowlog_max_len.to_string()],
+        set: |c, v| {
+            c.slowlog_max_len = parse_integer(v[0], 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "latency-monitor-threshold",
+        values: "MILLISECONDS",
+        help: "record LATENCY events this long or longer, 0 = off (default 0)",
+        arity: (1, 1),
+        get: |c| vec![c.latency_monitor_threshold.to_string()],
+        set: |c, v| {
+            c.latency_monitor_threshold = parse_integer(v[0], 0, i64::MAX)? as u64;
+            Ok(())
+        },
+    },
+    Directive {
         name: "proto-max-bulk-len",
         values: "SIZE",
         help: "largest bulk argument (default 512mb)",

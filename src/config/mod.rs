@@ -54,6 +54,14 @@ pub struct Config {
     pub maxclients: usize,
     /// Close clients idle this many seconds (`timeout`, default 0 = never).
     pub timeout_secs: u64,
+    /// Log commands that run at least this many microseconds (`slowlog-log-slower-than`,
+    /// default 10000; 0 logs every command, negative none).
+    pub slowlog_log_slower_than: i64,
+    /// Entries the slow log keeps (`slowlog-max-len`, default 128).
+    pub slowlog_max_len: usize,
+    /// Record a latency event at this many milliseconds or more (`latency-monitor-threshold`,
+    /// default 0 = off).
+    pub latency_monitor_threshold: u64,
     /// Close a client whose unparsed input exceeds this (`client-query-buffer-limit`, 1 GiB).
     pub client_query_buffer_limit: usize,
     /// Stop reading from a client whose pending output exceeds this (backpressure, 64 MiB).
@@ -100,6 +108,9 @@ impl Default for Config {
             tcp_backlog: loop_defaults.tcp_backlog,
             maxclients: loop_defaults.max_clients,
             timeout_secs: 0,
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
+            latency_monitor_threshold: 0,
             client_query_buffer_limit: loop_defaults.query_buffer_limit,
             output_high_water: loop_defaults.output_high_water,
             output_limits: OutputLimits::default(),

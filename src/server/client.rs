@@ -9,6 +9,7 @@
 //! boundary.
 
 use std::collections::HashSet;
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use crate::resp::OwnedRequest;
@@ -39,6 +40,10 @@ pub struct Client {
     pub replies: Replies,
     /// CLIENT NO-EVICT ON (the `e` flag).
     pub no_evict: bool,
+    /// The peer's address (MONITOR's lines, the slow log).
+    pub peer: SocketAddr,
+    /// MONITOR ran: this client receives every command's line.
+    pub monitor: bool,
 }
 
 /// What CLIENT REPLY asked for.
@@ -55,7 +60,7 @@ pub enum Replies {
 }
 
 impl Client {
-    pub fn new(id: u64, now: Instant, authenticated: bool) -> Self {
+    pub fn new(id: u64, now: Instant, authenticated: bool, peer: SocketAddr) -> Self {
         Client {
             id,
             name: None,
@@ -69,6 +74,8 @@ impl Client {
             commands: 0,
             replies: Replies::On,
             no_evict: false,
+            peer,
+            monitor: false,
         }
     }
 

@@ -95,10 +95,10 @@ pub struct RespSession {
 }
 
 impl RespSession {
-    pub fn new(id: u64, now: Instant, authenticated: bool) -> Self {
+    pub fn new(id: u64, now: Instant, authenticated: bool, peer: SocketAddr) -> Self {
         RespSession {
             parser: RequestParser::new(),
-            client: Client::new(id, now, authenticated),
+            client: Client::new(id, now, authenticated, peer),
         }
     }
 }
@@ -188,6 +188,13 @@ pub struct State {
     pub clock: quanta::Clock,
     /// CLIENT PAUSE in force, if any.
     pub pause: Option<Pause>,
+    /// Clients that ran MONITOR.
+    pub monitors: Vec<ConnId>,
+    /// The slow log and the latency monitor, and the fewest clock ticks a command must take
+    /// to concern either (`commands::introspection::slow_bound`).
+    pub slowlog: stats::SlowLog,
+    pub latency: stats::LatencyMonitor,
+    pub slow_bound: u64,
     next_client_id: u64,
     next_expire_cycle: Option<Instant>,
 }
@@ -211,7 +218,7 @@ impl Server {
             .duration_since(UNIX_EPOCH)
             .map_or(0x9E37_79B9, |d| d.as_nanos() as u64);
         let table = Table::new(commands::FAMILIES);
-        Server {
+        let mut server = Server {
             state: State {
                 db: Db::new(seed),
                 pubsub: pubsub::PubSub::default(),
@@ -235,11 +242,17 @@ impl Server {
                 },
                 clock: quanta::Clock::new(),
                 pause: None,
+                monitors: Vec::new(),
+                slowlog: stats::SlowLog::default(),
+                latency: stats::LatencyMonitor::default(),
+                slow_bound: u64::MAX,
                 next_client_id: 1,
                 next_expire_cycle: None,
             },
             dashboard: Dashboard::default(),
-        }
+        };
+        server.state.slow_bound = commands::introspection::slow_bound(&server.state);
+        server
     }
 }
 
@@ -265,7 +278,7 @@ impl Handler for Server {
             ctx.close(id);
         }
         let authenticated = self.state.config.requirepass.is_none();
-        Session::Resp(RespSession::new(client_id, ctx.now(), authenticated))
+        Session::Resp(RespSession::new(client_id, ctx.now(), authenticated, peer))
     }
 
     fn data(
@@ -375,6 +388,9 @@ impl Handler for Server {
             }
         };
         self.state.pubsub.remove_client(id, &client);
+        if client.monitor {
+            self.state.monitors.retain(|&watcher| watcher != id);
+        }
         if let Some(blocked) = &client.blocked {
             // Gone while waiting: it leaves every queue, and no element is popped for it.
             blocked.leave(&mut self.state.db.blocking);
@@ -412,9 +428,13 @@ impl Handler for Server {
             // Paused, the dataset stays as it is: no active expiry (as Redis's
             // `activeExpireCycle`), only the next cycle scheduled.
             if self.state.pause.is_none() {
+                let started = Instant::now();
                 self.state
                     .db
                     .active_expire_cycle(unix_ms(), EXPIRE_CYCLE_BUDGET);
+                let millis = started.elapsed().as_millis() as u64;
+                let threshold = self.state.config.latency_monitor_threshold;
+                self.state.latency.record("expire-cycle", millis, threshold);
             }
             self.schedule_expiry(now);
         }
@@ -510,6 +530,22 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Disp
         }
     } else if let Some(command) = stats.command(exec.command) {
         command.record(ticks, failed);
+    }
+    // What only watchers pay for: one compare each while nobody watches.
+    if ticks >= exec.state.slow_bound || !exec.state.monitors.is_empty() {
+        let ran = exec
+            .state
+            .table
+            .all()
+            .get(exec.command)
+            .copied()
+            .unwrap_or(command);
+        if ticks >= exec.state.slow_bound {
+            commands::introspection::record_slow(exec, request, ran, ticks);
+        }
+        if !exec.state.monitors.is_empty() {
+            commands::introspection::feed_monitors(exec, request, ran);
+        }
     }
     // A command may have created a key that blocked clients wait on: serve them now, before
     // this client's next command can take what they wait for.

@@ -304,3 +304,189 @@ mod tests {
         assert_eq!(stats.error_replies, 504);
     }
 }
+
+/// Arguments a slow-log entry keeps, and bytes of each (Redis's `SLOWLOG_ENTRY_MAX_ARGC` and
+/// `SLOWLOG_ENTRY_MAX_STRING`): the log must stay small whatever the command was.
+const SLOWLOG_ARGS: usize = 32;
+const SLOWLOG_ARG_BYTES: usize = 128;
+
+/// One command that ran for at least `slowlog-log-slower-than` microseconds.
+#[derive(Debug, Clone)]
+pub struct SlowEntry {
+    pub id: u64,
+    /// Unix seconds when it was logged.
+    pub time: u64,
+    pub micros: u64,
+    /// Its arguments, at most 32 (the last then says how many more there were), each cut at
+    /// 128 bytes (saying how many more bytes there were).
+    pub args: Vec<Vec<u8>>,
+    /// The client's address and name.
+    pub peer: String,
+    pub name: Vec<u8>,
+}
+
+/// The slow log: newest first, at most `slowlog-max-len` entries.
+#[derive(Debug, Default, Clone)]
+pub struct SlowLog {
+    pub entries: std::collections::VecDeque<SlowEntry>,
+    next_id: u64,
+}
+
+impl SlowLog {
+    /// Log a command (`args` its arguments, the name first), keeping at most `max_len`
+    /// entries, as Redis's `slowlogCreateEntry` shortens them.
+    pub fn push(
+        &mut self,
+        args: impl ExactSizeIterator<Item = impl AsRef<[u8]>>,
+        micros: u64,
+        peer: String,
+        name: Vec<u8>,
+        max_len: usize,
+    ) {
+        let argc = args.len();
+        let kept = argc.min(SLOWLOG_ARGS);
+        let mut logged = Vec::with_capacity(kept);
+        for (i, arg) in args.take(kept).enumerate() {
+            let arg = arg.as_ref();
+            if kept != argc && i == kept - 1 {
+                logged.push(format!("... ({} more arguments)", argc - kept + 1).into_bytes());
+            } else if arg.len() > SLOWLOG_ARG_BYTES {
+                let mut cut = arg[..SLOWLOG_ARG_BYTES].to_vec();
+                let more = format!("... ({} more bytes)", arg.len() - SLOWLOG_ARG_BYTES);
+                cut.extend_from_slice(more.as_bytes());
+                logged.push(cut);
+            } else {
+                logged.push(arg.to_vec());
+            }
+        }
+        let time = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.entries.push_front(SlowEntry {
+            id: self.next_id,
+            time,
+            micros,
+            args: logged,
+            peer,
+            name,
+        });
+        self.next_id += 1;
+        self.entries.truncate(max_len);
+    }
+}
+
+/// Samples a latency event keeps: 160 seconds' worth, one per second (Redis's
+/// `LATENCY_TS_LEN`).
+const LATENCY_SAMPLES: usize = 160;
+
+/// One event's latency history: the worst latency of each second it happened in, the last 160
+/// such seconds, and the worst ever.
+#[derive(Debug, Clone)]
+pub struct LatencySeries {
+    /// `(unix seconds, milliseconds)`, oldest first.
+    pub samples: std::collections::VecDeque<(u64, u64)>,
+    pub max: u64,
+}
+
+/// The latency monitor: events (`command`, `fast-command`, `expire-cycle`) that took at least
+/// `latency-monitor-threshold` milliseconds, by name, in the order first seen.
+#[derive(Debug, Default, Clone)]
+pub struct LatencyMonitor {
+    pub events: Vec<(&'static str, LatencySeries)>,
+}
+
+impl LatencyMonitor {
+    /// Record that `event` took `millis` now, if that reaches `threshold` (0: the monitor is
+    /// off), as Redis's `latencyAddSampleIfNeeded`.
+    pub fn record(&mut self, event: &'static str, millis: u64, threshold: u64) {
+        if threshold == 0 || millis < threshold {
+            return;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let at = match self.events.iter().position(|(name, _)| *name == event) {
+            Some(at) => at,
+            None => {
+                let series = LatencySeries {
+                    samples: std::collections::VecDeque::new(),
+                    max: 0,
+                };
+                self.events.push((event, series));
+                self.events.len() - 1
+            }
+        };
+        let series = &mut self.events[at].1;
+        series.max = series.max.max(millis);
+        match series.samples.back_mut() {
+            Some((time, worst)) if *time == now => *worst = (*worst).max(millis),
+            _ => {
+                if series.samples.len() == LATENCY_SAMPLES {
+                    series.samples.pop_front();
+                }
+                series.samples.push_back((now, millis));
+            }
+        }
+    }
+
+    /// Forget `event` (every event when `None`); how many were forgotten.
+    pub fn reset(&mut self, event: Option<&[u8]>) -> usize {
+        let before = self.events.len();
+        match event {
+            None => self.events.clear(),
+            Some(event) => self.events.retain(|(name, _)| name.as_bytes() != event),
+        }
+        before - self.events.len()
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    use crate::server::stats::*;
+
+    /// Break checked: counting the arguments left out without the one the note replaces
+    /// (`argc - kept`) says "(68 more arguments)".
+    #[test]
+    fn slow_log_entries_are_cut_as_redis_cuts_them() {
+        let mut log = SlowLog::default();
+        let long = vec![b'x'; 200];
+        let args: Vec<Vec<u8>> = (0..100).map(|i| format!("a{i}").into_bytes()).collect();
+        log.push(args.iter(), 5, "1.2.3.4:5".into(), Vec::new(), 2);
+        log.push(
+            [&b"set"[..], &long].iter(),
+            7,
+            String::new(),
+            b"me".to_vec(),
+            2,
+        );
+        log.push([b"get"].iter(), 9, String::new(), Vec::new(), 2);
+        assert_eq!(log.entries.len(), 2);
+        let newest = &log.entries[0];
+        assert_eq!((newest.id, newest.micros), (2, 9));
+        let cut = &log.entries[1].args[1];
+        assert_eq!(cut.len(), 128 + "... (72 more bytes)".len());
+        assert!(cut.ends_with(b"... (72 more bytes)"));
+        let mut many = SlowLog::default();
+        many.push(args.iter(), 5, String::new(), Vec::new(), 10);
+        let logged = &many.entries[0].args;
+        assert_eq!(logged.len(), 32);
+        assert_eq!(logged[31], b"... (69 more arguments)");
+    }
+
+    #[test]
+    fn latency_events_keep_the_worst_per_second_and_ever() {
+        let mut monitor = LatencyMonitor::default();
+        monitor.record("command", 5, 0);
+        assert!(monitor.events.is_empty(), "threshold 0 is off");
+        monitor.record("command", 5, 10);
+        assert!(monitor.events.is_empty(), "under the threshold");
+        monitor.record("command", 20, 10);
+        monitor.record("command", 50, 10);
+        monitor.record("command", 30, 10);
+        let series = &monitor.events[0].1;
+        assert_eq!(series.max, 50);
+        assert_eq!(series.samples.back().map(|s| s.1), Some(50));
+        assert_eq!(monitor.reset(Some(b"nosuch")), 0);
+        assert_eq!(monitor.reset(None), 1);
+    }
+}

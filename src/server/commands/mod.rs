@@ -21,6 +21,7 @@
 //! | [`zsets`] | Z*, BZPOPMIN, BZPOPMAX |
 //! | [`pubsub`] | (P)SUBSCRIBE, PUBLISH, PUBSUB, and the subscription registry |
 //! | [`admin`] | INFO, CONFIG, COMMAND, MEMORY, DBSIZE, FLUSHALL and friends |
+//! | [`introspection`] | MONITOR, SLOWLOG, LATENCY: the server watching itself |
 //! | [`shutdown`] | SHUTDOWN |
 
 use super::command::Command;
@@ -30,6 +31,7 @@ pub mod auth;
 pub mod clients;
 pub mod connection;
 pub mod hashes;
+pub mod introspection;
 pub mod keys;
 pub mod lists;
 pub mod pubsub;
@@ -52,5 +54,6 @@ pub const FAMILIES: &[&[Command]] = &[
     keys::COMMANDS,
     pubsub::COMMANDS,
     admin::COMMANDS,
+    introspection::COMMANDS,
     shutdown::COMMANDS,
 ];

@@ -23,6 +23,7 @@ enum Param {
     Databases,
     HashMaxListpackEntries,
     HashMaxListpackValue,
+    LatencyMonitorThreshold,
     ListCompressDepth,
     ListMaxListpackSize,
     Maxclients,
@@ -32,6 +33,8 @@ enum Param {
     Requirepass,
     Save,
     SetMaxIntsetEntries,
+    SlowlogLogSlowerThan,
+    SlowlogMaxLen,
     Timeout,
     TlsAuthClients,
     TlsCaCertDir,
@@ -58,7 +61,7 @@ enum Setting {
 
 /// Sorted by name: this is the order CONFIG GET lists matches in. The `*-ziplist-*` names
 /// are Redis 7.0's aliases of the `*-listpack-*` ones (the encoding was renamed in 7.0).
-const PARAMS: [(&str, Param); 30] = [
+const PARAMS: [(&str, Param); 33] = [
     ("appendonly", Param::Appendonly),
     ("bind", Param::Bind),
     ("client-output-buffer-limit", Param::ClientOutputBufferLimit),
@@ -68,6 +71,7 @@ const PARAMS: [(&str, Param); 30] = [
     ("hash-max-listpack-value", Param::HashMaxListpackValue),
     ("hash-max-ziplist-entries", Param::HashMaxListpackEntries),
     ("hash-max-ziplist-value", Param::HashMaxListpackValue),
+    ("latency-monitor-threshold", Param::LatencyMonitorThreshold),
     ("list-compress-depth", Param::ListCompressDepth),
     ("list-max-listpack-size", Param::ListMaxListpackSize),
     ("list-max-ziplist-size", Param::ListMaxListpackSize),
@@ -78,6 +82,8 @@ const PARAMS: [(&str, Param); 30] = [
     ("requirepass", Param::Requirepass),
     ("save", Param::Save),
     ("set-max-intset-entries", Param::SetMaxIntsetEntries),
+    ("slowlog-log-slower-than", Param::SlowlogLogSlowerThan),
+    ("slowlog-max-len", Param::SlowlogMaxLen),
     ("timeout", Param::Timeout),
     ("tls-auth-clients", Param::TlsAuthClients),
     ("tls-ca-cert-dir", Param::TlsCaCertDir),
@@ -147,6 +153,10 @@ impl Param {
             | Param::ProtectedMode
             // Read by the parser on every request.
             | Param::ProtoMaxBulkLen
+            // Read by dispatch after every command.
+            | Param::SlowlogLogSlowerThan
+            | Param::SlowlogMaxLen
+            | Param::LatencyMonitorThreshold
             | Param::HashMaxListpackEntries
             | Param::HashMaxListpackValue
             | Param::ListCompressDepth
@@ -342,4 +352,5 @@ fn apply(exec: &mut Exec<'_, '_>, config: Config) {
     let timeout = (config.timeout_secs > 0).then(|| Duration::from_secs(config.timeout_secs));
     exec.ctx.set_idle_timeout(timeout);
     exec.state.config = config;
+    exec.state.slow_bound = crate::server::commands::introspection::slow_bound(exec.state);
 }

@@ -1,0 +1,371 @@
+//! MONITOR, SLOWLOG and LATENCY: the server watching itself, and telling.
+//!
+//! Chapter: [docs/09-commands-and-the-keyspace.md](../../../docs/09-commands-and-the-keyspace.md).
+//!
+//! ```text
+//! MONITOR                      +OK, then a line per command run: +1712345678.123456 [0 127.0.0.1:5000] "set" "k" "v"
+//! SLOWLOG GET [n] | LEN | RESET | HELP     entries: id, time, microseconds, args, address, name
+//! LATENCY LATEST | HISTORY event | RESET [event ...] | HELP
+//! ```
+//!
+//! Each is fed by dispatch after a command ran (`dispatch` in `src/server/mod.rs`), and each
+//! costs nothing while unused: MONITOR while nobody monitors (one emptiness check), the slow
+//! log and the latency monitor while no command is slower than their thresholds (one compare
+//! of the command's clock ticks with a bound worked out when the thresholds change,
+//! [`slow_bound`]).
+//!
+//! MONITOR is the purest fan-out the loop has: every command becomes a line for every
+//! watcher, appended to its output through [`crate::reactor::Ctx::send`], which holds each
+//! watcher to the output limit of its class like any client, so a monitor that stops reading
+//! is cut off rather than slowing anyone (with Redis's default `normal 0 0 0`, nothing cuts
+//! it off, as in Redis).
+//!
+//! Redis counterparts: `replicationFeedMonitors` (`replication.c`), `slowlog.c`, `latency.c`.
+
+use std::fmt::Write as _;
+
+use crate::resp::Request;
+use crate::resp::number::parse_i64;
+
+use crate::server::State;
+use crate::server::command::{Command, Exec};
+use crate::server::spec::Flags;
+
+#[rustfmt::skip]
+pub const COMMANDS: &[Command] = &[
+    Command::new("monitor", 1, &["admin", "noscript", "loading", "stale"], monitor),
+    Command::new("slowlog", -2, &[], slowlog).subcommands(SLOWLOG),
+    Command::new("latency", -2, &[], latency).subcommands(LATENCY),
+];
+
+/// `MONITOR`: this client now receives a line for every command any client runs (the
+/// administrative ones excepted, as Redis hides them). A second MONITOR is ignored, unanswered.
+fn monitor(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    if exec.client.monitor {
+        return;
+    }
+    exec.client.monitor = true;
+    exec.state.monitors.push(exec.id);
+    exec.ok();
+}
+
+/// After a command ran: its line to every monitor, unless it is administrative or flagged
+/// `skip_monitor`. AUTH's password and HELLO's credentials are shown as `(redacted)`.
+pub fn feed_monitors(exec: &mut Exec<'_, '_>, request: &Request<'_>, command: &Command) {
+    if command.flags.contains(Flags::ADMIN) || command.flags.contains(Flags::named("skip_monitor"))
+    {
+        return;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut line = format!(
+        "+{}.{:06} [0 {}]",
+        now.as_secs(),
+        now.subsec_micros(),
+        exec.client.peer
+    )
+    .into_bytes();
+    let redacted = redacted_args(command.name, request);
+    for (i, arg) in request.args().enumerate() {
+        line.push(b' ');
+        if redacted.contains(&i) {
+            quote(&mut line, b"(redacted)");
+        } else {
+            quote(&mut line, arg);
+        }
+    }
+    line.extend_from_slice(b"\r\n");
+    for &watcher in &exec.state.monitors {
+        if watcher == exec.id {
+            // The running client is lent out: its own output is `exec.out`.
+            exec.out.extend_from_slice(&line);
+        } else {
+            exec.ctx.send(watcher, &line);
+        }
+    }
+}
+
+/// The positions of the arguments MONITOR must not show, as Redis's
+/// `redactClientCommandArgument` calls pick them: AUTH's (when it has at most two), HELLO's
+/// two after `AUTH`.
+fn redacted_args(name: &str, request: &Request<'_>) -> Vec<usize> {
+    match name {
+        "auth" if request.len() <= 3 => (1..request.len()).collect(),
+        "hello" => {
+            let mut hidden = Vec::new();
+            let mut j = 1;
+            while j < request.len() {
+                if request.arg(j).eq_ignore_ascii_case(b"auth") && j + 2 < request.len() {
+                    hidden.extend([j + 1, j + 2]);
+                    j += 3;
+                } else {
+                    j += 1;
+                }
+            }
+            hidden
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `bytes` quoted as Redis's `sdscatrepr`: in double quotes, `\\` and `"` escaped, `\n \r \t
+/// \a \b` by name, other unprintable bytes as `\xNN`.
+fn quote(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.push(b'"');
+    for &b in bytes {
+        match b {
+            b'\\' | b'"' => out.extend_from_slice(&[b'\\', b]),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x07 => out.extend_from_slice(b"\\a"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            b' '..=b'~' => out.push(b),
+            _ => {
+                let _ = write!(HexOut(out), "\\x{b:02x}");
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+/// `write!` into a byte vector.
+struct HexOut<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for HexOut<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// The fewest clock ticks a command must take to interest the slow log or the latency monitor
+/// (`u64::MAX`: neither is on). Worked out when the thresholds change, so dispatch compares
+/// ticks without converting them.
+pub fn slow_bound(state: &State) -> u64 {
+    let config = &state.config;
+    let slowlog = u64::try_from(config.slowlog_log_slower_than).ok();
+    let latency = (config.latency_monitor_threshold > 0)
+        .then(|| config.latency_monitor_threshold.saturating_mul(1000));
+    match [slowlog, latency].into_iter().flatten().min() {
+        None => u64::MAX,
+        Some(micros) => ticks_for_micros(&state.clock, micros),
+    }
+}
+
+/// The fewest ticks of `clock` that last at least `micros` microseconds (a binary search over
+/// the clock's own conversion, which only grows).
+fn ticks_for_micros(clock: &quanta::Clock, micros: u64) -> u64 {
+    let nanos = micros.saturating_mul(1000);
+    let (mut low, mut high) = (0u64, u64::MAX);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if clock.delta_as_nanos(0, mid) >= nanos {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    low
+}
+
+/// After a command that took at least [`slow_bound`] ticks: into the slow log if it took
+/// `slowlog-log-slower-than` (and is not flagged `skip_slowlog`, and has not blocked), and a
+/// `command` or `fast-command` latency event if it took `latency-monitor-threshold`.
+pub fn record_slow(exec: &mut Exec<'_, '_>, request: &Request<'_>, command: &Command, ticks: u64) {
+    let micros = exec.state.clock.delta_as_nanos(0, ticks) / 1000;
+    let config = &exec.state.config;
+    let threshold = config.slowlog_log_slower_than;
+    if threshold >= 0
+        && micros >= threshold as u64
+        && !command.flags.contains(Flags::named("skip_slowlog"))
+        && exec.client.blocked.is_none()
+    {
+        let max_len = config.slowlog_max_len;
+        let name = exec.client.name.clone().unwrap_or_default();
+        let peer = exec.client.peer.to_string();
+        exec.state
+            .slowlog
+            .push(request.args(), micros, peer, name, max_len);
+    }
+    let event = if command.flags.contains(Flags::FAST) {
+        "fast-command"
+    } else {
+        "command"
+    };
+    let threshold = exec.state.config.latency_monitor_threshold;
+    exec.state.latency.record(event, micros / 1000, threshold);
+}
+
+/// `SLOWLOG <subcommand>`.
+fn slowlog(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    exec.run_subcommand("SLOWLOG", SLOWLOG, req);
+}
+
+#[rustfmt::skip]
+const SLOWLOG: &[Command] = &[
+    Command::new("slowlog|get", -2, &["admin", "loading", "stale"], slowlog_get).tips(&["request_policy:all_nodes", "nondeterministic_output"]),
+    Command::new("slowlog|len", 2, &["admin", "loading", "stale"], slowlog_len).tips(&["request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"]),
+    Command::new("slowlog|reset", 2, &["admin", "loading", "stale"], slowlog_reset).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
+    Command::new("slowlog|help", 2, &["loading", "stale"], slowlog_help),
+];
+
+/// `SLOWLOG GET [count]`: the newest `count` entries (10 by default, all for -1), each as
+/// `id, unix time, microseconds, arguments, address, name`.
+fn slowlog_get(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    if req.len() > 3 {
+        return exec.subcommand_syntax(req.arg(1), "SLOWLOG");
+    }
+    let count = if req.len() == 3 {
+        match parse_i64(req.arg(2)).filter(|&n| n >= -1) {
+            Some(-1) => usize::MAX,
+            Some(n) => n as usize,
+            None => return exec.error("ERR count should be greater than or equal to -1"),
+        }
+    } else {
+        10
+    };
+    let entries: Vec<_> = exec
+        .state
+        .slowlog
+        .entries
+        .iter()
+        .take(count)
+        .cloned()
+        .collect();
+    exec.array(entries.len());
+    for entry in entries {
+        exec.array(6);
+        exec.integer(entry.id as i64);
+        exec.integer(entry.time as i64);
+        exec.integer(entry.micros as i64);
+        exec.array(entry.args.len());
+        for arg in &entry.args {
+            exec.bulk(arg);
+        }
+        exec.bulk(entry.peer.as_bytes());
+        exec.bulk(&entry.name);
+    }
+}
+
+fn slowlog_len(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    exec.integer(exec.state.slowlog.entries.len() as i64);
+}
+
+fn slowlog_reset(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    exec.state.slowlog.entries.clear();
+    exec.ok();
+}
+
+fn slowlog_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    exec.help(
+        "slowlog",
+        &[
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+        ],
+    );
+}
+
+/// `LATENCY <subcommand>`.
+fn latency(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    exec.run_subcommand("LATENCY", LATENCY, req);
+}
+
+#[rustfmt::skip]
+const LATENCY: &[Command] = &[
+    Command::new("latency|latest", 2, &["admin", "noscript", "loading", "stale"], latency_latest).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]),
+    Command::new("latency|history", 3, &["admin", "noscript", "loading", "stale"], latency_history).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]),
+    Command::new("latency|reset", -2, &["admin", "noscript", "loading", "stale"], latency_reset).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
+    Command::new("latency|help", 2, &["loading", "stale"], latency_help),
+];
+
+/// `LATENCY LATEST`: per event, `name, unix time of the latest sample, its milliseconds, the
+/// worst ever`.
+fn latency_latest(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    let events: Vec<(&str, (u64, u64), u64)> = exec
+        .state
+        .latency
+        .events
+        .iter()
+        .map(|(name, series)| {
+            (
+                *name,
+                series.samples.back().copied().unwrap_or((0, 0)),
+                series.max,
+            )
+        })
+        .collect();
+    exec.array(events.len());
+    for (name, (time, millis), max) in events {
+        exec.array(4);
+        exec.bulk(name.as_bytes());
+        exec.integer(time as i64);
+        exec.integer(millis as i64);
+        exec.integer(max as i64);
+    }
+}
+
+/// `LATENCY HISTORY event`: its samples, oldest first, as `unix time, milliseconds`.
+fn latency_history(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let samples: Vec<(u64, u64)> = exec
+        .state
+        .latency
+        .events
+        .iter()
+        .find(|(name, _)| name.as_bytes() == req.arg(2))
+        .map(|(_, series)| series.samples.iter().copied().collect())
+        .unwrap_or_default();
+    exec.array(samples.len());
+    for (time, millis) in samples {
+        exec.array(2);
+        exec.integer(time as i64);
+        exec.integer(millis as i64);
+    }
+}
+
+/// `LATENCY RESET [event ...]`: how many events were forgotten.
+fn latency_reset(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let latency = &mut exec.state.latency;
+    let reset = if req.len() == 2 {
+        latency.reset(None)
+    } else {
+        req.args()
+            .skip(2)
+            .map(|event| latency.reset(Some(event)))
+            .sum()
+    };
+    exec.integer(reset as i64);
+}
+
+/// Redis's LATENCY HELP, whole: DOCTOR, GRAPH and HISTOGRAM are not implemented here and
+/// answer `unknown subcommand`.
+fn latency_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+    exec.help(
+        "latency",
+        &[
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
+            "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.",
+            "LATEST",
+            "    Return the latest latency samples for all events.",
+            "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)",
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
+        ],
+    );
+}
