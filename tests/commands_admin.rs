@@ -1456,6 +1456,8 @@ fn client_kill_and_list_filters_pick_the_right_clients() {
         info.ends_with("cmd=client|info user=default redir=-1 resp=2\n"),
         "{info}"
     );
+    // The running request is in the query buffer, as in Redis: `*2 $6 CLIENT $4 INFO`.
+    assert!(info.contains(" qbuf=26 "), "{info}");
     let pubsub = admin.cmd(&["CLIENT", "LIST", "TYPE", "pubsub"]).text();
     assert_eq!(pubsub.lines().count(), 1, "{pubsub}");
     assert!(pubsub.contains(" flags=P "), "{pubsub}");
@@ -1723,5 +1725,17 @@ fn slowlog_and_latency_record_slow_commands() {
     assert!(recorded, "no latency event for a slow SMEMBERS");
     assert_eq!(c.cmd(&["LATENCY", "HISTORY", "command"]).items().len(), 1);
     assert_eq!(c.cmd(&["LATENCY", "RESET"]).int(), 1);
+    // LATENCY HISTOGRAM: a container stands for its subcommands; counts only grow.
+    let histogram = c.cmd(&["LATENCY", "HISTOGRAM", "client", "nosuch", "smembers"]);
+    let histogram = histogram.items();
+    let names: Vec<String> = histogram.iter().step_by(2).map(Reply::text).collect();
+    assert_eq!(names, ["client|setname", "smembers"]);
+    let smembers = histogram[3].items();
+    assert_eq!(smembers[0].text(), "calls");
+    let calls = smembers[1].int();
+    let steps: Vec<i64> = smembers[3].items().iter().map(Reply::int).collect();
+    let counts: Vec<i64> = steps.iter().skip(1).step_by(2).copied().collect();
+    assert!(counts.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
+    assert_eq!(counts.last().copied(), Some(calls));
     assert_eq!(c.raw(&["LATENCY", "LATEST"]), b"*0\r\n");
 }

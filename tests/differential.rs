@@ -239,7 +239,7 @@ fn client_subcommands_match_redis_byte_for_byte() {
 const INTROSPECTION: &[&[u8]] = &[
     b"SLOWLOG HELP\r\nSLOWLOG GET x\r\nSLOWLOG GET -2\r\nSLOWLOG GET 1 2\r\nSLOWLOG LEN x\r\nSLOWLOG NOSUCH\r\nSLOWLOG\r\n",
     b"SLOWLOG RESET\r\nSLOWLOG LEN\r\nSLOWLOG GET\r\nSLOWLOG GET -1\r\nSLOWLOG GET 0\r\n",
-    b"LATENCY HELP\r\nLATENCY LATEST\r\nLATENCY HISTORY command\r\nLATENCY RESET\r\nLATENCY RESET a b\r\nLATENCY HISTORY\r\nLATENCY LATEST x\r\nLATENCY\r\n",
+    b"LATENCY HELP\r\nLATENCY LATEST\r\nLATENCY HISTORY command\r\nLATENCY RESET\r\nLATENCY RESET a b\r\nLATENCY HISTORY\r\nLATENCY LATEST x\r\nLATENCY\r\nLATENCY HISTOGRAM nosuch\r\nLATENCY HISTOGRAM nosuch other\r\n",
     b"MONITOR x\r\nCONFIG SET slowlog-log-slower-than -2\r\nCONFIG SET slowlog-max-len -1\r\nCONFIG SET latency-monitor-threshold -1\r\nCONFIG GET slowlog-max-len\r\nCONFIG GET slowlog-log-slower-than\r\nCONFIG GET latency-monitor-threshold\r\n",
 ];
 

@@ -391,6 +391,9 @@ impl Handler for Server {
         if client.monitor {
             self.state.monitors.retain(|&watcher| watcher != id);
         }
+        if let Some(pause) = &mut self.state.pause {
+            pause.held.retain(|&held| held != id);
+        }
         if let Some(blocked) = &client.blocked {
             // Gone while waiting: it leaves every queue, and no element is popped for it.
             blocked.leave(&mut self.state.db.blocking);

@@ -143,6 +143,15 @@ impl Histogram {
         self.counts.iter().all(|&count| count == 0)
     }
 
+    /// Every bucket that holds values: the largest value it stands for, and how many.
+    pub fn buckets(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, count)| **count > 0)
+            .map(|(index, &count)| (bucket_top(index), count))
+    }
+
     /// The value at `percentile` (0 to 100), in the unit recorded: the top of the bucket where
     /// the count reaches that share of all values, as HdrHistogram reports it (its highest
     /// equivalent value).

@@ -90,13 +90,14 @@ fn client_setname(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 /// `CLIENT INFO`: this client's CLIENT LIST line.
-fn client_info(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
+fn client_info(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let me = exec.id;
     let mut line = String::new();
     let client = &*exec.client;
+    let running = request_len(req);
     exec.ctx.for_each(|info, _| {
         if info.id == me {
-            line = client_line(&info, client, Instant::now());
+            line = client_line(&info, client, Instant::now(), running);
         }
     });
     exec.bulk(line.as_bytes());
@@ -165,7 +166,7 @@ fn client_list(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     } else if req.len() != 2 {
         return exec.syntax_error();
     }
-    let lines = every_client(exec, |client| {
+    let lines = every_client(exec, request_len(req), |client| {
         only_type.is_none_or(|kind| Type::of(client) == kind)
             && only_ids
                 .as_ref()
@@ -177,7 +178,11 @@ fn client_list(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// The CLIENT LIST line of every client `wanted` picks, by id. The running client is lent out
 /// by the loop (its session is not in the table), so it is read from `exec`.
-fn every_client(exec: &mut Exec<'_, '_>, wanted: impl Fn(&Client) -> bool) -> Vec<(u64, String)> {
+fn every_client(
+    exec: &mut Exec<'_, '_>,
+    running: usize,
+    wanted: impl Fn(&Client) -> bool,
+) -> Vec<(u64, String)> {
     let now = Instant::now();
     let current = exec.id;
     let me = &*exec.client;
@@ -191,7 +196,8 @@ fn every_client(exec: &mut Exec<'_, '_>, wanted: impl Fn(&Client) -> bool) -> Ve
             None => return,
         };
         if wanted(client) {
-            rows.push((client.id, client_line(&info, client, now)));
+            let running = if info.id == current { running } else { 0 };
+            rows.push((client.id, client_line(&info, client, now, running)));
         }
     });
     rows.sort_by_key(|(id, _)| *id);
@@ -217,10 +223,21 @@ fn client_flags(client: &Client) -> String {
     flags
 }
 
+/// The bytes of `req` as a client sends it (`*2\r\n$6\r\nclient\r\n...`): what Redis's
+/// query buffer holds while the request runs, so the running client's `qbuf` says it.
+fn request_len(req: &Request<'_>) -> usize {
+    let digits = |n: usize| n.to_string().len();
+    3 + digits(req.len())
+        + req
+            .args()
+            .map(|arg| 5 + digits(arg.len()) + arg.len())
+            .sum::<usize>()
+}
+
 /// One client in Redis's CLIENT LIST format, newline included. The buffers are the loop's
-/// (`qbuf` unparsed input, `omem` unsent output); `argv-mem`, `multi-mem` and `rbp` have no
-/// counterpart here and read 0.
-fn client_line(info: &ConnInfo<'_>, client: &Client, now: Instant) -> String {
+/// (`qbuf` unparsed input, plus `running`, the request being run, for the caller; `omem`
+/// unsent output); `argv-mem`, `multi-mem` and `rbp` have no counterpart here and read 0.
+fn client_line(info: &ConnInfo<'_>, client: &Client, now: Instant, running: usize) -> String {
     let name = client
         .name
         .as_deref()
@@ -244,7 +261,7 @@ fn client_line(info: &ConnInfo<'_>, client: &Client, now: Instant) -> String {
         client_flags(client),
         client.channels.len(),
         client.patterns.len(),
-        info.input_len,
+        info.input_len + running,
         info.input_capacity - info.input_len,
         info.input_capacity,
         info.output_len,

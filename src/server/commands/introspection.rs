@@ -5,7 +5,7 @@
 //! ```text
 //! MONITOR                      +OK, then a line per command run: +1712345678.123456 [0 127.0.0.1:5000] "set" "k" "v"
 //! SLOWLOG GET [n] | LEN | RESET | HELP     entries: id, time, microseconds, args, address, name
-//! LATENCY LATEST | HISTORY event | RESET [event ...] | HELP
+//! LATENCY LATEST | HISTORY event | RESET [event ...] | HISTOGRAM [command ...] | HELP
 //! ```
 //!
 //! Each is fed by dispatch after a command ran (`dispatch` in `src/server/mod.rs`), and each
@@ -284,6 +284,7 @@ fn latency(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 const LATENCY: &[Command] = &[
     Command::new("latency|latest", 2, &["admin", "noscript", "loading", "stale"], latency_latest).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]),
     Command::new("latency|history", 3, &["admin", "noscript", "loading", "stale"], latency_history).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]),
+    Command::new("latency|histogram", -2, &["admin", "noscript", "loading", "stale"], latency_histogram).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]),
     Command::new("latency|reset", -2, &["admin", "noscript", "loading", "stale"], latency_reset).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
     Command::new("latency|help", 2, &["loading", "stale"], latency_help),
 ];
@@ -346,8 +347,86 @@ fn latency_reset(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     exec.integer(reset as i64);
 }
 
-/// Redis's LATENCY HELP, whole: DOCTOR, GRAPH and HISTOGRAM are not implemented here and
-/// answer `unknown subcommand`.
+/// A command's name, calls, and `(microseconds, calls up to then)` steps.
+type CommandLatencies = (&'static str, u64, Vec<(u64, u64)>);
+
+/// `LATENCY HISTOGRAM [command ...]`: for each command (every one that ran, or those named;
+/// a container stands for its subcommands; unknown names are skipped) its calls and the
+/// cumulative count of its latencies at each power of two microseconds, as Redis's
+/// `fillCommandCDF` (a map, flattened in RESP2).
+fn latency_histogram(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let table = &exec.state.table;
+    let mut ids: Vec<usize> = Vec::new();
+    if req.len() == 2 {
+        ids.extend(0..table.all().len());
+    } else {
+        for name in req.args().skip(2) {
+            let mut parts = name.split(|&b| b == b'|');
+            let Some((command, id)) = parts.next().and_then(|n| table.lookup_with_id(n)) else {
+                continue;
+            };
+            match parts.next() {
+                None => {
+                    ids.push(id);
+                    ids.extend((0..command.subcommands.len()).map(|n| table.subcommand_id(id, n)));
+                }
+                Some(sub) => {
+                    if let Some(nth) = command
+                        .subcommands
+                        .iter()
+                        .position(|s| sub.eq_ignore_ascii_case(s.sub_name().as_bytes()))
+                    {
+                        ids.push(table.subcommand_id(id, nth));
+                    }
+                }
+            }
+        }
+    }
+    let clock = &exec.state.clock;
+    let mut entries: Vec<CommandLatencies> = Vec::new();
+    for id in ids {
+        let (Some(command), Some(stats)) = (table.all().get(id), exec.state.stats.commands.get(id))
+        else {
+            continue;
+        };
+        let Some(histogram) = stats.latency.as_ref().filter(|h| !h.is_empty()) else {
+            continue;
+        };
+        // Cumulative counts at 1.024 µs, 2.048 µs, ... (HdrHistogram's log iteration from
+        // 1024 ns, doubling), only where the count grows.
+        let mut steps: Vec<(u64, u64)> = Vec::new();
+        let mut total = 0;
+        for (top, count) in histogram.buckets() {
+            let nanos = clock.delta_as_nanos(0, top);
+            let mut bound = 1024u64;
+            while bound <= nanos && bound < 1 << 62 {
+                bound <<= 1;
+            }
+            total += count;
+            match steps.last_mut() {
+                Some((micros, cumulative)) if *micros == bound / 1000 => *cumulative = total,
+                _ => steps.push((bound / 1000, total)),
+            }
+        }
+        entries.push((command.name, stats.calls, steps));
+    }
+    exec.array(entries.len() * 2);
+    for (name, calls, steps) in entries {
+        exec.bulk(name.as_bytes());
+        exec.array(4);
+        exec.bulk(b"calls");
+        exec.integer(calls as i64);
+        exec.bulk(b"histogram_usec");
+        exec.array(steps.len() * 2);
+        for (micros, cumulative) in steps {
+            exec.integer(micros as i64);
+            exec.integer(cumulative as i64);
+        }
+    }
+}
+
+/// Redis's LATENCY HELP, whole: DOCTOR and GRAPH are not implemented here and answer
+/// `unknown subcommand`.
 fn latency_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     exec.help(
         "latency",

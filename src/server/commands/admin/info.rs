@@ -204,7 +204,13 @@ fn clients_section(out: &mut String, exec: &Exec<'_, '_>) {
     field(out, "client_recent_max_input_buffer", input);
     field(out, "client_recent_max_output_buffer", output);
     let blocking = &exec.state.db.blocking;
-    field(out, "blocked_clients", blocking.blocked_clients());
+    // Clients held by CLIENT PAUSE count as blocked, as Redis counts them.
+    let held = exec
+        .state
+        .pause
+        .as_ref()
+        .map_or(0, |pause| pause.held.len());
+    field(out, "blocked_clients", blocking.blocked_clients() + held);
     // No client-side caching exists here.
     field(out, "tracking_clients", 0);
     field(
