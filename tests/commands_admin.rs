@@ -615,7 +615,7 @@ fn config_get_takes_several_patterns_and_reports_each_parameter_once() {
             pair("client-query-buffer-limit", "1073741824"),
         ]
     );
-    assert_eq!(get(&mut c, &["*"]).len(), 33);
+    assert_eq!(get(&mut c, &["*"]).len(), 35);
     assert_eq!(c.raw(&["CONFIG", "GET", "nosuch"]), b"*0\r\n");
     assert_eq!(
         c.raw(&["CONFIG", "GET"]),
@@ -1354,6 +1354,20 @@ fn config_set_of_loop_limits_answers_as_redis() {
         &["CONFIG", "GET", "requirepass"],
         &["CONFIG", "SET", "requirepass", ""],
         &["CONFIG", "GET", "requirepass"],
+        &["CONFIG", "SET", "latency-tracking", "no"],
+        &["CONFIG", "GET", "latency-tracking"],
+        &["CONFIG", "SET", "latency-tracking", "maybe"],
+        &[
+            "CONFIG",
+            "SET",
+            "latency-tracking-info-percentiles",
+            "50 99.90 100",
+        ],
+        &["CONFIG", "GET", "latency-tracking-info-percentiles"],
+        &["CONFIG", "SET", "latency-tracking-info-percentiles", "abc"],
+        &["CONFIG", "SET", "latency-tracking-info-percentiles", "101"],
+        &["CONFIG", "SET", "latency-tracking-info-percentiles", ""],
+        &["CONFIG", "GET", "latency-tracking-info-percentiles"],
     ];
     let mut ours = Client::connect(server.addr());
     let mut theirs = Client::connect(redis.addr);
@@ -1737,5 +1751,27 @@ fn slowlog_and_latency_record_slow_commands() {
     let counts: Vec<i64> = steps.iter().skip(1).step_by(2).copied().collect();
     assert!(counts.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
     assert_eq!(counts.last().copied(), Some(calls));
+
+    // INFO latencystats shows the configured percentiles, and nothing once tracking is off.
+    c.cmd(&[
+        "CONFIG",
+        "SET",
+        "latency-tracking-info-percentiles",
+        "25 100",
+    ]);
+    let text = c.cmd(&["INFO", "latencystats"]).text();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("latency_percentiles_usec_smembers:"))
+        .expect("a smembers line");
+    assert!(
+        line.contains(":p25=") && line.contains(",p100=") && !line.contains("p50"),
+        "{line}"
+    );
+    c.cmd(&["CONFIG", "SET", "latency-tracking", "no"]);
+    c.cmd(&["CONFIG", "RESETSTAT"]);
+    c.cmd(&["GET", "k"]);
+    let text = c.cmd(&["INFO", "latencystats"]).text();
+    assert!(!text.contains("latency_percentiles_usec_"), "{text}");
     assert_eq!(c.raw(&["LATENCY", "LATEST"]), b"*0\r\n");
 }

@@ -183,6 +183,32 @@ pub const DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
+        name: "latency-tracking",
+        values: "yes|no",
+        help: "keep a latency histogram per command for INFO latencystats (default yes)",
+        arity: (1, 1),
+        get: |c| vec![yes_no(c.latency_tracking)],
+        set: |c, v| {
+            c.latency_tracking = parse_bool(v[0])?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "latency-tracking-info-percentiles",
+        values: "P [P ...]",
+        help: "percentiles INFO latencystats shows, \"\" for none (default 50 99 99.9)",
+        arity: (1, usize::MAX),
+        get: |c| {
+            let shown: Vec<String> = c
+                .latency_percentiles
+                .iter()
+                .map(|p| trim_double(*p))
+                .collect();
+            vec![shown.join(" ")]
+        },
+        set: set_latency_percentiles,
+    },
+    Directive {
         name: "proto-max-bulk-len",
         values: "SIZE",
         help: "largest bulk argument (default 512mb)",
@@ -635,6 +661,40 @@ pub fn lines_from_flags(args: &[String], first_line: usize) -> Result<Vec<Line>,
 /// values are joined and split again on spaces (so `"pubsub 1mb 0 0"` as one argument, the
 /// form CONFIG SET gets, means the same), every class is checked before any is applied, and a
 /// class not named keeps its limits.
+/// `latency-tracking-info-percentiles`: numbers from 0 to 100, given as several values (a
+/// file, flags) or as one value with spaces (CONFIG SET); `""` is none. Redis's words.
+fn set_latency_percentiles(config: &mut Config, values: &[&[u8]]) -> Result<(), String> {
+    let words: Vec<&[u8]> = values
+        .iter()
+        .flat_map(|v| v.split(|b| b.is_ascii_whitespace()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut percentiles = Vec::with_capacity(words.len());
+    for word in words {
+        let value = std::str::from_utf8(word)
+            .ok()
+            .and_then(|w| w.parse::<f64>().ok())
+            .filter(|p| !p.is_nan())
+            .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+        if !(0.0..=100.0).contains(&value) {
+            return Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .into(),
+            );
+        }
+        percentiles.push(value);
+    }
+    config.latency_percentiles = percentiles;
+    Ok(())
+}
+
+/// A number as Redis prints a configured double: `%f`, then trailing zeros and a trailing
+/// point dropped (`99.9`, `50`).
+pub fn trim_double(value: f64) -> String {
+    let text = format!("{value:.6}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn set_output_limits(config: &mut Config, values: &[&[u8]]) -> Result<(), String> {
     let joined = values.join(&b' ');
     let words: Vec<&[u8]> = joined

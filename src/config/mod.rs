@@ -62,6 +62,11 @@ pub struct Config {
     /// Record a latency event at this many milliseconds or more (`latency-monitor-threshold`,
     /// default 0 = off).
     pub latency_monitor_threshold: u64,
+    /// Keep a latency histogram per command (`latency-tracking`, default yes).
+    pub latency_tracking: bool,
+    /// The percentiles INFO latencystats shows (`latency-tracking-info-percentiles`, default
+    /// `50 99 99.9`).
+    pub latency_percentiles: Vec<f64>,
     /// Close a client whose unparsed input exceeds this (`client-query-buffer-limit`, 1 GiB).
     pub client_query_buffer_limit: usize,
     /// Stop reading from a client whose pending output exceeds this (backpressure, 64 MiB).
@@ -111,6 +116,8 @@ impl Default for Config {
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
+            latency_tracking: true,
+            latency_percentiles: vec![50.0, 99.0, 99.9],
             client_query_buffer_limit: loop_defaults.query_buffer_limit,
             output_high_water: loop_defaults.output_high_water,
             output_limits: OutputLimits::default(),

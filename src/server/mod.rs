@@ -523,6 +523,7 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Disp
     let ticks = exec.state.clock.raw().saturating_sub(started);
     // Counted once it has run, as Redis's `call()` does: a rejected command (unknown, wrong
     // arity) is not "processed", and INFO does not count itself.
+    let tracking = exec.state.config.latency_tracking;
     let stats = &mut exec.state.stats;
     stats.commands_processed += 1;
     let failed = stats.error_replies != errors_before;
@@ -532,7 +533,7 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Disp
             sub.rejected_calls += 1;
         }
     } else if let Some(command) = stats.command(exec.command) {
-        command.record(ticks, failed);
+        command.record(ticks, failed, tracking);
     }
     // What only watchers pay for: one compare each while nobody watches.
     if ticks >= exec.state.slow_bound || !exec.state.monitors.is_empty() {

@@ -98,12 +98,16 @@ pub struct CommandStats {
 }
 
 impl CommandStats {
-    /// One call that took `ticks` of the clock, and whether it replied with an error.
+    /// One call that took `ticks` of the clock, and whether it replied with an error; its
+    /// latency goes into the histogram when `tracking` (`latency-tracking`).
     #[inline]
-    pub fn record(&mut self, ticks: u64, failed: bool) {
+    pub fn record(&mut self, ticks: u64, failed: bool, tracking: bool) {
         self.calls += 1;
         self.ticks += ticks;
         self.failed_calls += u64::from(failed);
+        if !tracking {
+            return;
+        }
         match &mut self.latency {
             Some(histogram) => histogram.record(ticks),
             None => self.latency.get_or_insert_with(Box::default).record(ticks),

@@ -24,6 +24,8 @@ enum Param {
     HashMaxListpackEntries,
     HashMaxListpackValue,
     LatencyMonitorThreshold,
+    LatencyTracking,
+    LatencyTrackingInfoPercentiles,
     ListCompressDepth,
     ListMaxListpackSize,
     Maxclients,
@@ -61,7 +63,7 @@ enum Setting {
 
 /// Sorted by name: this is the order CONFIG GET lists matches in. The `*-ziplist-*` names
 /// are Redis 7.0's aliases of the `*-listpack-*` ones (the encoding was renamed in 7.0).
-const PARAMS: [(&str, Param); 33] = [
+const PARAMS: [(&str, Param); 35] = [
     ("appendonly", Param::Appendonly),
     ("bind", Param::Bind),
     ("client-output-buffer-limit", Param::ClientOutputBufferLimit),
@@ -72,6 +74,11 @@ const PARAMS: [(&str, Param); 33] = [
     ("hash-max-ziplist-entries", Param::HashMaxListpackEntries),
     ("hash-max-ziplist-value", Param::HashMaxListpackValue),
     ("latency-monitor-threshold", Param::LatencyMonitorThreshold),
+    ("latency-tracking", Param::LatencyTracking),
+    (
+        "latency-tracking-info-percentiles",
+        Param::LatencyTrackingInfoPercentiles,
+    ),
     ("list-compress-depth", Param::ListCompressDepth),
     ("list-max-listpack-size", Param::ListMaxListpackSize),
     ("list-max-ziplist-size", Param::ListMaxListpackSize),
@@ -157,6 +164,8 @@ impl Param {
             | Param::SlowlogLogSlowerThan
             | Param::SlowlogMaxLen
             | Param::LatencyMonitorThreshold
+            | Param::LatencyTracking
+            | Param::LatencyTrackingInfoPercentiles
             | Param::HashMaxListpackEntries
             | Param::HashMaxListpackValue
             | Param::ListCompressDepth

@@ -586,10 +586,6 @@ fn errorstats_section(out: &mut String, exec: &Exec<'_, '_>) {
     }
 }
 
-/// The percentiles INFO latencystats shows (Redis's `latency-tracking-info-percentiles`
-/// default).
-const PERCENTILES: [f64; 3] = [50.0, 99.0, 99.9];
-
 /// `latency_percentiles_usec_get:p50=1.003,p99=2.007,p99.9=8.031`, for every command that ran.
 fn latencystats_section(out: &mut String, exec: &Exec<'_, '_>) {
     out.push_str("# Latencystats\r\n");
@@ -599,11 +595,13 @@ fn latencystats_section(out: &mut String, exec: &Exec<'_, '_>) {
             continue;
         };
         let _ = write!(out, "latency_percentiles_usec_{}:", command.name);
-        for (i, percentile) in PERCENTILES.iter().enumerate() {
+        let percentiles = &exec.state.config.latency_percentiles;
+        for (i, percentile) in percentiles.iter().enumerate() {
             let ticks = histogram.percentile(*percentile);
             let usec = exec.state.clock.delta_as_nanos(0, ticks) as f64 / 1000.0;
             let separator = if i == 0 { "" } else { "," };
-            let _ = write!(out, "{separator}p{percentile}={usec:.3}");
+            let name = crate::config::directives::trim_double(*percentile);
+            let _ = write!(out, "{separator}p{name}={usec:.3}");
         }
         out.push_str("\r\n");
     }
