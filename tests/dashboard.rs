@@ -732,3 +732,59 @@ fn half_requests_on_the_dashboard_port_leave_redis_clients_served() {
     assert!(waited >= HEAD_TIMEOUT, "closed after {waited:?}");
     assert_eq!(get(dashboard, "/").status, 200);
 }
+
+/// The slow log and the latency events reach the page: a command logged by SLOWLOG appears
+/// with its arguments, client and name; a latency event with its latest and worst stall.
+///
+/// Break checked: leaving `slowlog` empty in `take` times the first wait out.
+#[test]
+fn snapshots_carry_the_slow_log_and_latency_events() {
+    let (server, addr) = start_with(Config::ephemeral());
+    let mut events = Events::open(addr, "");
+    let mut c = Connection::connect(server.addr(), IO_TIMEOUT).unwrap();
+    c.command(&[b"CLIENT", b"SETNAME", b"worker"]).unwrap();
+    c.command(&[b"CONFIG", b"SET", b"slowlog-log-slower-than", b"0"])
+        .unwrap();
+    c.command(&[b"SET", b"greeting", b"hello"]).unwrap();
+    let snapshot = events.until(Duration::from_secs(5), |s| {
+        s["slowlog"]
+            .as_array()
+            .is_some_and(|rows| rows.iter().any(|r| r["command"] == "SET greeting hello"))
+    });
+    let row = snapshot["slowlog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["command"] == "SET greeting hello")
+        .unwrap();
+    assert_eq!(row["name"], "worker");
+    assert!(row["peer"].as_str().unwrap().starts_with("127.0.0.1:"));
+
+    // A command of milliseconds over a 1 ms threshold: a `command` event.
+    for chunk in 0..20 {
+        let mut args: Vec<Vec<u8>> = vec![b"SADD".to_vec(), b"big".to_vec()];
+        args.extend((0..10_000).map(|i| format!("m{chunk}-{i}").into_bytes()));
+        let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+        c.command(&args).unwrap();
+    }
+    c.command(&[b"CONFIG", b"SET", b"latency-monitor-threshold", b"1"])
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let snapshot = loop {
+        c.command(&[b"SMEMBERS", b"big"]).unwrap();
+        let snapshot = events.until(Duration::from_secs(5), |_| true);
+        if snapshot["latency"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
+        {
+            break snapshot;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no latency event reached the page"
+        );
+    };
+    let event = &snapshot["latency"][0];
+    assert_eq!(event["event"], "command");
+    assert!(event["max_ms"].as_u64().unwrap() >= event["latest_ms"].as_u64().unwrap());
+}

@@ -28,8 +28,13 @@ pub const MAX_NAME: usize = 10 * 1024;
 
 /// A name as shown: at most [`MAX_NAME`] bytes of it, lossily UTF-8, marked if cut.
 fn shown(name: &[u8]) -> String {
-    let mut text = String::from_utf8_lossy(&name[..name.len().min(MAX_NAME)]).into_owned();
-    if name.len() > MAX_NAME {
+    cut(name, MAX_NAME)
+}
+
+/// `bytes` as text, at most `max` of them, `…` marking a cut.
+fn cut(bytes: &[u8], max: usize) -> String {
+    let mut text = String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned();
+    if bytes.len() > max {
         text.push('…');
     }
     text
@@ -71,6 +76,36 @@ pub struct Snapshot {
     pub channels: Vec<Channel>,
     /// The loop's latest notable events, newest first.
     pub log: Vec<LogLine>,
+    /// The slow log's newest entries (SLOWLOG GET), newest first.
+    pub slowlog: Vec<SlowRow>,
+    /// The latency monitor's events (LATENCY LATEST).
+    pub latency: Vec<LatencyRow>,
+}
+
+/// Slow-log entries a snapshot carries, and bytes of each one's command line and client name:
+/// ten rows must not weigh more than the rest of the snapshot.
+const SLOWLOG_ROWS: usize = 10;
+const SLOW_TEXT: usize = 256;
+
+#[derive(Debug, Serialize)]
+pub struct SlowRow {
+    pub id: u64,
+    /// Unix milliseconds (the log keeps seconds).
+    pub time_ms: i64,
+    pub micros: u64,
+    /// The command line as logged, its arguments joined by spaces, cut like a client name.
+    pub command: String,
+    pub peer: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LatencyRow {
+    pub event: &'static str,
+    /// When the latest sample was taken, unix milliseconds.
+    pub time_ms: i64,
+    pub latest_ms: u64,
+    pub max_ms: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -222,6 +257,34 @@ pub fn take(state: &State, ctx: &Ctx<'_, Session>, current: Option<ConnId>) -> S
             })
             .collect(),
         log,
+        slowlog: state
+            .slowlog
+            .entries
+            .iter()
+            .take(SLOWLOG_ROWS)
+            .map(|entry| SlowRow {
+                id: entry.id,
+                time_ms: entry.time as i64 * 1000,
+                micros: entry.micros,
+                command: cut(&entry.args.join(&b' '), SLOW_TEXT),
+                peer: entry.peer.clone(),
+                name: cut(&entry.name, SLOW_TEXT),
+            })
+            .collect(),
+        latency: state
+            .latency
+            .events
+            .iter()
+            .map(|(event, series)| {
+                let (time, latest) = series.samples.back().copied().unwrap_or((0, 0));
+                LatencyRow {
+                    event,
+                    time_ms: time as i64 * 1000,
+                    latest_ms: latest,
+                    max_ms: series.max,
+                }
+            })
+            .collect(),
     }
 }
 

@@ -111,6 +111,14 @@ function render(s) {
     ? s.channels.map((c) => [[c.name], [c.subscribers, true]])
     : [[["(no subscribers)"], [""]]]);
   renderLog(s.log);
+  const when = (ms) => new Date(ms).toLocaleTimeString();
+  renderRows("#slowlog-table", s.slowlog.length
+    ? s.slowlog.map((e) => [[e.id, true], [when(e.time_ms)], [count(e.micros), true],
+        [e.command], [e.peer + (e.name ? " " + e.name : "")]])
+    : [[["(empty: CONFIG SET slowlog-log-slower-than to log)"], [""], [""], [""], [""]]]);
+  renderRows("#latency-table", s.latency.length
+    ? s.latency.map((e) => [[e.event], [when(e.time_ms)], [e.latest_ms, true], [e.max_ms, true]])
+    : [[["(none: CONFIG SET latency-monitor-threshold to record)"], [""], [""], [""]]]);
 }
 
 // Replace a table's body with rows of [text, numeric] cells (text only: never HTML).
