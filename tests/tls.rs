@@ -874,3 +874,52 @@ fn tls_port_0_means_no_tls_listener_as_in_redis() {
     let info = String::from_utf8_lossy(&info);
     assert!(info.contains("tls_port:0\r\n"), "{info}");
 }
+
+/// CONFIG SET reloads the TLS configuration for new connections, as Redis does: asking for
+/// client certificates refuses a client without one from then on while an open TLS session
+/// carries on; a certificate file that does not load is refused with Redis's words and the old
+/// configuration keeps serving.
+///
+/// Break checked: not handing the new configuration to the loop (`Ctx::set_tls_config`) keeps
+/// serving the client without a certificate.
+#[test]
+fn config_set_reloads_tls_for_new_connections() {
+    let pki = pki();
+    let server = server(&pki, Faults::default());
+    let addr = server.tls_addr().expect("a TLS listener");
+    let mut open = tls_connect(addr, &pki);
+    assert!(ping_over(&mut open).is_ok());
+    let mut admin = common::connect(server.addr());
+    let set = |admin: &mut TcpStream, args: &[&[u8]]| -> Vec<u8> {
+        admin.write_all(&common::command(args)).unwrap();
+        let mut reply = vec![0u8; 512];
+        let n = admin.read(&mut reply).unwrap();
+        reply.truncate(n);
+        reply
+    };
+    assert_eq!(
+        set(
+            &mut admin,
+            &[b"CONFIG", b"SET", b"tls-auth-clients", b"yes"]
+        ),
+        b"+OK\r\n"
+    );
+    assert!(
+        ping_over(&mut tls_connect(addr, &pki)).is_err(),
+        "no certificate, yet served after tls-auth-clients yes"
+    );
+    assert!(ping_over(&mut tls_connect_as(addr, &pki, Some(&pki.client))).is_ok());
+    assert!(ping_over(&mut open).is_ok(), "the open session was dropped");
+
+    let missing = pki.dir.0.join("nosuch.crt");
+    let missing = missing.to_string_lossy().into_owned();
+    assert_eq!(
+        String::from_utf8_lossy(&set(
+            &mut admin,
+            &[b"CONFIG", b"SET", b"tls-cert-file", missing.as_bytes()]
+        )),
+        "-ERR CONFIG SET failed (possibly related to argument 'tls-cert-file') - Unable to \
+         update TLS configuration. Check server logs.\r\n"
+    );
+    assert!(ping_over(&mut tls_connect_as(addr, &pki, Some(&pki.client))).is_ok());
+}

@@ -88,6 +88,8 @@ pub(crate) struct Settings<'a> {
     /// kept while there was no timeout.
     pub(crate) idle_timeout: &'a mut Option<Duration>,
     pub(crate) idle_order_stale: &'a mut bool,
+    /// A new TLS configuration for the TLS listeners, taken up before their next accept.
+    pub(crate) new_tls: &'a mut Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 impl<S> Ctx<'_, S> {
@@ -171,6 +173,13 @@ impl<S> Ctx<'_, S> {
             *self.settings.idle_order_stale = true;
         }
         *self.settings.idle_timeout = timeout;
+    }
+
+    /// Serve new TLS connections with `config` (new certificates, CA, client-certificate
+    /// policy: `CONFIG SET tls-cert-file ...`). Connections already open keep the session they
+    /// have, as in Redis.
+    pub fn set_tls_config(&mut self, config: std::sync::Arc<rustls::ServerConfig>) {
+        *self.settings.new_tls = Some(config);
     }
 
     /// Bytes of output `id` has not yet written.

@@ -163,6 +163,7 @@ macro_rules! handler_ctx {
                 query_buffer_limit: &mut $self.opts.query_buffer_limit,
                 idle_timeout: &mut $self.opts.idle_timeout,
                 idle_order_stale: &mut $self.idle_order_stale,
+                new_tls: &mut $self.new_tls,
             },
         }
     };
@@ -238,6 +239,8 @@ pub struct EventLoop<H: Handler> {
     shutdown_deadline: Option<Instant>,
     /// The idle timeout was switched on at run time: the idle order must be rebuilt.
     idle_order_stale: bool,
+    /// A TLS configuration handed over at run time ([`Ctx::set_tls_config`]).
+    new_tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl<H: Handler> EventLoop<H> {
@@ -293,6 +296,7 @@ impl<H: Handler> EventLoop<H> {
             shutdown_requested: false,
             shutdown_deadline: None,
             idle_order_stale: false,
+            new_tls: None,
         })
     }
 
@@ -490,6 +494,13 @@ impl<H: Handler> EventLoop<H> {
     /// Accept from listener `index` until its backlog is empty, the budget is spent, or
     /// descriptors run out.
     fn accept(&mut self, now: Instant, index: usize) {
+        if let Some(config) = self.new_tls.take() {
+            for listener in &mut self.listeners {
+                if listener.origin == Origin::Tls {
+                    listener.tls = Some(config.clone());
+                }
+            }
+        }
         let budget = self
             .opts
             .faults

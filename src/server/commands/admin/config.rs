@@ -141,6 +141,18 @@ impl Param {
             .map_or_else(String::new, |directive| (directive.get)(config).join(" "))
     }
 
+    /// Whether this is one of the TLS files or policies (loaded together when one changes).
+    fn is_tls(self) -> bool {
+        matches!(
+            self,
+            Param::TlsAuthClients
+                | Param::TlsCaCertDir
+                | Param::TlsCaCertFile
+                | Param::TlsCertFile
+                | Param::TlsKeyFile
+        )
+    }
+
     /// Whether this parameter is also a start-up directive ([`directives`]): then CONFIG SET
     /// checks its value with the very parser the flags and the config file use.
     fn is_directive(self) -> bool {
@@ -166,6 +178,12 @@ impl Param {
             | Param::LatencyMonitorThreshold
             | Param::LatencyTracking
             | Param::LatencyTrackingInfoPercentiles
+            // Loaded into a new TLS configuration for new connections (`Ctx::set_tls_config`).
+            | Param::TlsAuthClients
+            | Param::TlsCaCertDir
+            | Param::TlsCaCertFile
+            | Param::TlsCertFile
+            | Param::TlsKeyFile
             | Param::HashMaxListpackEntries
             | Param::HashMaxListpackValue
             | Param::ListCompressDepth
@@ -337,6 +355,22 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
             }
         }
     }
+    // New TLS files are loaded now, before anything is applied: a certificate that does not
+    // load leaves the old one serving.
+    let mut tls = None;
+    let tls_param = chosen.iter().find(|(param, ..)| param.is_tls());
+    if let (None, Some(&(_, name, _))) = (&failure, tls_param) {
+        let wanted = exec.state.tls_port.is_some() || config.tls.cert_file.is_some();
+        match crate::config::tls::server_config(&config.tls) {
+            Ok(loaded) => tls = Some(loaded),
+            Err(reason) if wanted => {
+                log::warn!("CONFIG SET: the TLS configuration did not load: {reason}");
+                let problem = "Unable to update TLS configuration. Check server logs.";
+                failure = Some((name, problem.to_string()));
+            }
+            Err(_) => {}
+        }
+    }
     if let Some((name, problem)) = failure {
         let mut message = b"ERR CONFIG SET failed (possibly related to argument '".to_vec();
         message.extend_from_slice(name);
@@ -345,6 +379,9 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         return exec.error_bytes(&message);
     }
     apply(exec, config);
+    if let Some(loaded) = tls.filter(|_| exec.state.tls_port.is_some()) {
+        exec.ctx.set_tls_config(loaded);
+    }
     exec.ok();
 }
 
