@@ -113,7 +113,7 @@ fn write_tty(out: &mut Vec<u8>, reply: &Reply, prefix: &[u8]) {
 /// `bytes` in double quotes with every byte visible: `\\`, `\"`, `\n`, `\r`, `\t`, `\a`, `\b`
 /// escaped by name, other bytes outside printable ASCII as `\xHH` (lowercase hex; bytes of
 /// UTF-8 text too, as redis-cli does).
-fn write_quoted(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(crate) fn write_quoted(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     for &b in bytes {

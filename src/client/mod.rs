@@ -34,5 +34,7 @@ pub mod tls;
 
 pub use crate::resp::decode::Reply;
 pub use connection::{Connection, encode_command, is_timeout};
+/// Redis's `sdscatrepr` quoting, shared with MONITOR's lines.
+pub(crate) use format::write_quoted;
 pub use format::{format_reply, write_reply};
 pub use pubsub::{Message, Subscriber};

@@ -123,6 +123,8 @@ impl Flags {
     pub const BLOCKING: Flags = Flags::named("blocking");
     pub const LOADING: Flags = Flags::named("loading");
     pub const STALE: Flags = Flags::named("stale");
+    pub const SKIP_MONITOR: Flags = Flags::named("skip_monitor");
+    pub const SKIP_SLOWLOG: Flags = Flags::named("skip_slowlog");
     pub const FAST: Flags = Flags::named("fast");
     pub const NO_AUTH: Flags = Flags::named("no_auth");
     pub const NO_MANDATORY_KEYS: Flags = Flags::named("no_mandatory_keys");

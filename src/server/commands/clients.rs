@@ -176,8 +176,7 @@ fn client_list(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     exec.bulk(text.as_bytes());
 }
 
-/// The CLIENT LIST line of every client `wanted` picks, by id. The running client is lent out
-/// by the loop (its session is not in the table), so it is read from `exec`.
+/// The CLIENT LIST line of every client `wanted` picks, by id.
 fn every_client(
     exec: &mut Exec<'_, '_>,
     running: usize,
@@ -185,16 +184,8 @@ fn every_client(
 ) -> Vec<(u64, String)> {
     let now = Instant::now();
     let current = exec.id;
-    let me = &*exec.client;
     let mut rows = Vec::new();
-    exec.ctx.for_each(|info, session| {
-        let client = match session.map(Session::client) {
-            Some(Some(client)) => client,
-            // A dashboard viewer: not a Redis client.
-            Some(None) => return,
-            None if info.id == current => me,
-            None => return,
-        };
+    for_each_client(exec, |info, client| {
         if wanted(client) {
             let running = if info.id == current { running } else { 0 };
             rows.push((client.id, client_line(&info, client, now, running)));
@@ -202,6 +193,19 @@ fn every_client(
     });
     rows.sort_by_key(|(id, _)| *id);
     rows
+}
+
+/// Every Redis client with its connection (dashboard viewers are not clients). The running
+/// client is lent out by the loop (its session is not in the table), so it is read from `exec`.
+fn for_each_client(exec: &mut Exec<'_, '_>, mut f: impl FnMut(ConnInfo<'_>, &Client)) {
+    let current = exec.id;
+    let me = &*exec.client;
+    exec.ctx
+        .for_each(|info, session| match session.map(Session::client) {
+            Some(Some(client)) => f(info, client),
+            None if info.id == current => f(info, me),
+            _ => {}
+        });
 }
 
 /// Redis's CLIENT LIST `flags`, in its order: `P` subscribed, `b` blocked, `e` no-evict, `N`
@@ -300,14 +304,8 @@ fn client_kill(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         }
     };
     let mut victims = Vec::new();
-    let (current, me) = (exec.id, &*exec.client);
-    exec.ctx.for_each(|info, session| {
-        let client = match session.map(Session::client) {
-            Some(Some(client)) => client,
-            Some(None) => return,
-            None if info.id == current => me,
-            None => return,
-        };
+    let current = exec.id;
+    for_each_client(exec, |info, client| {
         let addr_is = |want: &Option<Vec<u8>>, have: Option<std::net::SocketAddr>| {
             want.as_ref()
                 .is_none_or(|want| have.is_some_and(|a| a.to_string().as_bytes() == &want[..]))

@@ -22,8 +22,7 @@
 //!
 //! Redis counterparts: `replicationFeedMonitors` (`replication.c`), `slowlog.c`, `latency.c`.
 
-use std::fmt::Write as _;
-
+use crate::client::write_quoted;
 use crate::resp::Request;
 use crate::resp::number::parse_i64;
 
@@ -52,8 +51,7 @@ fn monitor(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
 /// After a command ran: its line to every monitor, unless it is administrative or flagged
 /// `skip_monitor`. AUTH's password and HELLO's credentials are shown as `(redacted)`.
 pub fn feed_monitors(exec: &mut Exec<'_, '_>, request: &Request<'_>, command: &Command) {
-    if command.flags.contains(Flags::ADMIN) || command.flags.contains(Flags::named("skip_monitor"))
-    {
+    if command.flags.contains(Flags::ADMIN) || command.flags.contains(Flags::SKIP_MONITOR) {
         return;
     }
     let now = std::time::SystemTime::now()
@@ -70,9 +68,9 @@ pub fn feed_monitors(exec: &mut Exec<'_, '_>, request: &Request<'_>, command: &C
     for (i, arg) in request.args().enumerate() {
         line.push(b' ');
         if redacted.contains(&i) {
-            quote(&mut line, b"(redacted)");
+            write_quoted(&mut line, b"(redacted)");
         } else {
-            quote(&mut line, arg);
+            write_quoted(&mut line, arg);
         }
     }
     line.extend_from_slice(b"\r\n");
@@ -106,37 +104,6 @@ fn redacted_args(name: &str, request: &Request<'_>) -> Vec<usize> {
             hidden
         }
         _ => Vec::new(),
-    }
-}
-
-/// `bytes` quoted as Redis's `sdscatrepr`: in double quotes, `\\` and `"` escaped, `\n \r \t
-/// \a \b` by name, other unprintable bytes as `\xNN`.
-fn quote(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.push(b'"');
-    for &b in bytes {
-        match b {
-            b'\\' | b'"' => out.extend_from_slice(&[b'\\', b]),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x07 => out.extend_from_slice(b"\\a"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            b' '..=b'~' => out.push(b),
-            _ => {
-                let _ = write!(HexOut(out), "\\x{b:02x}");
-            }
-        }
-    }
-    out.push(b'"');
-}
-
-/// `write!` into a byte vector.
-struct HexOut<'a>(&'a mut Vec<u8>);
-
-impl std::fmt::Write for HexOut<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
-        Ok(())
     }
 }
 
@@ -179,7 +146,7 @@ pub fn record_slow(exec: &mut Exec<'_, '_>, request: &Request<'_>, command: &Com
     let threshold = config.slowlog_log_slower_than;
     if threshold >= 0
         && micros >= threshold as u64
-        && !command.flags.contains(Flags::named("skip_slowlog"))
+        && !command.flags.contains(Flags::SKIP_SLOWLOG)
         && exec.client.blocked.is_none()
     {
         let max_len = config.slowlog_max_len;
