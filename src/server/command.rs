@@ -155,6 +155,14 @@ impl Command {
     }
 }
 
+/// The subcommand of `table` called `name` (any case), with its place in the table.
+pub fn find_subcommand<'t>(table: &'t [Command], name: &[u8]) -> Option<(usize, &'t Command)> {
+    table
+        .iter()
+        .enumerate()
+        .find(|(_, s)| name.eq_ignore_ascii_case(s.sub_name().as_bytes()))
+}
+
 /// Redis's arity convention: `arity >= 0` means exactly that many arguments (the name
 /// included), negative means at least `-arity`.
 pub fn arity_ok(arity: i32, argc: usize) -> bool {
@@ -249,11 +257,7 @@ impl Exec<'_, '_> {
     /// client's last command and run it.
     pub fn run_subcommand(&mut self, container: &str, table: &[Command], req: &Request<'_>) {
         let sub = req.arg(1);
-        let Some((nth, found)) = table
-            .iter()
-            .enumerate()
-            .find(|(_, s)| sub.eq_ignore_ascii_case(s.sub_name().as_bytes()))
-        else {
+        let Some((nth, found)) = find_subcommand(table, sub) else {
             // Redis finds no command at all here: nothing is counted.
             self.command = usize::MAX;
             return self.unknown_subcommand(sub, container);
@@ -405,6 +409,19 @@ impl Table {
                 return Some((command, id));
             }
             at = (at + 1) & mask;
+        }
+    }
+
+    /// A command or subcommand by its full name (`get`, `client|list`), with its id, as Redis's
+    /// `lookupCommandBySds`: a container's name alone is the container.
+    pub fn lookup_full(&self, name: &[u8]) -> Option<(&'static Command, usize)> {
+        let mut parts = name.split(|&b| b == b'|');
+        let (command, id) = self.lookup_with_id(parts.next()?)?;
+        match (parts.next(), parts.next()) {
+            (None, _) => Some((command, id)),
+            (Some(sub), None) => find_subcommand(command.subcommands, sub)
+                .map(|(nth, found)| (found, self.subcommand_id(id, nth))),
+            (Some(_), Some(_)) => None,
         }
     }
 

@@ -372,9 +372,7 @@ impl SlowLog {
                 logged.push(arg.to_vec());
             }
         }
-        let time = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let time = unix_secs();
         self.entries.push_front(SlowEntry {
             id: self.next_id,
             time,
@@ -386,6 +384,11 @@ impl SlowLog {
         self.next_id += 1;
         self.entries.truncate(max_len);
     }
+}
+
+/// Unix seconds now (the slow log's and the latency monitor's timestamps).
+fn unix_secs() -> u64 {
+    (crate::server::unix_ms() / 1000) as u64
 }
 
 /// Samples a latency event keeps: 160 seconds' worth, one per second (Redis's
@@ -415,9 +418,7 @@ impl LatencyMonitor {
         if threshold == 0 || millis < threshold {
             return;
         }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now = unix_secs();
         let at = match self.events.iter().position(|(name, _)| *name == event) {
             Some(at) => at,
             None => {

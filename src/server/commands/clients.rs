@@ -91,15 +91,12 @@ fn client_setname(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// `CLIENT INFO`: this client's CLIENT LIST line.
 fn client_info(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let me = exec.id;
-    let mut line = String::new();
-    let client = &*exec.client;
-    let running = request_len(req);
-    exec.ctx.for_each(|info, _| {
-        if info.id == me {
-            line = client_line(&info, client, Instant::now(), running);
-        }
-    });
+    let me = exec.client.id;
+    let line = every_client(exec, request_len(req), |client| client.id == me)
+        .into_iter()
+        .map(|(_, line)| line)
+        .next()
+        .unwrap_or_default();
     exec.bulk(line.as_bytes());
 }
 

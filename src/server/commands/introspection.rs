@@ -328,24 +328,10 @@ fn latency_histogram(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         ids.extend(0..table.all().len());
     } else {
         for name in req.args().skip(2) {
-            let mut parts = name.split(|&b| b == b'|');
-            let Some((command, id)) = parts.next().and_then(|n| table.lookup_with_id(n)) else {
-                continue;
-            };
-            match parts.next() {
-                None => {
-                    ids.push(id);
-                    ids.extend((0..command.subcommands.len()).map(|n| table.subcommand_id(id, n)));
-                }
-                Some(sub) => {
-                    if let Some(nth) = command
-                        .subcommands
-                        .iter()
-                        .position(|s| sub.eq_ignore_ascii_case(s.sub_name().as_bytes()))
-                    {
-                        ids.push(table.subcommand_id(id, nth));
-                    }
-                }
+            if let Some((command, id)) = table.lookup_full(name) {
+                // A container's own id is never counted: its subcommands are.
+                ids.push(id);
+                ids.extend((0..command.subcommands.len()).map(|n| table.subcommand_id(id, n)));
             }
         }
     }

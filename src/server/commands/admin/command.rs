@@ -4,7 +4,7 @@
 
 use crate::resp::{Request, reply};
 
-use crate::server::command::{Command, Exec};
+use crate::server::command::{Command, Exec, find_subcommand};
 use crate::server::glob::glob_match;
 use crate::server::spec::{Begin, Categories, Find, KeyFlags, KeySpec};
 
@@ -98,22 +98,14 @@ fn lookup_visible(exec: &Exec<'_, '_>, name: &[u8]) -> Option<&'static Command> 
 
 /// A command's subcommand named `sub`, any case.
 fn subcommand(container: &'static Command, sub: &[u8]) -> Option<&'static Command> {
-    container
-        .subcommands
-        .iter()
-        .find(|s| sub.eq_ignore_ascii_case(s.sub_name().as_bytes()))
+    find_subcommand(container.subcommands, sub).map(|(_, found)| found)
 }
 
 /// A command by its full name (`get`, `client|list`), as Redis's `lookupCommandBySds`; a
 /// container's name alone is the container.
 fn lookup_full_name(exec: &Exec<'_, '_>, name: &[u8]) -> Option<&'static Command> {
-    let mut parts = name.split(|&b| b == b'|');
-    let command = lookup_visible(exec, parts.next()?)?;
-    match (parts.next(), parts.next()) {
-        (None, _) => Some(command),
-        (Some(sub), None) => subcommand(command, sub),
-        (Some(_), Some(_)) => None,
-    }
+    let (command, _) = exec.state.table.lookup_full(name)?;
+    (!NOT_COMMANDS.contains(&command.name)).then_some(command)
 }
 
 /// The command a full command line names, as Redis's `lookupCommand`: a container followed
