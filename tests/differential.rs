@@ -103,6 +103,7 @@ const PROTOCOL: &[&[u8]] = &[
 /// Pub/sub replies and subscribed mode.
 const PUBSUB: &[&[u8]] = &[
     b"SUBSCRIBE a\r\nPING\r\nPING x\r\nECHO a\r\nUNSUBSCRIBE\r\nPING\r\n",
+    b"SUBSCRIBE a\r\nSLOWLOG LEN\r\nLATENCY LATEST\r\nCLIENT ID\r\nRESET\r\n",
     b"UNSUBSCRIBE\r\nPUNSUBSCRIBE\r\nUNSUBSCRIBE x\r\nPUNSUBSCRIBE x\r\n",
     b"PSUBSCRIBE n* \r\nSUBSCRIBE c\r\nPUNSUBSCRIBE\r\nPUBSUB NUMPAT\r\nRESET\r\nPUBSUB NUMSUB c d\r\n",
     b"SUBSCRIBE\r\nPUBSUB\r\nPUBSUB CHANNELS\r\nPUBSUB FOO\r\nPUBLISH\r\nPUBLISH a\r\nPUBLISH a b\r\n",

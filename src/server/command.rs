@@ -190,8 +190,8 @@ pub struct Exec<'a, 'c> {
     /// The running command's id in the table (a container's becomes its subcommand's), for
     /// its statistics.
     pub command: usize,
-    /// Set when the command was refused before it ran (a subcommand's arity): counted as
-    /// rejected, not as a call.
+    /// Set when the command was refused before it ran (a subcommand unknown, or its arity
+    /// wrong): counted as rejected, not as a call or as processed.
     pub rejected: bool,
 }
 
@@ -258,8 +258,9 @@ impl Exec<'_, '_> {
     pub fn run_subcommand(&mut self, container: &str, table: &[Command], req: &Request<'_>) {
         let sub = req.arg(1);
         let Some((nth, found)) = find_subcommand(table, sub) else {
-            // Redis finds no command at all here: nothing is counted.
+            // Redis finds no command at all here: nothing is counted, not even as processed.
             self.command = usize::MAX;
+            self.rejected = true;
             return self.unknown_subcommand(sub, container);
         };
         // Recorded even when the count is wrong, as Redis records the subcommand it looked up;

@@ -467,9 +467,6 @@ fn reject(exec: &mut Exec<'_, '_>) -> Dispatched {
     Dispatched::Done
 }
 
-/// Commands whose first argument names a subcommand (`client|list` in error texts).
-const CONTAINERS: &[&str] = &["client", "command", "config", "memory", "object", "pubsub"];
-
 /// What became of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dispatched {
@@ -500,7 +497,8 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Disp
     if exec.client.subscribed() && !pubsub::allowed_when_subscribed(command.name) {
         let mut message = b"ERR Can't execute '".to_vec();
         message.extend_from_slice(command.name.as_bytes());
-        if CONTAINERS.contains(&command.name) {
+        // A container is named with its subcommand (`client|list`), as Redis names it.
+        if !command.subcommands.is_empty() {
             message.push(b'|');
             message.extend(request.arg(1).iter().take(64).map(u8::to_ascii_lowercase));
         }
@@ -525,15 +523,17 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Disp
     // arity) is not "processed", and INFO does not count itself.
     let tracking = exec.state.config.latency_tracking;
     let stats = &mut exec.state.stats;
-    stats.commands_processed += 1;
     let failed = stats.error_replies != errors_before;
     if exec.rejected {
-        // A subcommand refused for its arity.
+        // A subcommand refused for its arity: rejected, not processed, as in Redis.
         if let Some(sub) = stats.command(exec.command) {
             sub.rejected_calls += 1;
         }
-    } else if let Some(command) = stats.command(exec.command) {
-        command.record(ticks, failed, tracking);
+    } else {
+        stats.commands_processed += 1;
+        if let Some(command) = stats.command(exec.command) {
+            command.record(ticks, failed, tracking);
+        }
     }
     // What only watchers pay for: one compare each while nobody watches.
     if ticks >= exec.state.slow_bound || !exec.state.monitors.is_empty() {
