@@ -1067,32 +1067,137 @@ fn command_subcommands_and_their_errors_match_redis() {
         "COUNT",
         "LIST",
         "INFO [<command-name> ...]",
+        "DOCS [<command-name> ...]",
         "GETKEYS <full-command>",
     ] {
         assert!(help.iter().any(|l| l == sub), "{sub} in {help:?}");
     }
 }
 
-/// What interactive `redis-cli` asks before its first prompt: `COMMAND DOCS` (an error sends
-/// it to the documentation built into it, which is what gives full hints), then `COMMAND` for
-/// the names it does not know, and `INFO SERVER` for the version that filters its docs.
+/// What interactive `redis-cli` asks before its first prompt: `COMMAND DOCS` (from which it
+/// builds its help and hints: a map from each command's name to its documentation, with at
+/// least a summary and a group), then `INFO SERVER` for the version.
 #[test]
 fn redis_cli_startup_questions_get_answers_it_can_use() {
     let server = server();
     let mut c = Client::connect(server.addr());
-    assert_eq!(
-        c.raw(&["COMMAND", "DOCS"]),
-        b"-ERR unknown subcommand 'DOCS'. Try COMMAND HELP.\r\n"
-    );
-    for entry in c.cmd(&["COMMAND"]).items() {
-        let fields = entry.items();
-        assert!(fields.len() >= 4);
-        assert!(matches!(fields[0], Reply::Bulk(Some(_))));
-        assert!(matches!(fields[1], Reply::Int(_)));
-        assert!(matches!(fields[3], Reply::Int(_)));
+    let docs = c.cmd(&["COMMAND", "DOCS"]);
+    let docs = docs.items();
+    let count = c.cmd(&["COMMAND", "COUNT"]).int();
+    assert_eq!(docs.len() as i64, count * 2);
+    for pair in docs.chunks(2) {
+        let fields: Vec<String> = pair[1].items().iter().step_by(2).map(Reply::text).collect();
+        assert!(matches!(pair[0], Reply::Bulk(Some(_))));
+        for wanted in ["summary", "since", "group"] {
+            assert!(fields.iter().any(|f| f == wanted), "{pair:?}");
+        }
     }
     let info = c.cmd(&["INFO", "SERVER"]).text();
     assert!(info.contains("\nredis_version:7.0.15\r"), "{info}");
+}
+
+/// A COMMAND DOCS entry made comparable: a container's subcommands kept to those we
+/// implement and sorted (Redis lists them in its hash table's order).
+fn comparable_docs(entry: &Reply, keep: &dyn Fn(&str) -> bool) -> Reply {
+    let mut fields = entry.items().to_vec();
+    if let Some(at) = fields
+        .iter()
+        .position(|f| *f == Reply::Bulk(Some(b"subcommands".to_vec())))
+    {
+        let mut subs: Vec<(String, Reply)> = fields[at + 1]
+            .items()
+            .chunks(2)
+            .map(|pair| (pair[0].text(), pair[1].clone()))
+            .filter(|(name, _)| keep(name))
+            .collect();
+        subs.sort_by(|a, b| a.0.cmp(&b.0));
+        let flat = subs
+            .into_iter()
+            .flat_map(|(name, docs)| [Reply::Bulk(Some(name.into_bytes())), docs])
+            .collect();
+        fields[at + 1] = Reply::Array(Some(flat));
+    }
+    Reply::Array(Some(fields))
+}
+
+/// Every command we list is documented by COMMAND DOCS exactly as redis-server 7.0
+/// documents it: summary, since, group, complexity, doc flags, history, and the argument
+/// tree (types, tokens, key spec indexes, flags, nesting), subcommands inside their
+/// container. Also: with no names, one entry per command; unknown names are left out; a
+/// subcommand by its full name. Both servers run here; nothing is copied into the test.
+///
+/// Break checked: dropping `.optional()` from SET's `condition`, emitting argument flags as
+/// bulk strings, or leaving out `doc_flags` for deprecated commands each fails it.
+#[test]
+fn command_docs_match_redis_for_every_implemented_command() {
+    let server = server();
+    let redis = common::RedisServer::start(&[]);
+    let mut ours = Client::connect(server.addr());
+    let mut theirs = Client::connect(redis.addr);
+    let implemented: Vec<String> = ours
+        .cmd(&["COMMAND", "LIST"])
+        .items()
+        .iter()
+        .map(Reply::text)
+        .collect();
+    let keep = |sub: &str| implemented.iter().any(|n| n == sub);
+    let mut differ = Vec::new();
+    for name in implemented.iter().filter(|n| !n.contains('|')) {
+        let mine = ours.cmd(&["COMMAND", "DOCS", name]);
+        let redis_entry = theirs.cmd(&["COMMAND", "DOCS", name]);
+        assert_eq!(mine.items().len(), 2, "{name}: {mine:?}");
+        assert_eq!(redis_entry.items().len(), 2, "redis-server has no {name}");
+        let (mine, redis_entry) = (&mine.items()[1], &redis_entry.items()[1]);
+        if comparable_docs(mine, &keep) != comparable_docs(redis_entry, &keep) {
+            differ.push(format!(
+                "{name}:\n  ours:  {mine:?}\n  redis: {redis_entry:?}"
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+    // The same bytes where nothing is left out or reordered.
+    let line = [
+        "COMMAND",
+        "DOCS",
+        "set",
+        "nosuch",
+        "CLIENT|list",
+        "brpoplpush",
+    ];
+    assert_eq!(ours.raw(&line), theirs.raw(&line));
+    let all = ours.cmd(&["COMMAND", "DOCS"]);
+    let names: Vec<String> = all.items().iter().step_by(2).map(Reply::text).collect();
+    let top: Vec<&String> = implemented.iter().filter(|n| !n.contains('|')).collect();
+    assert_eq!(names.len(), top.len());
+    assert!(top.iter().all(|n| names.contains(n)));
+}
+
+/// `redis-cli help <command>` builds its page from COMMAND DOCS: the same page as against
+/// redis-server, argument line included.
+///
+/// Break checked: writing tokens as the JSON spells them (`normal` for `NORMAL`) fails it
+/// on CLIENT KILL.
+#[test]
+fn redis_cli_help_reads_our_docs() {
+    let server = server();
+    let redis = common::RedisServer::start(&[]);
+    for command in [
+        &["help", "zadd"][..],
+        &["help", "set"],
+        &["help", "client", "kill"],
+        &["help", "getex"],
+        &["help", "rpoplpush"],
+    ] {
+        let mine = run_tool("redis-cli", server.addr(), command).stdout;
+        let theirs = run_tool("redis-cli", redis.addr, command).stdout;
+        assert_eq!(
+            String::from_utf8_lossy(&mine),
+            String::from_utf8_lossy(&theirs)
+        );
+        assert!(String::from_utf8_lossy(&mine).contains("summary:"));
+    }
+    let group = run_tool("redis-cli", server.addr(), &["help", "@string"]).stdout;
+    assert!(String::from_utf8_lossy(&group).contains("GETRANGE"));
 }
 
 // ---------------------------------------------------------------------------------------------

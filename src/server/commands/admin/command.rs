@@ -19,12 +19,12 @@ pub(super) fn command(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         let all: Vec<&Command> = visible_commands(exec).collect();
         return command_infos(exec, all.into_iter().map(Some));
     }
-    // DOCS is deliberately absent: see the module docs.
     exec.run_subcommand("COMMAND", COMMAND, req);
 }
 
 #[rustfmt::skip]
 pub(super) const COMMAND: &[Command] = &[
+    Command::new("command|docs", -2, &["loading", "stale", "sentinel"], command_docs).acl(&["connection"]).tips(&["nondeterministic_output_order"]),
     Command::new("command|count", 2, &["loading", "stale", "sentinel"], command_count).acl(&["connection"]),
     Command::new("command|info", -2, &["loading", "stale", "sentinel"], command_info_subcommand).acl(&["connection"]).tips(&["nondeterministic_output_order"]),
     Command::new("command|list", -2, &["loading", "stale", "sentinel"], command_list).acl(&["connection"]).tips(&["nondeterministic_output_order"]),
@@ -65,6 +65,10 @@ fn command_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
             "    Return a list of all commands in this Redis server.",
             "INFO [<command-name> ...]",
             "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
             "    If no command names are given, documentation details for all",
             "    commands are returned.",
             "GETKEYS <full-command>",
@@ -259,6 +263,25 @@ fn typed_spec(out: &mut Vec<u8>, kind: &str, fields: &[(&str, Field)]) {
             Field::Int(n) => reply::integer(out, i64::from(*n)),
             Field::Text(text) => reply::bulk(out, text.as_bytes()),
         }
+    }
+}
+
+/// `COMMAND DOCS [name ...]`: a map from full name to documentation; with no names every
+/// command (subcommands inside their container's entry), with names only those found (a
+/// container's name gives it with all its subcommands; `client|list` one subcommand).
+fn command_docs(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let commands: Vec<&'static Command> = if req.len() == 2 {
+        visible_commands(exec).collect()
+    } else {
+        req.args()
+            .skip(2)
+            .filter_map(|name| lookup_full_name(exec, name))
+            .collect()
+    };
+    exec.array(commands.len() * 2);
+    for command in commands {
+        exec.bulk(command.name.as_bytes());
+        super::docs::command_doc(exec.out, command);
     }
 }
 

@@ -10,6 +10,7 @@
 //! CONFIG RESETSTAT | REWRITE | HELP
 //! COMMAND                        one 10-element array per command
 //! COMMAND COUNT | LIST [FILTERBY ...] | INFO [name ...] | GETKEYS[ANDFLAGS] cmd arg ... | HELP
+//! COMMAND DOCS [name ...]        *2n name {summary since group complexity ... arguments}
 //! ```
 //!
 //! None of this stores or fetches data, yet real clients will not work without it: they *ask*
@@ -27,7 +28,8 @@
 //! loop's are not ours to write, remembers the loop's values as a baseline that INFO subtracts.
 //!
 //! Files: [`info`] (INFO, TIME, the ops meter), [`config`] (CONFIG), [`command`] (COMMAND),
-//! [`memory`] (MEMORY USAGE: what a key costs).
+//! [`docs`] (COMMAND DOCS, its data in `docs/table.rs`), [`memory`] (MEMORY USAGE: what a key
+//! costs).
 //!
 //! Redis counterparts: `genRedisInfoString` and `configGetCommand`/`configSetCommand`
 //! (`server.c`, `config.c`), `commandCommand` and friends (`server.c`).
@@ -40,14 +42,12 @@
 //! - COMMAND describes every command as Redis 7.0 does (flags, ACL categories, tips, key
 //!   specs, subcommands; checked against redis-server by a test), but lists only the
 //!   subcommands implemented here.
-//! - COMMAND DOCS is not implemented and says so (`unknown subcommand`), exactly as a Redis 6.2
-//!   server does. That is deliberate: `redis-cli` then falls back to the documentation built into
-//!   it and shows full hints, whereas a COMMAND DOCS reply without argument specs leaves it with
-//!   no hints at all, and one with empty entries makes `help @group` crash it (checked against
-//!   redis-cli 7.0.15).
+//! - COMMAND DOCS documents every command as Redis 7.0 does, from Redis's own descriptions
+//!   (see [`docs`]); interactive `redis-cli` builds its help pages and hints from it.
 
 mod command;
 mod config;
+pub mod docs;
 mod info;
 mod memory;
 
