@@ -1846,10 +1846,25 @@ fn slowlog_and_latency_record_slow_commands() {
     }
     assert!(recorded, "no latency event for a slow SMEMBERS");
     assert!(!c.cmd(&["LATENCY", "HISTORY", "command"]).items().is_empty());
+    // GRAPH draws the event (title, rule, bars); DOCTOR reports it in words.
+    let graph = c.cmd(&["LATENCY", "GRAPH", "command"]).text();
+    assert!(graph.starts_with("command - high "), "{graph}");
+    assert!(
+        graph.contains(&format!("\n{}\n", "-".repeat(80))),
+        "{graph}"
+    );
+    let doctor = c.cmd(&["LATENCY", "DOCTOR"]).text();
+    assert!(doctor.contains("1. command: "), "{doctor}");
+    assert_eq!(
+        c.raw(&["LATENCY", "GRAPH", "nosuch"]),
+        b"-ERR No samples available for event 'nosuch'\r\n"
+    );
     // Off first, so that no later command (on a loaded machine) records a new event.
     c.cmd(&["CONFIG", "SET", "latency-monitor-threshold", "0"]);
     assert_eq!(c.cmd(&["LATENCY", "RESET"]).int(), 1);
     assert_eq!(c.raw(&["LATENCY", "LATEST"]), b"*0\r\n");
+    let doctor = c.cmd(&["LATENCY", "DOCTOR"]).text();
+    assert!(doctor.contains("latency monitor is off"), "{doctor}");
     // LATENCY HISTOGRAM: a container stands for its subcommands; counts only grow.
     let histogram = c.cmd(&["LATENCY", "HISTOGRAM", "client", "nosuch", "smembers"]);
     let histogram = histogram.items();

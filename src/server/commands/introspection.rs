@@ -1,11 +1,11 @@
-//! MONITOR, SLOWLOG and LATENCY: the server watching itself, and telling.
+//! MONITOR and SLOWLOG: the server watching itself, and telling (LATENCY is in
+//! [`super::latency`]).
 //!
 //! Chapter: [docs/09-commands-and-the-keyspace.md](../../../docs/09-commands-and-the-keyspace.md).
 //!
 //! ```text
 //! MONITOR                      +OK, then a line per command run: +1712345678.123456 [0 127.0.0.1:5000] "set" "k" "v"
 //! SLOWLOG GET [n] | LEN | RESET | HELP     entries: id, time, microseconds, args, address, name
-//! LATENCY LATEST | HISTORY event | RESET [event ...] | HISTOGRAM [command ...] | HELP
 //! ```
 //!
 //! Each is fed by dispatch after a command ran (`dispatch` in `src/server/mod.rs`), and each
@@ -34,7 +34,6 @@ use crate::server::spec::Flags;
 pub const COMMANDS: &[Command] = &[
     Command::new("monitor", 1, &["admin", "noscript", "loading", "stale"], monitor),
     Command::new("slowlog", -2, &[], slowlog).subcommands(SLOWLOG),
-    Command::new("latency", -2, &[], latency).subcommands(LATENCY),
 ];
 
 /// `MONITOR`: this client now receives a line for every command any client runs (the
@@ -238,166 +237,6 @@ fn slowlog_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
             "    Return the length of the slowlog.",
             "RESET",
             "    Reset the slowlog.",
-        ],
-    );
-}
-
-/// `LATENCY <subcommand>`.
-fn latency(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    exec.run_subcommand("LATENCY", LATENCY, req);
-}
-
-#[rustfmt::skip]
-const LATENCY: &[Command] = &[
-    Command::new("latency|latest", 2, &["admin", "noscript", "loading", "stale"], latency_latest).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]),
-    Command::new("latency|history", 3, &["admin", "noscript", "loading", "stale"], latency_history).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]),
-    Command::new("latency|histogram", -2, &["admin", "noscript", "loading", "stale"], latency_histogram).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]),
-    Command::new("latency|reset", -2, &["admin", "noscript", "loading", "stale"], latency_reset).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
-    Command::new("latency|help", 2, &["loading", "stale"], latency_help),
-];
-
-/// `LATENCY LATEST`: per event, `name, unix time of the latest sample, its milliseconds, the
-/// worst ever`.
-fn latency_latest(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
-    let events: Vec<(&str, (u64, u64), u64)> = exec
-        .state
-        .latency
-        .events
-        .iter()
-        .map(|(name, series)| {
-            (
-                *name,
-                series.samples.back().copied().unwrap_or((0, 0)),
-                series.max,
-            )
-        })
-        .collect();
-    exec.array(events.len());
-    for (name, (time, millis), max) in events {
-        exec.array(4);
-        exec.bulk(name.as_bytes());
-        exec.integer(time as i64);
-        exec.integer(millis as i64);
-        exec.integer(max as i64);
-    }
-}
-
-/// `LATENCY HISTORY event`: its samples, oldest first, as `unix time, milliseconds`.
-fn latency_history(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let samples: Vec<(u64, u64)> = exec
-        .state
-        .latency
-        .events
-        .iter()
-        .find(|(name, _)| name.as_bytes() == req.arg(2))
-        .map(|(_, series)| series.samples.iter().copied().collect())
-        .unwrap_or_default();
-    exec.array(samples.len());
-    for (time, millis) in samples {
-        exec.array(2);
-        exec.integer(time as i64);
-        exec.integer(millis as i64);
-    }
-}
-
-/// `LATENCY RESET [event ...]`: how many events were forgotten.
-fn latency_reset(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let latency = &mut exec.state.latency;
-    let reset = if req.len() == 2 {
-        latency.reset(None)
-    } else {
-        req.args()
-            .skip(2)
-            .map(|event| latency.reset(Some(event)))
-            .sum()
-    };
-    exec.integer(reset as i64);
-}
-
-/// A command's name, calls, and `(microseconds, calls up to then)` steps.
-type CommandLatencies = (&'static str, u64, Vec<(u64, u64)>);
-
-/// `LATENCY HISTOGRAM [command ...]`: for each command (every one that ran, or those named;
-/// a container stands for its subcommands; unknown names are skipped) its calls and the
-/// cumulative count of its latencies at each power of two microseconds, as Redis's
-/// `fillCommandCDF` (a map, flattened in RESP2).
-fn latency_histogram(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let table = &exec.state.table;
-    let mut ids: Vec<usize> = Vec::new();
-    if req.len() == 2 {
-        ids.extend(0..table.all().len());
-    } else {
-        for name in req.args().skip(2) {
-            if let Some((command, id)) = table.lookup_full(name) {
-                // A container's own id is never counted: its subcommands are.
-                ids.push(id);
-                ids.extend((0..command.subcommands.len()).map(|n| table.subcommand_id(id, n)));
-            }
-        }
-    }
-    let clock = &exec.state.clock;
-    let mut entries: Vec<CommandLatencies> = Vec::new();
-    for id in ids {
-        let (Some(command), Some(stats)) = (table.all().get(id), exec.state.stats.commands.get(id))
-        else {
-            continue;
-        };
-        let Some(histogram) = stats.latency.as_ref().filter(|h| !h.is_empty()) else {
-            continue;
-        };
-        // Cumulative counts at 1.024 µs, 2.048 µs, ... (HdrHistogram's log iteration from
-        // 1024 ns, doubling), only where the count grows.
-        let mut steps: Vec<(u64, u64)> = Vec::new();
-        let mut total = 0;
-        for (top, count) in histogram.buckets() {
-            let nanos = clock.delta_as_nanos(0, top);
-            let mut bound = 1024u64;
-            while bound <= nanos && bound < 1 << 62 {
-                bound <<= 1;
-            }
-            total += count;
-            match steps.last_mut() {
-                Some((micros, cumulative)) if *micros == bound / 1000 => *cumulative = total,
-                _ => steps.push((bound / 1000, total)),
-            }
-        }
-        entries.push((command.name, stats.calls, steps));
-    }
-    exec.array(entries.len() * 2);
-    for (name, calls, steps) in entries {
-        exec.bulk(name.as_bytes());
-        exec.array(4);
-        exec.bulk(b"calls");
-        exec.integer(calls as i64);
-        exec.bulk(b"histogram_usec");
-        exec.array(steps.len() * 2);
-        for (micros, cumulative) in steps {
-            exec.integer(micros as i64);
-            exec.integer(cumulative as i64);
-        }
-    }
-}
-
-/// Redis's LATENCY HELP, whole: DOCTOR and GRAPH are not implemented here and answer
-/// `unknown subcommand`.
-fn latency_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
-    exec.help(
-        "latency",
-        &[
-            "DOCTOR",
-            "    Return a human readable latency analysis report.",
-            "GRAPH <event>",
-            "    Return an ASCII latency graph for the <event> class.",
-            "HISTORY <event>",
-            "    Return time-latency samples for the <event> class.",
-            "LATEST",
-            "    Return the latest latency samples for all events.",
-            "RESET [<event> ...]",
-            "    Reset latency data of one or more <event> classes.",
-            "    (default: reset all data for all event classes)",
-            "HISTOGRAM [COMMAND ...]",
-            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
-            "    If no commands are specified then all histograms are replied.",
         ],
     );
 }

@@ -21,7 +21,8 @@
 //! | [`zsets`] | Z*, BZPOPMIN, BZPOPMAX |
 //! | [`pubsub`] | (P)SUBSCRIBE, PUBLISH, PUBSUB, and the subscription registry |
 //! | [`admin`] | INFO, CONFIG, COMMAND, MEMORY, DBSIZE, FLUSHALL and friends |
-//! | [`introspection`] | MONITOR, SLOWLOG, LATENCY: the server watching itself |
+//! | [`introspection`] | MONITOR, SLOWLOG: the server watching itself |
+//! | [`latency`] | LATENCY: its stalls, listed, drawn and explained |
 //! | [`shutdown`] | SHUTDOWN |
 
 use super::command::Command;
@@ -33,6 +34,7 @@ pub mod connection;
 pub mod hashes;
 pub mod introspection;
 pub mod keys;
+pub mod latency;
 pub mod lists;
 pub mod pubsub;
 pub mod sets;
@@ -55,5 +57,6 @@ pub const FAMILIES: &[&[Command]] = &[
     pubsub::COMMANDS,
     admin::COMMANDS,
     introspection::COMMANDS,
+    latency::COMMANDS,
     shutdown::COMMANDS,
 ];

@@ -415,6 +415,13 @@ pub(super) static DOCS: &[Docs] = &[
         ]),
     Docs::new("latency", Group::Server, "2.8.13", "A container for latency diagnostics commands")
         .complexity("Depends on subcommand."),
+    Docs::new("latency|doctor", Group::Server, "2.8.13", "Return a human readable latency analysis report.")
+        .complexity("O(1)"),
+    Docs::new("latency|graph", Group::Server, "2.8.13", "Return a latency graph for the event.")
+        .complexity("O(1)")
+        .args(&[
+            Arg::string("event"),
+        ]),
     Docs::new("latency|help", Group::Server, "2.8.13", "Show helpful text about the different subcommands.")
         .complexity("O(1)"),
     Docs::new("latency|histogram", Group::Server, "7.0.0", "Return the cumulative distribution of latencies of a subset of commands or all.")
