@@ -618,7 +618,7 @@ fn config_get_takes_several_patterns_and_reports_each_parameter_once() {
             pair("client-query-buffer-limit", "1073741824"),
         ]
     );
-    assert_eq!(get(&mut c, &["*"]).len(), 35);
+    assert_eq!(get(&mut c, &["*"]).len(), 38);
     assert_eq!(c.raw(&["CONFIG", "GET", "nosuch"]), b"*0\r\n");
     assert_eq!(
         c.raw(&["CONFIG", "GET"]),
@@ -1486,6 +1486,77 @@ fn config_set_of_loop_limits_answers_as_redis() {
             "{case:?}"
         );
     }
+}
+
+/// A port nobody listens on (found by binding port 0 and letting it go).
+fn free_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    probe.local_addr().unwrap().port()
+}
+
+/// CONFIG SET port and bind move the listeners while the server runs, as Redis does: the new
+/// address serves, the old one is closed, connections already open carry on; a port in use
+/// is refused with Redis's words and nothing changes (the other pairs of the same call
+/// included); each bind address gets a listener, and one dropped from the list is closed.
+///
+/// Break checked: not swapping the listeners in (`replace_listeners` left out of the loop's
+/// turn) leaves the new port refusing connections; keeping the old listener beside the new
+/// one leaves the old port open.
+#[test]
+fn config_set_port_and_bind_move_the_listeners() {
+    let server = server();
+    let old = server.addr();
+    let mut open = Client::connect(old);
+    let port = free_port();
+    let port_text = port.to_string();
+    assert_eq!(open.raw(&["CONFIG", "SET", "port", &port_text]), b"+OK\r\n");
+    let moved = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut fresh = Client::connect(moved);
+    assert_eq!(fresh.raw(&["PING"]), b"+PONG\r\n");
+    assert!(
+        TcpStream::connect(old).is_err(),
+        "the old port still listens"
+    );
+    assert_eq!(open.raw(&["PING"]), b"+PONG\r\n");
+    let got = fresh.cmd(&["CONFIG", "GET", "port"]);
+    assert_eq!(got.items()[1].text(), port_text);
+    let info = fresh.cmd(&["INFO", "server"]).text();
+    assert!(info.contains(&format!("tcp_port:{port}\r\n")), "{info}");
+
+    // A port in use: refused, and the timeout set beside it is not applied.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_port = taken.local_addr().unwrap().port().to_string();
+    assert_eq!(
+        String::from_utf8_lossy(&fresh.raw(&[
+            "CONFIG",
+            "SET",
+            "timeout",
+            "77",
+            "port",
+            &taken_port
+        ])),
+        "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on \
+         this port. Check server logs.\r\n"
+    );
+    assert_eq!(
+        fresh.cmd(&["CONFIG", "GET", "timeout"]).items()[1].text(),
+        "0"
+    );
+    assert_eq!(Client::connect(moved).raw(&["PING"]), b"+PONG\r\n");
+
+    // Two addresses (all of 127.0.0.0/8 is this machine's on Linux), then one again.
+    let both = fresh.raw(&["CONFIG", "SET", "bind", "127.0.0.1 127.0.0.2"]);
+    assert_eq!(both, b"+OK\r\n");
+    let second = SocketAddr::from(([127, 0, 0, 2], port));
+    assert_eq!(Client::connect(second).raw(&["PING"]), b"+PONG\r\n");
+    let shown = fresh.cmd(&["CONFIG", "GET", "bind"]);
+    assert_eq!(shown.items()[1].text(), "127.0.0.1 127.0.0.2");
+    assert_eq!(
+        fresh.raw(&["CONFIG", "SET", "bind", "127.0.0.1"]),
+        b"+OK\r\n"
+    );
+    eventually("127.0.0.2 to close", || TcpStream::connect(second).is_err());
+    assert_eq!(fresh.raw(&["PING"]), b"+PONG\r\n");
 }
 
 /// Limits changed by CONFIG SET hold at once, for connections already open too: `maxclients`

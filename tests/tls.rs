@@ -875,13 +875,63 @@ fn tls_port_0_means_no_tls_listener_as_in_redis() {
     assert!(info.contains("tls_port:0\r\n"), "{info}");
 }
 
+/// CONFIG SET tls-port moves the TLS listener while the server runs (an open TLS session
+/// carries on) and 0 closes it, as Redis does; INFO and CONFIG GET say which port.
+///
+/// Break checked: handing the new TLS listener no session configuration (`tls: None` in
+/// `listen`) makes it speak plaintext, and the handshake fails.
+#[test]
+fn config_set_tls_port_moves_and_closes_the_tls_listener() {
+    let pki = pki();
+    let server = server(&pki, Faults::default());
+    let old = server.tls_addr().expect("a TLS listener");
+    let mut open = tls_connect(old, &pki);
+    assert!(ping_over(&mut open).is_ok());
+    let mut admin = common::connect(server.addr());
+    let mut ask = |args: &[&[u8]]| -> String {
+        admin.write_all(&common::command(args)).unwrap();
+        let mut reply = vec![0u8; 4096];
+        let n = admin.read(&mut reply).unwrap();
+        String::from_utf8_lossy(&reply[..n]).into_owned()
+    };
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let port_text = port.to_string();
+    assert_eq!(
+        ask(&[b"CONFIG", b"SET", b"tls-port", port_text.as_bytes()]),
+        "+OK\r\n"
+    );
+    let moved = SocketAddr::from(([127, 0, 0, 1], port));
+    assert_eq!(
+        ping_over(&mut tls_connect(moved, &pki)).unwrap(),
+        b"+PONG\r\n"
+    );
+    assert!(
+        TcpStream::connect(old).is_err(),
+        "the old TLS port still listens"
+    );
+    assert!(ping_over(&mut open).is_ok(), "the open session was dropped");
+    assert!(ask(&[b"INFO", b"server"]).contains(&format!("tls_port:{port}\r\n")));
+
+    assert_eq!(ask(&[b"CONFIG", b"SET", b"tls-port", b"0"]), "+OK\r\n");
+    let closed = (0..200).any(|_| {
+        std::thread::sleep(Duration::from_millis(10));
+        TcpStream::connect(moved).is_err()
+    });
+    assert!(closed, "tls-port 0 left the TLS listener open");
+    assert!(ask(&[b"CONFIG", b"GET", b"tls-port"]).ends_with("$1\r\n0\r\n"));
+}
+
 /// CONFIG SET reloads the TLS configuration for new connections, as Redis does: asking for
 /// client certificates refuses a client without one from then on while an open TLS session
 /// carries on; a certificate file that does not load is refused with Redis's words and the old
-/// configuration keeps serving.
+/// configuration keeps serving; narrowing `tls-protocols` refuses an older client.
 ///
 /// Break checked: not handing the new configuration to the loop (`Ctx::set_tls_config`) keeps
-/// serving the client without a certificate.
+/// serving the client without a certificate; not reloading for `tls-protocols` (left out of
+/// `is_tls`) serves the TLSv1.2 client.
 #[test]
 fn config_set_reloads_tls_for_new_connections() {
     let pki = pki();
@@ -922,4 +972,23 @@ fn config_set_reloads_tls_for_new_connections() {
          update TLS configuration. Check server logs.\r\n"
     );
     assert!(ping_over(&mut tls_connect_as(addr, &pki, Some(&pki.client))).is_ok());
+
+    // The protocol versions too: TLSv1.3 only refuses a TLSv1.2 client from then on; what
+    // rustls cannot do (TLSv1.1) is refused and changes nothing.
+    use rustls::version::{TLS12, TLS13};
+    let only13 = [
+        &b"CONFIG"[..],
+        b"SET",
+        b"tls-protocols",
+        b"TLSv1.3",
+        b"tls-auth-clients",
+        b"no",
+    ];
+    assert_eq!(set(&mut admin, &only13), b"+OK\r\n");
+    assert!(ping_over(&mut restricted_client(addr, &pki, &[&TLS12], None)).is_err());
+    assert!(ping_over(&mut restricted_client(addr, &pki, &[&TLS13], None)).is_ok());
+    let old = [&b"CONFIG"[..], b"SET", b"tls-protocols", b"TLSv1.1"];
+    assert!(set(&mut admin, &old).starts_with(b"-ERR CONFIG SET failed"));
+    let get = [&b"CONFIG"[..], b"GET", b"tls-protocols"];
+    assert!(set(&mut admin, &get).ends_with(b"$7\r\nTLSv1.3\r\n"));
 }

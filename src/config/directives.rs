@@ -729,7 +729,13 @@ fn set_output_limits(config: &mut Config, values: &[&[u8]]) -> Result<(), String
 
 fn set_bind(config: &mut Config, values: &[&[u8]]) -> Result<(), String> {
     // `bind 127.0.0.1 -::1`: a listener on each address; '-' marks one that is skipped when
-    // this machine does not have it (the first is always required here).
+    // this machine does not have it (the first is always required here). CONFIG SET gives
+    // them as one value, separated by spaces.
+    let values: Vec<&[u8]> = values
+        .iter()
+        .flat_map(|v| v.split(|b| b.is_ascii_whitespace()))
+        .filter(|w| !w.is_empty())
+        .collect();
     if values.len() > 16 {
         return Err("Too many bind addresses specified.".into());
     }
@@ -737,7 +743,7 @@ fn set_bind(config: &mut Config, values: &[&[u8]]) -> Result<(), String> {
     for value in values {
         let (text, optional) = match value.strip_prefix(b"-") {
             Some(rest) => (rest, true),
-            None => (*value, false),
+            None => (value, false),
         };
         let ip = std::str::from_utf8(text)
             .ok()

@@ -15,6 +15,7 @@ use slab::Slab;
 
 use crate::reactor::ConnId;
 use crate::reactor::connection::{ConnInfo, Connection};
+use crate::reactor::listener::Rebind;
 use crate::reactor::notice::{NoticeKind, Notices};
 use crate::reactor::output_limit::{Delivery, OutputClass, OutputLimits};
 
@@ -90,6 +91,12 @@ pub(crate) struct Settings<'a> {
     pub(crate) idle_order_stale: &'a mut bool,
     /// A new TLS configuration for the TLS listeners, taken up before their next accept.
     pub(crate) new_tls: &'a mut Option<std::sync::Arc<rustls::ServerConfig>>,
+    /// Every listener's origin and address, to keep what a rebind does not change.
+    pub(crate) listening: &'a [(crate::reactor::Origin, std::net::SocketAddr)],
+    /// `Options::tcp_backlog`, for listeners bound at run time.
+    pub(crate) tcp_backlog: i32,
+    /// Listeners to swap in before the loop next sleeps ([`Ctx::replace_listeners`]).
+    pub(crate) rebinds: &'a mut Vec<Rebind>,
 }
 
 impl<S> Ctx<'_, S> {
@@ -180,6 +187,34 @@ impl<S> Ctx<'_, S> {
     /// have, as in Redis.
     pub fn set_tls_config(&mut self, config: std::sync::Arc<rustls::ServerConfig>) {
         *self.settings.new_tls = Some(config);
+    }
+
+    /// Bind listeners for `origin` on `ips` at `port` (`CONFIG SET port`, `bind`,
+    /// `tls-port`; an empty `ips` closes the origin's listeners), while the current ones go
+    /// on serving; an address already listened on keeps its socket. Nothing changes until
+    /// the result is handed to [`Ctx::replace_listeners`]; an error (the port is taken) leaves
+    /// everything as it was. TLS listeners need `tls`, their sessions' configuration.
+    pub fn listen_on(
+        &self,
+        origin: crate::reactor::Origin,
+        ips: &[(std::net::IpAddr, bool)],
+        port: u16,
+        tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    ) -> std::io::Result<Rebind> {
+        let current: Vec<std::net::SocketAddr> = self
+            .settings
+            .listening
+            .iter()
+            .filter(|(o, _)| *o == origin)
+            .map(|&(_, addr)| addr)
+            .collect();
+        Rebind::bind(origin, &current, ips, port, self.settings.tcp_backlog, tls)
+    }
+
+    /// Serve the listeners of `rebind` in place of its origin's current ones, from the loop's
+    /// next turn; connections already open stay open, as in Redis.
+    pub fn replace_listeners(&mut self, rebind: Rebind) {
+        self.settings.rebinds.push(rebind);
     }
 
     /// Bytes of output `id` has not yet written.

@@ -37,7 +37,7 @@ use slab::Slab;
 
 use super::connection::{Connection, KEEP_BUFFER_CAPACITY};
 use super::ctx::{Ctx, Current, LoopStats};
-use super::listener::{self, ACCEPT_BACKOFF, AcceptError, classify};
+use super::listener::{self, ACCEPT_BACKOFF, AcceptError, Rebind, classify};
 use super::notice::{NoticeKind, Notices};
 use super::{ConnId, Handler, Options, Origin};
 
@@ -164,6 +164,9 @@ macro_rules! handler_ctx {
                 idle_timeout: &mut $self.opts.idle_timeout,
                 idle_order_stale: &mut $self.idle_order_stale,
                 new_tls: &mut $self.new_tls,
+                listening: &$self.addrs,
+                tcp_backlog: $self.opts.tcp_backlog,
+                rebinds: &mut $self.rebinds,
             },
         }
     };
@@ -241,6 +244,9 @@ pub struct EventLoop<H: Handler> {
     idle_order_stale: bool,
     /// A TLS configuration handed over at run time ([`Ctx::set_tls_config`]).
     new_tls: Option<Arc<rustls::ServerConfig>>,
+    /// Listeners bound at run time, to swap in before the loop sleeps
+    /// ([`Ctx::replace_listeners`]).
+    rebinds: Vec<Rebind>,
 }
 
 impl<H: Handler> EventLoop<H> {
@@ -297,6 +303,7 @@ impl<H: Handler> EventLoop<H> {
             shutdown_deadline: None,
             idle_order_stale: false,
             new_tls: None,
+            rebinds: Vec::new(),
         })
     }
 
@@ -390,7 +397,9 @@ impl<H: Handler> EventLoop<H> {
                 self.begin_shutdown(now);
             }
 
-            // 5. Every reply written before the loop sleeps; closed connections freed.
+            // 5. Listeners replaced at run time (CONFIG SET port) serve from now on; every
+            //    reply written before the loop sleeps; closed connections freed.
+            self.replace_listeners();
             self.flush_and_reap(now);
 
             if let Some(deadline) = self.shutdown_deadline
@@ -398,6 +407,58 @@ impl<H: Handler> EventLoop<H> {
             {
                 self.finish_shutdown();
                 return Ok(());
+            }
+        }
+    }
+
+    /// Swap in the listeners bound at run time ([`Ctx::replace_listeners`]): per origin,
+    /// the addresses no longer wanted are closed, the kept ones stay, the new ones join,
+    /// marked ready (connections may have queued since they were bound). Tokens follow the
+    /// places in `listeners`, so every listener is registered again under its new one.
+    fn replace_listeners(&mut self) {
+        if self.rebinds.is_empty() {
+            return;
+        }
+        for listener in &mut self.listeners {
+            let _ = self.poll.registry().deregister(&mut listener.socket);
+        }
+        for rebind in std::mem::take(&mut self.rebinds) {
+            if self.shutdown_deadline.is_some() {
+                continue;
+            }
+            let origin = rebind.origin;
+            let before = self.listeners.len();
+            self.listeners
+                .retain(|l| l.origin != origin || rebind.keep.contains(&l.addr));
+            if before == self.listeners.len() && rebind.fresh.is_empty() {
+                continue;
+            }
+            for listener in self.listeners.iter_mut().filter(|l| l.origin == origin) {
+                listener.tls.clone_from(&rebind.tls);
+            }
+            for (socket, addr) in rebind.fresh {
+                self.listeners.push(Listening {
+                    socket,
+                    addr,
+                    origin,
+                    tls: rebind.tls.clone(),
+                    ready: true,
+                });
+            }
+            self.addrs.retain(|(o, _)| *o != origin);
+            self.addrs
+                .extend(rebind.addrs.iter().map(|&addr| (origin, addr)));
+            info!("now listening for {origin:?} on {:?}", rebind.addrs);
+        }
+        self.listeners.truncate(MAX_LISTENERS);
+        for (index, listener) in self.listeners.iter_mut().enumerate() {
+            let token = listener_token(index);
+            if let Err(e) =
+                self.poll
+                    .registry()
+                    .register(&mut listener.socket, token, Interest::READABLE)
+            {
+                warn!("cannot watch the listener on {}: {e}", listener.addr);
             }
         }
     }

@@ -11,11 +11,14 @@
 //! row 12).
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use mio::net::TcpListener;
 use socket2::{Domain, Socket, Type};
+
+use crate::reactor::Origin;
 
 /// How long to stop accepting after running out of file descriptors.
 pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -48,6 +51,74 @@ pub fn bind(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
     socket.bind(&addr.into())?;
     socket.listen(backlog)?;
     Ok(TcpListener::from_std(socket.into()))
+}
+
+/// Listeners bound at run time to replace an origin's (`CONFIG SET port`, `bind`,
+/// `tls-port`), not yet serving: [`crate::reactor::Ctx::listen_on`] binds them, so that a port
+/// in use is refused while the old listeners still serve, and the loop swaps them in
+/// ([`crate::reactor::Ctx::replace_listeners`]) before it next sleeps. Dropped instead, it
+/// closes the new sockets and nothing changed.
+pub struct Rebind {
+    pub(crate) origin: Origin,
+    /// Addresses already listened on that stay, with the sockets they have.
+    pub(crate) keep: Vec<SocketAddr>,
+    /// New sockets, bound and listening.
+    pub(crate) fresh: Vec<(TcpListener, SocketAddr)>,
+    /// The sessions' configuration, for TLS listeners.
+    pub(crate) tls: Option<Arc<rustls::ServerConfig>>,
+    /// Every address of the origin after the swap, in bind order.
+    pub(crate) addrs: Vec<SocketAddr>,
+}
+
+impl Rebind {
+    /// The listeners' origin.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// The addresses the origin will listen on (ports chosen, for port 0).
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    /// Listeners for `origin` on every `ips` address (an optional one, redis.conf's `-`, is
+    /// skipped where this machine lacks it) at `port`; 0 picks a free port, once, for all.
+    /// An address already listened on at that port keeps its socket (binding it twice would
+    /// fail). The first address that cannot be bound is the error, and nothing is kept.
+    pub(crate) fn bind(
+        origin: Origin,
+        current: &[SocketAddr],
+        ips: &[(IpAddr, bool)],
+        mut port: u16,
+        backlog: i32,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> io::Result<Rebind> {
+        let mut rebind = Rebind {
+            origin,
+            keep: Vec::new(),
+            fresh: Vec::new(),
+            tls,
+            addrs: Vec::new(),
+        };
+        for &(ip, optional) in ips {
+            let addr = SocketAddr::new(ip, port);
+            if port != 0 && current.contains(&addr) {
+                rebind.keep.push(addr);
+                rebind.addrs.push(addr);
+                continue;
+            }
+            let socket = match bind(addr, backlog) {
+                Ok(socket) => socket,
+                Err(e) if optional && unavailable(&e) => continue,
+                Err(e) => return Err(e),
+            };
+            let bound = socket.local_addr()?;
+            port = bound.port();
+            rebind.fresh.push((socket, bound));
+            rebind.addrs.push(bound);
+        }
+        Ok(rebind)
+    }
 }
 
 /// Whether a bind failed because this machine lacks the address or its protocol (no IPv6, an

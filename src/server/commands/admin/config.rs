@@ -2,9 +2,13 @@
 //!
 //! See the parent module [`super`] for why clients need these replies.
 
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{Config, directives};
+use crate::reactor::Origin;
+use crate::reactor::listener::Rebind;
 use crate::resp::Request;
 
 use crate::server::State;
@@ -43,6 +47,9 @@ enum Param {
     TlsCaCertFile,
     TlsCertFile,
     TlsKeyFile,
+    TlsKeyFilePass,
+    TlsProtocols,
+    TlsCiphersuites,
     TlsPort,
     ZsetMaxListpackEntries,
     ZsetMaxListpackValue,
@@ -63,7 +70,7 @@ enum Setting {
 
 /// Sorted by name: this is the order CONFIG GET lists matches in. The `*-ziplist-*` names
 /// are Redis 7.0's aliases of the `*-listpack-*` ones (the encoding was renamed in 7.0).
-const PARAMS: [(&str, Param); 35] = [
+const PARAMS: [(&str, Param); 38] = [
     ("appendonly", Param::Appendonly),
     ("bind", Param::Bind),
     ("client-output-buffer-limit", Param::ClientOutputBufferLimit),
@@ -96,8 +103,11 @@ const PARAMS: [(&str, Param); 35] = [
     ("tls-ca-cert-dir", Param::TlsCaCertDir),
     ("tls-ca-cert-file", Param::TlsCaCertFile),
     ("tls-cert-file", Param::TlsCertFile),
+    ("tls-ciphersuites", Param::TlsCiphersuites),
     ("tls-key-file", Param::TlsKeyFile),
+    ("tls-key-file-pass", Param::TlsKeyFilePass),
     ("tls-port", Param::TlsPort),
+    ("tls-protocols", Param::TlsProtocols),
     ("zset-max-listpack-entries", Param::ZsetMaxListpackEntries),
     ("zset-max-listpack-value", Param::ZsetMaxListpackValue),
     ("zset-max-ziplist-entries", Param::ZsetMaxListpackEntries),
@@ -150,6 +160,9 @@ impl Param {
                 | Param::TlsCaCertFile
                 | Param::TlsCertFile
                 | Param::TlsKeyFile
+                | Param::TlsKeyFilePass
+                | Param::TlsProtocols
+                | Param::TlsCiphersuites
         )
     }
 
@@ -178,12 +191,19 @@ impl Param {
             | Param::LatencyMonitorThreshold
             | Param::LatencyTracking
             | Param::LatencyTrackingInfoPercentiles
+            // New listeners bound at once, swapped in by the loop (`Ctx::listen_on`).
+            | Param::Port
+            | Param::Bind
+            | Param::TlsPort
             // Loaded into a new TLS configuration for new connections (`Ctx::set_tls_config`).
             | Param::TlsAuthClients
             | Param::TlsCaCertDir
             | Param::TlsCaCertFile
             | Param::TlsCertFile
             | Param::TlsKeyFile
+            | Param::TlsKeyFilePass
+            | Param::TlsProtocols
+            | Param::TlsCiphersuites
             | Param::HashMaxListpackEntries
             | Param::HashMaxListpackValue
             | Param::ListCompressDepth
@@ -371,6 +391,15 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
             Err(_) => {}
         }
     }
+    // New listeners are bound now, while the old ones still serve: a port in use is refused
+    // and nothing has changed.
+    let mut rebinds = Vec::new();
+    if failure.is_none() {
+        match listen(exec, &chosen, &config, tls.clone()) {
+            Ok(bound) => rebinds = bound,
+            Err(blame) => failure = Some(blame),
+        }
+    }
     if let Some((name, problem)) = failure {
         let mut message = b"ERR CONFIG SET failed (possibly related to argument '".to_vec();
         message.extend_from_slice(name);
@@ -379,10 +408,80 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         return exec.error_bytes(&message);
     }
     apply(exec, config);
+    for rebind in rebinds {
+        let port = rebind.addrs().first().map_or(0, |addr| addr.port());
+        match rebind.origin() {
+            Origin::Plain => exec.state.port = port,
+            _ => exec.state.tls_port = (port != 0).then_some(port),
+        }
+        exec.ctx.replace_listeners(rebind);
+    }
     if let Some(loaded) = tls.filter(|_| exec.state.tls_port.is_some()) {
         exec.ctx.set_tls_config(loaded);
     }
     exec.ok();
+}
+
+/// When `port`, `bind` or `tls-port` change: the listeners the new configuration asks for,
+/// bound but not yet serving ([`crate::reactor::Ctx::listen_on`]): plaintext on every bind
+/// address at `port` (none when only TLS is wanted), TLS on the same addresses at `tls-port`
+/// (none when it is 0). Addresses already listened on keep their sockets. A failure names
+/// the parameter to blame with Redis's words.
+fn listen<'r>(
+    exec: &Exec<'_, '_>,
+    chosen: &[(Param, &'r [u8], &'r [u8])],
+    config: &Config,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> Result<Vec<Rebind>, (&'r [u8], String)> {
+    let named = |wanted: Param| chosen.iter().find(|c| c.0 == wanted).map(|c| c.1);
+    let (port, bind, tls_port) = (
+        named(Param::Port),
+        named(Param::Bind),
+        named(Param::TlsPort),
+    );
+    let Some(any) = port.or(bind).or(tls_port) else {
+        return Ok(Vec::new());
+    };
+    let unable = "Unable to listen on this port. Check server logs.";
+    let ips: Vec<(IpAddr, bool)> = std::iter::once((config.bind, false))
+        .chain(config.bind_also.iter().copied())
+        .collect();
+    let plain_ips = if config.plaintext() { &ips[..] } else { &[] };
+    let plain = exec
+        .ctx
+        .listen_on(Origin::Plain, plain_ips, config.port, None)
+        .map_err(|e| {
+            log::warn!("CONFIG SET: cannot listen on port {}: {e}", config.port);
+            match (port, bind) {
+                (Some(name), _) => (name, unable.to_string()),
+                (None, Some(name)) => (name, "Failed to bind to specified addresses.".into()),
+                (None, None) => (any, unable.to_string()),
+            }
+        })?;
+    let tls_listeners = match config.tls.port {
+        None => exec.ctx.listen_on(Origin::Tls, &[], 0, None),
+        Some(tls_port_number) => {
+            let loaded = match tls {
+                Some(loaded) => loaded,
+                None => crate::config::tls::server_config(&config.tls).map_err(|reason| {
+                    log::warn!("CONFIG SET: the TLS configuration did not load: {reason}");
+                    let problem = "Unable to update TLS configuration. Check server logs.";
+                    (tls_port.unwrap_or(any), problem.to_string())
+                })?,
+            };
+            exec.ctx
+                .listen_on(Origin::Tls, &ips, tls_port_number, Some(loaded))
+        }
+    }
+    .map_err(|e| {
+        log::warn!("CONFIG SET: cannot listen for TLS: {e}");
+        match (tls_port, bind) {
+            (Some(name), _) => (name, unable.to_string()),
+            (None, Some(name)) => (name, "Failed to bind to specified addresses.".into()),
+            (None, None) => (any, unable.to_string()),
+        }
+    })?;
+    Ok(vec![plain, tls_listeners])
 }
 
 /// A configuration CONFIG SET accepted, put to work: the parser's limit, the loop's limits
