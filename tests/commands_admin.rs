@@ -618,7 +618,7 @@ fn config_get_takes_several_patterns_and_reports_each_parameter_once() {
             pair("client-query-buffer-limit", "1073741824"),
         ]
     );
-    assert_eq!(get(&mut c, &["*"]).len(), 38);
+    assert_eq!(get(&mut c, &["*"]).len(), 47);
     assert_eq!(c.raw(&["CONFIG", "GET", "nosuch"]), b"*0\r\n");
     assert_eq!(
         c.raw(&["CONFIG", "GET"]),
@@ -657,6 +657,24 @@ fn config_set_refuses_with_redis_errors() {
             &["CONFIG", "SET", "databases", "1", "xyz", "1"],
             b"-ERR CONFIG SET failed (possibly related to argument 'databases') - can't set \
               immutable config\r\n",
+        ),
+        (
+            &["CONFIG", "SET", "daemonize", "yes"],
+            b"-ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set \
+              immutable config\r\n",
+        ),
+        (
+            &["CONFIG", "SET", "replicaof", "127.0.0.1 6379"],
+            b"-ERR CONFIG SET failed (possibly related to argument 'replicaof') - can't set \
+              immutable config\r\n",
+        ),
+        (
+            &["CONFIG", "GET", "replicaof"],
+            b"*2\r\n$9\r\nreplicaof\r\n$0\r\n\r\n",
+        ),
+        (
+            &["CONFIG", "GET", "slaveof"],
+            b"*2\r\n$7\r\nslaveof\r\n$0\r\n\r\n",
         ),
         (
             &["CONFIG", "SET", "save", "", "save", ""],
@@ -1649,9 +1667,12 @@ fn client_kill_and_list_filters_pick_the_right_clients() {
         info.ends_with("cmd=client|info user=default redir=-1 resp=2\n"),
         "{info}"
     );
-    // The running request is in the query buffer, as in Redis: `*2 $6 CLIENT $4 INFO`.
+    // The running request is in the query buffer, as in Redis: `*2 $6 CLIENT $4 INFO`, and
+    // its arguments are its argv-mem (6 + 4); another client runs nothing.
     assert!(info.contains(" qbuf=26 "), "{info}");
+    assert!(info.contains(" argv-mem=10 "), "{info}");
     let pubsub = admin.cmd(&["CLIENT", "LIST", "TYPE", "pubsub"]).text();
+    assert!(pubsub.contains(" argv-mem=0 "), "{pubsub}");
     assert_eq!(pubsub.lines().count(), 1, "{pubsub}");
     assert!(pubsub.contains(" flags=P "), "{pubsub}");
     let normal = admin.cmd(&["CLIENT", "LIST", "TYPE", "NORMAL"]).text();

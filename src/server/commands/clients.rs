@@ -92,7 +92,7 @@ fn client_setname(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// `CLIENT INFO`: this client's CLIENT LIST line.
 fn client_info(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let me = exec.client.id;
-    let line = every_client(exec, request_len(req), |client| client.id == me)
+    let line = every_client(exec, req, |client| client.id == me)
         .into_iter()
         .map(|(_, line)| line)
         .next()
@@ -163,7 +163,7 @@ fn client_list(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     } else if req.len() != 2 {
         return exec.syntax_error();
     }
-    let lines = every_client(exec, request_len(req), |client| {
+    let lines = every_client(exec, req, |client| {
         only_type.is_none_or(|kind| Type::of(client) == kind)
             && only_ids
                 .as_ref()
@@ -176,15 +176,23 @@ fn client_list(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// The CLIENT LIST line of every client `wanted` picks, by id.
 fn every_client(
     exec: &mut Exec<'_, '_>,
-    running: usize,
+    req: &Request<'_>,
     wanted: impl Fn(&Client) -> bool,
 ) -> Vec<(u64, String)> {
     let now = Instant::now();
     let current = exec.id;
+    let running = Running {
+        bytes: request_len(req),
+        argv: req.args().map(<[u8]>::len).sum(),
+    };
     let mut rows = Vec::new();
     for_each_client(exec, |info, client| {
         if wanted(client) {
-            let running = if info.id == current { running } else { 0 };
+            let running = if info.id == current {
+                running
+            } else {
+                Running::default()
+            };
             rows.push((client.id, client_line(&info, client, now, running)));
         }
     });
@@ -224,6 +232,15 @@ fn client_flags(client: &Client) -> String {
     flags
 }
 
+/// The request a client is running (only the caller of CLIENT LIST or INFO is): its bytes as
+/// sent, which Redis's query buffer holds while it runs (`qbuf`), and the sum of its
+/// arguments' lengths (`argv-mem`, Redis's `argv_len_sum`).
+#[derive(Clone, Copy, Default)]
+struct Running {
+    bytes: usize,
+    argv: usize,
+}
+
 /// The bytes of `req` as a client sends it (`*2\r\n$6\r\nclient\r\n...`): what Redis's
 /// query buffer holds while the request runs, so the running client's `qbuf` says it.
 fn request_len(req: &Request<'_>) -> usize {
@@ -236,9 +253,11 @@ fn request_len(req: &Request<'_>) -> usize {
 }
 
 /// One client in Redis's CLIENT LIST format, newline included. The buffers are the loop's
-/// (`qbuf` unparsed input, plus `running`, the request being run, for the caller; `omem`
-/// unsent output); `argv-mem`, `multi-mem` and `rbp` have no counterpart here and read 0.
-fn client_line(info: &ConnInfo<'_>, client: &Client, now: Instant, running: usize) -> String {
+/// (`qbuf` unparsed input, plus the request being run, for the caller; `omem` unsent output).
+/// Reads go through one buffer the loop shares, so a client's read buffer (`rbs`, `rbp`) is
+/// what it keeps between reads: a partial request, else nothing; `multi-mem` is 0 until
+/// MULTI exists.
+fn client_line(info: &ConnInfo<'_>, client: &Client, now: Instant, running: Running) -> String {
     let name = client
         .name
         .as_deref()
@@ -250,7 +269,7 @@ fn client_line(info: &ConnInfo<'_>, client: &Client, now: Instant, running: usiz
     let _ = writeln!(
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db=0 sub={} psub={} \
-         ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl=0 \
+         ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl=0 \
          oll=0 omem={} tot-mem={} events={events} cmd={} user=default redir=-1 resp=2",
         client.id,
         info.peer,
@@ -262,8 +281,10 @@ fn client_line(info: &ConnInfo<'_>, client: &Client, now: Instant, running: usiz
         client_flags(client),
         client.channels.len(),
         client.patterns.len(),
-        info.input_len + running,
+        info.input_len + running.bytes,
         info.input_capacity - info.input_len,
+        running.argv,
+        info.input_capacity,
         info.input_capacity,
         info.output_len,
         info.input_capacity + info.output_capacity,

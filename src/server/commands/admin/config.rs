@@ -53,6 +53,10 @@ enum Param {
     TlsPort,
     ZsetMaxListpackEntries,
     ZsetMaxListpackValue,
+    /// One of Redis's immutable parameters whose one value here is a fact of this server:
+    /// it does not daemonize or write a pid file, has no unix socket, is no replica, and
+    /// does its I/O on one thread. Answered so tools asking find the truth; never changed.
+    Constant(&'static str),
 }
 
 /// What CONFIG SET may do to a parameter.
@@ -70,16 +74,19 @@ enum Setting {
 
 /// Sorted by name: this is the order CONFIG GET lists matches in. The `*-ziplist-*` names
 /// are Redis 7.0's aliases of the `*-listpack-*` ones (the encoding was renamed in 7.0).
-const PARAMS: [(&str, Param); 38] = [
+const PARAMS: [(&str, Param); 47] = [
     ("appendonly", Param::Appendonly),
     ("bind", Param::Bind),
     ("client-output-buffer-limit", Param::ClientOutputBufferLimit),
     ("client-query-buffer-limit", Param::ClientQueryBufferLimit),
+    ("daemonize", Param::Constant("no")),
     ("databases", Param::Databases),
     ("hash-max-listpack-entries", Param::HashMaxListpackEntries),
     ("hash-max-listpack-value", Param::HashMaxListpackValue),
     ("hash-max-ziplist-entries", Param::HashMaxListpackEntries),
     ("hash-max-ziplist-value", Param::HashMaxListpackValue),
+    ("io-threads", Param::Constant("1")),
+    ("io-threads-do-reads", Param::Constant("no")),
     ("latency-monitor-threshold", Param::LatencyMonitorThreshold),
     ("latency-tracking", Param::LatencyTracking),
     (
@@ -90,14 +97,18 @@ const PARAMS: [(&str, Param); 38] = [
     ("list-max-listpack-size", Param::ListMaxListpackSize),
     ("list-max-ziplist-size", Param::ListMaxListpackSize),
     ("maxclients", Param::Maxclients),
+    ("pidfile", Param::Constant("")),
     ("port", Param::Port),
     ("protected-mode", Param::ProtectedMode),
     ("proto-max-bulk-len", Param::ProtoMaxBulkLen),
+    ("replicaof", Param::Constant("")),
     ("requirepass", Param::Requirepass),
     ("save", Param::Save),
     ("set-max-intset-entries", Param::SetMaxIntsetEntries),
+    ("slaveof", Param::Constant("")),
     ("slowlog-log-slower-than", Param::SlowlogLogSlowerThan),
     ("slowlog-max-len", Param::SlowlogMaxLen),
+    ("supervised", Param::Constant("no")),
     ("timeout", Param::Timeout),
     ("tls-auth-clients", Param::TlsAuthClients),
     ("tls-ca-cert-dir", Param::TlsCaCertDir),
@@ -108,6 +119,8 @@ const PARAMS: [(&str, Param); 38] = [
     ("tls-key-file-pass", Param::TlsKeyFilePass),
     ("tls-port", Param::TlsPort),
     ("tls-protocols", Param::TlsProtocols),
+    ("unixsocket", Param::Constant("")),
+    ("unixsocketperm", Param::Constant("0")),
     ("zset-max-listpack-entries", Param::ZsetMaxListpackEntries),
     ("zset-max-listpack-value", Param::ZsetMaxListpackValue),
     ("zset-max-ziplist-entries", Param::ZsetMaxListpackEntries),
@@ -137,6 +150,7 @@ impl Param {
             Param::TlsPort => state.tls_port.unwrap_or(0).to_string(),
             // No persistence: no save points.
             Param::Save => String::new(),
+            Param::Constant(value) => value.into(),
             directive => directive.value_in(&state.config),
         }
     }
@@ -169,12 +183,15 @@ impl Param {
     /// Whether this parameter is also a start-up directive ([`directives`]): then CONFIG SET
     /// checks its value with the very parser the flags and the config file use.
     fn is_directive(self) -> bool {
-        !matches!(self, Param::Appendonly | Param::Databases | Param::Save)
+        !matches!(
+            self,
+            Param::Appendonly | Param::Databases | Param::Save | Param::Constant(_)
+        )
     }
 
     fn setting(self) -> Setting {
         match self {
-            Param::Databases => Setting::Immutable,
+            Param::Databases | Param::Constant(_) => Setting::Immutable,
             // The loop's limits: handed to it at once (`apply`).
             Param::Timeout
             | Param::Maxclients

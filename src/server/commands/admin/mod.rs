@@ -42,6 +42,10 @@
 //! - COMMAND describes every command as Redis 7.0 does (flags, ACL categories, tips, key
 //!   specs, subcommands; checked against redis-server by a test), but lists only the
 //!   subcommands implemented here.
+//! - CONFIG GET knows the parameters this server has (CONFIG SET changes every one Redis
+//!   changes at run time, the listeners' ports and addresses included), plus a few of Redis's
+//!   immutable ones whose value here is a fact (`daemonize no`, `replicaof ""`,
+//!   `io-threads 1`); the rest of Redis's are unknown to it, as they are to the server.
 //! - COMMAND DOCS documents every command as Redis 7.0 does, from Redis's own descriptions
 //!   (see [`docs`]); interactive `redis-cli` builds its help pages and hints from it.
 
