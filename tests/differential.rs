@@ -250,3 +250,26 @@ fn slowlog_and_latency_match_redis_byte_for_byte() {
     let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
     compare(INTROSPECTION, redis.addr, ours.addr());
 }
+
+/// MULTI, EXEC, DISCARD, WATCH, UNWATCH: queueing, errors at queue time (EXECABORT) and at run
+/// time (that reply only), nesting, the errors without MULTI, WATCH inside MULTI, a watched key
+/// written by the client itself, blocking commands inside EXEC (nil at once), RESET and
+/// DISCARD ending the transaction.
+const TRANSACTIONS: &[&[u8]] = &[
+    b"MULTI\r\nSET a 1\r\nINCR a\r\nGET a\r\nLPOP a\r\nEXEC\r\nGET a\r\n",
+    b"MULTI\r\nFOO\r\nSET b 2\r\nEXEC\r\nGET b\r\nMULTI\r\nGET\r\nEXEC\r\nMULTI\r\nSHUTDOWN\r\nEXEC\r\n",
+    b"EXEC\r\nDISCARD\r\nMULTI\r\nMULTI\r\nWATCH x\r\nEXEC\r\nMULTI x\r\nEXEC x\r\nWATCH\r\nUNWATCH x\r\n",
+    b"WATCH a\r\nSET a 5\r\nMULTI\r\nGET a\r\nEXEC\r\nWATCH a\r\nMULTI\r\nGET a\r\nEXEC\r\n",
+    b"SET k v\r\nWATCH k\r\nEXPIRE k 100\r\nMULTI\r\nPING\r\nEXEC\r\nWATCH k nosuch\r\nUNWATCH\r\nSET k w\r\nMULTI\r\nGET k\r\nEXEC\r\n",
+    b"WATCH x\r\nSET x 10\r\nMULTI\r\nDISCARD\r\nMULTI\r\nINCR x\r\nEXEC\r\n",
+    b"MULTI\r\nBLPOP nolist 0\r\nBRPOPLPUSH a b 0\r\nBZPOPMIN z 0\r\nEXEC\r\nMULTI\r\nSET q 1\r\nRESET\r\nEXEC\r\nGET q\r\n",
+    b"WATCH nosuch\r\nMULTI\r\nSET nosuch 1\r\nEXEC\r\nWATCH l\r\nRPUSH l a\r\nMULTI\r\nLLEN l\r\nEXEC\r\n",
+    b"MULTI\r\nSUBSCRIBE c\r\nEXEC\r\nMULTI\r\nEXEC\r\nMULTI\r\nDEL a\r\nDISCARD\r\nEXISTS a\r\n",
+];
+
+#[test]
+fn transactions_match_redis_byte_for_byte() {
+    let redis = RedisServer::start(&[]);
+    let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
+    compare(TRANSACTIONS, redis.addr, ours.addr());
+}

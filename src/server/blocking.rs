@@ -132,7 +132,7 @@ impl Exec<'_, '_> {
     /// Whether a command may block this client. The seam for transactions: inside `MULTI`
     /// blocking commands act as their non-blocking forms (Redis's `CLIENT_DENY_BLOCKING`).
     pub fn may_block(&self) -> bool {
-        true
+        !self.client.executing
     }
 }
 

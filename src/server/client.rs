@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use crate::resp::OwnedRequest;
 use crate::server::keyspace::waiters::{Blocking, Kind};
+use crate::server::keyspace::watched::{Stamp, WatchedKeys};
 
 /// What commands know about the client running them.
 #[derive(Debug)]
@@ -44,6 +45,35 @@ pub struct Client {
     pub peer: SocketAddr,
     /// MONITOR ran: this client receives every command's line.
     pub monitor: bool,
+    /// MULTI ran: the commands queued for EXEC. Boxed: most clients never open one.
+    pub multi: Option<Box<Transaction>>,
+    /// WATCH: the keys watched, each with what it looked like then.
+    pub watching: Vec<WatchedKey>,
+    /// EXEC is running this client's queue: no command may block (Redis's
+    /// `CLIENT_DENY_BLOCKING`).
+    pub executing: bool,
+}
+
+/// A transaction being queued (between MULTI and EXEC).
+#[derive(Debug, Default)]
+pub struct Transaction {
+    pub queue: Vec<OwnedRequest>,
+    /// The queue's heap bytes (CLIENT LIST's `multi-mem`), held to the query-buffer limit.
+    pub bytes: usize,
+    /// A command was refused while queueing: EXEC answers EXECABORT (`CLIENT_DIRTY_EXEC`).
+    pub aborted: bool,
+    /// Some queued command writes: under `CLIENT PAUSE WRITE` the EXEC waits.
+    pub writes: bool,
+}
+
+/// One key a client watches.
+#[derive(Debug)]
+pub struct WatchedKey {
+    pub key: Box<[u8]>,
+    /// The key's counters when it was watched.
+    pub stamp: Stamp,
+    /// It was already past its deadline then (its removal is no change).
+    pub was_expired: bool,
 }
 
 /// What CLIENT REPLY asked for.
@@ -76,6 +106,9 @@ impl Client {
             no_evict: false,
             peer,
             monitor: false,
+            multi: None,
+            watching: Vec::new(),
+            executing: false,
         }
     }
 
@@ -105,6 +138,15 @@ impl Client {
     /// In subscribed mode only pub/sub commands, PING, QUIT and RESET may run.
     pub fn subscribed(&self) -> bool {
         self.subscription_count() > 0
+    }
+}
+
+impl Client {
+    /// UNWATCH: stop watching every key (EXEC, DISCARD, RESET and closing do it too).
+    pub fn unwatch_all(&mut self, watched: &mut WatchedKeys) {
+        for watching in self.watching.drain(..) {
+            watched.unwatch(&watching.key);
+        }
     }
 }
 

@@ -122,9 +122,10 @@ pub struct Pause {
 impl State {
     /// Whether `command` must wait for the pause to end: every command under `ALL`; under
     /// `WRITE` those that write or may propagate (`PUBLISH`), as Redis's `processCommand`.
-    fn holds(&self, command: &command::Command) -> bool {
+    fn holds(&self, command: &command::Command, queue_writes: bool) -> bool {
         self.pause.as_ref().is_some_and(|pause| {
             pause.all
+                || queue_writes
                 || command.flags.contains(spec::Flags::WRITE)
                 || command.flags.contains(spec::Flags::MAY_REPLICATE)
         })
@@ -398,6 +399,9 @@ impl Handler for Server {
             // Gone while waiting: it leaves every queue, and no element is popped for it.
             blocked.leave(&mut self.state.db.blocking);
         }
+        // Gone mid-transaction: its queue goes with it, and its watches.
+        let mut client = client;
+        client.unwatch_all(&mut self.state.db.watched);
     }
 
     /// Subscribers wait for messages and blocked clients for their keys, maybe for hours:
@@ -460,11 +464,33 @@ impl Server {
 
 /// A command refused before it ran: counted as rejected, not as a call (Redis's
 /// `rejectCommand`).
+/// Inside MULTI it also spoils the transaction: EXEC will answer EXECABORT (Redis's
+/// `flagTransaction`).
 fn reject(exec: &mut Exec<'_, '_>) -> Dispatched {
     if let Some(command) = exec.state.stats.command(exec.command) {
         command.rejected_calls += 1;
     }
+    if let Some(transaction) = &mut exec.client.multi {
+        transaction.aborted = true;
+    }
     Dispatched::Done
+}
+
+/// Refuse a command before it runs with `message` (`ERR ...`). A refused EXEC ends the
+/// transaction with the reason (`-EXECABORT Transaction discarded because of: wrong number
+/// of arguments for 'exec' command`, the code dropped), as Redis's `rejectCommand` does.
+fn refuse(exec: &mut Exec<'_, '_>, command: &command::Command, message: &[u8]) -> Dispatched {
+    if command.name != "exec" {
+        exec.error_bytes(message);
+        return reject(exec);
+    }
+    exec.client.multi = None;
+    exec.client.unwatch_all(&mut exec.state.db.watched);
+    let reason = message.strip_prefix(b"ERR ").unwrap_or(message);
+    let mut abort = b"EXECABORT Transaction discarded because of: ".to_vec();
+    abort.extend_from_slice(reason);
+    exec.error_bytes(&abort);
+    reject(exec)
 }
 
 /// What became of a request.
@@ -476,23 +502,31 @@ enum Dispatched {
     Held,
 }
 
-/// Run one request: look it up, check its arity, run it, count it.
+/// Run one request: look it up, check its arity, run it (or queue it inside MULTI), count it.
 fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Dispatched {
     let Some((command, id)) = exec.state.table.lookup_with_id(request.arg(0)) else {
         exec.unknown_command(request);
-        return Dispatched::Done;
+        return reject(exec);
     };
     exec.command = id;
     if !command.arity_ok(request.len()) {
-        exec.arity_error(command.name);
-        return reject(exec);
+        let mut message = b"ERR wrong number of arguments for '".to_vec();
+        message.extend_from_slice(command.name.as_bytes());
+        message.extend_from_slice(b"' command");
+        return refuse(exec, command, &message);
     }
     if !exec.client.authenticated
         && !command.flags.contains(spec::Flags::NO_AUTH)
         && exec.state.config.requirepass.is_some()
     {
-        exec.error(auth::NOAUTH);
-        return reject(exec);
+        return refuse(exec, command, auth::NOAUTH.as_bytes());
+    }
+    if exec.client.multi.is_some() && command.flags.contains(spec::Flags::NO_MULTI) {
+        return refuse(
+            exec,
+            command,
+            b"ERR Command not allowed inside a transaction",
+        );
     }
     if exec.client.subscribed() && !pubsub::allowed_when_subscribed(command.name) {
         let mut message = b"ERR Can't execute '".to_vec();
@@ -506,13 +540,70 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Disp
             b"': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in \
               this context",
         );
-        exec.error_bytes(&message);
-        return reject(exec);
+        return refuse(exec, command, &message);
     }
     // Checked last, as in Redis: a request with an error is answered at once, paused or not.
-    if exec.state.pause.is_some() && exec.state.holds(command) {
+    // An EXEC waits if its queue writes.
+    let queue_writes = exec.client.multi.as_ref().is_some_and(|t| t.writes);
+    if exec.state.pause.is_some()
+        && exec
+            .state
+            .holds(command, command.name == "exec" && queue_writes)
+    {
         return Dispatched::Held;
     }
+    if exec.client.multi.is_some() && !commands::transactions::runs_inside_multi(command) {
+        queue(exec, command, request);
+        return Dispatched::Done;
+    }
+    call(exec, command, request);
+    Dispatched::Done
+}
+
+/// Between MULTI and EXEC: keep the request for EXEC and answer `+QUEUED`. The queue is held
+/// to the query-buffer limit, as the input it stands for: past it the client is closed, as
+/// one whose unparsed input passes the limit is.
+fn queue(exec: &mut Exec<'_, '_>, command: &command::Command, request: &crate::resp::Request<'_>) {
+    let limit = exec.state.config.client_query_buffer_limit;
+    let Some(transaction) = &mut exec.client.multi else {
+        return;
+    };
+    // Nothing more is kept once the transaction is spoilt (Redis's `queueMultiCommand`).
+    if !transaction.aborted {
+        let owned = request.to_owned();
+        transaction.bytes += owned.heap_size();
+        transaction.writes |= command.flags.contains(spec::Flags::WRITE)
+            || command.flags.contains(spec::Flags::MAY_REPLICATE);
+        transaction.queue.push(owned);
+    }
+    if transaction.bytes > limit {
+        warn!(
+            "closing client id={}: its MULTI queue passed client-query-buffer-limit",
+            exec.client.id
+        );
+        exec.client.closing = true;
+        exec.ctx.close(exec.id);
+        return;
+    }
+    exec.simple("QUEUED");
+}
+
+/// EXEC runs one queued command: looked up again, run and counted as if it had just arrived
+/// (its own statistics, slow log and MONITOR line), its reply one element of EXEC's.
+fn call_queued(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
+    let Some((command, id)) = exec.state.table.lookup_with_id(request.arg(0)) else {
+        return exec.unknown_command(request);
+    };
+    let (outer, rejected) = (exec.command, exec.rejected);
+    (exec.command, exec.rejected) = (id, false);
+    call(exec, command, request);
+    (exec.command, exec.rejected) = (outer, rejected);
+}
+
+/// Run a command that passed every check, and count it: its statistics, the slow log, the
+/// monitors; then serve clients blocked on keys it filled (after the whole EXEC, for one
+/// inside a transaction) and start the expiry timer if it set a deadline.
+fn call(exec: &mut Exec<'_, '_>, command: &command::Command, request: &crate::resp::Request<'_>) {
     exec.client.last_command = command.name;
     exec.client.commands += 1;
     let errors_before = exec.state.stats.error_replies;
@@ -536,7 +627,9 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Disp
         }
     }
     // What only watchers pay for: one compare each while nobody watches.
-    if ticks >= exec.state.slow_bound || !exec.state.monitors.is_empty() {
+    // A subcommand refused (unknown, wrong arity) did not run: Redis refuses it before
+    // `call()`, so neither sees it.
+    if !exec.rejected && (ticks >= exec.state.slow_bound || !exec.state.monitors.is_empty()) {
         let ran = exec
             .state
             .table
@@ -553,12 +646,11 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Disp
     }
     // A command may have created a key that blocked clients wait on: serve them now, before
     // this client's next command can take what they wait for.
-    if exec.state.db.blocking.has_ready() {
+    if exec.state.db.blocking.has_ready() && !exec.client.executing {
         blocking::serve_ready(exec.state, exec.ctx, exec.now_ms);
     }
     // A command may have given a key a deadline: make sure the expiry timer is running.
     if exec.state.next_expire_cycle.is_none() && exec.state.db.volatile_len() > 0 {
         exec.state.next_expire_cycle = Some(exec.ctx.now() + EXPIRE_CYCLE_EVERY);
     }
-    Dispatched::Done
 }

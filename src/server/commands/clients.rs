@@ -220,6 +220,9 @@ fn client_flags(client: &Client) -> String {
     if client.subscribed() {
         flags.push('P');
     }
+    if client.multi.is_some() {
+        flags.push('x');
+    }
     if client.blocked.is_some() {
         flags.push('b');
     }
@@ -255,8 +258,8 @@ fn request_len(req: &Request<'_>) -> usize {
 /// One client in Redis's CLIENT LIST format, newline included. The buffers are the loop's
 /// (`qbuf` unparsed input, plus the request being run, for the caller; `omem` unsent output).
 /// Reads go through one buffer the loop shares, so a client's read buffer (`rbs`, `rbp`) is
-/// what it keeps between reads: a partial request, else nothing; `multi-mem` is 0 until
-/// MULTI exists.
+/// what it keeps between reads: a partial request, else nothing. `multi` counts the commands
+/// queued since MULTI (-1 outside one), `multi-mem` their bytes.
 fn client_line(info: &ConnInfo<'_>, client: &Client, now: Instant, running: Running) -> String {
     let name = client
         .name
@@ -269,7 +272,7 @@ fn client_line(info: &ConnInfo<'_>, client: &Client, now: Instant, running: Runn
     let _ = writeln!(
         line,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db=0 sub={} psub={} \
-         ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl=0 \
+         ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl=0 \
          oll=0 omem={} tot-mem={} events={events} cmd={} user=default redir=-1 resp=2",
         client.id,
         info.peer,
@@ -281,13 +284,15 @@ fn client_line(info: &ConnInfo<'_>, client: &Client, now: Instant, running: Runn
         client_flags(client),
         client.channels.len(),
         client.patterns.len(),
+        client.multi.as_ref().map_or(-1, |t| t.queue.len() as i64),
         info.input_len + running.bytes,
         info.input_capacity - info.input_len,
         running.argv,
+        client.multi.as_ref().map_or(0, |t| t.bytes),
         info.input_capacity,
         info.input_capacity,
         info.output_len,
-        info.input_capacity + info.output_capacity,
+        info.input_capacity + info.output_capacity + client.multi.as_ref().map_or(0, |t| t.bytes),
         client.last_command,
     );
     line

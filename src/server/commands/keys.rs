@@ -474,7 +474,7 @@ fn flush(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     if !valid {
         return exec.syntax_error();
     }
-    exec.state.db.clear();
+    exec.state.db.clear(exec.now_ms);
     exec.ok();
 }
 

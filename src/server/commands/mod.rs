@@ -24,6 +24,7 @@
 //! | [`introspection`] | MONITOR, SLOWLOG: the server watching itself |
 //! | [`latency`] | LATENCY: its stalls, listed, drawn and explained |
 //! | [`shutdown`] | SHUTDOWN |
+//! | [`transactions`] | MULTI, EXEC, DISCARD, WATCH, UNWATCH |
 
 use super::command::Command;
 
@@ -40,6 +41,7 @@ pub mod pubsub;
 pub mod sets;
 pub mod shutdown;
 pub mod strings;
+pub mod transactions;
 pub mod zsets;
 
 /// Every family's table, for [`super::command::Table::new`].
@@ -59,4 +61,5 @@ pub const FAMILIES: &[&[Command]] = &[
     introspection::COMMANDS,
     latency::COMMANDS,
     shutdown::COMMANDS,
+    transactions::COMMANDS,
 ];

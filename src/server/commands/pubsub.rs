@@ -333,11 +333,18 @@ fn pubsub_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     );
 }
 
-/// RESET: leave every channel and pattern, forget the name; reply `+RESET`.
+/// RESET: leave every channel and pattern, forget the name, end any transaction and every
+/// WATCH, answer again after CLIENT REPLY OFF; reply `+RESET`.
 fn reset(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     unsubscribe_all(exec, Target::Channel, false);
     unsubscribe_all(exec, Target::Pattern, false);
     exec.client.name = None;
+    // Out of any transaction, watching nothing, answered again (Redis's
+    // `clearClientConnectionState`).
+    exec.client.multi = None;
+    exec.client.unwatch_all(&mut exec.state.db.watched);
+    exec.client.replies = crate::server::client::Replies::On;
+    exec.client.no_evict = false;
     set_output_class(exec);
     exec.simple("RESET");
 }

@@ -29,6 +29,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::server::keyspace::waiters::Blocking;
+use crate::server::keyspace::watched::WatchedKeys;
 use crate::server::keyspace::{Hash, List, Set, ZSet};
 
 /// Keys sampled per round of the active cycle (Redis: `ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
@@ -252,6 +253,8 @@ pub struct Db {
     pub frozen: bool,
     /// Clients waiting on keys of this database, and the keys that became ready.
     pub blocking: Blocking,
+    /// Keys clients WATCH, told of every write and expiry here ([`Db::touch`]).
+    pub watched: WatchedKeys,
     /// Keys per type, in [`Value::TYPES`] order (kept as keys come and go: the dashboard
     /// shows it several times a second, and counting would mean a pass over every key).
     per_type: [usize; 5],
@@ -291,8 +294,11 @@ impl Db {
             None => false,
             Some(Some(at)) if at <= now_ms => {
                 if !self.frozen {
-                    self.remove(key);
+                    self.take(key);
                     self.expired_keys += 1;
+                    if !self.watched.is_empty() {
+                        self.watched.touch_expired(key);
+                    }
                 }
                 false
             }
@@ -317,12 +323,35 @@ impl Db {
         self.map.get(key).map(|e| &e.value)
     }
 
-    /// The value of a live key, mutably (its deadline is kept).
+    /// The value of a live key, mutably (its deadline is kept): a write command is about to
+    /// change it, so its watchers are told.
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Value> {
         if !self.volatile.is_empty() && !self.check_expired(key, now_ms) {
             return None;
         }
-        self.map.get_mut(key).map(|e| &mut e.value)
+        let entry = self.map.get_mut(key)?;
+        if !self.watched.is_empty() {
+            self.watched.touch(key);
+        }
+        Some(&mut entry.value)
+    }
+
+    /// The one place a write tells the watchers of `key` (WATCH) that it changed: every
+    /// method that changes a key calls it, and nothing else does. One emptiness check while
+    /// no key is watched.
+    fn touch(&mut self, key: &[u8]) {
+        if !self.watched.is_empty() {
+            self.watched.touch(key);
+        }
+    }
+
+    /// Whether `key` is there but past its deadline (Redis's `keyIsExpired`), deleting
+    /// nothing: WATCH notes it, EXEC fails on a watched key that has expired since.
+    pub fn is_expired(&self, key: &[u8], now_ms: i64) -> bool {
+        self.map
+            .get(key)
+            .and_then(Entry::deadline)
+            .is_some_and(|at| at <= now_ms)
     }
 
     /// `MEMORY USAGE`: the bytes behind a live key (see [`crate::server::commands::admin`]'s `memory` module):
@@ -350,6 +379,7 @@ impl Db {
     /// is cleared. One lookup when the key exists and no key has a deadline.
     pub fn set_str(&mut self, key: &[u8], bytes: &[u8], keep_ttl: bool, now_ms: i64) {
         self.reclaim_if_expired(key, now_ms);
+        self.touch(key);
         if let Some(entry) = self.map.get_mut(key) {
             match &mut entry.value {
                 Value::Str(v) => {
@@ -381,6 +411,7 @@ impl Db {
     /// Add a key that is not in the map.
     fn add(&mut self, key: &[u8], value: Value) {
         self.blocking.signal(key);
+        self.touch(key);
         self.per_type[value.type_index()] += 1;
         let key: Rc<[u8]> = Rc::from(key);
         let slot = self.slots.insert(key.clone());
@@ -398,6 +429,13 @@ impl Db {
 
     /// Remove a key (live or not). Returns its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
+        let value = self.take(key)?;
+        self.touch(key);
+        Some(value)
+    }
+
+    /// Remove a key, telling no watcher (the caller does: a write or an expiry).
+    fn take(&mut self, key: &[u8]) -> Option<Value> {
         let entry = self.map.remove(key)?;
         self.per_type[entry.value.type_index()] -= 1;
         if entry.volatile_index != NO_DEADLINE {
@@ -426,6 +464,9 @@ impl Db {
         let Some((shared_key, entry)) = self.map.get_key_value(key) else {
             return false;
         };
+        if !self.watched.is_empty() {
+            self.watched.touch(key);
+        }
         let (had, index) = (entry.deadline().is_some(), entry.volatile_index);
         let shared_key = shared_key.clone();
         match (had, at) {
@@ -470,7 +511,16 @@ impl Db {
         self.map.keys().map(|k| &**k)
     }
 
-    pub fn clear(&mut self) {
+    /// FLUSHDB / FLUSHALL: every key goes; a watched key that was there is touched (as
+    /// expired if its deadline had passed: for a watcher who saw it expired, no change).
+    pub fn clear(&mut self, now_ms: i64) {
+        for key in self.watched.keys() {
+            if self.is_expired(&key, now_ms) {
+                self.watched.touch_expired(&key);
+            } else if self.map.contains_key(&*key) {
+                self.watched.touch(&key);
+            }
+        }
         self.map.clear();
         self.per_type = [0; 5];
         self.volatile.clear();
@@ -718,7 +768,7 @@ mod tests {
             scan_all(&db, 1),
             [b"a".to_vec(), b"e".to_vec(), b"f".to_vec()]
         );
-        db.clear();
+        db.clear(0);
         assert_eq!(db.scan(0, 10, 100, &mut Vec::new()), 0);
         assert_eq!(db.random_key(0), None);
     }

@@ -9,6 +9,7 @@
 //! | [`set`] | a set: intset, then the same dense table |
 //! | [`zset`] | a sorted set: a sorted array, then a tree and an index |
 //! | [`waiters`] | which blocked clients wait on which keys, and the keys ready to serve them |
+//! | [`watched`] | which keys clients WATCH, and whether they changed since |
 //!
 //! The aggregate value types, each with a compact encoding for small values and a general one
 //! for large values, as Redis has:
@@ -27,6 +28,7 @@ pub mod hash;
 pub mod list;
 pub mod set;
 pub mod waiters;
+pub mod watched;
 pub mod zset;
 
 pub use hash::Hash;

@@ -205,11 +205,15 @@ pub(super) static DOCS: &[Docs] = &[
         .args(&[
             Arg::key("key", 0).multiple(),
         ]),
+    Docs::new("discard", Group::Transactions, "2.0.0", "Discard all commands issued after MULTI")
+        .complexity("O(N), when N is the number of queued commands"),
     Docs::new("echo", Group::Connection, "1.0.0", "Echo the given string")
         .complexity("O(1)")
         .args(&[
             Arg::string("message"),
         ]),
+    Docs::new("exec", Group::Transactions, "1.2.0", "Execute all commands issued after MULTI")
+        .complexity("Depends on commands in the transaction"),
     Docs::new("exists", Group::Generic, "1.0.0", "Determine if a key exists")
         .complexity("O(N) where N is the number of keys to check.")
         .history(&[("3.0.3", "Accepts multiple `key` arguments.")])
@@ -560,6 +564,8 @@ pub(super) static DOCS: &[Docs] = &[
         .args(&[
             Arg::block("key_value", &[Arg::key("key", 0), Arg::string("value")]).multiple(),
         ]),
+    Docs::new("multi", Group::Transactions, "1.2.0", "Mark the start of a transaction block")
+        .complexity("O(1)"),
     Docs::new("object", Group::Generic, "2.2.3", "A container for object introspection commands")
         .complexity("Depends on subcommand."),
     Docs::new("object|encoding", Group::Generic, "2.2.3", "Inspect the internal encoding of a Redis object")
@@ -919,6 +925,13 @@ pub(super) static DOCS: &[Docs] = &[
         .complexity("O(N) where N is the number of clients already subscribed to a channel.")
         .args(&[
             Arg::string("channel").optional().multiple(),
+        ]),
+    Docs::new("unwatch", Group::Transactions, "2.2.0", "Forget about all watched keys")
+        .complexity("O(1)"),
+    Docs::new("watch", Group::Transactions, "2.2.0", "Watch the given keys to determine execution of the MULTI/EXEC block")
+        .complexity("O(1) for every key.")
+        .args(&[
+            Arg::key("key", 0).multiple(),
         ]),
     Docs::new("zadd", Group::SortedSet, "1.2.0", "Add one or more members to a sorted set, or update its score if it already exists")
         .complexity("O(log(N)) for each item added, where N is the number of elements in the sorted set.")
