@@ -65,6 +65,11 @@ const CASES: &[&[u8]] = &[
     // BZPOPMIN / BZPOPMAX when they need not block, their timeouts and errors.
     b"ZADD z 1 a 2 b 3 c\r\nBZPOPMIN z 0\r\nBZPOPMAX nokey z 0\r\nBZPOPMIN z 1\r\nEXISTS z\r\nBZPOPMIN z 0.01\r\nBZPOPMAX z x\r\nBZPOPMIN z -1\r\nBZPOPMIN z\r\n",
     b"SET s v\r\nZADD z 1 a\r\nBZPOPMIN s z 0\r\nBZPOPMIN z s 0\r\nBZPOPMAX s 0\r\nBZPOPMIN s x\r\n",
+    // ZMPOP / BZMPOP: from the first non-empty key, COUNT, each error in Redis's order.
+    b"ZADD z 1 a 2 b 3 c\r\nZMPOP 1 z MIN COUNT 2\r\nZMPOP 2 nokey z max\r\nEXISTS z\r\nZMPOP 1 nokey MIN\r\nZMPOP 0 z MIN\r\nZMPOP -1 z MIN\r\nZMPOP x z MIN\r\n",
+    b"ZADD z 1 a 2 b\r\nZMPOP 1 z MIN COUNT 0\r\nZMPOP 1 z FOO\r\nZMPOP 1 z MIN COUNT 1 COUNT 2\r\nZMPOP 1 z MIN COUNT\r\nZMPOP 3 z MIN\r\nZMPOP 1 z\r\nZMPOP 1 z max COUNT 10\r\nEXISTS z\r\n",
+    b"SET s v\r\nZADD z 1 a\r\nZMPOP 2 s z MIN\r\nZMPOP 2 z s MAX\r\nZMPOP 1 s MIN COUNT 0\r\n",
+    b"ZADD z 1 a 2 b 3 c\r\nBZMPOP 0 1 z MAX COUNT 2\r\nBZMPOP 0.01 1 nokey MIN\r\nBZMPOP x 1 z MIN\r\nBZMPOP -1 1 z MIN\r\nBZMPOP 0 0 z MIN\r\nBZMPOP 0 1 z\r\nBZMPOP 0 2 nokey z MIN\r\n",
     // WRONGTYPE, after the errors that need no key.
     b"SET s v\r\nZADD s 1 a\r\nZADD s x a\r\nZINCRBY s 1 a\r\nZCARD s\r\nZSCORE s a\r\nZMSCORE s a\r\nZREM s a\r\nZRANK s a\r\n",
     b"SET s v\r\nZREVRANK s a\r\nZCOUNT s 1 2\r\nZCOUNT s x 2\r\nZPOPMIN s\r\nZPOPMAX s x\r\nZRANGE s 0 1\r\nZRANGE s x 1\r\nZRANGE s 0 1 BYSCORE\r\n",
@@ -278,9 +283,9 @@ fn random_operations_match_redis() {
         .unwrap();
 }
 
-/// Two clients block in BZPOPMIN and BZPOPMAX on a key that does not exist; one ZADD creates
-/// it and serves both, first come first served, each taking its end, before the ZADD's own
-/// reply is read. The same sequence against redis-server gives the same replies.
+/// Three clients block in BZPOPMIN, BZPOPMAX and BZMPOP on a key that does not exist; one ZADD
+/// creates it and serves all three, first come first served, each taking its end (BZMPOP what
+/// is left, up to its COUNT), before the ZADD's own reply is read. The same sequence against redis-server gives the same replies.
 #[test]
 fn blocked_zpops_are_served_by_the_zadd_that_creates_the_key() {
     fn blocked_clients(addr: SocketAddr) -> i64 {
@@ -306,6 +311,11 @@ fn blocked_zpops_are_served_by_the_zadd_that_creates_the_key() {
         wait_blocked(addr, 1);
         second.send(&[b"BZPOPMAX", b"other", b"z", b"0"]).unwrap();
         wait_blocked(addr, 2);
+        let mut third = connect(addr);
+        third
+            .send(&[b"BZMPOP", b"0", b"2", b"none", b"z", b"MIN", b"COUNT", b"5"])
+            .unwrap();
+        wait_blocked(addr, 3);
         let added = writer
             .command(&[b"ZADD", b"z", b"1", b"x", b"2", b"y", b"3", b"q"])
             .unwrap();
@@ -314,6 +324,7 @@ fn blocked_zpops_are_served_by_the_zadd_that_creates_the_key() {
         vec![
             first.read_reply().unwrap(),
             second.read_reply().unwrap(),
+            third.read_reply().unwrap(),
             added,
             left,
             timed_out,
@@ -327,6 +338,11 @@ fn blocked_zpops_are_served_by_the_zadd_that_creates_the_key() {
     let bulk = |s: &str| Reply::Bulk(s.as_bytes().to_vec());
     assert_eq!(mine[0], Reply::Array(vec![bulk("z"), bulk("x"), bulk("1")]));
     assert_eq!(mine[1], Reply::Array(vec![bulk("z"), bulk("q"), bulk("3")]));
-    assert_eq!(mine[3], Reply::Array(vec![bulk("y")]));
-    assert_eq!(mine[4], Reply::NilArray);
+    let pair = |m: &str, s: &str| Reply::Array(vec![bulk(m), bulk(s)]);
+    assert_eq!(
+        mine[2],
+        Reply::Array(vec![bulk("z"), Reply::Array(vec![pair("y", "2")])])
+    );
+    assert_eq!(mine[4], Reply::Array(vec![]));
+    assert_eq!(mine[5], Reply::NilArray);
 }

@@ -91,3 +91,47 @@ pub fn c_str(arg: &[u8]) -> &[u8] {
         None => arg,
     }
 }
+
+/// The parsed arguments of `[B]LMPOP` and `[B]ZMPOP`: where the keys are, which end (`W`:
+/// LEFT/RIGHT or MIN/MAX), how many.
+pub struct Mpop<W> {
+    pub first_key: usize,
+    pub numkeys: usize,
+    pub end: W,
+    pub count: usize,
+}
+
+/// Parse `numkeys key [key ...] <end> [COUNT count]` starting at `at`, in Redis's order and
+/// with its messages; `end` reads the word that says which end.
+pub fn parse_mpop<W>(
+    req: &Request<'_>,
+    at: usize,
+    end: impl Fn(&[u8]) -> Option<W>,
+) -> Result<Mpop<W>, &'static str> {
+    const NUMKEYS: &str = "ERR numkeys should be greater than 0";
+    let numkeys = parse_i64(req.arg(at)).filter(|&n| n > 0).ok_or(NUMKEYS)?;
+    let where_at = usize::try_from(numkeys)
+        .ok()
+        .and_then(|n| n.checked_add(at + 1))
+        .filter(|&i| i < req.len())
+        .ok_or(SYNTAX)?;
+    let end = end(req.arg(where_at)).ok_or(SYNTAX)?;
+    let mut count = None;
+    let mut args = Args::new(req, where_at + 1);
+    while let Some(option) = args.next() {
+        if count.is_none() && is_option(option, "count") && args.remaining() > 0 {
+            let n = parse_i64(args.value()?)
+                .filter(|&n| n > 0)
+                .ok_or("ERR count should be greater than 0")?;
+            count = Some(usize::try_from(n).unwrap_or(usize::MAX));
+        } else {
+            return Err(SYNTAX);
+        }
+    }
+    Ok(Mpop {
+        first_key: at + 1,
+        numkeys: where_at - at - 1,
+        end,
+        count: count.unwrap_or(1),
+    })
+}

@@ -18,7 +18,7 @@
 //! | [`lists`] | pushes, pops, moves and their blocking forms (`lists/index.rs`: LRANGE, LINDEX, LSET, LINSERT, LREM, LTRIM, LPOS) |
 //! | [`hashes`] | H* |
 //! | [`sets`] | S* |
-//! | [`zsets`] | Z*, BZPOPMIN, BZPOPMAX |
+//! | [`zsets`] | Z*, BZPOPMIN, BZPOPMAX, BZMPOP |
 //! | [`pubsub`] | (P)SUBSCRIBE, PUBLISH, PUBSUB, and the subscription registry |
 //! | [`admin`] | INFO, CONFIG, COMMAND, MEMORY, DBSIZE, FLUSHALL and friends |
 //! | [`introspection`] | MONITOR, SLOWLOG: the server watching itself |

@@ -1,5 +1,5 @@
 //! Sorted-set commands: ZADD, ZINCRBY, ZCARD, ZSCORE, ZMSCORE, ZREM, ZRANK, ZREVRANK, ZCOUNT,
-//! ZLEXCOUNT, ZPOPMIN, ZPOPMAX, ZRANGE (by index, BYSCORE or BYLEX, REV, LIMIT, WITHSCORES) and
+//! ZLEXCOUNT, ZPOPMIN, ZPOPMAX, ZMPOP (and the blocking BZPOPMIN, BZPOPMAX, BZMPOP), ZRANGE (by index, BYSCORE or BYLEX, REV, LIMIT, WITHSCORES) and
 //! its older forms (ZREVRANGE, Z[REV]RANGEBYSCORE, Z[REV]RANGEBYLEX), and ZREMRANGEBYSCORE /
 //! RANK / LEX, with Redis 7.0's replies and error texts (`t_zset.c`). The representation is in [`crate::server::keyspace::zset`].
 //!
@@ -13,7 +13,7 @@ use crate::resp::{Request, reply};
 
 use crate::resp::number::parse_c_double;
 use crate::server::State;
-use crate::server::args::{Args, NOT_INTEGER, SYNTAX, is_option};
+use crate::server::args::{Args, Mpop, NOT_INTEGER, SYNTAX, is_option, parse_mpop};
 use crate::server::blocking::{Kind, parse_timeout};
 use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::{WrongType, read_as};
@@ -37,6 +37,8 @@ pub const COMMANDS: &[Command] = &[
     Command::new("zpopmax", -2, &["write", "fast"], zpopmax).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"])]),
     Command::new("bzpopmin", -3, &["write", "noscript", "fast", "blocking"], bzpopmin).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]).range(-2, 1, 0)]),
     Command::new("bzpopmax", -3, &["write", "noscript", "fast", "blocking"], bzpopmax).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]).range(-2, 1, 0)]),
+    Command::new("zmpop", -4, &["write"], zmpop).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]).keynum(0, 1, 1)]),
+    Command::new("bzmpop", -5, &["write", "blocking"], bzmpop).acl(&["sortedset"]).keys(&[KeySpec::index(2, &["RW", "access", "delete"]).keynum(0, 1, 1)]),
     Command::new("zlexcount", 4, &["readonly", "fast"], zlexcount).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
     Command::new("zrange", -4, &["readonly"], zrange).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
     Command::new("zrevrange", -4, &["readonly"], zrevrange).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
@@ -459,6 +461,81 @@ fn blocking_zpop(exec: &mut Exec<'_, '_>, req: &Request<'_>, max: bool) {
     if !exec.block(Kind::ZSet, &keys, timeout, req) {
         reply::null_array(exec.out);
     }
+}
+
+/// ZMPOP's and BZMPOP's end: `MIN` or `MAX` (any case); true for MAX, as `ZSet::pop` takes it.
+fn parse_min_max(arg: &[u8]) -> Option<bool> {
+    if arg.eq_ignore_ascii_case(b"min") {
+        Some(false)
+    } else if arg.eq_ignore_ascii_case(b"max") {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// `ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]` → `[key, [[member, score], ...]]` from
+/// the first non-empty sorted set, or a null array if every key is missing.
+fn zmpop(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let mpop = match parse_mpop(req, 1, parse_min_max) {
+        Ok(mpop) => mpop,
+        Err(message) => return exec.error(message),
+    };
+    if !try_zmpop(exec, req, &mpop) {
+        reply::null_array(exec.out);
+    }
+}
+
+/// `BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]`: ZMPOP, or block until one
+/// of the keys holds a sorted set (chapter 16); a null array on timeout.
+fn bzmpop(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let mpop = match parse_mpop(req, 2, parse_min_max) {
+        Ok(mpop) => mpop,
+        Err(message) => return exec.error(message),
+    };
+    let timeout = match parse_timeout(req.arg(1), exec.now_ms) {
+        Ok(timeout) => timeout,
+        Err(message) => return exec.error(message),
+    };
+    if try_zmpop(exec, req, &mpop) {
+        return;
+    }
+    let keys: Vec<&[u8]> = (mpop.first_key..mpop.first_key + mpop.numkeys)
+        .map(|i| req.arg(i))
+        .collect();
+    if !exec.block(Kind::ZSet, &keys, timeout, req) {
+        reply::null_array(exec.out);
+    }
+}
+
+/// Pop up to `count` from the first non-empty sorted set among the keys. Returns false,
+/// having replied nothing, if every key is missing; true if it replied (the members, or
+/// WRONGTYPE for a key of another type met first).
+fn try_zmpop(exec: &mut Exec<'_, '_>, req: &Request<'_>, mpop: &Mpop<bool>) -> bool {
+    for i in mpop.first_key..mpop.first_key + mpop.numkeys {
+        let key = req.arg(i);
+        let out = &mut *exec.out;
+        let popped = update_zset(&mut exec.state.db, key, exec.now_ms, |zset| {
+            let n = zset.len().min(mpop.count);
+            reply::array(out, 2);
+            reply::bulk(out, key);
+            reply::array(out, n);
+            for _ in 0..n {
+                if let Some((member, score)) = zset.pop(mpop.end) {
+                    reply::array(out, 2);
+                    reply::bulk(out, &member);
+                    push_score(out, score);
+                }
+            }
+        });
+        match popped {
+            Ok(None) => continue,
+            Ok(Some(())) => {}
+            Err(WrongType) => exec.wrong_type(),
+        }
+        return true;
+    }
+    false
 }
 
 // ---- Reads ----

@@ -19,7 +19,7 @@ pub mod index;
 use crate::resp::{Request, reply};
 
 use crate::server::State;
-use crate::server::args::{Args, SYNTAX, is_option};
+use crate::server::args::{Mpop, parse_mpop};
 use crate::server::blocking::{Kind, parse_timeout};
 use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::{WrongType, write_as};
@@ -225,49 +225,8 @@ fn move_element(exec: &mut Exec<'_, '_>, src: &[u8], dst: &[u8], from: End, to: 
 
 // ---- Multi-key pops ----
 
-/// The parsed arguments of `[B]LMPOP`: where the keys are, which end, how many.
-struct Mpop {
-    first_key: usize,
-    numkeys: usize,
-    end: End,
-    count: usize,
-}
-
-/// Parse `numkeys key [key ...] LEFT|RIGHT [COUNT count]` starting at `at`, in Redis's order
-/// and with its messages.
-fn parse_mpop(req: &Request<'_>, at: usize) -> Result<Mpop, &'static str> {
-    const NUMKEYS: &str = "ERR numkeys should be greater than 0";
-    let numkeys = crate::resp::number::parse_i64(req.arg(at))
-        .filter(|&n| n > 0)
-        .ok_or(NUMKEYS)?;
-    let where_at = usize::try_from(numkeys)
-        .ok()
-        .and_then(|n| n.checked_add(at + 1))
-        .filter(|&i| i < req.len())
-        .ok_or(SYNTAX)?;
-    let end = parse_end(req.arg(where_at)).ok_or(SYNTAX)?;
-    let mut count = None;
-    let mut args = Args::new(req, where_at + 1);
-    while let Some(option) = args.next() {
-        if count.is_none() && is_option(option, "count") && args.remaining() > 0 {
-            let n = crate::resp::number::parse_i64(args.value()?)
-                .filter(|&n| n > 0)
-                .ok_or("ERR count should be greater than 0")?;
-            count = Some(usize::try_from(n).unwrap_or(usize::MAX));
-        } else {
-            return Err(SYNTAX);
-        }
-    }
-    Ok(Mpop {
-        first_key: at + 1,
-        numkeys: where_at - at - 1,
-        end,
-        count: count.unwrap_or(1),
-    })
-}
-
 fn lmpop(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let mpop = match parse_mpop(req, 1) {
+    let mpop = match parse_mpop(req, 1, parse_end) {
         Ok(mpop) => mpop,
         Err(message) => return exec.error(message),
     };
@@ -279,7 +238,7 @@ fn lmpop(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// Pop up to `count` from the first non-empty list among the keys, replying
 /// `[key, [elements...]]`. Returns false, having replied nothing, if every key is missing;
 /// true if it replied (elements, or WRONGTYPE for a key of another type met first).
-fn try_mpop(exec: &mut Exec<'_, '_>, req: &Request<'_>, mpop: &Mpop) -> bool {
+fn try_mpop(exec: &mut Exec<'_, '_>, req: &Request<'_>, mpop: &Mpop<End>) -> bool {
     for i in mpop.first_key..mpop.first_key + mpop.numkeys {
         let key = req.arg(i);
         let list = match write_as::<List>(exec.state, key, exec.now_ms) {
@@ -378,7 +337,7 @@ fn blocking_move(exec: &mut Exec<'_, '_>, req: &Request<'_>, from: End, to: End,
 
 /// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
 fn blmpop(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let mpop = match parse_mpop(req, 2) {
+    let mpop = match parse_mpop(req, 2, parse_end) {
         Ok(mpop) => mpop,
         Err(message) => return exec.error(message),
     };

@@ -64,6 +64,15 @@ pub(super) static DOCS: &[Docs] = &[
             Arg::key("destination", 1),
             Arg::double("timeout"),
         ]),
+    Docs::new("bzmpop", Group::SortedSet, "7.0.0", "Remove and return members with scores in a sorted set or block until one is available")
+        .complexity("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.")
+        .args(&[
+            Arg::double("timeout"),
+            Arg::integer("numkeys"),
+            Arg::key("key", 0).multiple(),
+            Arg::oneof("where", &[Arg::pure_token("min", "MIN"), Arg::pure_token("max", "MAX")]),
+            Arg::integer("count").token("COUNT").optional(),
+        ]),
     Docs::new("bzpopmax", Group::SortedSet, "5.0.0", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available")
         .complexity("O(log(N)) with N being the number of elements in the sorted set.")
         .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
@@ -969,6 +978,14 @@ pub(super) static DOCS: &[Docs] = &[
             Arg::key("key", 0),
             Arg::string("min"),
             Arg::string("max"),
+        ]),
+    Docs::new("zmpop", Group::SortedSet, "7.0.0", "Remove and return members with scores in a sorted set")
+        .complexity("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.")
+        .args(&[
+            Arg::integer("numkeys"),
+            Arg::key("key", 0).multiple(),
+            Arg::oneof("where", &[Arg::pure_token("min", "MIN"), Arg::pure_token("max", "MAX")]),
+            Arg::integer("count").token("COUNT").optional(),
         ]),
     Docs::new("zmscore", Group::SortedSet, "6.2.0", "Get the score associated with the given members in a sorted set")
         .complexity("O(N) where N is the number of members being requested.")
