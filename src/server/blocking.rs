@@ -49,6 +49,7 @@ use crate::resp::{Request, reply};
 
 pub use crate::server::keyspace::waiters::Kind;
 
+use crate::server::args::{Mpop, parse_mpop};
 use crate::server::client::Blocked;
 use crate::server::command::{Exec, Mode};
 use crate::server::{Session, State};
@@ -242,4 +243,40 @@ pub fn unblock(state: &mut State, ctx: &mut Ctx<'_, Session>, conn: ConnId, how:
     } else {
         false
     }
+}
+
+/// `[B]LMPOP` and `[B]ZMPOP`, one shape: `[timeout] numkeys key [key ...] <end> [COUNT count]`.
+/// `pop` pops from the first non-empty key and replies, or returns false if every key is
+/// missing; then the blocking form (`blocking`: the kind of value it waits for) parks the
+/// client on the keys, and the other (or one that may not block, inside EXEC) answers a null
+/// array. Errors in Redis's order: the keys' part, then the timeout.
+pub fn mpop<W>(
+    exec: &mut Exec<'_, '_>,
+    req: &Request<'_>,
+    blocking: Option<Kind>,
+    end: impl Fn(&[u8]) -> Option<W>,
+    pop: impl FnOnce(&mut Exec<'_, '_>, &Request<'_>, &Mpop<W>) -> bool,
+) {
+    let numkeys_at = if blocking.is_some() { 2 } else { 1 };
+    let mpop = match parse_mpop(req, numkeys_at, end) {
+        Ok(mpop) => mpop,
+        Err(message) => return exec.error(message),
+    };
+    let timeout = match blocking.map(|_| parse_timeout(req.arg(1), exec.now_ms)) {
+        Some(Err(message)) => return exec.error(message),
+        Some(Ok(timeout)) => timeout,
+        None => None,
+    };
+    if pop(exec, req, &mpop) {
+        return;
+    }
+    if let Some(kind) = blocking {
+        let keys: Vec<&[u8]> = (mpop.first_key..mpop.first_key + mpop.numkeys)
+            .map(|i| req.arg(i))
+            .collect();
+        if exec.block(kind, &keys, timeout, req) {
+            return;
+        }
+    }
+    reply::null_array(exec.out);
 }

@@ -13,8 +13,8 @@ use crate::resp::{Request, reply};
 
 use crate::resp::number::parse_c_double;
 use crate::server::State;
-use crate::server::args::{Args, Mpop, NOT_INTEGER, SYNTAX, is_option, parse_mpop};
-use crate::server::blocking::{Kind, parse_timeout};
+use crate::server::args::{Args, Mpop, NOT_INTEGER, SYNTAX, is_option};
+use crate::server::blocking::{self, Kind, parse_timeout};
 use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::{WrongType, read_as};
 use crate::server::keyspace::db::{Db, Value};
@@ -477,35 +477,13 @@ fn parse_min_max(arg: &[u8]) -> Option<bool> {
 /// `ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]` → `[key, [[member, score], ...]]` from
 /// the first non-empty sorted set, or a null array if every key is missing.
 fn zmpop(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let mpop = match parse_mpop(req, 1, parse_min_max) {
-        Ok(mpop) => mpop,
-        Err(message) => return exec.error(message),
-    };
-    if !try_zmpop(exec, req, &mpop) {
-        reply::null_array(exec.out);
-    }
+    blocking::mpop(exec, req, None, parse_min_max, try_zmpop);
 }
 
 /// `BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]`: ZMPOP, or block until one
 /// of the keys holds a sorted set (chapter 16); a null array on timeout.
 fn bzmpop(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let mpop = match parse_mpop(req, 2, parse_min_max) {
-        Ok(mpop) => mpop,
-        Err(message) => return exec.error(message),
-    };
-    let timeout = match parse_timeout(req.arg(1), exec.now_ms) {
-        Ok(timeout) => timeout,
-        Err(message) => return exec.error(message),
-    };
-    if try_zmpop(exec, req, &mpop) {
-        return;
-    }
-    let keys: Vec<&[u8]> = (mpop.first_key..mpop.first_key + mpop.numkeys)
-        .map(|i| req.arg(i))
-        .collect();
-    if !exec.block(Kind::ZSet, &keys, timeout, req) {
-        reply::null_array(exec.out);
-    }
+    blocking::mpop(exec, req, Some(Kind::ZSet), parse_min_max, try_zmpop);
 }
 
 /// Pop up to `count` from the first non-empty sorted set among the keys. Returns false,

@@ -192,6 +192,8 @@ impl Param {
     fn setting(self) -> Setting {
         match self {
             Param::Databases | Param::Constant(_) => Setting::Immutable,
+            // Loaded into a new TLS configuration for new connections (`Ctx::set_tls_config`).
+            tls if tls.is_tls() => Setting::Changeable,
             // The loop's limits: handed to it at once (`apply`).
             Param::Timeout
             | Param::Maxclients
@@ -212,15 +214,6 @@ impl Param {
             | Param::Port
             | Param::Bind
             | Param::TlsPort
-            // Loaded into a new TLS configuration for new connections (`Ctx::set_tls_config`).
-            | Param::TlsAuthClients
-            | Param::TlsCaCertDir
-            | Param::TlsCaCertFile
-            | Param::TlsCertFile
-            | Param::TlsKeyFile
-            | Param::TlsKeyFilePass
-            | Param::TlsProtocols
-            | Param::TlsCiphersuites
             | Param::HashMaxListpackEntries
             | Param::HashMaxListpackValue
             | Param::ListCompressDepth
@@ -402,8 +395,7 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
             Ok(loaded) => tls = Some(loaded),
             Err(reason) if wanted => {
                 log::warn!("CONFIG SET: the TLS configuration did not load: {reason}");
-                let problem = "Unable to update TLS configuration. Check server logs.";
-                failure = Some((name, problem.to_string()));
+                failure = Some((name, TLS_UNLOADABLE.to_string()));
             }
             Err(_) => {}
         }
@@ -439,6 +431,9 @@ fn config_set(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     exec.ok();
 }
 
+/// Redis's reason for a TLS configuration that does not load (the cause goes to the log).
+const TLS_UNLOADABLE: &str = "Unable to update TLS configuration. Check server logs.";
+
 /// When `port`, `bind` or `tls-port` change: the listeners the new configuration asks for,
 /// bound but not yet serving ([`crate::reactor::Ctx::listen_on`]): plaintext on every bind
 /// address at `port` (none when only TLS is wanted), TLS on the same addresses at `tls-port`
@@ -459,7 +454,15 @@ fn listen<'r>(
     let Some(any) = port.or(bind).or(tls_port) else {
         return Ok(Vec::new());
     };
-    let unable = "Unable to listen on this port. Check server logs.";
+    // The parameter to blame for a listener that cannot be bound, with Redis's words: the
+    // port of that listener if it changed, else `bind`.
+    let blame = |own_port: Option<&'r [u8]>| match (own_port, bind) {
+        (None, Some(name)) => (name, "Failed to bind to specified addresses.".to_string()),
+        (own, _) => (
+            own.unwrap_or(any),
+            "Unable to listen on this port. Check server logs.".to_string(),
+        ),
+    };
     let ips: Vec<(IpAddr, bool)> = std::iter::once((config.bind, false))
         .chain(config.bind_also.iter().copied())
         .collect();
@@ -469,11 +472,7 @@ fn listen<'r>(
         .listen_on(Origin::Plain, plain_ips, config.port, None)
         .map_err(|e| {
             log::warn!("CONFIG SET: cannot listen on port {}: {e}", config.port);
-            match (port, bind) {
-                (Some(name), _) => (name, unable.to_string()),
-                (None, Some(name)) => (name, "Failed to bind to specified addresses.".into()),
-                (None, None) => (any, unable.to_string()),
-            }
+            blame(port)
         })?;
     let tls_listeners = match config.tls.port {
         None => exec.ctx.listen_on(Origin::Tls, &[], 0, None),
@@ -482,8 +481,7 @@ fn listen<'r>(
                 Some(loaded) => loaded,
                 None => crate::config::tls::server_config(&config.tls).map_err(|reason| {
                     log::warn!("CONFIG SET: the TLS configuration did not load: {reason}");
-                    let problem = "Unable to update TLS configuration. Check server logs.";
-                    (tls_port.unwrap_or(any), problem.to_string())
+                    (tls_port.unwrap_or(any), TLS_UNLOADABLE.to_string())
                 })?,
             };
             exec.ctx
@@ -492,11 +490,7 @@ fn listen<'r>(
     }
     .map_err(|e| {
         log::warn!("CONFIG SET: cannot listen for TLS: {e}");
-        match (tls_port, bind) {
-            (Some(name), _) => (name, unable.to_string()),
-            (None, Some(name)) => (name, "Failed to bind to specified addresses.".into()),
-            (None, None) => (any, unable.to_string()),
-        }
+        blame(tls_port)
     })?;
     Ok(vec![plain, tls_listeners])
 }

@@ -19,8 +19,8 @@ pub mod index;
 use crate::resp::{Request, reply};
 
 use crate::server::State;
-use crate::server::args::{Mpop, parse_mpop};
-use crate::server::blocking::{Kind, parse_timeout};
+use crate::server::args::Mpop;
+use crate::server::blocking::{self, Kind, parse_timeout};
 use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::{WrongType, write_as};
 use crate::server::keyspace::db::Value;
@@ -226,13 +226,7 @@ fn move_element(exec: &mut Exec<'_, '_>, src: &[u8], dst: &[u8], from: End, to: 
 // ---- Multi-key pops ----
 
 fn lmpop(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let mpop = match parse_mpop(req, 1, parse_end) {
-        Ok(mpop) => mpop,
-        Err(message) => return exec.error(message),
-    };
-    if !try_mpop(exec, req, &mpop) {
-        reply::null_array(exec.out);
-    }
+    blocking::mpop(exec, req, None, parse_end, try_mpop);
 }
 
 /// Pop up to `count` from the first non-empty list among the keys, replying
@@ -337,21 +331,5 @@ fn blocking_move(exec: &mut Exec<'_, '_>, req: &Request<'_>, from: End, to: End,
 
 /// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
 fn blmpop(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let mpop = match parse_mpop(req, 2, parse_end) {
-        Ok(mpop) => mpop,
-        Err(message) => return exec.error(message),
-    };
-    let timeout = match parse_timeout(req.arg(1), exec.now_ms) {
-        Ok(timeout) => timeout,
-        Err(message) => return exec.error(message),
-    };
-    if try_mpop(exec, req, &mpop) {
-        return;
-    }
-    let keys: Vec<&[u8]> = (mpop.first_key..mpop.first_key + mpop.numkeys)
-        .map(|i| req.arg(i))
-        .collect();
-    if !exec.block(Kind::List, &keys, timeout, req) {
-        reply::null_array(exec.out);
-    }
+    blocking::mpop(exec, req, Some(Kind::List), parse_end, try_mpop);
 }
