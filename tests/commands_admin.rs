@@ -613,7 +613,7 @@ fn config_get_takes_several_patterns_and_reports_each_parameter_once() {
         ),
         [
             pair("timeout", "0"),
-            pair("databases", "1"),
+            pair("databases", "16"),
             pair("bind", "127.0.0.1"),
             pair("client-query-buffer-limit", "1073741824"),
         ]

@@ -94,7 +94,7 @@ const PROTOCOL: &[&[u8]] = &[
     b"PING a b\r\n",
     b"ECHO\r\n",
     b"QUIT\r\nPING\r\n",
-    b"SELECT 0\r\nSELECT x\r\nSELECT -1\r\n",
+    b"SELECT 0\r\nSELECT x\r\nSELECT -1\r\nSELECT 15\r\nSELECT 16\r\nSELECT 2147483648\r\n",
     b"HELLO x\r\nHELLO 2 FOO\r\nHELLO 2 SETNAME\r\n",
     b"CLIENT\r\nCLIENT FOO\r\nCLIENT SETNAME\r\nCLIENT SETNAME a b\r\nCLIENT SETNAME n\r\nCLIENT GETNAME\r\n",
     b"CLIENT SETNAME \"a b\"\r\nCLIENT GETNAME\r\nCLIENT SETNAME \"\"\r\nCLIENT GETNAME\r\n",
@@ -116,14 +116,49 @@ const PUBSUB: &[&[u8]] = &[
     b"SUBSCRIBE a a\r\nPSUBSCRIBE x y\r\nPUNSUBSCRIBE y\r\nUNSUBSCRIBE a\r\nPUNSUBSCRIBE\r\n",
 ];
 
-/// Where we differ on purpose, the bytes we send instead (one database; RESP2 only).
+/// Where we differ on purpose, the bytes we send instead (RESP2 only).
 #[test]
 fn deliberate_deviations_from_redis() {
     let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
     assert_eq!(
-        exchange(ours.addr(), b"SELECT 1\r\nHELLO 3\r\n"),
-        b"-ERR DB index is out of range\r\n-NOPROTO unsupported protocol version\r\n"
+        exchange(ours.addr(), b"HELLO 3\r\n"),
+        b"-NOPROTO unsupported protocol version\r\n"
     );
+}
+
+/// Numbered databases: SELECT, MOVE, SWAPDB, COPY ... DB, per-database FLUSHDB, DBSIZE, KEYS,
+/// SCAN, RANDOMKEY and FLUSHALL, with every error; and what a transaction sees of them
+/// (WATCH across SWAPDB, MOVE and FLUSHDB of another database, SELECT inside EXEC).
+const DATABASES: &[&[u8]] = &[
+    b"SET a 1\r\nSELECT 1\r\nGET a\r\nSET a 2\r\nDBSIZE\r\nSELECT 0\r\nGET a\r\nKEYS *\r\n",
+    b"SET a 1\r\nMOVE a 1\r\nEXISTS a\r\nMOVE a 1\r\nSELECT 1\r\nGET a\r\nMOVE a 0\r\nGET a\r\n",
+    b"SET a 1\r\nSELECT 1\r\nSET a 2\r\nSELECT 0\r\nMOVE a 1\r\nMOVE a 0\r\nMOVE nosuch 1\r\n",
+    b"MOVE a 16\r\nMOVE a -1\r\nMOVE a x\r\nMOVE a 2147483648\r\nMOVE a\r\n",
+    b"SET a 1\r\nEXPIRE a 100\r\nMOVE a 3\r\nSELECT 3\r\nTTL a\r\nTYPE a\r\n",
+    b"RPUSH l x\r\nMOVE l 2\r\nSELECT 2\r\nLRANGE l 0 -1\r\nOBJECT ENCODING l\r\n",
+    b"SET a 1\r\nSWAPDB 0 1\r\nGET a\r\nSELECT 1\r\nGET a\r\nSWAPDB 1 1\r\nGET a\r\n",
+    b"SWAPDB x 0\r\nSWAPDB 0 x\r\nSWAPDB 16 x\r\nSWAPDB 16 0\r\nSWAPDB 0 -1\r\nSWAPDB 0\r\n",
+    b"SWAPDB 2147483648 0\r\nSWAPDB 0 2147483648\r\n",
+    b"SET a 1\r\nCOPY a b DB 1\r\nCOPY a a DB 1\r\nCOPY a a DB 0\r\nCOPY a a\r\nSELECT 1\r\nMGET a b\r\n",
+    b"SET a 1\r\nCOPY a b DB 16\r\nCOPY a b DB x\r\nCOPY a b DB\r\nCOPY a b DB 1 REPLACE\r\nCOPY a b DB 1\r\n",
+    b"SET a 1\r\nSELECT 1\r\nSET b 2\r\nFLUSHDB\r\nDBSIZE\r\nSELECT 0\r\nDBSIZE\r\n",
+    b"SET a 1\r\nSELECT 1\r\nSET b 2\r\nFLUSHALL\r\nDBSIZE\r\nSELECT 0\r\nDBSIZE\r\n",
+    b"SELECT 5\r\nSET k v\r\nSCAN 0\r\nRANDOMKEY\r\nSELECT 6\r\nSCAN 0\r\nRANDOMKEY\r\n",
+    b"SET a 1\r\nSELECT 1\r\nRESET\r\nGET a\r\n",
+    b"WATCH a\r\nSELECT 1\r\nSET a 1\r\nSELECT 0\r\nMULTI\r\nPING\r\nEXEC\r\n",
+    b"WATCH a\r\nSELECT 1\r\nSET a 1\r\nSWAPDB 0 1\r\nMULTI\r\nPING\r\nEXEC\r\n",
+    b"WATCH a\r\nSELECT 1\r\nSWAPDB 0 1\r\nMULTI\r\nPING\r\nEXEC\r\n",
+    b"SET a 1\r\nWATCH a\r\nMOVE a 1\r\nMULTI\r\nPING\r\nEXEC\r\n",
+    b"SELECT 1\r\nWATCH a\r\nSELECT 0\r\nSET a 1\r\nMOVE a 1\r\nMULTI\r\nPING\r\nEXEC\r\n",
+    b"SELECT 1\r\nSET a 1\r\nWATCH a\r\nSELECT 0\r\nFLUSHDB\r\nMULTI\r\nPING\r\nEXEC\r\n",
+    b"MULTI\r\nSELECT 2\r\nSET a 1\r\nSELECT 99\r\nEXEC\r\nGET a\r\nSELECT 0\r\nGET a\r\n",
+];
+
+#[test]
+fn databases_match_redis_byte_for_byte() {
+    let redis = RedisServer::start(&[]);
+    let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
+    compare(DATABASES, redis.addr, ours.addr());
 }
 
 #[test]

@@ -161,6 +161,17 @@ pub const DIRECTIVES: &[Directive] = &[
         },
     },
     Directive {
+        name: "databases",
+        values: "N",
+        help: "numbered databases SELECT chooses from (default 16)",
+        arity: (1, 1),
+        get: |c| vec![c.databases.to_string()],
+        set: |c, v| {
+            c.databases = parse_integer(v[0], 1, INT_MAX)? as usize;
+            Ok(())
+        },
+    },
+    Directive {
         name: "slowlog-max-len",
         values: "N",
         help: "entries the slow log keeps (default 128)",

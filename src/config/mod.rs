@@ -59,6 +59,8 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     /// Entries the slow log keeps (`slowlog-max-len`, default 128).
     pub slowlog_max_len: usize,
+    /// Numbered databases (`databases`, default 16; fixed at start, as in Redis).
+    pub databases: usize,
     /// Record a latency event at this many milliseconds or more (`latency-monitor-threshold`,
     /// default 0 = off).
     pub latency_monitor_threshold: u64,
@@ -115,6 +117,7 @@ impl Default for Config {
             timeout_secs: 0,
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
+            databases: 16,
             latency_monitor_threshold: 0,
             latency_tracking: true,
             latency_percentiles: vec![50.0, 99.0, 99.9],

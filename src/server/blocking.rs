@@ -22,7 +22,7 @@
 //!   the keys and the deadline in the client ([`crate::server::client::Blocked`]), puts the client at the back of each
 //!   key's waiter queue, and asks the loop to stop handing it input
 //!   ([`crate::reactor::Ctx::pause_input`]). The loop still reads the socket, so a client that
-//!   hangs up is noticed and [`crate::server::client::Blocked::leave`] removes it from every queue: nothing is left
+//!   hangs up is noticed and [`crate::server::State::leave`] removes it from every queue: nothing is left
 //!   behind, and no element is ever handed to a client that has gone.
 //! - **Waking.** Every key creation goes through `Db::add`, which calls [`crate::server::keyspace::waiters::Blocking::signal`]:
 //!   if someone waits on that key it joins the *ready* list (once). This is Redis's
@@ -119,7 +119,9 @@ impl Exec<'_, '_> {
         }
         let deadline = timeout_ms.map(|ms| self.ctx.now() + Duration::from_millis(ms as u64));
         let (seq, keys) = self.state.db.blocking.block(self.id, kind, keys, deadline);
+        self.state.blocked_in(self.client.db);
         self.client.blocked = Some(Box::new(Blocked {
+            db: self.client.db,
             seq,
             kind,
             keys,
@@ -139,8 +141,13 @@ impl Exec<'_, '_> {
 
 /// Serve every ready key's waiters. Called after each command, so a waiter is served before
 /// the client that woke it runs its next pipelined command (as Redis does in `processCommand`).
+///
+/// A ready key's database is taken in hand while its waiters are served (each waits in the
+/// database it blocked in), and the database that was in hand is put back after.
 pub fn serve_ready(state: &mut State, ctx: &mut Ctx<'_, Session>, now_ms: i64) {
-    while let Some(key) = state.db.blocking.pop_ready() {
+    let home = state.shelf.selected();
+    while let Some((db, key)) = state.pop_ready() {
+        state.select(db);
         let mut after = None;
         while let Some((seq, waiter)) = state.db.blocking.next_waiter(&key, after) {
             after = Some(seq);
@@ -187,7 +194,7 @@ pub fn serve_ready(state: &mut State, ctx: &mut Ctx<'_, Session>, now_ms: i64) {
                     client.blocked = Some(blocked);
                     false
                 } else {
-                    blocked.leave(&mut state.db.blocking);
+                    state.leave(&blocked);
                     true
                 }
             });
@@ -196,6 +203,7 @@ pub fn serve_ready(state: &mut State, ctx: &mut Ctx<'_, Session>, now_ms: i64) {
             }
         }
     }
+    state.select(home);
 }
 
 /// How a client stops waiting other than by being served.
@@ -209,7 +217,7 @@ pub enum Unblock {
 
 /// Reply to the clients whose timeouts have passed, and let them go on.
 pub fn time_out(state: &mut State, ctx: &mut Ctx<'_, Session>, now: Instant) {
-    while let Some(conn) = state.db.blocking.pop_due(now) {
+    while let Some(conn) = state.pop_due(now) {
         unblock(state, ctx, conn, Unblock::Timeout);
     }
 }
@@ -224,7 +232,7 @@ pub fn unblock(state: &mut State, ctx: &mut Ctx<'_, Session>, conn: ConnId, how:
         else {
             return false;
         };
-        blocked.leave(&mut state.db.blocking);
+        state.leave(&blocked);
         match how {
             // Every list (and sorted set) blocking command times out with a null array.
             Unblock::Timeout => match blocked.kind {

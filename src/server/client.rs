@@ -13,8 +13,8 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use crate::resp::OwnedRequest;
-use crate::server::keyspace::waiters::{Blocking, Kind};
-use crate::server::keyspace::watched::{Stamp, WatchedKeys};
+use crate::server::keyspace::waiters::Kind;
+use crate::server::keyspace::watched::Stamp;
 
 /// What commands know about the client running them.
 #[derive(Debug)]
@@ -33,6 +33,8 @@ pub struct Client {
     pub patterns: HashSet<Box<[u8]>>,
     /// AUTH succeeded, or no password is required.
     pub authenticated: bool,
+    /// The database SELECT chose (0 at first).
+    pub db: usize,
     /// Waiting on keys (BLPOP and friends). Boxed: most clients never block.
     pub blocked: Option<Box<Blocked>>,
     /// Commands run (the dashboard's client table).
@@ -69,6 +71,8 @@ pub struct Transaction {
 /// One key a client watches.
 #[derive(Debug)]
 pub struct WatchedKey {
+    /// The database the key was watched in.
+    pub db: usize,
     pub key: Box<[u8]>,
     /// The key's counters when it was watched.
     pub stamp: Stamp,
@@ -100,6 +104,7 @@ impl Client {
             channels: HashSet::new(),
             patterns: HashSet::new(),
             authenticated,
+            db: 0,
             blocked: None,
             commands: 0,
             replies: Replies::On,
@@ -141,18 +146,11 @@ impl Client {
     }
 }
 
-impl Client {
-    /// UNWATCH: stop watching every key (EXEC, DISCARD, RESET and closing do it too).
-    pub fn unwatch_all(&mut self, watched: &mut WatchedKeys) {
-        for watching in self.watching.drain(..) {
-            watched.unwatch(&watching.key);
-        }
-    }
-}
-
 /// What a blocked client carries while it waits (in `Client::blocked`).
 #[derive(Debug)]
 pub struct Blocked {
+    /// The database whose keys it waits on.
+    pub db: usize,
     /// Position in every waiter queue: lower blocked earlier.
     pub seq: u64,
     pub kind: Kind,
@@ -161,11 +159,4 @@ pub struct Blocked {
     pub deadline: Option<Instant>,
     /// The command to run again when a key is ready.
     pub request: OwnedRequest,
-}
-
-impl Blocked {
-    /// Leave every queue this client waits in, and the timeouts.
-    pub fn leave(&self, waiters: &mut Blocking) {
-        waiters.unblock(self.seq, &self.keys, self.deadline);
-    }
 }

@@ -15,13 +15,13 @@
 //!
 //! | module | what it holds |
 //! | --- | --- |
-//! | this file | [`Server`] and [`State`], the [`Handler`] impl, [`Session`], and `dispatch`: one request's way (look-up, arity, auth, subscribed mode, run, serve ready keys, the expiry timer) |
+//! | this file | [`Server`] and [`State`] (with the database in hand and the ones where clients wait), the [`Handler`] impl, [`Session`], and `dispatch`: one request's way (the client's database in hand, look-up, arity, auth, subscribed mode, run, serve ready keys, the expiry timer) |
 //! | [`args`] | the argument cursor: options read front to back, Redis's error texts written once |
 //! | [`command`] | the command table type ([`command::Command`], [`command::Table`]) and [`command::Exec`], through which a command reads its client and replies |
 //! | [`stats`] | the counters INFO reports: per command (calls, time, latency histogram), per error code, the rates |
 //! | [`spec`] | what the table says about each command: typed flags, ACL categories, key specs, and finding keys by them |
 //! | [`commands`] | the commands, a module per family (strings, lists, hashes, sets, sorted sets, keys, pub/sub, connection, auth, admin, shutdown) |
-//! | [`keyspace`] | data only: the db with expiry ([`keyspace::db`]), each value's representation (list, hash, set, zset), the waiters of blocked clients ([`keyspace::waiters`]) |
+//! | [`keyspace`] | data only: the numbered databases ([`keyspace::databases`]), each db with expiry ([`keyspace::db`]), each value's representation (list, hash, set, zset), the waiters of blocked clients ([`keyspace::waiters`]) |
 //! | [`client`] | what commands know about the client running them, and what a blocked client carries |
 //! | [`blocking`] | parking a client that must wait, and serving it when a key it waits on appears |
 //! | [`glob`] | Redis's pattern matching (KEYS, SCAN MATCH, PSUBSCRIBE, CONFIG GET) |
@@ -54,6 +54,7 @@ use client::Client;
 use command::{Exec, Table};
 use commands::{auth, pubsub};
 use dashboard::{Dashboard, Viewer};
+use keyspace::databases::Shelf;
 use keyspace::db::Db;
 use stats::Stats;
 
@@ -138,7 +139,121 @@ impl State {
                 ctx.resume_input(id);
             }
         }
-        self.db.frozen = false;
+        for (_, db) in self.dbs_mut() {
+            db.frozen = false;
+        }
+    }
+
+    /// Database `index` (created empty if never used), `None` past `databases`.
+    pub fn db_at(&mut self, index: usize) -> Option<&mut Db> {
+        self.shelf.get(&mut self.db, index)
+    }
+
+    /// Database `index` to read; `None` if never used (so empty) or past `databases`.
+    pub fn db_ref(&self, index: usize) -> Option<&Db> {
+        self.shelf.peek(&self.db, index)
+    }
+
+    /// Take database `index` in hand, for the commands that follow.
+    #[inline]
+    pub fn select(&mut self, index: usize) {
+        if index != self.shelf.selected() {
+            self.shelf.select(&mut self.db, index);
+        }
+    }
+
+    /// Every database ever used, with its number.
+    pub fn dbs(&self) -> impl Iterator<Item = (usize, &Db)> {
+        self.shelf.each(&self.db)
+    }
+
+    pub fn dbs_mut(&mut self) -> impl Iterator<Item = (usize, &mut Db)> {
+        self.shelf.each_mut(&mut self.db)
+    }
+
+    /// A client has just blocked in database `index` (in hand).
+    pub fn blocked_in(&mut self, index: usize) {
+        if !self.waiting_dbs.contains(&index) {
+            self.waiting_dbs.push(index);
+        }
+    }
+
+    /// `blocked` stops waiting: it leaves every queue of its database, and its timeout.
+    pub fn leave(&mut self, blocked: &client::Blocked) {
+        let Some(db) = self.db_at(blocked.db) else {
+            return;
+        };
+        db.blocking
+            .unblock(blocked.seq, &blocked.keys, blocked.deadline);
+        if db.blocking.blocked_clients() == 0 {
+            self.waiting_dbs.retain(|&index| index != blocked.db);
+        }
+    }
+
+    /// Whether a key some blocked client waits on has come into existence, in any database.
+    #[inline]
+    pub fn any_ready(&self) -> bool {
+        !self.waiting_dbs.is_empty() && self.waiting_dbs_iter().any(|db| db.blocking.has_ready())
+    }
+
+    fn waiting_dbs_iter(&self) -> impl Iterator<Item = &Db> {
+        self.waiting_dbs
+            .iter()
+            .filter_map(|&index| self.db_ref(index))
+    }
+
+    /// The first ready key of a database where clients wait, with its database.
+    pub fn pop_ready(&mut self) -> Option<(usize, Box<[u8]>)> {
+        for at in 0..self.waiting_dbs.len() {
+            let index = self.waiting_dbs[at];
+            if let Some(key) = self.db_at(index).and_then(|db| db.blocking.pop_ready()) {
+                return Some((index, key));
+            }
+        }
+        None
+    }
+
+    /// A blocked client whose deadline has passed, in any database.
+    pub fn pop_due(&mut self, now: Instant) -> Option<ConnId> {
+        for at in 0..self.waiting_dbs.len() {
+            let index = self.waiting_dbs[at];
+            if let Some(conn) = self.db_at(index).and_then(|db| db.blocking.pop_due(now)) {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    /// The earliest timeout of a blocked client, for the loop's timer.
+    fn next_block_deadline(&self) -> Option<Instant> {
+        if self.waiting_dbs.is_empty() {
+            // Asked every turn of the loop: nothing to walk while nobody is blocked.
+            return None;
+        }
+        self.waiting_dbs_iter()
+            .filter_map(|db| db.blocking.next_deadline())
+            .min()
+    }
+
+    /// Blocked clients, in all databases (INFO's `blocked_clients`).
+    pub fn blocked_clients(&self) -> usize {
+        self.waiting_dbs_iter()
+            .map(|db| db.blocking.blocked_clients())
+            .sum()
+    }
+
+    /// UNWATCH: `client` stops watching every key (EXEC, DISCARD, RESET and closing do it too).
+    pub fn unwatch_all(&mut self, client: &mut Client) {
+        for watching in client.watching.drain(..) {
+            if let Some(db) = self.shelf.get(&mut self.db, watching.db) {
+                db.watched.unwatch(&watching.key);
+            }
+        }
+    }
+
+    /// Keys in every database (the dashboard's count).
+    pub fn keys(&self) -> usize {
+        self.dbs().map(|(_, db)| db.len()).sum()
     }
 }
 
@@ -167,7 +282,13 @@ fn hex_id(seed: u64) -> String {
 
 /// State shared by all clients: the keyspace, the configuration, the counters.
 pub struct State {
-    pub db: Db,
+    /// The database of the command running, in hand ([`keyspace::databases`]); the others
+    /// are on the shelf.
+    pub db: Box<Db>,
+    pub shelf: Shelf,
+    /// The databases where clients are blocked, so that the check after every command and the
+    /// timer's look at deadlines cost nothing while nobody is.
+    waiting_dbs: Vec<usize>,
     pub pubsub: pubsub::PubSub,
     pub config: Config,
     pub limits: Limits,
@@ -219,9 +340,12 @@ impl Server {
             .duration_since(UNIX_EPOCH)
             .map_or(0x9E37_79B9, |d| d.as_nanos() as u64);
         let table = Table::new(commands::FAMILIES);
+        let (db, shelf) = Shelf::new(config.databases, seed);
         let mut server = Server {
             state: State {
-                db: Db::new(seed),
+                db,
+                shelf,
+                waiting_dbs: Vec::new(),
                 pubsub: pubsub::PubSub::default(),
                 limits: config.limits(),
                 config,
@@ -397,11 +521,11 @@ impl Handler for Server {
         }
         if let Some(blocked) = &client.blocked {
             // Gone while waiting: it leaves every queue, and no element is popped for it.
-            blocked.leave(&mut self.state.db.blocking);
+            self.state.leave(blocked);
         }
         // Gone mid-transaction: its queue goes with it, and its watches.
         let mut client = client;
-        client.unwatch_all(&mut self.state.db.watched);
+        self.state.unwatch_all(&mut client);
     }
 
     /// Subscribers wait for messages and blocked clients for their keys, maybe for hours:
@@ -418,7 +542,7 @@ impl Handler for Server {
     fn next_deadline(&self) -> Option<Instant> {
         [
             self.state.next_expire_cycle,
-            self.state.db.blocking.next_deadline(),
+            self.state.next_block_deadline(),
             self.dashboard.next_deadline(),
             self.state.pause.as_ref().map(|p| p.until),
         ]
@@ -436,9 +560,15 @@ impl Handler for Server {
             // `activeExpireCycle`), only the next cycle scheduled.
             if self.state.pause.is_none() {
                 let started = Instant::now();
-                self.state
-                    .db
-                    .active_expire_cycle(unix_ms(), EXPIRE_CYCLE_BUDGET);
+                let now_ms = unix_ms();
+                // Every database with deadlines, within one budget (Redis's
+                // `activeExpireCycle` walks its databases the same way).
+                for (_, db) in self.state.dbs_mut() {
+                    let left = EXPIRE_CYCLE_BUDGET.saturating_sub(started.elapsed());
+                    if db.volatile_len() > 0 && !left.is_zero() {
+                        db.active_expire_cycle(now_ms, left);
+                    }
+                }
                 let millis = started.elapsed().as_millis() as u64;
                 let threshold = self.state.config.latency_monitor_threshold;
                 self.state.latency.record("expire-cycle", millis, threshold);
@@ -454,7 +584,8 @@ impl Server {
     /// Keep the expiry timer running exactly while some key has a deadline, so an idle server
     /// with no volatile keys never wakes up.
     fn schedule_expiry(&mut self, now: Instant) {
-        self.state.next_expire_cycle = if self.state.db.volatile_len() > 0 {
+        let volatile = self.state.dbs().any(|(_, db)| db.volatile_len() > 0);
+        self.state.next_expire_cycle = if volatile {
             Some(now + EXPIRE_CYCLE_EVERY)
         } else {
             None
@@ -485,7 +616,7 @@ fn refuse(exec: &mut Exec<'_, '_>, command: &command::Command, message: &[u8]) -
         return reject(exec);
     }
     exec.client.multi = None;
-    exec.client.unwatch_all(&mut exec.state.db.watched);
+    exec.state.unwatch_all(exec.client);
     let reason = message.strip_prefix(b"ERR ").unwrap_or(message);
     let mut abort = b"EXECABORT Transaction discarded because of: ".to_vec();
     abort.extend_from_slice(reason);
@@ -504,6 +635,8 @@ enum Dispatched {
 
 /// Run one request: look it up, check its arity, run it (or queue it inside MULTI), count it.
 fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Dispatched {
+    // The client's database in hand (one compare, unless the last command ran in another).
+    exec.state.select(exec.client.db);
     let Some((command, id)) = exec.state.table.lookup_with_id(request.arg(0)) else {
         exec.unknown_command(request);
         return reject(exec);
@@ -650,13 +783,15 @@ fn call(exec: &mut Exec<'_, '_>, command: &command::Command, request: &crate::re
             commands::introspection::feed_monitors(exec, request, ran);
         }
     }
-    // A command may have created a key that blocked clients wait on: serve them now, before
-    // this client's next command can take what they wait for.
-    if exec.state.db.blocking.has_ready() && !exec.client.executing {
-        blocking::serve_ready(exec.state, exec.ctx, exec.now_ms);
-    }
-    // A command may have given a key a deadline: make sure the expiry timer is running.
+    // A command may have given a key a deadline: make sure the expiry timer is running. (Only
+    // the database in hand can have gained one: MOVE, COPY and SWAPDB only carry deadlines
+    // that kept the timer running already.)
     if exec.state.next_expire_cycle.is_none() && exec.state.db.volatile_len() > 0 {
         exec.state.next_expire_cycle = Some(exec.ctx.now() + EXPIRE_CYCLE_EVERY);
+    }
+    // A command may have created a key that blocked clients wait on: serve them now, before
+    // this client's next command can take what they wait for.
+    if exec.state.any_ready() && !exec.client.executing {
+        blocking::serve_ready(exec.state, exec.ctx, exec.now_ms);
     }
 }

@@ -271,7 +271,7 @@ fn client_line(info: &ConnInfo<'_>, client: &Client, now: Instant, running: Runn
     let mut line = String::new();
     let _ = writeln!(
         line,
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db=0 sub={} psub={} \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
          ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl=0 \
          oll=0 omem={} tot-mem={} events={events} cmd={} user=default redir=-1 resp=2",
         client.id,
@@ -282,6 +282,7 @@ fn client_line(info: &ConnInfo<'_>, client: &Client, now: Instant, running: Runn
         now.saturating_duration_since(info.created).as_secs(),
         now.saturating_duration_since(info.last_active).as_secs(),
         client_flags(client),
+        client.db,
         client.channels.len(),
         client.patterns.len(),
         client.multi.as_ref().map_or(-1, |t| t.queue.len() as i64),
@@ -478,7 +479,9 @@ fn client_pause(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     });
     pause.until = pause.until.max(until);
     pause.all |= all;
-    state.db.frozen = true;
+    for (_, db) in state.dbs_mut() {
+        db.frozen = true;
+    }
     exec.ok();
 }
 

@@ -6,7 +6,7 @@
 //! PING [message]          +PONG | $len message
 //! ECHO message            $len message
 //! QUIT                    +OK, then the connection closes; nothing pipelined after it runs
-//! SELECT index            +OK for 0; -ERR DB index is out of range otherwise
+//! SELECT index            +OK; -ERR DB index is out of range past `databases` (16)
 //! HELLO [2]               server facts as a flat array; protocol 3 is refused (-NOPROTO)
 //! ```
 
@@ -17,6 +17,7 @@ use crate::resp::number::parse_i64;
 
 use crate::server::args::{Args, is_option};
 use crate::server::command::{Command, Exec};
+use crate::server::commands::keys::db_index;
 
 // One command per line: the table reads as a table.
 #[rustfmt::skip]
@@ -57,11 +58,16 @@ fn quit(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     exec.ctx.close(exec.id);
 }
 
+/// `SELECT index`: this client's commands now run in database `index` (taken in hand at
+/// once, for the commands of an EXEC that follow it).
 fn select(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    match parse_i64(req.arg(1)) {
-        None => exec.not_integer(),
-        Some(0) => exec.ok(),
-        Some(_) => exec.error("ERR DB index is out of range"),
+    match db_index(exec.state, req.arg(1), None) {
+        Err(message) => exec.error(message),
+        Ok(index) => {
+            exec.client.db = index;
+            exec.state.select(index);
+            exec.ok();
+        }
     }
 }
 

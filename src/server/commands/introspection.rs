@@ -57,9 +57,11 @@ pub fn feed_monitors(exec: &mut Exec<'_, '_>, request: &Request<'_>, command: &C
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     let mut line = format!(
-        "+{}.{:06} [0 {}]",
+        "+{}.{:06} [{} {}]",
         now.as_secs(),
         now.subsec_micros(),
+        // The database after the command, as Redis's `call()` feeds it (SELECT 3 shows 3).
+        exec.client.db,
         exec.client.peer
     )
     .into_bytes();

@@ -11,7 +11,9 @@
 //! SCAN cursor [MATCH p] [COUNT n] [TYPE t]          *2 $next-cursor *n keys
 //! RANDOMKEY                         $key | $-1
 //! DBSIZE                            :keys
-//! FLUSHDB [ASYNC|SYNC]              +OK            (FLUSHALL: the same, one database)
+//! FLUSHDB [ASYNC|SYNC]              +OK            (FLUSHALL: every database)
+//! MOVE key db                       :1 | :0        :0 if missing here or present there
+//! SWAPDB index1 index2              +OK            clients stay; their keys trade places
 //! RENAME key newkey                 +OK | -ERR no such key
 //! RENAMENX key newkey               :1 | :0
 //! EXPIRE key seconds [NX|XX|GT|LT]  :1 | :0        (PEXPIRE: milliseconds)
@@ -68,6 +70,8 @@ pub const COMMANDS: &[Command] = &[
     Command::new("randomkey", 1, &["readonly", "touches_arbitrary_keys"], randomkey).acl(&["keyspace"]).tips(&["request_policy:all_shards", "nondeterministic_output"]),
     Command::new("dbsize", 1, &["readonly", "fast"], dbsize).acl(&["keyspace"]).tips(&["request_policy:all_shards", "response_policy:agg_sum"]),
     Command::new("flushdb", -1, &["write"], flush).acl(&["keyspace", "dangerous"]).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
+    Command::new("move", 3, &["write", "fast"], move_).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RW", "access", "update"])]),
+    Command::new("swapdb", 3, &["write", "fast"], swapdb).acl(&["keyspace", "dangerous"]),
     Command::new("flushall", -1, &["write"], flush).acl(&["keyspace", "dangerous"]).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
     Command::new("rename", 3, &["write"], rename).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]), KeySpec::index(2, &["OW", "update"])]),
     Command::new("renamenx", 3, &["write", "fast"], renamenx).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RW", "access", "delete"]), KeySpec::index(2, &["OW", "insert"])]),
@@ -352,34 +356,37 @@ fn randomkey(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
 }
 
 /// `COPY source destination [DB index] [REPLACE]` → `:1` if copied, `:0` if `source` is
-/// missing or `destination` exists (without REPLACE). The deadline is copied too. Only db 0
-/// exists here, so `DB` accepts only 0.
+/// missing or `destination` exists (without REPLACE). The deadline is copied too; `DB` names
+/// the destination's database (the selected one by default).
 fn copy(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let (src, dst) = (req.arg(1), req.arg(2));
+    let here = exec.state.shelf.selected();
+    let mut target = here;
     let mut replace = false;
     let mut args = Args::new(req, 3);
     while let Some(option) = args.next() {
         if is_option(option, "replace") {
             replace = true;
         } else if is_option(option, "db") && args.remaining() > 0 {
-            match args.int() {
+            match db_index(exec.state, args.next().unwrap_or_default(), None) {
                 Err(message) => return exec.error(message),
-                Ok(0) => {}
-                Ok(_) => return exec.error("ERR DB index is out of range"),
+                Ok(index) => target = index,
             }
         } else {
             return exec.syntax_error();
         }
     }
-    if src == dst {
+    if src == dst && target == here {
         return exec.error("ERR source and destination objects are the same");
     }
     let now = exec.now_ms;
-    let db = &mut exec.state.db;
-    let Some(value) = db.get(src, now).cloned() else {
+    let Some(value) = exec.state.db.get(src, now).cloned() else {
         return exec.integer(0);
     };
-    let deadline = db.expiry(src, now).flatten();
+    let deadline = exec.state.db.expiry(src, now).flatten();
+    let Some(db) = exec.state.db_at(target) else {
+        return exec.integer(0);
+    };
     if db.exists(dst, now) {
         if !replace {
             return exec.integer(0);
@@ -463,8 +470,8 @@ fn dbsize(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     exec.integer(len as i64);
 }
 
-/// `FLUSHDB [ASYNC|SYNC]` and `FLUSHALL [ASYNC|SYNC]` → `+OK`. There is one database, and
-/// freeing happens on the loop thread either way.
+/// `FLUSHDB [ASYNC|SYNC]` (the selected database) and `FLUSHALL [ASYNC|SYNC]` (every one) →
+/// `+OK`. Freeing happens on the loop thread either way.
 fn flush(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let valid = match req.len() {
         1 => true,
@@ -474,7 +481,83 @@ fn flush(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     if !valid {
         return exec.syntax_error();
     }
-    exec.state.db.clear(exec.now_ms);
+    let now = exec.now_ms;
+    if is_option(req.arg(0), "flushall") {
+        for (_, db) in exec.state.dbs_mut() {
+            db.clear(now);
+        }
+    } else {
+        exec.state.db.clear(now);
+    }
+    exec.ok();
+}
+
+/// A database number argument, as Redis's `getIntFromObjectOrReply` then `selectDb` read it:
+/// not an integer, or not an `int`, → `not_int` if the command names the argument (SWAPDB),
+/// else Redis's two texts; outside `0..databases` → `ERR DB index is out of range`.
+pub(crate) fn db_index(
+    state: &State,
+    arg: &[u8],
+    not_int: Option<&'static str>,
+) -> Result<usize, &'static str> {
+    let number = parse_i64(arg).ok_or(not_int.unwrap_or(NOT_INTEGER))?;
+    let index = i32::try_from(number).map_err(|_| {
+        not_int
+            .unwrap_or("ERR value is out of range, value must between -2147483648 and 2147483647")
+    })?;
+    usize::try_from(index)
+        .ok()
+        .filter(|&index| index < state.shelf.count())
+        .ok_or(OUT_OF_RANGE)
+}
+
+/// Redis's reply to a database number past `databases`.
+pub(crate) const OUT_OF_RANGE: &str = "ERR DB index is out of range";
+
+/// `MOVE key db` → `:1` if the key moved (with its deadline) from the selected database to
+/// `db`; `:0` if it is missing here or present there. Watchers in both databases see the
+/// change, and clients blocked on the key in `db` are served.
+fn move_(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let key = req.arg(1);
+    let target = match db_index(exec.state, req.arg(2), None) {
+        Ok(target) => target,
+        Err(message) => return exec.error(message),
+    };
+    let (here, now) = (exec.state.shelf.selected(), exec.now_ms);
+    let state = &mut *exec.state;
+    let Some((from, to)) = state.shelf.two(&mut state.db, here, target) else {
+        return exec.error("ERR source and destination objects are the same");
+    };
+    if !from.exists(key, now) || to.exists(key, now) {
+        return exec.integer(0);
+    }
+    let deadline = from.expiry(key, now).flatten();
+    let Some(value) = from.remove(key) else {
+        return exec.integer(0);
+    };
+    to.insert(key, value);
+    to.set_expiry(key, deadline);
+    exec.integer(1);
+}
+
+/// `SWAPDB index1 index2` → `+OK`: the two databases trade their keys; clients stay on the
+/// number they selected, so they now see the other keys. Watched keys present on either side
+/// count as changed, and clients blocked on a key that now exists are served, as in Redis.
+fn swapdb(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let first = db_index(exec.state, req.arg(1), Some("ERR invalid first DB index"));
+    let second = db_index(exec.state, req.arg(2), Some("ERR invalid second DB index"));
+    // Both numbers are read before either is judged out of range, as Redis does.
+    let (first, second) = match (first, second) {
+        (Err(message), _) if message != OUT_OF_RANGE => return exec.error(message),
+        (_, Err(message)) if message != OUT_OF_RANGE => return exec.error(message),
+        (Ok(first), Ok(second)) => (first, second),
+        _ => return exec.error(OUT_OF_RANGE),
+    };
+    let now = exec.now_ms;
+    let state = &mut *exec.state;
+    if let Some((a, b)) = state.shelf.two(&mut state.db, first, second) {
+        a.swap_data(b, now);
+    }
     exec.ok();
 }
 

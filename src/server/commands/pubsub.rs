@@ -334,7 +334,7 @@ fn pubsub_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
 }
 
 /// RESET: leave every channel and pattern, forget the name, end any transaction and every
-/// WATCH, answer again after CLIENT REPLY OFF; reply `+RESET`.
+/// WATCH, select database 0, answer again after CLIENT REPLY OFF; reply `+RESET`.
 fn reset(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     unsubscribe_all(exec, Target::Channel, false);
     unsubscribe_all(exec, Target::Pattern, false);
@@ -342,7 +342,9 @@ fn reset(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     // Out of any transaction, watching nothing, answered again (Redis's
     // `clearClientConnectionState`).
     exec.client.multi = None;
-    exec.client.unwatch_all(&mut exec.state.db.watched);
+    exec.state.unwatch_all(exec.client);
+    exec.client.db = 0;
+    exec.state.select(0);
     exec.client.replies = crate::server::client::Replies::On;
     exec.client.no_evict = false;
     set_output_class(exec);

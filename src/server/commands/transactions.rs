@@ -64,7 +64,7 @@ fn discard(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     if exec.client.multi.take().is_none() {
         return exec.error("ERR DISCARD without MULTI");
     }
-    exec.client.unwatch_all(&mut exec.state.db.watched);
+    exec.state.unwatch_all(exec.client);
     exec.ok();
 }
 
@@ -73,11 +73,18 @@ fn watch(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         return exec.error("ERR WATCH inside MULTI is not allowed");
     }
     for key in req.args().skip(1) {
-        if exec.client.watching.iter().any(|w| &*w.key == key) {
+        let db_index = exec.client.db;
+        if exec
+            .client
+            .watching
+            .iter()
+            .any(|w| w.db == db_index && &*w.key == key)
+        {
             continue;
         }
         let db = &mut exec.state.db;
         let watched = WatchedKey {
+            db: db_index,
             key: key.into(),
             stamp: db.watched.watch(key),
             was_expired: db.is_expired(key, exec.now_ms),
@@ -88,7 +95,7 @@ fn watch(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 fn unwatch(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
-    exec.client.unwatch_all(&mut exec.state.db.watched);
+    exec.state.unwatch_all(exec.client);
     exec.ok();
 }
 
@@ -98,7 +105,7 @@ fn exec_command(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
         return exec.error("ERR EXEC without MULTI");
     };
     let changed = watched_key_changed(exec);
-    exec.client.unwatch_all(&mut exec.state.db.watched);
+    exec.state.unwatch_all(exec.client);
     if transaction.aborted {
         return exec.error("EXECABORT Transaction discarded because of previous errors.");
     }
@@ -116,9 +123,10 @@ fn exec_command(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
 /// Whether a key this client watches was written, deleted or flushed since, or has expired
 /// since (it was alive when watched and is past its deadline now).
 fn watched_key_changed(exec: &Exec<'_, '_>) -> bool {
-    let db = &exec.state.db;
     exec.client.watching.iter().any(|w| {
-        db.watched.changed(&w.key, w.stamp, w.was_expired)
-            || (!w.was_expired && db.is_expired(&w.key, exec.now_ms))
+        exec.state.db_ref(w.db).is_some_and(|db| {
+            db.watched.changed(&w.key, w.stamp, w.was_expired)
+                || (!w.was_expired && db.is_expired(&w.key, exec.now_ms))
+        })
     })
 }

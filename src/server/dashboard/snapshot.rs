@@ -16,6 +16,7 @@ use crate::reactor::{ConnId, ConnInfo, Ctx, Origin};
 
 use crate::server::Session;
 use crate::server::State;
+use crate::server::keyspace::db::Value;
 
 /// Rows in the client table.
 pub const TABLE_ROWS: usize = 50;
@@ -70,8 +71,10 @@ pub struct Snapshot {
     pub output_pending: usize,
     /// The table's rows, most output pending first.
     pub clients: Vec<Row>,
-    /// Keys per type (expired keys not yet reclaimed included, as DBSIZE).
+    /// Keys per type in all databases (expired keys not yet reclaimed included, as DBSIZE).
     pub keyspace: Vec<TypeKeys>,
+    /// Keys per database that holds any, as INFO keyspace lists them.
+    pub databases: Vec<DbKeys>,
     /// The most subscribed channels.
     pub channels: Vec<Channel>,
     /// The loop's latest notable events, newest first.
@@ -113,6 +116,13 @@ pub struct TypeKeys {
     #[serde(rename = "type")]
     pub type_name: &'static str,
     pub keys: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DbKeys {
+    pub db: usize,
+    pub keys: usize,
+    pub expires: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -193,12 +203,26 @@ pub fn fingerprint(state: &State, ctx: &Ctx<'_, Session>) -> Fingerprint {
         net_input_bytes: stats.net_input_bytes,
         connections_received: stats.connections_received,
         connections: ctx.connection_count(),
-        keys: state.db.len(),
-        blocked: state.db.blocking.blocked_clients(),
+        keys: state.keys(),
+        blocked: state.blocked_clients(),
         closes: stats.output_limit_closes + stats.query_buffer_closes + stats.connections_rejected,
         output_pending: resp_output_pending,
         notices: ctx.notices().last_seq(),
     }
+}
+
+/// Keys per type, summed over the databases.
+fn keys_per_type(state: &State) -> Vec<TypeKeys> {
+    let mut counts: Vec<TypeKeys> = Value::TYPES
+        .iter()
+        .map(|&type_name| TypeKeys { type_name, keys: 0 })
+        .collect();
+    for (_, db) in state.dbs() {
+        for (row, (_, keys)) in counts.iter_mut().zip(db.keys_per_type()) {
+            row.keys += keys;
+        }
+    }
+    counts
 }
 
 /// Take a snapshot. `current`: the connection whose request is running, if any (lent out:
@@ -217,7 +241,7 @@ pub fn take(state: &State, ctx: &Ctx<'_, Session>, current: Option<ConnId>) -> S
     let connected_clients = ctx
         .connection_count()
         .saturating_sub(state.dashboard_connections);
-    let blocked_clients = state.db.blocking.blocked_clients();
+    let blocked_clients = state.blocked_clients();
     let time_ms = crate::server::unix_ms();
     let log = log_lines(ctx, now, time_ms);
     Snapshot {
@@ -235,17 +259,22 @@ pub fn take(state: &State, ctx: &Ctx<'_, Session>, current: Option<ConnId>) -> S
         rejected_connections: stats.connections_rejected - baseline.connections_rejected,
         output_limit_closes: stats.output_limit_closes - baseline.output_limit_closes,
         rss_bytes: rss_bytes(),
-        keys: state.db.len(),
-        keys_with_expiry: state.db.volatile_len(),
+        keys: state.keys(),
+        keys_with_expiry: state.dbs().map(|(_, db)| db.volatile_len()).sum(),
         pubsub_channels: state.pubsub.channel_count(),
         pubsub_patterns: state.pubsub.pattern_count(),
         event_loop: loop_figures,
         output_pending,
         clients,
-        keyspace: state
-            .db
-            .keys_per_type()
-            .map(|(type_name, keys)| TypeKeys { type_name, keys })
+        keyspace: keys_per_type(state),
+        databases: state
+            .dbs()
+            .filter(|(_, db)| !db.is_empty())
+            .map(|(db, keys)| DbKeys {
+                db,
+                keys: keys.len(),
+                expires: keys.volatile_len(),
+            })
             .collect(),
         channels: state
             .pubsub

@@ -237,7 +237,8 @@ impl Hasher for KeyHasher {
     }
 }
 
-/// One database (Redis's db 0; SELECT allows no other).
+/// One database: its keys, and what belongs to its number (the waiters of blocked clients,
+/// the watched keys). There are `databases` of them ([`super::databases`]).
 #[derive(Debug, Default)]
 pub struct Db {
     map: HashMap<Rc<[u8]>, Entry, KeyHashing>,
@@ -503,6 +504,45 @@ impl Db {
             && let Some(entry) = self.map.get_mut(&**moved)
         {
             entry.volatile_index = index as u32;
+        }
+    }
+
+    /// SWAPDB: trade keys (and their deadlines, SCAN slots and counts) with `other`. What
+    /// belongs to the database's number stays: its blocked clients and watched keys, as
+    /// Redis's `dbSwapDatabases` keeps `blocking_keys` and `watched_keys`. Watchers of a key
+    /// present on either side are told first, as Redis's `touchAllWatchedKeysInDb`; keys
+    /// waited on that now exist are signalled after, as its `scanDatabaseForReadyKeys`.
+    pub fn swap_data(&mut self, other: &mut Db, now_ms: i64) {
+        self.touch_swapped(other, now_ms);
+        other.touch_swapped(self, now_ms);
+        std::mem::swap(&mut self.map, &mut other.map);
+        std::mem::swap(&mut self.volatile, &mut other.volatile);
+        std::mem::swap(&mut self.slots, &mut other.slots);
+        std::mem::swap(&mut self.per_type, &mut other.per_type);
+        self.signal_existing();
+        other.signal_existing();
+    }
+
+    /// Before a swap with `incoming`: a watched key already expired here is reclaimed (its
+    /// watchers see what an expiry means to them), one expired there likewise; then a watched
+    /// key present on either side has changed. That is Redis's `touchAllWatchedKeysInDb`,
+    /// flags and all, in the two counters of [`WatchedKeys`].
+    fn touch_swapped(&mut self, incoming: &mut Db, now_ms: i64) {
+        for key in self.watched.keys() {
+            self.reclaim_if_expired(&key, now_ms);
+            incoming.reclaim_if_expired(&key, now_ms);
+            if self.map.contains_key(&*key) || incoming.map.contains_key(&*key) {
+                self.watched.touch(&key);
+            }
+        }
+    }
+
+    /// Signal every key some client waits on that exists now (after a swap).
+    fn signal_existing(&mut self) {
+        for key in self.blocking.waited_keys() {
+            if self.map.contains_key(&*key) {
+                self.blocking.signal(&key);
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 //! | module | what it holds |
 //! | --- | --- |
 //! | [`db`] | keys to values, expiry (lazy and active), SCAN's cursor, keys per type |
+//! | [`databases`] | the numbered databases: the one in hand and the shelf (SELECT) |
 //! | [`list`] | a list: a quicklist of packed nodes (`list/nodes.rs`: the node array) |
 //! | [`hash`] | a hash: listpack, then a dense table |
 //! | [`set`] | a set: intset, then the same dense table |
@@ -23,6 +24,7 @@
 //! hundreds. `OBJECT ENCODING` reports which one a value is using, and the thresholds are the
 //! same CONFIG parameters Redis has ([`Encodings`]).
 
+pub mod databases;
 pub mod db;
 pub mod hash;
 pub mod list;

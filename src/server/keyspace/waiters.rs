@@ -81,6 +81,11 @@ impl Blocking {
         self.waiting.len()
     }
 
+    /// Every key some client waits on (SWAPDB looks for those that now exist).
+    pub fn waited_keys(&self) -> Vec<Box<[u8]>> {
+        self.waiting.keys().cloned().collect()
+    }
+
     pub fn has_ready(&self) -> bool {
         !self.ready.is_empty()
     }

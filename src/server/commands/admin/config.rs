@@ -16,8 +16,8 @@ use crate::server::command::{Command, Exec};
 use crate::server::glob::glob_match;
 
 /// The configuration parameters CONFIG knows: the ones this server has, named and formatted
-/// as redis.conf does, plus `save`, `appendonly` and `databases`, which clients ask about
-/// (`redis-benchmark` reads the first two) and which have one true answer here.
+/// as redis.conf does, plus `save` and `appendonly`, which clients ask about
+/// (`redis-benchmark` reads them) and which have one true answer here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Param {
     Appendonly,
@@ -144,7 +144,6 @@ impl Param {
     fn value(self, state: &State) -> String {
         match self {
             Param::Appendonly => "no".into(),
-            Param::Databases => "1".into(),
             // The port actually bound (the configured one may be 0, "any free port").
             Param::Port => state.port.to_string(),
             Param::TlsPort => state.tls_port.unwrap_or(0).to_string(),
@@ -183,10 +182,7 @@ impl Param {
     /// Whether this parameter is also a start-up directive ([`directives`]): then CONFIG SET
     /// checks its value with the very parser the flags and the config file use.
     fn is_directive(self) -> bool {
-        !matches!(
-            self,
-            Param::Appendonly | Param::Databases | Param::Save | Param::Constant(_)
-        )
+        !matches!(self, Param::Appendonly | Param::Save | Param::Constant(_))
     }
 
     fn setting(self) -> Setting {

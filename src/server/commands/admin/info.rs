@@ -26,7 +26,6 @@ use crate::resp::{Request, reply};
 use crate::server::State;
 use crate::server::command::Exec;
 use crate::server::commands::admin::{HZ, MULTIPLEXING_API, REDIS_VERSION};
-use crate::server::keyspace::db::Db;
 use crate::server::stats::Stats;
 
 /// INFO's sections in Redis's order, each with its name and whether plain `INFO` (`default`)
@@ -48,7 +47,7 @@ const SECTIONS: [(&str, bool, Section); 13] = [
         field(out, "cluster_enabled", 0);
     }),
     ("keyspace", true, |out, exec| {
-        keyspace_section(out, &exec.state.db)
+        keyspace_section(out, exec.state)
     }),
 ];
 
@@ -203,20 +202,22 @@ fn clients_section(out: &mut String, exec: &Exec<'_, '_>) {
     field(out, "maxclients", exec.state.config.maxclients);
     field(out, "client_recent_max_input_buffer", input);
     field(out, "client_recent_max_output_buffer", output);
-    let blocking = &exec.state.db.blocking;
     // Clients held by CLIENT PAUSE count as blocked, as Redis counts them.
     let held = exec
         .state
         .pause
         .as_ref()
         .map_or(0, |pause| pause.held.len());
-    field(out, "blocked_clients", blocking.blocked_clients() + held);
+    field(out, "blocked_clients", exec.state.blocked_clients() + held);
     // No client-side caching exists here.
     field(out, "tracking_clients", 0);
     field(
         out,
         "clients_in_timeout_table",
-        blocking.clients_with_timeout(),
+        exec.state
+            .dbs()
+            .map(|(_, db)| db.blocking.clients_with_timeout())
+            .sum::<usize>(),
     );
 }
 
@@ -436,7 +437,8 @@ fn stats_section(out: &mut String, exec: &Exec<'_, '_>) {
     for name in ["sync_full", "sync_partial_ok", "sync_partial_err"] {
         field(out, name, 0);
     }
-    field(out, "expired_keys", state.db.expired_keys);
+    let expired: u64 = state.dbs().map(|(_, db)| db.expired_keys).sum();
+    field(out, "expired_keys", expired);
     field(out, "expired_stale_perc", "0.00");
     field(out, "expired_time_cap_reached_count", 0);
     field(out, "expire_cycle_cpu_milliseconds", 0);
@@ -610,12 +612,13 @@ fn latencystats_section(out: &mut String, exec: &Exec<'_, '_>) {
 /// `db0:keys=N,expires=M,avg_ttl=0`, only for a non-empty database, as Redis. `avg_ttl` is
 /// Redis's running estimate from its expiry sampling; we do not estimate it and report 0, the
 /// value Redis reports when it has no estimate.
-fn keyspace_section(out: &mut String, db: &Db) {
+/// A line per database that holds keys, as Redis: `db3:keys=2,expires=1,avg_ttl=0`.
+fn keyspace_section(out: &mut String, state: &State) {
     out.push_str("# Keyspace\r\n");
-    if !db.is_empty() {
+    for (index, db) in state.dbs().filter(|(_, db)| !db.is_empty()) {
         let _ = write!(
             out,
-            "db0:keys={},expires={},avg_ttl=0\r\n",
+            "db{index}:keys={},expires={},avg_ttl=0\r\n",
             db.len(),
             db.volatile_len()
         );
@@ -634,7 +637,9 @@ pub(super) fn reset_stats(exec: &mut Exec<'_, '_>) {
         loop_baseline: now.clone(),
         ..Stats::for_commands(exec.state.table.all().len())
     };
-    exec.state.db.expired_keys = 0;
+    for (_, db) in exec.state.dbs_mut() {
+        db.expired_keys = 0;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -654,18 +659,31 @@ pub(super) fn time(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
 #[cfg(test)]
 mod tests {
     use crate::server::commands::admin::info::*;
+    use crate::server::keyspace::db::Value;
+
+    /// A line per database that holds keys, in order; none for an empty one.
+    ///
+    /// Break checked: printing every database ever used adds an empty `db5` line.
     #[test]
     fn keyspace_line_only_for_a_non_empty_db() {
-        let mut db = Db::new(1);
+        let mut server = crate::server::Server::new(crate::config::Config::ephemeral(), 0);
+        let state = &mut server.state;
         let mut out = String::new();
-        keyspace_section(&mut out, &db);
+        keyspace_section(&mut out, state);
         assert_eq!(out, "# Keyspace\r\n");
 
-        db.insert(b"a", crate::server::keyspace::db::Value::Str(b"1".to_vec()));
-        db.insert(b"b", crate::server::keyspace::db::Value::Str(b"2".to_vec()));
-        db.set_expiry(b"b", Some(i64::MAX));
+        state.select(5);
+        state.select(9);
+        state.db.insert(b"a", Value::Str(b"1".to_vec()));
+        state.db.insert(b"b", Value::Str(b"2".to_vec()));
+        state.db.set_expiry(b"b", Some(i64::MAX));
+        state.select(0);
+        state.db.insert(b"a", Value::Str(b"1".to_vec()));
         let mut out = String::new();
-        keyspace_section(&mut out, &db);
-        assert_eq!(out, "# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\n");
+        keyspace_section(&mut out, state);
+        assert_eq!(
+            out,
+            "# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0\r\ndb9:keys=2,expires=1,avg_ttl=0\r\n"
+        );
     }
 }

@@ -107,6 +107,9 @@ function render(s) {
   charts.keys.push(t, [s.keys, s.keys_with_expiry]);
   renderTable(s);
   renderRows("#keyspace-table", s.keyspace.map((k) => [[k.type], [count(k.keys), true]]));
+  renderRows("#databases-table", s.databases.length
+    ? s.databases.map((d) => [["db" + d.db], [count(d.keys), true], [count(d.expires), true]])
+    : [[["(no keys)"], [""], [""]]]);
   renderRows("#channels-table", s.channels.length
     ? s.channels.map((c) => [[c.name], [c.subscribers, true]])
     : [[["(no subscribers)"], [""]]]);

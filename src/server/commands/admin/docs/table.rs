@@ -563,6 +563,12 @@ pub(super) static DOCS: &[Docs] = &[
             Arg::key("key", 0).multiple(),
         ]),
     Docs::new("monitor", Group::Server, "1.0.0", "Listen for all requests received by the server in real time"),
+    Docs::new("move", Group::Generic, "1.0.0", "Move a key to another database")
+        .complexity("O(1)")
+        .args(&[
+            Arg::key("key", 0),
+            Arg::integer("db"),
+        ]),
     Docs::new("mset", Group::String, "1.0.1", "Set multiple keys to multiple values")
         .complexity("O(N) where N is the number of keys to set.")
         .args(&[
@@ -906,6 +912,12 @@ pub(super) static DOCS: &[Docs] = &[
         .args(&[
             Arg::key("destination", 0),
             Arg::key("key", 1).multiple(),
+        ]),
+    Docs::new("swapdb", Group::Server, "4.0.0", "Swaps two Redis databases")
+        .complexity("O(N) where N is the count of clients watching or blocking on keys from both databases.")
+        .args(&[
+            Arg::integer("index1"),
+            Arg::integer("index2"),
         ]),
     Docs::new("time", Group::Server, "2.6.0", "Return the current server time")
         .complexity("O(1)"),
