@@ -70,6 +70,32 @@ const CASES: &[&[u8]] = &[
     b"ZADD z 1 a 2 b\r\nZMPOP 1 z MIN COUNT 0\r\nZMPOP 1 z FOO\r\nZMPOP 1 z MIN COUNT 1 COUNT 2\r\nZMPOP 1 z MIN COUNT\r\nZMPOP 3 z MIN\r\nZMPOP 1 z\r\nZMPOP 1 z max COUNT 10\r\nEXISTS z\r\n",
     b"SET s v\r\nZADD z 1 a\r\nZMPOP 2 s z MIN\r\nZMPOP 2 z s MAX\r\nZMPOP 1 s MIN COUNT 0\r\n",
     b"ZADD z 1 a 2 b 3 c\r\nBZMPOP 0 1 z MAX COUNT 2\r\nBZMPOP 0.01 1 nokey MIN\r\nBZMPOP x 1 z MIN\r\nBZMPOP -1 1 z MIN\r\nBZMPOP 0 0 z MIN\r\nBZMPOP 0 1 z\r\nBZMPOP 0 2 nokey z MIN\r\n",
+    // ZUNION / ZINTER / ZDIFF and their STORE forms: weights, aggregates, sets as inputs.
+    b"ZADD a 1 x 2 y 3 z\r\nZADD b 4 y 5 z 6 w\r\nZUNION 2 a b\r\nZUNION 2 a b WITHSCORES\r\nZINTER 2 a b WITHSCORES\r\nZDIFF 2 a b WITHSCORES\r\nZDIFF 2 b a\r\n",
+    b"ZADD a 1 x 2 y 3 z\r\nZADD b 4 y 5 z 6 w\r\nZUNION 2 a b WEIGHTS 2 0.5 WITHSCORES\r\nZUNION 2 a b AGGREGATE MIN WITHSCORES\r\nZINTER 2 a b AGGREGATE max WEIGHTS 1 -1 WITHSCORES\r\n",
+    b"ZADD a 1 x inf y -inf z\r\nZADD b inf x -inf y 2 z\r\nZUNION 2 a b WITHSCORES\r\nZINTER 2 a b WITHSCORES\r\nZUNION 2 a b WEIGHTS 0 1 WITHSCORES\r\nZINTER 2 a b WEIGHTS 1 0 AGGREGATE MIN WITHSCORES\r\n",
+    b"ZADD a 0.1 x 0.2 y\r\nZADD b 0.7 x 0.3 y 1 q\r\nZADD c 1e16 x 3 y\r\nZUNION 3 c a b WITHSCORES\r\nZINTER 3 a b c WITHSCORES\r\nZUNION 3 a a a WITHSCORES\r\nZINTER 2 a a WEIGHTS 3 0.1 WITHSCORES\r\n",
+    // Sums depend on the order inputs are added in (1 + 1e16 - 1e16 is 0, 1e16 - 1e16 + 1 is
+    // 1): Redis's order is smallest input first.
+    b"ZADD b 1e16 x 1 p 1 q\r\nZADD c -1e16 x 1 r\r\nZADD a 1 x\r\nZUNION 3 b c a WITHSCORES\r\nZINTER 3 b c a WITHSCORES\r\nZINTER 3 c b a WITHSCORES\r\n",
+    b"SADD s x y 5\r\nZADD z 2 x 7 5\r\nZUNION 2 s z WITHSCORES\r\nZINTER 2 z s WITHSCORES\r\nZDIFF 2 s z WITHSCORES\r\nZDIFF 2 z s\r\nZINTERCARD 2 s z\r\n",
+    b"ZADD a 1 x\r\nZUNION 2 a nokey WITHSCORES\r\nZINTER 2 a nokey\r\nZDIFF 2 nokey a\r\nZDIFF 1 a WITHSCORES\r\nZINTERCARD 2 a nokey\r\n",
+    b"ZADD a 1 x 2 y\r\nZADD b 3 y\r\nSET d old\r\nEXPIRE d 100\r\nZUNIONSTORE d 2 a b\r\nTTL d\r\nZRANGE d 0 -1 WITHSCORES\r\nOBJECT ENCODING d\r\nZINTERSTORE d 2 a b WEIGHTS 1 2\r\nZRANGE d 0 -1 WITHSCORES\r\nZDIFFSTORE d 2 a b\r\nZRANGE d 0 -1\r\nZINTERSTORE d 2 a nokey\r\nEXISTS d\r\n",
+    b"ZADD a 1 x 2 y\r\nZUNIONSTORE a 2 a a\r\nZRANGE a 0 -1 WITHSCORES\r\nZDIFFSTORE a 1 a\r\nZDIFFSTORE nokey 1 nokey2\r\nEXISTS nokey\r\n",
+    b"ZADD a 1 x\r\nZUNION 0 a\r\nZUNION -1 a\r\nZUNION x a\r\nZUNION 2 a\r\nZUNIONSTORE d 0 a\r\nZINTER 0 a\r\nZDIFF 0 a\r\nZINTERCARD 0 a\r\nZDIFFSTORE d 3 a\r\n",
+    b"ZADD a 1 x\r\nZUNION 1 a WEIGHTS\r\nZUNION 1 a WEIGHTS x\r\nZUNION 1 a WEIGHTS nan\r\nZUNION 1 a WEIGHTS 1 2\r\nZUNION 1 a AGGREGATE\r\nZUNION 1 a AGGREGATE avg\r\nZUNION 1 a FOO\r\nZDIFF 1 a WEIGHTS 1\r\nZDIFF 1 a AGGREGATE MIN\r\n",
+    b"ZADD a 1 x\r\nZUNIONSTORE d 1 a WITHSCORES\r\nZINTERCARD 1 a WITHSCORES\r\nZINTERCARD 1 a WEIGHTS 1\r\nZUNION 1 a WITHSCORES WITHSCORES WEIGHTS 3 AGGREGATE MAX AGGREGATE SUM\r\n",
+    b"ZADD a 1 x 2 y 3 z\r\nZADD b 1 x 2 y 3 z\r\nZINTERCARD 2 a b\r\nZINTERCARD 2 a b LIMIT 2\r\nZINTERCARD 2 a b LIMIT 0\r\nZINTERCARD 2 a b LIMIT -1\r\nZINTERCARD 2 a b LIMIT x\r\nZINTERCARD 2 a b LIMIT\r\nZINTERCARD 1 nokey\r\n",
+    b"SET s v\r\nZADD a 1 x\r\nZUNION 2 a s\r\nZINTER 2 s a\r\nZDIFF 2 a s\r\nZUNIONSTORE d 2 a s\r\nZINTERCARD 1 s\r\nZUNION 2 a s FOO\r\nLPUSH l x\r\nZUNION 1 l\r\n",
+    // ZRANGESTORE: every kind of range, REV, LIMIT; its errors; an empty range deletes.
+    b"ZADD z 1 a 2 b 3 c 4 d 5 e\r\nZRANGESTORE d z 1 3\r\nZRANGE d 0 -1 WITHSCORES\r\nZRANGESTORE d z 0 1 REV\r\nZRANGE d 0 -1\r\nZRANGESTORE d z (2 +inf BYSCORE LIMIT 1 2\r\nZRANGE d 0 -1 WITHSCORES\r\nOBJECT ENCODING d\r\n",
+    b"ZADD z 0 a 0 b 0 c 0 d\r\nZRANGESTORE d z [b + BYLEX\r\nZRANGE d 0 -1\r\nZRANGESTORE d z + - BYLEX REV LIMIT 0 2\r\nZRANGE d 0 -1\r\nZRANGESTORE d z 5 10\r\nEXISTS d\r\n",
+    b"ZADD z 1 a\r\nSET d x\r\nEXPIRE d 100\r\nZRANGESTORE d z 0 -1\r\nTTL d\r\nZRANGESTORE d nokey 0 -1\r\nEXISTS d\r\nSET s v\r\nZRANGESTORE d s 0 -1\r\nZRANGESTORE s z 0 -1\r\nTYPE s\r\n",
+    b"ZADD z 1 a\r\nZRANGESTORE d z 0 -1 WITHSCORES\r\nZRANGESTORE d z 0 -1 LIMIT 0 1\r\nZRANGESTORE d z x 1\r\nZRANGESTORE d z 0\r\nZRANGESTORE d z 0 1 BYLEX\r\nZRANGESTORE d z x 1 BYSCORE\r\nZRANGESTORE z z 0 0\r\nZRANGE z 0 -1\r\n",
+    // ZRANDMEMBER where the answer is not random: all members (in order), one member, none.
+    b"ZADD z 3 c 1 a 2 b\r\nZRANDMEMBER z 3\r\nZRANDMEMBER z 10 WITHSCORES\r\nZRANDMEMBER z 0\r\nZRANDMEMBER nokey\r\nZRANDMEMBER nokey 5\r\nZRANDMEMBER nokey -5 WITHSCORES\r\n",
+    b"ZADD z 1.5 only\r\nZRANDMEMBER z\r\nZRANDMEMBER z -3\r\nZRANDMEMBER z -2 WITHSCORES\r\nZRANDMEMBER z 1 WITHSCORES\r\n",
+    b"ZADD z 1 a\r\nZRANDMEMBER z x\r\nZRANDMEMBER z 1 FOO\r\nZRANDMEMBER z 1 WITHSCORES x\r\nZRANDMEMBER z -9223372036854775808\r\nZRANDMEMBER z 4611686018427387904 WITHSCORES\r\nZRANDMEMBER z -4611686018427387904 WITHSCORES\r\nSET s v\r\nZRANDMEMBER s\r\nZRANDMEMBER s 1\r\nZRANDMEMBER s x\r\n",
     // WRONGTYPE, after the errors that need no key.
     b"SET s v\r\nZADD s 1 a\r\nZADD s x a\r\nZINCRBY s 1 a\r\nZCARD s\r\nZSCORE s a\r\nZMSCORE s a\r\nZREM s a\r\nZRANK s a\r\n",
     b"SET s v\r\nZREVRANK s a\r\nZCOUNT s 1 2\r\nZCOUNT s x 2\r\nZPOPMIN s\r\nZPOPMAX s x\r\nZRANGE s 0 1\r\nZRANGE s x 1\r\nZRANGE s 0 1 BYSCORE\r\n",
@@ -79,11 +105,22 @@ const CASES: &[&[u8]] = &[
     b"ZADD z 1 a 2 b\r\nEXPIRE z 100\r\nZADD z 3 c\r\nTTL z\r\nZREM z a b c\r\nTTL z\r\nSCAN 0 TYPE zset\r\n",
 ];
 
+/// Cases whose replies are the same only while a sorted set is small: ZSCAN returns a listpack
+/// whole, but walks a large set in an order of its own (tested in
+/// `zscan_returns_every_member_of_a_large_set`).
+const LISTPACK_ONLY: &[&[u8]] = &[
+    b"ZADD z 3 c 1.5 a 2 b\r\nZSCAN z 0\r\nZSCAN z 0 COUNT 1\r\nZSCAN z 7 MATCH [ab]\r\nZSCAN z 0 MATCH x*\r\nZSCAN nokey 0\r\nZSCAN nokey 0 TYPE zset\r\n",
+    b"ZADD z 1 a\r\nZSCAN z x\r\nZSCAN z -1\r\nZSCAN z 0 COUNT 0\r\nZSCAN z 0 COUNT x\r\nZSCAN z 0 TYPE zset\r\nZSCAN z 0 MATCH\r\nZSCAN z\r\nSET s v\r\nZSCAN s 0\r\n",
+];
+
 #[test]
 fn sorted_sets_match_redis_byte_for_byte() {
     let redis = RedisServer::start(&[]);
     let ours = common::start(Faults::default());
     assert_same_replies(CASES, redis.addr, ours.addr(), |a, c| {
+        common::exchange(a, c, QUIET)
+    });
+    assert_same_replies(LISTPACK_ONLY, redis.addr, ours.addr(), |a, c| {
         common::exchange(a, c, QUIET)
     });
 }
@@ -345,4 +382,125 @@ fn blocked_zpops_are_served_by_the_zadd_that_creates_the_key() {
     );
     assert_eq!(mine[4], Reply::Array(vec![]));
     assert_eq!(mine[5], Reply::NilArray);
+}
+
+/// The elements of an array reply, as byte strings.
+fn strings(reply: Reply) -> Vec<Vec<u8>> {
+    let Reply::Array(items) = reply else {
+        panic!("expected an array, got {reply:?}");
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Reply::Bulk(bytes) => bytes,
+            other => panic!("expected a bulk string, got {other:?}"),
+        })
+        .collect()
+}
+
+/// ZSCAN over a large (skiplist) sorted set: a full iteration returns every member with its
+/// score, and, while members are removed and added between calls, every member present for
+/// the whole iteration at least once, in a bounded number of calls.
+///
+/// Break checked: walking the dense table upwards (cursor = position + 1 counting up) misses
+/// members moved down into holes by the removals, and the second iteration fails.
+#[test]
+fn zscan_returns_every_member_of_a_large_set() {
+    let server = common::start(Faults::default());
+    let mut conn = connect(server.addr());
+    let mut add: Vec<Vec<u8>> = vec![b"ZADD".to_vec(), b"z".to_vec()];
+    for i in 0..1000 {
+        add.push(format!("{}.5", i).into_bytes());
+        add.push(format!("m{i}").into_bytes());
+    }
+    let refs: Vec<&[u8]> = add.iter().map(Vec::as_slice).collect();
+    assert_eq!(conn.command(&refs).unwrap(), Reply::Integer(1000));
+    let encoding = conn.command(&[b"OBJECT", b"ENCODING", b"z"]).unwrap();
+    assert_eq!(encoding, Reply::Bulk(b"skiplist".to_vec()));
+
+    for churn in [false, true] {
+        let mut seen = std::collections::HashMap::new();
+        let mut cursor = b"0".to_vec();
+        for call in 0.. {
+            assert!(call < 1000, "the iteration does not end");
+            let reply = conn
+                .command(&[b"ZSCAN", b"z", &cursor, b"COUNT", b"10"])
+                .unwrap();
+            let Reply::Array(mut parts) = reply else {
+                panic!("ZSCAN replies an array");
+            };
+            let page = strings(parts.pop().unwrap());
+            let Some(Reply::Bulk(next)) = parts.pop() else {
+                panic!("ZSCAN's first element is the cursor");
+            };
+            for pair in page.chunks(2) {
+                seen.insert(pair[0].clone(), pair[1].clone());
+            }
+            if churn {
+                // Remove the lowest-numbered member not yet removed, add a new one.
+                let (gone, new) = (format!("m{call}"), format!("new{call}"));
+                conn.command(&[b"ZREM", b"z", gone.as_bytes()]).unwrap();
+                conn.command(&[b"ZADD", b"z", b"1", new.as_bytes()])
+                    .unwrap();
+            }
+            cursor = next;
+            if cursor == b"0" {
+                break;
+            }
+        }
+        // Without churn every member; with it, at most one member goes per call (about a
+        // hundred calls), so m200 and above were there throughout.
+        let kept = if churn { 200..1000 } else { 0..1000 };
+        for i in kept {
+            let member = format!("m{i}").into_bytes();
+            assert_eq!(
+                seen.get(&member),
+                Some(&format!("{i}.5").into_bytes()),
+                "m{i}"
+            );
+        }
+        if !churn {
+            assert_eq!(seen.len(), 1000);
+        }
+    }
+}
+
+/// ZRANDMEMBER on a large sorted set: distinct members for a positive count, repeats allowed
+/// for a negative one, every member about equally likely, scores that belong to the members.
+///
+/// Break checked: drawing `rng.below(size - 1)` (never the last position) leaves one member
+/// at zero draws and fails the spread check.
+#[test]
+fn zrandmember_draws_uniformly_from_a_large_set() {
+    let server = common::start(Faults::default());
+    let mut conn = connect(server.addr());
+    conn.command(&[b"CONFIG", b"SET", b"zset-max-listpack-entries", b"1"])
+        .unwrap();
+    for i in 0..10 {
+        let (score, member) = (i.to_string(), format!("m{i}"));
+        conn.command(&[b"ZADD", b"z", score.as_bytes(), member.as_bytes()])
+            .unwrap();
+    }
+    let distinct = strings(conn.command(&[b"ZRANDMEMBER", b"z", b"7"]).unwrap());
+    let unique: std::collections::HashSet<_> = distinct.iter().collect();
+    assert_eq!((distinct.len(), unique.len()), (7, 7));
+
+    let draws = strings(
+        conn.command(&[b"ZRANDMEMBER", b"z", b"-20000", b"WITHSCORES"])
+            .unwrap(),
+    );
+    assert_eq!(draws.len(), 40000);
+    let mut counts = std::collections::HashMap::new();
+    for pair in draws.chunks(2) {
+        let member = String::from_utf8_lossy(&pair[0]).into_owned();
+        assert_eq!(format!("m{}", String::from_utf8_lossy(&pair[1])), member);
+        *counts.entry(member).or_insert(0) += 1;
+    }
+    assert_eq!(counts.len(), 10, "{counts:?}");
+    for (member, n) in &counts {
+        assert!(
+            (1500..2500).contains(n),
+            "{member} drawn {n} times of 20000"
+        );
+    }
 }

@@ -154,6 +154,33 @@ const DATABASES: &[&[u8]] = &[
     b"MULTI\r\nSELECT 2\r\nSET a 1\r\nSELECT 99\r\nEXEC\r\nGET a\r\nSELECT 0\r\nGET a\r\n",
 ];
 
+/// SORT and SORT_RO: numbers and ALPHA, ASC and DESC, LIMIT in every corner, BY patterns
+/// (strings, hash fields, missing keys, `nosort`), GET (`#`, fields, missing), STORE, and
+/// every error. Sets here are intsets or sorted by value, so their order is Redis's too.
+const SORT: &[&[u8]] = &[
+    b"RPUSH l 3 1 2 10 -1.5 1e2\r\nSORT l\r\nSORT l DESC\r\nSORT l ALPHA\r\nSORT l ALPHA DESC\r\nSORT l LIMIT 1 2\r\nSORT l DESC LIMIT 0 1 ASC\r\n",
+    b"RPUSH l 3 1 2\r\nSORT l LIMIT -1 2\r\nSORT l LIMIT 2 -1\r\nSORT l LIMIT 5 1\r\nSORT l LIMIT 0 0\r\nSORT l LIMIT 1 100\r\nSORT l LIMIT 3 1\r\nSORT nokey\r\nSORT nokey LIMIT 0 1\r\n",
+    b"RPUSH l b a c\r\nSORT l\r\nSORT l ALPHA\r\nRPUSH n 1 x\r\nSORT n\r\nRPUSH e \"\" \" 2\" 1\r\nSORT e\r\nRPUSH f \"2 \"\r\nSORT f\r\nRPUSH g nan\r\nSORT g\r\nRPUSH h 1e400\r\nSORT h\r\n",
+    b"RPUSH l 1 1 2 01 1.0\r\nSORT l\r\nSORT l DESC\r\nSORT l ALPHA\r\n",
+    b"RPUSH l a b c\r\nSET w_a 3\r\nSET w_b 1\r\nSET w_c 2\r\nSORT l BY w_*\r\nSORT l BY w_* DESC\r\nSORT l BY w_* GET # GET w_*\r\nSORT l BY w_* LIMIT 1 1 GET w_*\r\n",
+    b"RPUSH l a b c\r\nSET w_a z\r\nSET w_b y\r\nSORT l BY w_* ALPHA\r\nSORT l BY w_* ALPHA DESC\r\nSORT l BY w_*\r\nSORT l BY nosort\r\nSORT l BY nosort DESC\r\nSORT l BY nosort LIMIT 1 5\r\nSORT l BY nosort DESC LIMIT 1 1\r\n",
+    b"RPUSH l a b c\r\nHSET h_a f 3 g x\r\nHSET h_b f 1\r\nHSET h_c f 2\r\nSORT l BY h_*->f\r\nSORT l BY h_*->f GET h_*->g GET # GET h_*->f\r\nSORT l BY h_*-> GET h_*->\r\nSORT l GET nostar GET #\r\n",
+    b"RPUSH l a b\r\nSET s_a 1\r\nHSET s_b f 1\r\nSORT l BY s_*->f\r\nSORT l GET s_*->f GET s_*\r\nLPUSH notstring x\r\nSORT l GET notstr*\r\n",
+    b"SADD s 5 3 9 1\r\nSORT s\r\nSORT s DESC LIMIT 0 2\r\nSORT s BY nosort\r\nSORT s BY nosort STORE d\r\nLRANGE d 0 -1\r\nSORT s ALPHA\r\n",
+    b"ZADD z 3 a 1 b 2 c\r\nSORT z ALPHA\r\nSORT z BY nosort\r\nSORT z BY nosort DESC\r\nSORT z BY nosort LIMIT 1 1\r\nSORT z BY nosort DESC LIMIT 1 5\r\nSORT z\r\n",
+    b"RPUSH l 3 1 2\r\nSET d x\r\nEXPIRE d 100\r\nSORT l STORE d\r\nTTL d\r\nLRANGE d 0 -1\r\nSORT l LIMIT 5 5 STORE d\r\nEXISTS d\r\nSORT l GET nokey_* GET # STORE d\r\nLRANGE d 0 -1\r\n",
+    b"RPUSH l 1\r\nSORT l FOO\r\nSORT l LIMIT\r\nSORT l LIMIT 1\r\nSORT l LIMIT x 1\r\nSORT l LIMIT 0 x\r\nSORT l BY\r\nSORT l GET\r\nSORT l STORE\r\nSORT\r\n",
+    b"RPUSH l 1\r\nSORT_RO l\r\nSORT_RO l STORE d\r\nSORT_RO l BY nosort GET # DESC\r\nSET s v\r\nSORT s\r\nSORT_RO s\r\nSORT s FOO\r\nHSET h f v\r\nSORT h\r\n",
+    b"RPUSH l x\r\nSORT l\r\nSORT l GET #\r\nSORT l BY nosort\r\nSORT l LIMIT 0 1 BY w_*\r\nRPUSH m 2 1\r\nSORT m STORE m\r\nLRANGE m 0 -1\r\n",
+];
+
+#[test]
+fn sort_matches_redis_byte_for_byte() {
+    let redis = RedisServer::start(&[]);
+    let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
+    compare(SORT, redis.addr, ours.addr());
+}
+
 #[test]
 fn databases_match_redis_byte_for_byte() {
     let redis = RedisServer::start(&[]);

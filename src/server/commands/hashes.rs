@@ -30,7 +30,7 @@
 //! O(count)), the same split Redis makes. Redis refuses counts past ±2^62 with WITHVALUES (the
 //! reply length would overflow); for a huge negative count without it, Redis 7.0 starts writing
 //! an endless reply and dies of memory (tried: `HRANDFIELD h -4611686018427387903 WITHVALUES`
-//! killed 7.0.15). Here any draw of more than [`RANDOM_DRAWS_MAX`] is refused with the same
+//! killed 7.0.15). Here any draw of more than [`keys::RANDOM_DRAWS_MAX`] is refused with the same
 //! `-ERR value is out of range` instead: a deliberate deviation.
 //!
 //! **HSCAN** parses the cursor and options as SCAN does (see [`crate::server::commands::keys`]); a missing key
@@ -39,14 +39,11 @@
 //!
 //! Redis counterpart: `t_hash.c` (and `scanGenericCommand` in `db.c` for HSCAN).
 
-use std::collections::HashSet;
-
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
-use crate::server::args::is_option;
 use crate::server::command::{Command, Exec};
-use crate::server::commands::keys::{self, WrongType, parse_cursor, read, read_as};
+use crate::server::commands::keys::{self, Draws, WrongType, parse_cursor, read, read_as};
 use crate::server::commands::strings::long_double::{self, FloatError};
 use crate::server::glob::glob_match;
 use crate::server::keyspace::db::Value;
@@ -73,10 +70,6 @@ pub const COMMANDS: &[Command] = &[
     Command::new("hrandfield", -2, &["readonly"], hrandfield).acl(&["hash"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output"]),
     Command::new("hscan", -3, &["readonly"], hscan).acl(&["hash"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output"]),
 ];
-
-/// The most fields one HRANDFIELD with a negative count may draw (see the module docs). A
-/// reply this long is already hundreds of megabytes.
-pub const RANDOM_DRAWS_MAX: u64 = 1 << 24;
 
 /// Run `f` on the hash at `key`, creating an empty one if the key does not exist (kept only if
 /// `f` leaves it non-empty). A key left empty is deleted.
@@ -375,32 +368,12 @@ fn push_entry(out: &mut Vec<u8>, field: &[u8], value: &[u8], parts: Parts) {
 /// `HRANDFIELD key [count [WITHVALUES]]` → `$field` (`$-1` if no key) without a count;
 /// with one, `*n` fields, or field value pairs with WITHVALUES (see the module docs).
 fn hrandfield(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let mut count = None;
-    let mut with_values = false;
-    if req.len() >= 3 {
-        let n = match parse_i64(req.arg(2)) {
-            None => return exec.not_integer(),
-            Some(i64::MIN) => {
-                return exec.error(
-                    "ERR value is out of range, value must between -9223372036854775807 and \
-                     9223372036854775807",
-                );
-            }
-            Some(n) => n,
-        };
-        if req.len() > 4 || (req.len() == 4 && !is_option(req.arg(3), "withvalues")) {
-            return exec.syntax_error();
-        }
-        if req.len() == 4 {
-            with_values = true;
-            if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&n) {
-                return exec.error("ERR value is out of range");
-            }
-        }
-        count = Some(n);
-    }
+    let count = match keys::random_count(req, "withvalues") {
+        Ok(count) => count,
+        Err(message) => return exec.error(message),
+    };
     let mut rng = keys::Rng::new(exec.state);
-    let Some(count) = count else {
+    let Some((count, with_values)) = count else {
         return match read_as::<Hash>(exec.state, req.arg(1), exec.now_ms) {
             Ok(None) => exec.null(),
             Ok(Some(hash)) => {
@@ -418,81 +391,29 @@ fn hrandfield(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         Some(Value::Hash(hash)) => hash,
         Some(_) => return exec.wrong_type(),
     };
-    if let Err(message) = random_fields(exec.out, hash, count, with_values, &mut rng) {
-        exec.error(message);
-    }
-}
-
-/// HRANDFIELD with a count, on an existing hash. `Err` is an error still to be replied.
-fn random_fields(
-    out: &mut Vec<u8>,
-    hash: &Hash,
-    count: i64,
-    with_values: bool,
-    rng: &mut keys::Rng,
-) -> Result<(), &'static str> {
-    let (parts, per_entry) = if with_values {
-        (Parts::Both, 2)
-    } else {
-        (Parts::Fields, 1)
-    };
     let positions = hash.positions();
     let size = positions.len();
-    let wanted = count.unsigned_abs();
-    if wanted == 0 || size == 0 {
-        reply::array(out, 0);
-        return Ok(());
-    }
-
-    // Independent draws: a negative count, or 1.
-    if count < 0 || wanted == 1 {
-        if wanted > RANDOM_DRAWS_MAX {
-            return Err("ERR value is out of range");
-        }
-        reply::array(out, wanted as usize * per_entry);
-        for _ in 0..wanted {
-            if let Some((field, value)) = positions.get(rng.below(size)) {
-                push_entry(out, field, value, parts);
-            }
-        }
-        return Ok(());
-    }
-
-    // Distinct fields: everything, in order, once the count reaches the size.
-    let wanted = usize::try_from(wanted).unwrap_or(usize::MAX);
-    if wanted >= size {
-        reply::array(out, size * per_entry);
+    let draws = match Draws::plan(count, size) {
+        Ok(draws) => draws,
+        Err(message) => return exec.error(message),
+    };
+    let parts = if with_values {
+        Parts::Both
+    } else {
+        Parts::Fields
+    };
+    let out = &mut *exec.out;
+    reply::array(out, draws.len(size) * if with_values { 2 } else { 1 });
+    if let Draws::Whole = draws {
         for (field, value) in hash.iter() {
             push_entry(out, field, value, parts);
         }
-        return Ok(());
     }
-    reply::array(out, wanted * per_entry);
-    if wanted.saturating_mul(3) > size {
-        // A large share: shuffle the first `wanted` of all positions.
-        let mut order: Vec<usize> = (0..size).collect();
-        for i in 0..wanted {
-            let j = i + rng.below(size - i);
-            order.swap(i, j);
+    draws.draw(size, &mut rng, |at| {
+        if let Some((field, value)) = positions.get(at) {
+            push_entry(out, field, value, parts);
         }
-        for &at in order.iter().take(wanted) {
-            if let Some((field, value)) = positions.get(at) {
-                push_entry(out, field, value, parts);
-            }
-        }
-    } else {
-        // A small share: draw, skipping positions already drawn.
-        let mut drawn = HashSet::with_capacity(wanted);
-        while drawn.len() < wanted {
-            let at = rng.below(size);
-            if drawn.insert(at)
-                && let Some((field, value)) = positions.get(at)
-            {
-                push_entry(out, field, value, parts);
-            }
-        }
-    }
-    Ok(())
+    });
 }
 
 // ---- HSCAN ----

@@ -199,6 +199,110 @@ impl Rng {
     }
 }
 
+/// The most elements one HRANDFIELD or ZRANDMEMBER with a negative count may draw (see
+/// `hashes`' module docs). A reply this long is already hundreds of megabytes.
+pub const RANDOM_DRAWS_MAX: u64 = 1 << 24;
+
+/// HRANDFIELD's and ZRANDMEMBER's arguments after the key: `Ok(None)` without a count, else
+/// the count and whether `with` (WITHVALUES, WITHSCORES) follows it, with Redis's checks in
+/// its order.
+pub(super) fn random_count(
+    req: &Request<'_>,
+    with: &str,
+) -> Result<Option<(i64, bool)>, &'static str> {
+    if req.len() < 3 {
+        return Ok(None);
+    }
+    let count = match parse_i64(req.arg(2)) {
+        None => return Err(NOT_INTEGER),
+        Some(i64::MIN) => {
+            return Err(
+                "ERR value is out of range, value must between -9223372036854775807 and \
+                 9223372036854775807",
+            );
+        }
+        Some(n) => n,
+    };
+    if req.len() > 4 || (req.len() == 4 && !is_option(req.arg(3), with)) {
+        return Err(SYNTAX);
+    }
+    let with = req.len() == 4;
+    if with && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
+        return Err("ERR value is out of range");
+    }
+    Ok(Some((count, with)))
+}
+
+/// How HRANDFIELD and ZRANDMEMBER with a count draw from `size` elements, as Redis's
+/// `hrandfieldWithCountCommand` and `zrandmemberWithCountCommand`: a negative count (or 1)
+/// draws independently, repeats allowed; a positive count draws distinct elements, all of
+/// them in their own order once it reaches the size.
+pub(super) enum Draws {
+    Nothing,
+    /// Every element, in the value's order.
+    Whole,
+    Independent(usize),
+    Distinct(usize),
+}
+
+impl Draws {
+    pub(super) fn plan(count: i64, size: usize) -> Result<Draws, &'static str> {
+        let wanted = count.unsigned_abs();
+        if wanted == 0 || size == 0 {
+            return Ok(Draws::Nothing);
+        }
+        if count < 0 || wanted == 1 {
+            if wanted > RANDOM_DRAWS_MAX {
+                return Err("ERR value is out of range");
+            }
+            return Ok(Draws::Independent(wanted as usize));
+        }
+        let wanted = usize::try_from(wanted).unwrap_or(usize::MAX);
+        Ok(if wanted >= size {
+            Draws::Whole
+        } else {
+            Draws::Distinct(wanted)
+        })
+    }
+
+    /// How many elements the reply holds.
+    pub(super) fn len(&self, size: usize) -> usize {
+        match *self {
+            Draws::Nothing => 0,
+            Draws::Whole => size,
+            Draws::Independent(n) | Draws::Distinct(n) => n,
+        }
+    }
+
+    /// Hand each drawn position below `size` to `each`, in reply order (nothing for
+    /// [`Draws::Whole`]: the caller walks the value). A distinct sample is a partial
+    /// Fisher-Yates shuffle of positions when it is over a third of the size, otherwise
+    /// repeated draws rejecting repeats (expected O(count)), the split Redis makes.
+    pub(super) fn draw(&self, size: usize, rng: &mut Rng, mut each: impl FnMut(usize)) {
+        match *self {
+            Draws::Nothing | Draws::Whole => {}
+            Draws::Independent(n) => (0..n).for_each(|_| each(rng.below(size))),
+            Draws::Distinct(wanted) if wanted.saturating_mul(3) > size => {
+                let mut order: Vec<usize> = (0..size).collect();
+                for i in 0..wanted {
+                    let j = i + rng.below(size - i);
+                    order.swap(i, j);
+                }
+                order.iter().take(wanted).for_each(|&at| each(at));
+            }
+            Draws::Distinct(wanted) => {
+                let mut drawn = std::collections::HashSet::with_capacity(wanted);
+                while drawn.len() < wanted {
+                    let at = rng.below(size);
+                    if drawn.insert(at) {
+                        each(at);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// `-ERR invalid expire time in 'set' command`.
 pub(super) fn invalid_expire_time(exec: &mut Exec<'_, '_>, command: &str) {
     let mut message = b"ERR invalid expire time in '".to_vec();

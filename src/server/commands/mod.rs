@@ -18,13 +18,14 @@
 //! | [`lists`] | pushes, pops, moves and their blocking forms (`lists/index.rs`: LRANGE, LINDEX, LSET, LINSERT, LREM, LTRIM, LPOS) |
 //! | [`hashes`] | H* |
 //! | [`sets`] | S* |
-//! | [`zsets`] | Z*, BZPOPMIN, BZPOPMAX, BZMPOP |
+//! | [`zsets`] | Z*, BZPOPMIN, BZPOPMAX, BZMPOP (`zsets/algebra.rs`: ZUNION, ZINTER, ZDIFF and their STORE forms; `zsets/walk.rs`: ZRANDMEMBER, ZSCAN) |
 //! | [`pubsub`] | (P)SUBSCRIBE, PUBLISH, PUBSUB, and the subscription registry |
 //! | [`admin`] | INFO, CONFIG, COMMAND, MEMORY, DBSIZE, FLUSHALL and friends |
 //! | [`introspection`] | MONITOR, SLOWLOG: the server watching itself |
 //! | [`latency`] | LATENCY: its stalls, listed, drawn and explained |
 //! | [`shutdown`] | SHUTDOWN |
 //! | [`transactions`] | MULTI, EXEC, DISCARD, WATCH, UNWATCH |
+//! | [`sort`] | SORT, SORT_RO: lists, sets and sorted sets sorted, by other keys too |
 
 use super::command::Command;
 
@@ -40,6 +41,7 @@ pub mod lists;
 pub mod pubsub;
 pub mod sets;
 pub mod shutdown;
+pub mod sort;
 pub mod strings;
 pub mod transactions;
 pub mod zsets;
@@ -62,4 +64,5 @@ pub const FAMILIES: &[&[Command]] = &[
     latency::COMMANDS,
     shutdown::COMMANDS,
     transactions::COMMANDS,
+    sort::COMMANDS,
 ];

@@ -47,7 +47,7 @@
 //! encoding is then rebuilt (a hashtable of integers can become an intset again, as in Redis).
 //! SRANDMEMBER copies HRANDFIELD's approach and limits ([`crate::server::commands::hashes`]): a negative count
 //! draws independently, a positive one returns distinct members, more than
-//! [`RANDOM_DRAWS_MAX`] draws are refused with `-ERR value is out of range` (Redis 7.0 would
+//! [`keys::RANDOM_DRAWS_MAX`] draws are refused with `-ERR value is out of range` (Redis 7.0 would
 //! try to write the endless reply).
 //!
 //! **SSCAN** parses the cursor as SCAN does; a missing key answers an empty page before the
@@ -56,7 +56,7 @@
 //!
 //! Redis counterpart: `t_set.c` (and `scanGenericCommand` in `db.c` for SSCAN).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::resp::number::parse_i64;
@@ -65,8 +65,7 @@ use crate::resp::{Request, reply};
 use crate::server::State;
 use crate::server::args::{Args, is_option};
 use crate::server::command::{Command, Exec};
-use crate::server::commands::hashes::RANDOM_DRAWS_MAX;
-use crate::server::commands::keys::{self, WrongType, parse_cursor, read, read_as};
+use crate::server::commands::keys::{self, Draws, WrongType, parse_cursor, read, read_as};
 use crate::server::glob::glob_match;
 use crate::server::keyspace::Encodings;
 use crate::server::keyspace::db::Value;
@@ -397,55 +396,17 @@ fn random_members(
     rng: &mut keys::Rng,
 ) -> Result<(), &'static str> {
     let size = set.len();
-    let wanted = count.unsigned_abs();
-    if wanted == 0 || size == 0 {
-        reply::array(out, 0);
-        return Ok(());
-    }
-    // Independent draws: a negative count, or 1.
-    if count < 0 || wanted == 1 {
-        if wanted > RANDOM_DRAWS_MAX {
-            return Err("ERR value is out of range");
-        }
-        reply::array(out, wanted as usize);
-        for _ in 0..wanted {
-            if let Some(member) = set.get(rng.below(size)) {
-                push_member(out, member);
-            }
-        }
-        return Ok(());
-    }
-    // Distinct members: the whole set, in order, once the count reaches the size.
-    let wanted = usize::try_from(wanted).unwrap_or(usize::MAX);
-    if wanted >= size {
+    let draws = Draws::plan(count, size)?;
+    if let Draws::Whole = draws {
         push_members(out, set.iter());
         return Ok(());
     }
-    reply::array(out, wanted);
-    if wanted.saturating_mul(3) > size {
-        // A large share: shuffle the first `wanted` of all positions.
-        let mut order: Vec<usize> = (0..size).collect();
-        for i in 0..wanted {
-            let j = i + rng.below(size - i);
-            order.swap(i, j);
+    reply::array(out, draws.len(size));
+    draws.draw(size, rng, |at| {
+        if let Some(member) = set.get(at) {
+            push_member(out, member);
         }
-        for &at in order.iter().take(wanted) {
-            if let Some(member) = set.get(at) {
-                push_member(out, member);
-            }
-        }
-    } else {
-        // A small share: draw, skipping positions already drawn.
-        let mut drawn = HashSet::with_capacity(wanted);
-        while drawn.len() < wanted {
-            let at = rng.below(size);
-            if drawn.insert(at)
-                && let Some(member) = set.get(at)
-            {
-                push_member(out, member);
-            }
-        }
-    }
+    });
     Ok(())
 }
 

@@ -346,6 +346,16 @@ impl Db {
         }
     }
 
+    /// The value of a live key, deleting nothing: for a command that reads several keys at
+    /// once (ZUNION) after looking each up with [`Db::get`].
+    pub fn peek(&self, key: &[u8], now_ms: i64) -> Option<&Value> {
+        let entry = self.map.get(key)?;
+        match entry.deadline() {
+            Some(at) if at <= now_ms => None,
+            _ => Some(&entry.value),
+        }
+    }
+
     /// Whether `key` is there but past its deadline (Redis's `keyIsExpired`), deleting
     /// nothing: WATCH notes it, EXEC fails on a watched key that has expired since.
     pub fn is_expired(&self, key: &[u8], now_ms: i64) -> bool {

@@ -8,8 +8,9 @@
 //!
 //! **Large: an ordered tree and a member index** ("skiplist"). Past either threshold, one way,
 //! it becomes a `BTreeSet` of (score, member) for order and a `HashMap` from member to score
-//! for ZSCORE, the roles of Redis's skiplist and dict. Each member's bytes are one `Rc` shared
-//! by both. Insert, remove, lookup and pops at either end are O(log n). Rank (ZRANK, ZRANGE by
+//! for ZSCORE, the roles of Redis's skiplist and dict, and a dense vector of the members (the
+//! role of the dict's buckets: a uniform random pick for ZRANDMEMBER, a cursor for ZSCAN).
+//! Each member's bytes are one `Rc` shared by all three. Insert, remove, lookup and pops at either end are O(log n). Rank (ZRANK, ZRANGE by
 //! index) walks the tree from the nearer end, O(rank): Redis's skiplist keeps span counts for
 //! O(log n) ranks, which a `BTreeSet` cannot; that is the one complexity not matched.
 //!
@@ -36,7 +37,41 @@ enum Repr {
 #[derive(Debug, Clone, Default)]
 struct Large {
     order: BTreeSet<Entry>,
-    scores: HashMap<Rc<[u8]>, f64>,
+    /// Member → its score and its position in `dense`.
+    scores: HashMap<Rc<[u8]>, Slot>,
+    /// Every member at a position `0..len`, without holes: ZRANDMEMBER's O(1) uniform pick and
+    /// ZSCAN's cursor (a removal moves the last member into the hole, so a member only ever
+    /// moves down, as in [`super::hash`]'s dense table).
+    dense: Vec<Rc<[u8]>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    score: f64,
+    at: u32,
+}
+
+impl Large {
+    fn insert(&mut self, member: &[u8], score: f64) {
+        let member: Rc<[u8]> = member.into();
+        let at = self.dense.len() as u32;
+        self.dense.push(member.clone());
+        self.scores.insert(member.clone(), Slot { score, at });
+        self.order.insert(Entry { score, member });
+    }
+
+    /// Forget `member` in the index and the dense table (the caller removes it from `order`).
+    fn unindex(&mut self, member: &[u8]) -> Option<(Rc<[u8]>, f64)> {
+        let (member, slot) = self.scores.remove_entry(member)?;
+        let at = slot.at as usize;
+        self.dense.swap_remove(at);
+        if let Some(moved) = self.dense.get(at)
+            && let Some(moved) = self.scores.get_mut(moved)
+        {
+            moved.at = slot.at;
+        }
+        Some((member, slot.score))
+    }
 }
 
 /// One (score, member) in the tree.
@@ -48,7 +83,7 @@ struct Entry {
 
 /// Redis's order: score, then member bytes. Scores are never NaN, so `partial_cmp` only ever
 /// says "equal" for equal numbers (including `-0` against `0`).
-fn order(a: (f64, &[u8]), b: (f64, &[u8])) -> Ordering {
+pub fn order(a: (f64, &[u8]), b: (f64, &[u8])) -> Ordering {
     a.0.partial_cmp(&b.0)
         .unwrap_or(Ordering::Equal)
         .then_with(|| a.1.cmp(b.1))
@@ -142,7 +177,7 @@ impl ZSet {
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.repr {
             Repr::Small(pairs) => pairs.iter().find(|(_, m)| &**m == member).map(|&(s, _)| s),
-            Repr::Large(large) => large.scores.get(member).copied(),
+            Repr::Large(large) => large.scores.get(member).map(|slot| slot.score),
         }
     }
 
@@ -198,11 +233,7 @@ impl ZSet {
                 let score = if score == 0.0 { 0.0 } else { score };
                 pairs.insert(at, (score, member.into()));
             }
-            Repr::Large(large) => {
-                let member: Rc<[u8]> = member.into();
-                large.scores.insert(member.clone(), score);
-                large.order.insert(Entry { score, member });
-            }
+            Repr::Large(large) => large.insert(member, score),
         }
     }
 
@@ -213,9 +244,7 @@ impl ZSet {
         };
         let mut large = Large::default();
         for (score, member) in pairs.drain(..) {
-            let member: Rc<[u8]> = member.into();
-            large.scores.insert(member.clone(), score);
-            large.order.insert(Entry { score, member });
+            large.insert(&member, score);
         }
         self.repr = Repr::Large(Box::new(large));
     }
@@ -230,7 +259,7 @@ impl ZSet {
                 }
                 None => false,
             },
-            Repr::Large(large) => match large.scores.remove_entry(member) {
+            Repr::Large(large) => match large.unindex(member) {
                 Some((member, score)) => {
                     large.order.remove(&Entry { score, member });
                     true
@@ -259,7 +288,7 @@ impl ZSet {
                 } else {
                     large.order.pop_first()?
                 };
-                large.scores.remove(&entry.member);
+                large.unindex(&entry.member);
                 Some((entry.member.to_vec(), entry.score))
             }
         }
@@ -289,6 +318,48 @@ impl ZSet {
         Some(if rev { self.len() - 1 - at } else { at })
     }
 
+    /// The member at dense position `at` (below [`ZSet::len`]) with its score: the small
+    /// form's positions are its order, the large form's its dense table's.
+    pub fn get(&self, at: usize) -> Option<(&[u8], f64)> {
+        match &self.repr {
+            Repr::Small(pairs) => pairs.get(at).map(|(s, m)| (&**m, *s)),
+            Repr::Large(large) => {
+                let member = large.dense.get(at)?;
+                large.scores.get(member).map(|slot| (&**member, slot.score))
+            }
+        }
+    }
+
+    /// One ZSCAN step from `cursor`, at most about `count` members into `out`; the next cursor,
+    /// 0 when done. The small form is returned whole with cursor 0, as Redis returns a
+    /// listpack; the large form is walked downwards by dense position, as a hash's table is
+    /// (see [`super::hash`]): a member present for the whole iteration is returned at least once.
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, out: &mut Vec<(&'a [u8], f64)>) -> u64 {
+        let large = match &self.repr {
+            Repr::Small(_) => {
+                out.extend(self.iter());
+                return 0;
+            }
+            Repr::Large(large) => large,
+        };
+        let Some(top) = large.dense.len().checked_sub(1) else {
+            return 0;
+        };
+        // Cursor = next position + 1; 0 starts at the top.
+        let mut next = match cursor {
+            0 => top,
+            c => usize::try_from(c - 1).unwrap_or(usize::MAX).min(top),
+        };
+        for _ in 0..count.max(1) {
+            out.extend(self.get(next));
+            match next.checked_sub(1) {
+                Some(lower) => next = lower,
+                None => return 0,
+            }
+        }
+        next as u64 + 1
+    }
+
     /// Heap bytes (for `MEMORY USAGE`), `samples` members measured.
     pub fn memory_usage(&self, samples: usize) -> usize {
         match &self.repr {
@@ -304,8 +375,9 @@ impl ZSet {
                 // A tree entry and a map entry (with its control byte) per member, and the
                 // member's bytes behind their `Rc` header.
                 let per = std::mem::size_of::<Entry>()
-                    + std::mem::size_of::<(Rc<[u8]>, f64)>()
+                    + std::mem::size_of::<(Rc<[u8]>, Slot)>()
                     + 1
+                    + std::mem::size_of::<Rc<[u8]>>()
                     + 2 * std::mem::size_of::<usize>();
                 std::mem::size_of::<Large>()
                     + large.scores.len() * per
@@ -368,6 +440,17 @@ mod tests {
                 model.sort_by(|a, b| order((a.0, &a.1), (b.0, &b.1)));
                 let got: Vec<(f64, Vec<u8>)> = set.iter().map(|(m, s)| (s, m.to_vec())).collect();
                 prop_assert_eq!(&got, &model);
+                // The dense positions hold every member once, each with its score.
+                let mut dense = Vec::new();
+                for at in 0..set.len() {
+                    let (member, score) = set.get(at).expect("a member at every position");
+                    prop_assert_eq!(set.score(member), Some(score));
+                    dense.push(member.to_vec());
+                }
+                dense.sort();
+                let mut members: Vec<Vec<u8>> = model.iter().map(|(_, m)| m.clone()).collect();
+                members.sort();
+                prop_assert_eq!(dense, members);
                 for (rank, (_, member)) in model.iter().enumerate() {
                     prop_assert_eq!(set.rank(member, false), Some(rank));
                     prop_assert_eq!(set.rank(member, true), Some(model.len() - 1 - rank));

@@ -855,6 +855,27 @@ pub(super) static DOCS: &[Docs] = &[
             Arg::key("destination", 1),
             Arg::string("member"),
         ]),
+    Docs::new("sort", Group::Generic, "1.0.0", "Sort the elements in a list, set or sorted set")
+        .complexity("O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).")
+        .args(&[
+            Arg::key("key", 0),
+            Arg::pattern("pattern").token("BY").key_spec(1).optional(),
+            Arg::block("offset_count", &[Arg::integer("offset"), Arg::integer("count")]).token("LIMIT").optional(),
+            Arg::pattern("pattern").token("GET").key_spec(1).optional().multiple().multiple_token(),
+            Arg::oneof("order", &[Arg::pure_token("asc", "ASC"), Arg::pure_token("desc", "DESC")]).optional(),
+            Arg::pure_token("sorting", "ALPHA").optional(),
+            Arg::key("destination", 2).token("STORE").optional(),
+        ]),
+    Docs::new("sort_ro", Group::Generic, "7.0.0", "Sort the elements in a list, set or sorted set. Read-only variant of SORT.")
+        .complexity("O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).")
+        .args(&[
+            Arg::key("key", 0),
+            Arg::pattern("pattern").token("BY").key_spec(1).optional(),
+            Arg::block("offset_count", &[Arg::integer("offset"), Arg::integer("count")]).token("LIMIT").optional(),
+            Arg::pattern("pattern").token("GET").key_spec(1).optional().multiple().multiple_token(),
+            Arg::oneof("order", &[Arg::pure_token("asc", "ASC"), Arg::pure_token("desc", "DESC")]).optional(),
+            Arg::pure_token("sorting", "ALPHA").optional(),
+        ]),
     Docs::new("spop", Group::Set, "1.0.0", "Remove and return one or multiple random members from a set")
         .complexity("Without the count argument O(1), otherwise O(N) where N is the value of the passed count.")
         .history(&[("3.2.0", "Added the `count` argument.")])
@@ -977,12 +998,51 @@ pub(super) static DOCS: &[Docs] = &[
             Arg::double("min"),
             Arg::double("max"),
         ]),
+    Docs::new("zdiff", Group::SortedSet, "6.2.0", "Subtract multiple sorted sets")
+        .complexity("O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.")
+        .args(&[
+            Arg::integer("numkeys"),
+            Arg::key("key", 0).multiple(),
+            Arg::pure_token("withscores", "WITHSCORES").optional(),
+        ]),
+    Docs::new("zdiffstore", Group::SortedSet, "6.2.0", "Subtract multiple sorted sets and store the resulting sorted set in a new key")
+        .complexity("O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.")
+        .args(&[
+            Arg::key("destination", 0),
+            Arg::integer("numkeys"),
+            Arg::key("key", 1).multiple(),
+        ]),
     Docs::new("zincrby", Group::SortedSet, "1.2.0", "Increment the score of a member in a sorted set")
         .complexity("O(log(N)) where N is the number of elements in the sorted set.")
         .args(&[
             Arg::key("key", 0),
             Arg::integer("increment"),
             Arg::string("member"),
+        ]),
+    Docs::new("zinter", Group::SortedSet, "6.2.0", "Intersect multiple sorted sets")
+        .complexity("O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.")
+        .args(&[
+            Arg::integer("numkeys"),
+            Arg::key("key", 0).multiple(),
+            Arg::integer("weight").token("WEIGHTS").optional().multiple(),
+            Arg::oneof("aggregate", &[Arg::pure_token("sum", "SUM"), Arg::pure_token("min", "MIN"), Arg::pure_token("max", "MAX")]).token("AGGREGATE").optional(),
+            Arg::pure_token("withscores", "WITHSCORES").optional(),
+        ]),
+    Docs::new("zintercard", Group::SortedSet, "7.0.0", "Intersect multiple sorted sets and return the cardinality of the result")
+        .complexity("O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.")
+        .args(&[
+            Arg::integer("numkeys"),
+            Arg::key("key", 0).multiple(),
+            Arg::integer("limit").token("LIMIT").optional(),
+        ]),
+    Docs::new("zinterstore", Group::SortedSet, "2.0.0", "Intersect multiple sorted sets and store the resulting sorted set in a new key")
+        .complexity("O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.")
+        .args(&[
+            Arg::key("destination", 0),
+            Arg::integer("numkeys"),
+            Arg::key("key", 1).multiple(),
+            Arg::integer("weight").token("WEIGHTS").optional().multiple(),
+            Arg::oneof("aggregate", &[Arg::pure_token("sum", "SUM"), Arg::pure_token("min", "MIN"), Arg::pure_token("max", "MAX")]).token("AGGREGATE").optional(),
         ]),
     Docs::new("zlexcount", Group::SortedSet, "2.8.9", "Count the number of members in a sorted set between a given lexicographical range")
         .complexity("O(log(N)) with N being the number of elements in the sorted set.")
@@ -1017,6 +1077,12 @@ pub(super) static DOCS: &[Docs] = &[
             Arg::key("key", 0),
             Arg::integer("count").optional(),
         ]),
+    Docs::new("zrandmember", Group::SortedSet, "6.2.0", "Get one or multiple random elements from a sorted set")
+        .complexity("O(N) where N is the number of elements returned")
+        .args(&[
+            Arg::key("key", 0),
+            Arg::block("options", &[Arg::integer("count"), Arg::pure_token("withscores", "WITHSCORES").optional()]).optional(),
+        ]),
     Docs::new("zrange", Group::SortedSet, "1.2.0", "Return a range of members in a sorted set")
         .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.")
         .history(&[("6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options.")])
@@ -1047,6 +1113,17 @@ pub(super) static DOCS: &[Docs] = &[
             Arg::double("min"),
             Arg::double("max"),
             Arg::pure_token("withscores", "WITHSCORES").optional().since("2.0.0"),
+            Arg::block("offset_count", &[Arg::integer("offset"), Arg::integer("count")]).token("LIMIT").optional(),
+        ]),
+    Docs::new("zrangestore", Group::SortedSet, "6.2.0", "Store a range of members from sorted set into another key")
+        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.")
+        .args(&[
+            Arg::key("dst", 0),
+            Arg::key("src", 1),
+            Arg::string("min"),
+            Arg::string("max"),
+            Arg::oneof("sortby", &[Arg::pure_token("byscore", "BYSCORE"), Arg::pure_token("bylex", "BYLEX")]).optional(),
+            Arg::pure_token("rev", "REV").optional(),
             Arg::block("offset_count", &[Arg::integer("offset"), Arg::integer("count")]).token("LIMIT").optional(),
         ]),
     Docs::new("zrank", Group::SortedSet, "2.0.0", "Determine the index of a member in a sorted set")
@@ -1118,10 +1195,36 @@ pub(super) static DOCS: &[Docs] = &[
             Arg::key("key", 0),
             Arg::string("member"),
         ]),
+    Docs::new("zscan", Group::SortedSet, "2.8.0", "Incrementally iterate sorted sets elements and associated scores")
+        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..")
+        .args(&[
+            Arg::key("key", 0),
+            Arg::integer("cursor"),
+            Arg::pattern("pattern").token("MATCH").optional(),
+            Arg::integer("count").token("COUNT").optional(),
+        ]),
     Docs::new("zscore", Group::SortedSet, "1.2.0", "Get the score associated with the given member in a sorted set")
         .complexity("O(1)")
         .args(&[
             Arg::key("key", 0),
             Arg::string("member"),
+        ]),
+    Docs::new("zunion", Group::SortedSet, "6.2.0", "Add multiple sorted sets")
+        .complexity("O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.")
+        .args(&[
+            Arg::integer("numkeys"),
+            Arg::key("key", 0).multiple(),
+            Arg::integer("weight").token("WEIGHTS").optional().multiple(),
+            Arg::oneof("aggregate", &[Arg::pure_token("sum", "SUM"), Arg::pure_token("min", "MIN"), Arg::pure_token("max", "MAX")]).token("AGGREGATE").optional(),
+            Arg::pure_token("withscores", "WITHSCORES").optional(),
+        ]),
+    Docs::new("zunionstore", Group::SortedSet, "2.0.0", "Add multiple sorted sets and store the resulting sorted set in a new key")
+        .complexity("O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.")
+        .args(&[
+            Arg::key("destination", 0),
+            Arg::integer("numkeys"),
+            Arg::key("key", 1).multiple(),
+            Arg::integer("weight").token("WEIGHTS").optional().multiple(),
+            Arg::oneof("aggregate", &[Arg::pure_token("sum", "SUM"), Arg::pure_token("min", "MIN"), Arg::pure_token("max", "MAX")]).token("AGGREGATE").optional(),
         ]),
 ];

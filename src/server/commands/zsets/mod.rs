@@ -1,10 +1,19 @@
 //! Sorted-set commands: ZADD, ZINCRBY, ZCARD, ZSCORE, ZMSCORE, ZREM, ZRANK, ZREVRANK, ZCOUNT,
 //! ZLEXCOUNT, ZPOPMIN, ZPOPMAX, ZMPOP (and the blocking BZPOPMIN, BZPOPMAX, BZMPOP), ZRANGE (by index, BYSCORE or BYLEX, REV, LIMIT, WITHSCORES) and
 //! its older forms (ZREVRANGE, Z[REV]RANGEBYSCORE, Z[REV]RANGEBYLEX), and ZREMRANGEBYSCORE /
-//! RANK / LEX, with Redis 7.0's replies and error texts (`t_zset.c`). The representation is in [`crate::server::keyspace::zset`].
+//! RANK / LEX, ZRANGESTORE, with Redis 7.0's replies and error texts (`t_zset.c`). The representation is in [`crate::server::keyspace::zset`].
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | this file | the commands on one sorted set, the range readers, scores in and out |
+//! | [`algebra`] | ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD |
+//! | [`walk`] | ZRANDMEMBER and ZSCAN: a sorted set read by position |
 //!
 //! Scores go out as Redis 7.0 prints them, `%.17g` ([`push_score`]): `1.1` is
 //! `1.1000000000000001`, as redis-cli shows it from a 7.0 server.
+
+mod algebra;
+mod walk;
 
 use std::fmt::Write as _;
 
@@ -41,6 +50,7 @@ pub const COMMANDS: &[Command] = &[
     Command::new("bzmpop", -5, &["write", "blocking"], bzmpop).acl(&["sortedset"]).keys(&[KeySpec::index(2, &["RW", "access", "delete"]).keynum(0, 1, 1)]),
     Command::new("zlexcount", 4, &["readonly", "fast"], zlexcount).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
     Command::new("zrange", -4, &["readonly"], zrange).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
+    Command::new("zrangestore", -5, &["write", "denyoom"], zrangestore).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["OW", "update"]), KeySpec::index(2, &["RO", "access"])]),
     Command::new("zrevrange", -4, &["readonly"], zrevrange).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
     Command::new("zrangebyscore", -4, &["readonly"], zrangebyscore).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
     Command::new("zrevrangebyscore", -4, &["readonly"], zrevrangebyscore).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
@@ -49,6 +59,15 @@ pub const COMMANDS: &[Command] = &[
     Command::new("zremrangebyscore", 4, &["write"], zremrangebyscore).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "delete"])]),
     Command::new("zremrangebyrank", 4, &["write"], zremrangebyrank).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "delete"])]),
     Command::new("zremrangebylex", 4, &["write"], zremrangebylex).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RW", "delete"])]),
+    Command::new("zunion", -3, &["readonly"], algebra::zunion).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"]).keynum(0, 1, 1)]),
+    Command::new("zinter", -3, &["readonly"], algebra::zinter).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"]).keynum(0, 1, 1)]),
+    Command::new("zdiff", -3, &["readonly"], algebra::zdiff).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"]).keynum(0, 1, 1)]),
+    Command::new("zunionstore", -4, &["write", "denyoom"], algebra::zunionstore).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["OW", "update"]), KeySpec::index(2, &["RO", "access"]).keynum(0, 1, 1)]),
+    Command::new("zinterstore", -4, &["write", "denyoom"], algebra::zinterstore).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["OW", "update"]), KeySpec::index(2, &["RO", "access"]).keynum(0, 1, 1)]),
+    Command::new("zdiffstore", -4, &["write", "denyoom"], algebra::zdiffstore).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["OW", "update"]), KeySpec::index(2, &["RO", "access"]).keynum(0, 1, 1)]),
+    Command::new("zrandmember", -2, &["readonly"], walk::zrandmember).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output"]),
+    Command::new("zscan", -3, &["readonly"], walk::zscan).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"])]).tips(&["nondeterministic_output"]),
+    Command::new("zintercard", -3, &["readonly"], algebra::zintercard).acl(&["sortedset"]).keys(&[KeySpec::index(1, &["RO", "access"]).keynum(0, 1, 1)]),
 ];
 
 // ---- Numbers ----
@@ -592,33 +611,38 @@ fn zcount(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// `ZRANGE key start stop [BYSCORE] [REV] [LIMIT offset count] [WITHSCORES]`, parsed in Redis's
 /// order (`zrangeGenericCommand`): options, then their conflicts, then the range, then the key.
+/// `ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]` → `:stored`.
+fn zrangestore(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    zrange_generic(exec, req, None, None, true);
+}
+
 fn zrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    zrange_generic(exec, req, None, None);
+    zrange_generic(exec, req, None, None, false);
 }
 
 /// `ZREVRANGE key start stop [WITHSCORES]`.
 fn zrevrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    zrange_generic(exec, req, Some(By::Rank), Some(true));
+    zrange_generic(exec, req, Some(By::Rank), Some(true), false);
 }
 
 /// `ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]`.
 fn zrangebyscore(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    zrange_generic(exec, req, Some(By::Score), Some(false));
+    zrange_generic(exec, req, Some(By::Score), Some(false), false);
 }
 
 /// `ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]`.
 fn zrevrangebyscore(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    zrange_generic(exec, req, Some(By::Score), Some(true));
+    zrange_generic(exec, req, Some(By::Score), Some(true), false);
 }
 
 /// `ZRANGEBYLEX key min max [LIMIT offset count]`.
 fn zrangebylex(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    zrange_generic(exec, req, Some(By::Lex), Some(false));
+    zrange_generic(exec, req, Some(By::Lex), Some(false), false);
 }
 
 /// `ZREVRANGEBYLEX key max min [LIMIT offset count]`.
 fn zrevrangebylex(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    zrange_generic(exec, req, Some(By::Lex), Some(true));
+    zrange_generic(exec, req, Some(By::Lex), Some(true), false);
 }
 
 /// What a range is of.
@@ -640,43 +664,133 @@ struct RangeQuery {
 
 /// Every range read, as Redis's `zrangeGenericCommand`: the options first (the older commands
 /// fix the kind of range and the direction, and then the options that would set them are
-/// syntax errors), then one of the three kinds of range.
+/// syntax errors), then the bounds, then the key; the members in range are replied, or
+/// stored (`store`: ZRANGESTORE, whose source comes after the destination).
 fn zrange_generic(
     exec: &mut Exec<'_, '_>,
     req: &Request<'_>,
     by: Option<By>,
     direction: Option<bool>,
+    store: bool,
 ) {
-    let query = match range_options(req, by, direction) {
+    let key_at = if store { 2 } else { 1 };
+    let query = match range_options(req, key_at + 3, by, direction, store) {
         Ok(query) => query,
         Err(message) => return exec.error(message),
     };
     // Reversed score and lex ranges name their bounds high first (`max min`).
     let (first, second) = if query.rev && query.by != By::Rank {
-        (req.arg(3), req.arg(2))
+        (req.arg(key_at + 2), req.arg(key_at + 1))
     } else {
-        (req.arg(2), req.arg(3))
+        (req.arg(key_at + 1), req.arg(key_at + 2))
     };
-    match query.by {
-        By::Lex => range_by_lex(exec, req.arg(1), (first, second), &query),
-        By::Score => range_by_score(exec, req.arg(1), (first, second), &query),
-        By::Rank => range_by_rank(exec, req.arg(1), (first, second), &query),
+    let bounds = match query.by {
+        By::Rank => match (parse_i64(first), parse_i64(second)) {
+            (Some(start), Some(stop)) => Bounds::Rank(start, stop),
+            _ => return exec.not_integer(),
+        },
+        By::Score => match Range::parse(first, second) {
+            Some(range) => Bounds::Score(range),
+            None => return exec.error("ERR min or max is not a float"),
+        },
+        By::Lex => match (LexBound::parse(first), LexBound::parse(second)) {
+            (Some(min), Some(max)) => Bounds::Lex(min, max),
+            _ => return exec.error("ERR min or max not valid string range item"),
+        },
+    };
+    let zset = match read_as::<ZSet>(exec.state, req.arg(key_at), exec.now_ms) {
+        Ok(zset) => zset,
+        Err(WrongType) => return exec.wrong_type(),
+    };
+    let picked = zset.map_or_else(Vec::new, |zset| pick(zset, &bounds, &query));
+    if store {
+        let owned: Vec<(Vec<u8>, f64)> = picked.iter().map(|&(m, s)| (m.to_vec(), s)).collect();
+        let stored = owned.len();
+        store_members(exec, req.arg(1), owned);
+        exec.integer(stored as i64);
+    } else {
+        emit(exec.out, &picked, query.withscores);
     }
 }
 
+/// A range's bounds, parsed.
+enum Bounds<'a> {
+    Rank(i64, i64),
+    Score(Range),
+    Lex(LexBound<'a>, LexBound<'a>),
+}
+
+/// The members of `zset` in range, in the order asked for, LIMIT applied.
+fn pick<'z>(zset: &'z ZSet, bounds: &Bounds<'z>, query: &RangeQuery) -> Vec<(&'z [u8], f64)> {
+    let (offset, count) = query.limit.unwrap_or((0, -1));
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    match *bounds {
+        Bounds::Rank(start, stop) => {
+            let Some((skip, take)) = rank_span(start, stop, zset.len()) else {
+                return Vec::new();
+            };
+            if query.rev {
+                zset.iter().rev().skip(skip).take(take).collect()
+            } else {
+                zset.iter().skip(skip).take(take).collect()
+            }
+        }
+        Bounds::Score(range) => {
+            if offset < 0 || (offset > 0 && offset as usize >= zset.len()) {
+                return Vec::new();
+            }
+            by_score(zset, range, query.rev)
+                .skip(offset as usize)
+                .take(count)
+                .collect()
+        }
+        Bounds::Lex(min, max) => {
+            if offset < 0 {
+                return Vec::new();
+            }
+            by_lex(zset, min, max, query.rev)
+                .skip(offset as usize)
+                .take(count)
+                .collect()
+        }
+    }
+}
+
+/// Store `members` at `destination` as a new sorted set, replacing whatever it held (deadline
+/// included); none deletes it. Built member by member, so it takes the encoding Redis would
+/// give it (small while it fits `zset-max-listpack-*`). ZRANGESTORE and the STORE forms of
+/// [`algebra`].
+fn store_members(exec: &mut Exec<'_, '_>, destination: &[u8], members: Vec<(Vec<u8>, f64)>) {
+    let now = exec.now_ms;
+    let state = &mut *exec.state;
+    if members.is_empty() {
+        state.db.delete(destination, now);
+        return;
+    }
+    let enc = &state.config.encodings;
+    let mut zset = ZSet::for_first_member(0, enc);
+    for (member, score) in &members {
+        zset.add(member, *score, AddFlags::default(), enc);
+    }
+    state.db.insert(destination, Value::ZSet(zset));
+}
+
 /// The options after `key start stop`, or the error to reply, in Redis's order of checks.
+/// WITHSCORES is not one of ZRANGESTORE's.
 fn range_options(
     req: &Request<'_>,
+    from: usize,
     by: Option<By>,
     direction: Option<bool>,
+    store: bool,
 ) -> Result<RangeQuery, &'static str> {
     let (mut by, mut direction) = (by, direction);
     let mut withscores = false;
     let mut limit: Option<(i64, i64)> = None;
-    let mut args = Args::new(req, 4);
+    let mut args = Args::new(req, from);
     while let Some(option) = args.next() {
         let is = |name: &str| is_option(option, name);
-        if is("withscores") {
+        if !store && is("withscores") {
             withscores = true;
         } else if is("limit") && args.remaining() >= 2 {
             match (args.int(), args.int()) {
@@ -708,71 +822,6 @@ fn range_options(
         withscores,
         limit,
     })
-}
-
-/// `... BYLEX`: members between two lex bounds (all scores equal), never with scores.
-fn range_by_lex(exec: &mut Exec<'_, '_>, key: &[u8], bounds: (&[u8], &[u8]), query: &RangeQuery) {
-    let (Some(min), Some(max)) = (LexBound::parse(bounds.0), LexBound::parse(bounds.1)) else {
-        return exec.error("ERR min or max not valid string range item");
-    };
-    let zset = match read_as::<ZSet>(exec.state, key, exec.now_ms) {
-        Ok(Some(zset)) => zset,
-        Ok(None) => return exec.array(0),
-        Err(WrongType) => return exec.wrong_type(),
-    };
-    let (offset, count) = query.limit.unwrap_or((0, -1));
-    if offset < 0 {
-        return exec.array(0);
-    }
-    let count = usize::try_from(count).unwrap_or(usize::MAX);
-    let picked: Vec<(&[u8], f64)> = by_lex(zset, min, max, query.rev)
-        .skip(offset as usize)
-        .take(count)
-        .collect();
-    emit(exec.out, &picked, false);
-}
-
-/// `... BYSCORE`: members between two score bounds.
-fn range_by_score(exec: &mut Exec<'_, '_>, key: &[u8], bounds: (&[u8], &[u8]), query: &RangeQuery) {
-    let Some(range) = Range::parse(bounds.0, bounds.1) else {
-        return exec.error("ERR min or max is not a float");
-    };
-    let zset = match read_as::<ZSet>(exec.state, key, exec.now_ms) {
-        Ok(Some(zset)) => zset,
-        Ok(None) => return exec.array(0),
-        Err(WrongType) => return exec.wrong_type(),
-    };
-    let (offset, count) = query.limit.unwrap_or((0, -1));
-    if offset < 0 || (offset > 0 && offset as usize >= zset.len()) {
-        return exec.array(0);
-    }
-    let count = usize::try_from(count).unwrap_or(usize::MAX);
-    let in_range: Vec<(&[u8], f64)> = by_score(zset, range, query.rev)
-        .skip(offset as usize)
-        .take(count)
-        .collect();
-    emit(exec.out, &in_range, query.withscores);
-}
-
-/// By rank (the default): members from `start` to `stop`, negative counting from the end.
-fn range_by_rank(exec: &mut Exec<'_, '_>, key: &[u8], bounds: (&[u8], &[u8]), query: &RangeQuery) {
-    let (Some(start), Some(stop)) = (parse_i64(bounds.0), parse_i64(bounds.1)) else {
-        return exec.not_integer();
-    };
-    let zset = match read_as::<ZSet>(exec.state, key, exec.now_ms) {
-        Ok(Some(zset)) => zset,
-        Ok(None) => return exec.array(0),
-        Err(WrongType) => return exec.wrong_type(),
-    };
-    let Some((skip, take)) = rank_span(start, stop, zset.len()) else {
-        return exec.array(0);
-    };
-    let picked: Vec<(&[u8], f64)> = if query.rev {
-        zset.iter().rev().skip(skip).take(take).collect()
-    } else {
-        zset.iter().skip(skip).take(take).collect()
-    };
-    emit(exec.out, &picked, query.withscores);
 }
 
 /// `ZLEXCOUNT key min max`.
@@ -896,7 +945,7 @@ fn by_lex<'a>(
 }
 
 /// Members, each followed by its score with `withscores` (RESP2's flat form).
-fn emit(out: &mut Vec<u8>, members: &[(&[u8], f64)], withscores: bool) {
+pub(super) fn emit(out: &mut Vec<u8>, members: &[(&[u8], f64)], withscores: bool) {
     reply::array(out, members.len() * if withscores { 2 } else { 1 });
     for &(member, score) in members {
         reply::bulk(out, member);
