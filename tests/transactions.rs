@@ -53,8 +53,8 @@ fn exec_survives(addr: SocketAddr, key: &str, change: impl FnOnce(&mut redis::Co
 }
 
 /// Every way a watched key can change fails the EXEC, whoever changes it: a write, a delete,
-/// a new deadline, a rename either way, a list emptied by a pop, FLUSHALL and FLUSHDB, a
-/// transaction of another client, a key expiring (removed by the active cycle, or only past
+/// a new deadline, a rename either way, a list emptied by a pop, FLUSHALL and FLUSHDB, MOVE
+/// and SWAPDB either way, a transaction of another client, a key expiring (removed by the active cycle, or only past
 /// its deadline while CLIENT PAUSE keeps it from being removed); reads, writes to other keys and a flush of a database without the key do
 /// not.
 ///
@@ -104,6 +104,23 @@ fn watch_fails_exec_for_every_kind_of_change() {
     fails("nosuch", "a key created", &|c| {
         run(c, &["SADD", "nosuch", "m"]);
     });
+    run(&mut setup, &["SET", "k", "v"]);
+    fails("k", "MOVE to another database", &|c| {
+        run(c, &["MOVE", "k", "1"]);
+    });
+    fails("k", "MOVE from another database", &|c| {
+        run(c, &["SELECT", "1"]);
+        run(c, &["MOVE", "k", "0"]);
+    });
+    fails("k", "SWAPDB bringing it away", &|c| {
+        run(c, &["SWAPDB", "0", "1"]);
+    });
+    fails("k", "SWAPDB bringing another in", &|c| {
+        run(c, &["SELECT", "1"]);
+        run(c, &["SET", "k", "other"]);
+        run(c, &["SWAPDB", "0", "1"]);
+    });
+    run(&mut setup, &["SET", "k", "v"]);
     fails("k", "another client's transaction", &|c| {
         run(c, &["MULTI"]);
         run(c, &["SET", "k", "x"]);

@@ -8,7 +8,8 @@
 //! | [`list`] | a list: a quicklist of packed nodes (`list/nodes.rs`: the node array) |
 //! | [`hash`] | a hash: listpack, then a dense table |
 //! | [`set`] | a set: intset, then the same dense table |
-//! | [`zset`] | a sorted set: a sorted array, then a tree and an index |
+//! | [`zset`] | a sorted set: a sorted array, then ranked chunks and an index |
+//! | [`ranked`] | a sorted sequence with O(log n) ranks: sorted chunks under a Fenwick tree |
 //! | [`waiters`] | which blocked clients wait on which keys, and the keys ready to serve them |
 //! | [`watched`] | which keys clients WATCH, and whether they changed since |
 //!
@@ -28,6 +29,7 @@ pub mod databases;
 pub mod db;
 pub mod hash;
 pub mod list;
+pub mod ranked;
 pub mod set;
 pub mod waiters;
 pub mod watched;

@@ -6,22 +6,24 @@
 //! order: a member is found by a linear scan (as in Redis's listpack), a position by binary
 //! search on (score, member).
 //!
-//! **Large: an ordered tree and a member index** ("skiplist"). Past either threshold, one way,
-//! it becomes a `BTreeSet` of (score, member) for order and a `HashMap` from member to score
-//! for ZSCORE, the roles of Redis's skiplist and dict, and a dense vector of the members (the
-//! role of the dict's buckets: a uniform random pick for ZRANDMEMBER, a cursor for ZSCAN).
-//! Each member's bytes are one `Rc` shared by all three. Insert, remove, lookup and pops at either end are O(log n). Rank (ZRANK, ZRANGE by
-//! index) walks the tree from the nearer end, O(rank): Redis's skiplist keeps span counts for
-//! O(log n) ranks, which a `BTreeSet` cannot; that is the one complexity not matched.
+//! **Large: ranked chunks and a member index** ("skiplist"). Past either threshold, one way,
+//! it becomes a [`Ranked`] sequence of (score, member) for order (sorted chunks under a
+//! Fenwick tree: rank and value-at-rank in O(log n), the role of the spans in Redis's
+//! skiplist), a `HashMap` from member to score for ZSCORE (the role of Redis's dict), and a
+//! dense vector of the members (the role of the dict's buckets: a uniform random pick for
+//! ZRANDMEMBER, a cursor for ZSCAN). Each member's bytes are one `Rc` shared by all three.
+//! Lookup is O(1); rank, a range's start by rank or by score, insert and remove are O(log n)
+//! plus a memmove inside one chunk.
 //!
 //! Order is Redis's: scores compared as numbers (so `-0` and `0` tie), ties broken by the
 //! members' bytes. NaN never enters (ZADD refuses it).
 
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::server::keyspace::Encodings;
+use crate::server::keyspace::ranked::Ranked;
 
 #[derive(Debug, Clone)]
 pub struct ZSet {
@@ -36,7 +38,7 @@ enum Repr {
 
 #[derive(Debug, Clone, Default)]
 struct Large {
-    order: BTreeSet<Entry>,
+    order: Ranked<Entry>,
     /// Member → its score and its position in `dense`.
     scores: HashMap<Rc<[u8]>, Slot>,
     /// Every member at a position `0..len`, without holes: ZRANDMEMBER's O(1) uniform pick and
@@ -302,6 +304,41 @@ impl ZSet {
         }
     }
 
+    /// Members with scores from rank `rank` on, lowest first (`rev`: from the `rank`-th
+    /// highest on, highest first): found in O(log n), not by skipping.
+    pub fn iter_from(&self, rank: usize, rev: bool) -> Box<dyn Iterator<Item = (&[u8], f64)> + '_> {
+        match &self.repr {
+            Repr::Small(pairs) if rev => {
+                Box::new(pairs.iter().rev().skip(rank).map(|(s, m)| (&**m, *s)))
+            }
+            Repr::Small(pairs) => Box::new(
+                pairs
+                    .get(rank..)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(s, m)| (&**m, *s)),
+            ),
+            Repr::Large(large) if rev => Box::new(
+                large
+                    .order
+                    .iter_back_from(rank)
+                    .map(|e| (&*e.member, e.score)),
+            ),
+            Repr::Large(large) => {
+                Box::new(large.order.iter_from(rank).map(|e| (&*e.member, e.score)))
+            }
+        }
+    }
+
+    /// How many members have a score for which `below` holds, `below` holding for the
+    /// lowest scores only (a range's start, by binary search).
+    pub fn count_below(&self, below: impl Fn(f64) -> bool) -> usize {
+        match &self.repr {
+            Repr::Small(pairs) => pairs.partition_point(|&(s, _)| below(s)),
+            Repr::Large(large) => large.order.partition_point(|e| below(e.score)),
+        }
+    }
+
     /// The 0-based rank of `member`, lowest first (or highest first with `rev`).
     pub fn rank(&self, member: &[u8], rev: bool) -> Option<usize> {
         let score = self.score(member)?;
@@ -309,11 +346,13 @@ impl ZSet {
             Repr::Small(pairs) => {
                 pairs.partition_point(|(s, m)| order((*s, m), (score, member)) == Ordering::Less)
             }
-            Repr::Large(large) => large
-                .order
-                .iter()
-                .take_while(|e| order((e.score, &e.member), (score, member)) == Ordering::Less)
-                .count(),
+            Repr::Large(large) => {
+                let (member, _) = large.scores.get_key_value(member)?;
+                large.order.rank(&Entry {
+                    score,
+                    member: member.clone(),
+                })?
+            }
         };
         Some(if rev { self.len() - 1 - at } else { at })
     }
