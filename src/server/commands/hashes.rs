@@ -43,7 +43,7 @@ use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
 use crate::server::command::{Command, Exec};
-use crate::server::commands::keys::{self, Draws, WrongType, parse_cursor, read, read_as};
+use crate::server::commands::keys::{self, Draws, WrongType, read, read_as};
 use crate::server::commands::strings::long_double::{self, FloatError};
 use crate::server::glob::glob_match;
 use crate::server::keyspace::db::Value;
@@ -420,30 +420,16 @@ fn hrandfield(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// `HSCAN key cursor [MATCH pattern] [COUNT count]` → `*2 $next-cursor *2n field value ...`.
 fn hscan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let Some(cursor) = parse_cursor(req.arg(2)) else {
-        return exec.error("ERR invalid cursor");
-    };
-    // Options are parsed now but judged after the lookup: a missing key answers first.
-    let options = keys::collection_scan_options(req);
-    let hash = match read(exec.state, req.arg(1), exec.now_ms) {
-        None => return exec.out.extend_from_slice(b"*2\r\n$1\r\n0\r\n*0\r\n"),
-        Some(Value::Hash(hash)) => hash,
-        Some(_) => return exec.wrong_type(),
-    };
-    let (count, pattern) = match options {
-        Ok(options) => options,
-        Err(message) => return exec.error(message),
-    };
-    let mut page = Vec::new();
-    let next = hash.scan(cursor, count, &mut page);
-    if let Some(pattern) = pattern {
-        page.retain(|(field, _)| glob_match(pattern, field, false));
-    }
-    reply::array(exec.out, 2);
-    reply::bulk(exec.out, next.to_string().as_bytes());
-    reply::array(exec.out, page.len() * 2);
-    for (field, value) in page {
-        reply::bulk(exec.out, field);
-        reply::bulk(exec.out, value);
-    }
+    keys::collection_scan(exec, req, |hash: &Hash, cursor, count, pattern, out| {
+        let mut page = Vec::new();
+        let next = hash.scan(cursor, count, &mut page);
+        if let Some(pattern) = pattern {
+            page.retain(|(field, _)| glob_match(pattern, field, false));
+        }
+        keys::scan_page_header(out, next, page.len() * 2);
+        for (field, value) in page {
+            reply::bulk(out, field);
+            reply::bulk(out, value);
+        }
+    });
 }

@@ -173,7 +173,7 @@ pub(super) fn scan_options<'a>(
 }
 
 /// HSCAN's and SSCAN's options: SCAN's, without TYPE: the count and the pattern.
-pub(super) fn collection_scan_options<'a>(
+fn collection_scan_options<'a>(
     req: &Request<'a>,
 ) -> Result<(usize, Option<&'a [u8]>), &'static str> {
     let options = scan_options(req, 3, false)?;
@@ -197,6 +197,37 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1) as u64) as usize
     }
+}
+
+/// HSCAN's, SSCAN's and ZSCAN's way in, as Redis's `scanGenericCommand` checks: the cursor,
+/// then the key (a missing key answers an empty page at once, before the options are
+/// judged), then the options. `page` gets the value, the cursor, COUNT and MATCH and the output
+/// and writes the reply, starting it with [`scan_page_header`].
+pub(super) fn collection_scan<T: Typed>(
+    exec: &mut Exec<'_, '_>,
+    req: &Request<'_>,
+    page: impl FnOnce(&T, u64, usize, Option<&[u8]>, &mut Vec<u8>),
+) {
+    let Some(cursor) = parse_cursor(req.arg(2)) else {
+        return exec.error("ERR invalid cursor");
+    };
+    let options = collection_scan_options(req);
+    let value = match read_as::<T>(exec.state, req.arg(1), exec.now_ms) {
+        Ok(None) => return exec.out.extend_from_slice(b"*2\r\n$1\r\n0\r\n*0\r\n"),
+        Ok(Some(value)) => value,
+        Err(WrongType) => return exec.wrong_type(),
+    };
+    match options {
+        Ok((count, pattern)) => page(value, cursor, count, pattern, exec.out),
+        Err(message) => exec.error(message),
+    }
+}
+
+/// A SCAN page's start: `*2`, the next cursor, and the page's array of `len` elements.
+pub(super) fn scan_page_header(out: &mut Vec<u8>, next: u64, len: usize) {
+    reply::array(out, 2);
+    reply::bulk(out, next.to_string().as_bytes());
+    reply::array(out, len);
 }
 
 /// The most elements one HRANDFIELD or ZRANDMEMBER with a negative count may draw (see
@@ -416,7 +447,7 @@ fn scan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// A SCAN cursor, read as Redis reads it with C's `strtoul`: an optional sign (a `-` negates
 /// modulo 2^64), decimal digits with leading zeros allowed, and nothing after them; an empty
 /// string is 0; a leading space or a value past `u64::MAX` is invalid.
-pub(super) fn parse_cursor(arg: &[u8]) -> Option<u64> {
+fn parse_cursor(arg: &[u8]) -> Option<u64> {
     let text = c_str(arg);
     let (negative, digits) = match text {
         [] => return Some(0),

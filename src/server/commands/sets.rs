@@ -65,7 +65,7 @@ use crate::resp::{Request, reply};
 use crate::server::State;
 use crate::server::args::{Args, is_option};
 use crate::server::command::{Command, Exec};
-use crate::server::commands::keys::{self, Draws, WrongType, parse_cursor, read, read_as};
+use crate::server::commands::keys::{self, Draws, WrongType, read, read_as};
 use crate::server::glob::glob_match;
 use crate::server::keyspace::Encodings;
 use crate::server::keyspace::db::Value;
@@ -723,27 +723,15 @@ fn union_diff(
 
 /// `SSCAN key cursor [MATCH pattern] [COUNT count]` → `*2 $next-cursor *n members`.
 fn sscan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let Some(cursor) = parse_cursor(req.arg(2)) else {
-        return exec.error("ERR invalid cursor");
-    };
-    // Options are parsed now but judged after the lookup: a missing key answers first.
-    let options = keys::collection_scan_options(req);
-    let set = match read_as::<Set>(exec.state, req.arg(1), exec.now_ms) {
-        Ok(None) => return exec.out.extend_from_slice(b"*2\r\n$1\r\n0\r\n*0\r\n"),
-        Ok(Some(set)) => set,
-        Err(WrongType) => return exec.wrong_type(),
-    };
-    let (count, pattern) = match options {
-        Ok(options) => options,
-        Err(message) => return exec.error(message),
-    };
-    let mut page = Vec::new();
-    let next = set.scan(cursor, count, &mut page);
-    if let Some(pattern) = pattern {
-        let mut buf = [0u8; 20];
-        page.retain(|member| glob_match(pattern, member.bytes(&mut buf), false));
-    }
-    reply::array(exec.out, 2);
-    reply::bulk(exec.out, next.to_string().as_bytes());
-    push_members(exec.out, page.into_iter());
+    keys::collection_scan(exec, req, |set: &Set, cursor, count, pattern, out| {
+        let mut page = Vec::new();
+        let next = set.scan(cursor, count, &mut page);
+        if let Some(pattern) = pattern {
+            let mut buf = [0u8; 20];
+            page.retain(|member| glob_match(pattern, member.bytes(&mut buf), false));
+        }
+        reply::array(out, 2);
+        reply::bulk(out, next.to_string().as_bytes());
+        push_members(out, page.into_iter());
+    });
 }

@@ -16,7 +16,7 @@
 use crate::resp::{Request, reply};
 
 use crate::server::command::Exec;
-use crate::server::commands::keys::{self, Draws, WrongType, parse_cursor, read_as};
+use crate::server::commands::keys::{self, Draws, WrongType, read_as};
 use crate::server::commands::zsets::push_score;
 use crate::server::glob::glob_match;
 use crate::server::keyspace::zset::ZSet;
@@ -68,29 +68,16 @@ pub(super) fn zrandmember(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// `ZSCAN key cursor [MATCH pattern] [COUNT count]`: the cursor and options as HSCAN reads
 /// them (a missing key answers an empty page before the options are judged).
 pub(super) fn zscan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let Some(cursor) = parse_cursor(req.arg(2)) else {
-        return exec.error("ERR invalid cursor");
-    };
-    let options = keys::collection_scan_options(req);
-    let zset = match read_as::<ZSet>(exec.state, req.arg(1), exec.now_ms) {
-        Ok(None) => return exec.out.extend_from_slice(b"*2\r\n$1\r\n0\r\n*0\r\n"),
-        Ok(Some(zset)) => zset,
-        Err(WrongType) => return exec.wrong_type(),
-    };
-    let (count, pattern) = match options {
-        Ok(options) => options,
-        Err(message) => return exec.error(message),
-    };
-    let mut page = Vec::new();
-    let next = zset.scan(cursor, count, &mut page);
-    if let Some(pattern) = pattern {
-        page.retain(|(member, _)| glob_match(pattern, member, false));
-    }
-    reply::array(exec.out, 2);
-    reply::bulk(exec.out, next.to_string().as_bytes());
-    reply::array(exec.out, page.len() * 2);
-    for (member, score) in page {
-        reply::bulk(exec.out, member);
-        push_score(exec.out, score);
-    }
+    keys::collection_scan(exec, req, |zset: &ZSet, cursor, count, pattern, out| {
+        let mut page = Vec::new();
+        let next = zset.scan(cursor, count, &mut page);
+        if let Some(pattern) = pattern {
+            page.retain(|(member, _)| glob_match(pattern, member, false));
+        }
+        keys::scan_page_header(out, next, page.len() * 2);
+        for (member, score) in page {
+            reply::bulk(out, member);
+            push_score(out, score);
+        }
+    });
 }
