@@ -58,7 +58,8 @@ fn exec_survives(addr: SocketAddr, key: &str, change: impl FnOnce(&mut redis::Co
 /// its deadline while CLIENT PAUSE keeps it from being removed); reads, writes to other keys and a flush of a database without the key do
 /// not.
 ///
-/// Break checked: not telling the watchers in `Db::get_mut` lets the RPUSH through; not
+/// Break checked: not telling the watchers in `Db::get_mut` lets the RPUSH through; SMOVE
+/// looking its keys up with `get_mut` again fails the unchanged destination's EXEC; not
 /// telling them of expiries (`touch_expired` in `check_expired`) lets the active-expiry case
 /// through; dropping the deadline check in `watched_key_changed` lets the lazy one through.
 #[test]
@@ -157,6 +158,20 @@ fn watch_fails_exec_for_every_kind_of_change() {
     }));
     assert!(exec_survives(addr, "absent", |c| {
         run(c, &["FLUSHALL"]);
+    }));
+    // SMOVE touches a set only if it changes it (Redis's `unit/type/set` checks the first).
+    run(&mut setup, &["SADD", "src", "a", "b"]);
+    run(&mut setup, &["SADD", "dst", "a"]);
+    assert!(exec_survives(addr, "dst", |c| {
+        run(c, &["SMOVE", "src", "dst", "a"]);
+        run(c, &["SMOVE", "src", "dst", "nosuch"]);
+    }));
+    assert!(exec_survives(addr, "src", |c| {
+        run(c, &["SMOVE", "src", "dst", "nosuch"]);
+        run(c, &["SMOVE", "src", "src", "b"]);
+    }));
+    assert!(!exec_survives(addr, "dst", |c| {
+        run(c, &["SMOVE", "src", "dst", "b"]);
     }));
 }
 

@@ -174,24 +174,25 @@ fn smove(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let now = exec.now_ms;
     let State { db, config, .. } = &mut *exec.state;
     let encodings = &config.encodings;
-    match db.get_mut(src, now) {
+    // Looked at first without writing: a watched key is touched only if SMOVE changes it
+    // (Redis signals the source when the member leaves it, the destination when it arrives).
+    let found = match db.get(src, now) {
         None => return exec.integer(0),
-        Some(Value::Set(_)) => {}
-        Some(_) => return exec.wrong_type(),
-    }
-    let dst_exists = match db.get_mut(dst, now) {
-        None => false,
-        Some(Value::Set(_)) => true,
+        Some(Value::Set(source)) => source.contains(member),
         Some(_) => return exec.wrong_type(),
     };
+    let (dst_exists, already_there) = match db.get(dst, now) {
+        None => (false, false),
+        Some(Value::Set(target)) => (true, target.contains(member)),
+        Some(_) => return exec.wrong_type(),
+    };
+    if src == dst || !found {
+        // The same set: nothing moves; the answer is whether it is there.
+        return exec.integer(i64::from(src == dst && found));
+    }
     let Some(Value::Set(source)) = db.get_mut(src, now) else {
         return exec.integer(0);
     };
-    if src == dst {
-        // The same set: nothing moves; the answer is whether it is there.
-        let found = source.contains(member);
-        return exec.integer(i64::from(found));
-    }
     if !source.remove(member) {
         return exec.integer(0);
     }
@@ -199,7 +200,7 @@ fn smove(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         db.remove(src);
     }
     if dst_exists {
-        if let Some(Value::Set(target)) = db.get_mut(dst, now) {
+        if !already_there && let Some(Value::Set(target)) = db.get_mut(dst, now) {
             target.insert(member, encodings);
         }
     } else {
