@@ -58,7 +58,8 @@ fn exec_survives(addr: SocketAddr, key: &str, change: impl FnOnce(&mut redis::Co
 /// its deadline while CLIENT PAUSE keeps it from being removed); reads, writes to other keys and a flush of a database without the key do
 /// not.
 ///
-/// Break checked: not telling the watchers in `Db::get_mut` lets the RPUSH through; SMOVE
+/// Break checked: not telling the watchers in `Db::get_mut` lets the RPUSH through; SREM or
+/// HDEL forgetting `Db::changed` lets its real removal through; SMOVE
 /// looking its keys up with `get_mut` again fails the unchanged destination's EXEC; not
 /// telling them of expiries (`touch_expired` in `check_expired`) lets the active-expiry case
 /// through; dropping the deadline check in `watched_key_changed` lets the lazy one through.
@@ -158,6 +159,23 @@ fn watch_fails_exec_for_every_kind_of_change() {
     }));
     assert!(exec_survives(addr, "absent", |c| {
         run(c, &["FLUSHALL"]);
+    }));
+    // Writes that change nothing: SADD of a member already there, SREM and HDEL of absent
+    // ones (Redis signals a key only when it changed).
+    run(&mut setup, &["SADD", "s", "a", "b"]);
+    run(&mut setup, &["HSET", "h", "f", "v", "g", "w"]);
+    assert!(exec_survives(addr, "s", |c| {
+        run(c, &["SADD", "s", "a"]);
+        run(c, &["SREM", "s", "nosuch"]);
+    }));
+    assert!(exec_survives(addr, "h", |c| {
+        run(c, &["HDEL", "h", "nosuch"]);
+    }));
+    assert!(!exec_survives(addr, "s", |c| {
+        run(c, &["SREM", "s", "a", "nosuch"]);
+    }));
+    assert!(!exec_survives(addr, "h", |c| {
+        run(c, &["HDEL", "h", "g", "nosuch"]);
     }));
     // SMOVE touches a set only if it changes it (Redis's `unit/type/set` checks the first).
     run(&mut setup, &["SADD", "src", "a", "b"]);

@@ -160,7 +160,7 @@ fn hsetnx(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 fn hdel(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let (key, now) = (req.arg(1), exec.now_ms);
     let db = &mut exec.state.db;
-    let (removed, emptied) = match db.get_mut(key, now) {
+    let (removed, emptied) = match db.get_mut_quiet(key, now) {
         None => (0, false),
         Some(Value::Hash(hash)) => {
             let mut removed = 0;
@@ -176,6 +176,8 @@ fn hdel(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     };
     if emptied {
         db.remove(key);
+    } else if removed > 0 {
+        db.changed(key);
     }
     exec.integer(removed);
 }

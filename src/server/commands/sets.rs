@@ -122,12 +122,19 @@ fn sadd(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let key = req.arg(1);
     let State { db, config, .. } = &mut *exec.state;
     let encodings = &config.encodings;
-    let added = match db.get_mut(key, exec.now_ms) {
-        Some(Value::Set(set)) => req
-            .args()
-            .skip(2)
-            .filter(|m| set.insert(m, encodings))
-            .count(),
+    let added = match db.get_mut_quiet(key, exec.now_ms) {
+        Some(Value::Set(set)) => {
+            let added = req
+                .args()
+                .skip(2)
+                .filter(|m| set.insert(m, encodings))
+                .count();
+            // Watchers hear of it only if a member was added, as Redis signals.
+            if added > 0 {
+                db.changed(key);
+            }
+            added
+        }
         Some(_) => return exec.wrong_type(),
         None => {
             let mut set = Set::new();
@@ -148,7 +155,7 @@ fn sadd(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 fn srem(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let key = req.arg(1);
     let db = &mut exec.state.db;
-    let (removed, emptied) = match db.get_mut(key, exec.now_ms) {
+    let (removed, emptied) = match db.get_mut_quiet(key, exec.now_ms) {
         None => (0, false),
         Some(Value::Set(set)) => {
             let mut removed = 0;
@@ -164,6 +171,8 @@ fn srem(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     };
     if emptied {
         db.remove(key);
+    } else if removed > 0 {
+        db.changed(key);
     }
     exec.integer(removed);
 }

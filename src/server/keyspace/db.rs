@@ -337,6 +337,21 @@ impl Db {
         Some(&mut entry.value)
     }
 
+    /// The value of a live key, mutably, telling no watcher yet: for a write that may change
+    /// nothing (SADD of members already there, SREM of absent ones), which then calls
+    /// [`Db::changed`] if it did, as Redis signals only a real change.
+    pub fn get_mut_quiet(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Value> {
+        if !self.volatile.is_empty() && !self.check_expired(key, now_ms) {
+            return None;
+        }
+        self.map.get_mut(key).map(|entry| &mut entry.value)
+    }
+
+    /// A write through [`Db::get_mut_quiet`] changed `key`.
+    pub fn changed(&mut self, key: &[u8]) {
+        self.touch(key);
+    }
+
     /// The one place a write tells the watchers of `key` (WATCH) that it changed: every
     /// method that changes a key calls it, and nothing else does. One emptiness check while
     /// no key is watched.
