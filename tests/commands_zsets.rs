@@ -45,6 +45,8 @@ const CASES: &[&[u8]] = &[
     // ZCOUNT
     b"ZADD z 1 a 2 b 3 c 4 d\r\nZCOUNT z 2 3\r\nZCOUNT z (2 3\r\nZCOUNT z (2 (3\r\nZCOUNT z -inf +inf\r\nZCOUNT z 5 1\r\nZCOUNT z x 1\r\nZCOUNT z 1 (x\r\n",
     b"ZADD z 0 a 1 b\r\nZCOUNT z \"\" \"\"\r\nZCOUNT z \" 1\" 1\r\nZCOUNT z ( (\r\nZCOUNT z 1e400 inf\r\nZCOUNT nokey 1 2\r\nZCOUNT z nan 1\r\n",
+    // White space alone is not a number to `strtod` (the empty string is 0).
+    b"ZADD z 0 a 1 b\r\nZCOUNT z \"  \" 1\r\nZCOUNT z \"( \" 1\r\nZRANGEBYSCORE z 0 \"\t\"\r\nZREMRANGEBYSCORE z \" \" 1\r\n",
     // ZRANGE by index
     b"ZADD z 1 a 2 b 3 c 4 d 5 e\r\nZRANGE z 0 2\r\nZRANGE z -2 -1\r\nZRANGE z 1 100 WITHSCORES\r\nZRANGE z 3 1\r\nZRANGE z -100 0\r\nZRANGE z 5 10\r\nZRANGE z 0 -1 REV\r\nZRANGE z 0 1 REV WITHSCORES\r\n",
     b"ZADD z 1 a\r\nZRANGE z x 1\r\nZRANGE z 0 1 LIMIT 0 1\r\nZRANGE z 0 1 FOO\r\nZRANGE z 0 1 REV REV\r\nZRANGE z 0 1 BYSCORE BYLEX\r\nZRANGE nokey 0 -1\r\nZRANGE z 0\r\n",

@@ -56,6 +56,26 @@ pub struct CDouble {
     pub range_error: bool,
 }
 
+/// C's `isspace` in the "C" locale (vertical tab and form feed too).
+pub fn is_c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// What Redis accepts where it calls `strtod(text, &end)` itself and then checks `*end == '\0'`
+/// (score ranges, SORT's numbers): leading white space skipped, then exactly one number; the
+/// empty string is 0 (nothing converted, and the end it reports is the start, a NUL), while
+/// white space alone is refused (the end reported is the start, a space).
+pub fn parse_strtod(text: &[u8]) -> Option<CDouble> {
+    if text.is_empty() {
+        return Some(CDouble {
+            value: 0.0,
+            range_error: false,
+        });
+    }
+    let blank = text.iter().take_while(|&&b| is_c_space(b)).count();
+    parse_c_double(&text[blank..])
+}
+
 /// The whole of `text` as one C `strtod` number: `[+-]` then decimal (`1.5e3`), hex (`0x1.8p1`),
 /// `inf`/`infinity` or `nan`, any case. `None` if it is not exactly one (empty, trailing bytes,
 /// `1e`). Leading space is the caller's to judge (`strtod` skips it; Redis sometimes refuses it).

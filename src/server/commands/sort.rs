@@ -19,7 +19,7 @@
 
 use std::cmp::Ordering;
 
-use crate::resp::number::{parse_c_double, parse_i64};
+use crate::resp::number::{parse_i64, parse_strtod};
 use crate::resp::{Request, reply};
 
 use crate::server::args::{NOT_INTEGER, SYNTAX, c_str, is_option};
@@ -338,15 +338,7 @@ fn score(exec: &mut Exec<'_, '_>, items: &mut [Item], options: &Options<'_>) -> 
 /// byte), leading space allowed, nothing after the number, no NaN, no overflow or underflow;
 /// the empty string is 0.
 fn strtod(bytes: &[u8]) -> Option<f64> {
-    let text = c_str(bytes);
-    if text.is_empty() {
-        return Some(0.0);
-    }
-    let blank = text
-        .iter()
-        .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
-        .count();
-    let number = parse_c_double(&text[blank..])?;
+    let number = parse_strtod(c_str(bytes))?;
     (!number.value.is_nan() && !number.range_error).then_some(number.value)
 }
 

@@ -19,6 +19,8 @@
 
 use std::cmp::Ordering;
 
+use crate::resp::number::is_c_space;
+
 /// Redis's `MAX_LONG_DOUBLE_CHARS`: `string2ld` rejects a number of this many bytes or more.
 const MAX_CHARS: usize = 5 * 1024;
 /// Significand bits of the x87 extended format (the integer bit is explicit).
@@ -126,11 +128,6 @@ fn parse(text: &[u8]) -> Option<Number> {
         Rounded::Value(value) => Some(Number::Finite(value)),
         Rounded::Overflow | Rounded::Underflow => None,
     }
-}
-
-/// C's `isspace` in the "C" locale.
-fn is_c_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
 /// The parts of `digits[.digits][(e|p)[sign]digits]`, if `body` is exactly that.

@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
-use crate::resp::number::parse_c_double;
+use crate::resp::number::{parse_c_double, parse_strtod};
 use crate::server::State;
 use crate::server::args::{Args, Mpop, NOT_INTEGER, SYNTAX, is_option};
 use crate::server::blocking::{self, Kind, parse_timeout};
@@ -85,23 +85,14 @@ pub fn parse_score(arg: &[u8]) -> Option<f64> {
 }
 
 /// One end of a score range (`zslParseRange`): `(x` is exclusive; the rest is read by `strtod`
-/// alone, so leading space is allowed, an empty string is 0, and overflow is infinity.
+/// alone ([`parse_strtod`]), so leading space is allowed, an empty string is 0 but white space
+/// alone is not a number, and overflow is infinity.
 fn parse_bound(arg: &[u8]) -> Option<(f64, bool)> {
     let (text, exclusive) = match arg.strip_prefix(b"(") {
         Some(rest) => (rest, true),
         None => (arg, false),
     };
-    // strtod skips C's white space (`isspace`: vertical tab and form feed too).
-    let blank = text
-        .iter()
-        .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
-        .count();
-    let text = &text[blank..];
-    let value = if text.is_empty() {
-        0.0
-    } else {
-        parse_c_double(text)?.value
-    };
+    let value = parse_strtod(text)?.value;
     (!value.is_nan()).then_some((value, exclusive))
 }
 
