@@ -15,23 +15,7 @@ fn server() -> reactor::ServerHandle {
     reactor::spawn(reactor::config::Config::ephemeral()).expect("server starts")
 }
 
-/// A connection to database `db`, chosen the way applications choose it: in the URL.
-fn connect(addr: SocketAddr, db: usize) -> redis::Connection {
-    let client = redis::Client::open(format!("redis://{addr}/{db}")).expect("valid url");
-    let con = client.get_connection().expect("connects");
-    con.set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("a read timeout");
-    con
-}
-
-fn run(con: &mut redis::Connection, args: &[&str]) -> Value {
-    let mut cmd = redis::cmd(args[0]);
-    for arg in &args[1..] {
-        cmd.arg(*arg);
-    }
-    cmd.query(con)
-        .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
-}
+use common::{redis_connection as connect, redis_run as run};
 
 fn text(value: Value) -> String {
     match value {

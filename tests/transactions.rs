@@ -15,22 +15,11 @@ fn server() -> reactor::ServerHandle {
     reactor::spawn(reactor::config::Config::ephemeral()).expect("server starts")
 }
 
-fn connect(addr: SocketAddr) -> redis::Connection {
-    let client = redis::Client::open(format!("redis://{addr}/")).expect("valid url");
-    let con = client.get_connection().expect("connects");
-    // A transaction that hangs fails the test rather than the run.
-    con.set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("a read timeout");
-    con
-}
+use common::redis_run as run;
 
-fn run(con: &mut redis::Connection, args: &[&str]) -> Value {
-    let mut cmd = redis::cmd(args[0]);
-    for arg in &args[1..] {
-        cmd.arg(*arg);
-    }
-    cmd.query(con)
-        .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
+/// A connection to database 0; a transaction that hangs fails the test rather than the run.
+fn connect(addr: SocketAddr) -> redis::Connection {
+    common::redis_connection(addr, 0)
 }
 
 /// WATCH `key`, let `change` act on it from another connection, then MULTI / PING / EXEC:

@@ -445,3 +445,23 @@ pub fn assert_same_replies(
         failures.join("\n")
     );
 }
+
+/// A connection of the `redis` crate to database `db`, chosen the way applications choose it
+/// (in the URL), that fails a test rather than hanging it.
+pub fn redis_connection(addr: SocketAddr, db: usize) -> redis::Connection {
+    let client = redis::Client::open(format!("redis://{addr}/{db}")).expect("valid url");
+    let con = client.get_connection().expect("connects");
+    con.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("a read timeout");
+    con
+}
+
+/// Run one command through the `redis` crate; any error fails the test, naming the command.
+pub fn redis_run(con: &mut redis::Connection, args: &[&str]) -> redis::Value {
+    let mut cmd = redis::cmd(args[0]);
+    for arg in &args[1..] {
+        cmd.arg(*arg);
+    }
+    cmd.query(con)
+        .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
+}

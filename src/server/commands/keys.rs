@@ -635,12 +635,21 @@ pub(crate) fn db_index(
     arg: &[u8],
     not_int: Option<&'static str>,
 ) -> Result<usize, &'static str> {
+    db_in_range(state, db_number(arg, not_int)?)
+}
+
+/// The `int` half of [`db_index`].
+fn db_number(arg: &[u8], not_int: Option<&'static str>) -> Result<i32, &'static str> {
     let number = parse_i64(arg).ok_or(not_int.unwrap_or(NOT_INTEGER))?;
-    let index = i32::try_from(number).map_err(|_| {
+    i32::try_from(number).map_err(|_| {
         not_int
             .unwrap_or("ERR value is out of range, value must between -2147483648 and 2147483647")
-    })?;
-    usize::try_from(index)
+    })
+}
+
+/// The range half of [`db_index`] (Redis's `selectDb`).
+fn db_in_range(state: &State, number: i32) -> Result<usize, &'static str> {
+    usize::try_from(number)
         .ok()
         .filter(|&index| index < state.shelf.count())
         .ok_or(OUT_OF_RANGE)
@@ -679,14 +688,17 @@ fn move_(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// number they selected, so they now see the other keys. Watched keys present on either side
 /// count as changed, and clients blocked on a key that now exists are served, as in Redis.
 fn swapdb(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let first = db_index(exec.state, req.arg(1), Some("ERR invalid first DB index"));
-    let second = db_index(exec.state, req.arg(2), Some("ERR invalid second DB index"));
     // Both numbers are read before either is judged out of range, as Redis does.
-    let (first, second) = match (first, second) {
-        (Err(message), _) if message != OUT_OF_RANGE => return exec.error(message),
-        (_, Err(message)) if message != OUT_OF_RANGE => return exec.error(message),
-        (Ok(first), Ok(second)) => (first, second),
-        _ => return exec.error(OUT_OF_RANGE),
+    let numbers = db_number(req.arg(1), Some("ERR invalid first DB index")).and_then(|first| {
+        let second = db_number(req.arg(2), Some("ERR invalid second DB index"))?;
+        Ok((
+            db_in_range(exec.state, first)?,
+            db_in_range(exec.state, second)?,
+        ))
+    });
+    let (first, second) = match numbers {
+        Ok(numbers) => numbers,
+        Err(message) => return exec.error(message),
     };
     let now = exec.now_ms;
     let state = &mut *exec.state;

@@ -169,18 +169,12 @@ fn sort_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, readonly: bool) {
         end = len - 2;
     }
     end = end.min(len - 1);
-    let items = load(exec, req.arg(1), kind, &options, (start, end));
-    let mut items = match items {
-        Ok((items, ranged)) => {
-            if ranged {
-                // The source was read in range already: the output starts at its first.
-                end -= start;
-                start = 0;
-            }
-            items
-        }
-        Err(message) => return exec.error(message),
-    };
+    let (mut items, ranged) = load(exec, req.arg(1), kind, &options, (start, end));
+    if ranged {
+        // The source was read in range already: the output starts at its first.
+        end -= start;
+        start = 0;
+    }
     if !options.dont_sort {
         let scored = score(exec, &mut items, &options);
         let compare = comparator(&options);
@@ -253,19 +247,19 @@ fn load(
     kind: Kind,
     options: &Options<'_>,
     (start, end): (i64, i64),
-) -> Result<(Vec<Item>, bool), &'static str> {
+) -> (Vec<Item>, bool) {
     let item = |element: &[u8]| Item {
         element: element.to_vec(),
         score: 0.0,
         by: None,
     };
     let Some(value) = exec.state.db.peek(key, exec.now_ms) else {
-        return Ok((Vec::new(), false));
+        return (Vec::new(), false);
     };
     let ranged = options.dont_sort && kind != Kind::Set;
     if ranged {
         if end < start {
-            return Ok((Vec::new(), true));
+            return (Vec::new(), true);
         }
         let (skip, take) = (start as usize, (end - start + 1) as usize);
         let items = match value {
@@ -288,7 +282,7 @@ fn load(
                 .collect(),
             _ => Vec::new(),
         };
-        return Ok((items, true));
+        return (items, true);
     }
     let items = match value {
         Value::List(list) => list.iter().map(item).collect(),
@@ -305,7 +299,7 @@ fn load(
             .collect(),
         _ => Vec::new(),
     };
-    Ok((items, false))
+    (items, false)
 }
 
 /// Fill in what each item sorts by. False if a number could not be read (the sort goes on,
