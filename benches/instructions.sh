@@ -3,7 +3,8 @@
 # the machine's load, for judging a change to the hot path when timings are too noisy.
 #
 #   benches/instructions.sh [BINARY] [TEST] [PIPELINE] [REQUESTS]      (BINARY may be redis-server)
-#   (defaults: target/release/reactor-server get 16 200000; KEEP=FILE keeps callgrind's output;
+#   (defaults: target/release/reactor-server get 16 200000; TEST=evalsha runs EVALSHA of
+#   `return redis.call('GET', KEYS[1])`; KEEP=FILE keeps callgrind's output;
 #   DASHBOARD=1 turns the dashboard on and keeps one reader of its event stream open, with curl)
 #
 # The server runs under `valgrind --tool=callgrind --instr-atstart=no`; counting is switched on
@@ -44,8 +45,15 @@ if [ -n "${DPORT:-}" ]; then
     trap 'kill $PID $READER 2>/dev/null || true; rm -rf "$OUT"' EXIT
     sleep 0.5
 fi
+# TEST=evalsha: a script instead of a built-in test, EVALSHA of the GET script (chapter 23).
+if [ "$TEST" = evalsha ]; then
+    SHA=$(redis-cli -p "$PORT" SCRIPT LOAD "return redis.call('GET', KEYS[1])")
+    BENCH=(EVALSHA "$SHA" 1 key:__rand_int__)
+else
+    BENCH=(-t "$TEST")
+fi
 callgrind_control -i on "$PID" >/dev/null
-redis-benchmark -p "$PORT" -c 50 -n "$REQUESTS" -P "$PIPELINE" -t "$TEST" --csv >/dev/null 2>&1
+redis-benchmark -p "$PORT" -c 50 -n "$REQUESTS" -P "$PIPELINE" --csv "${BENCH[@]}" >/dev/null 2>&1
 callgrind_control -i off "$PID" >/dev/null
 kill -TERM "$PID"
 wait "$PID" 2>/dev/null || true

@@ -181,6 +181,327 @@ fn sort_matches_redis_byte_for_byte() {
     compare(SORT, redis.addr, ours.addr());
 }
 
+/// Scripts: replies converted both ways, errors with their texts and where they happened,
+/// `redis.call`'s checks, the sandbox, the `redis` object's helpers, SCRIPT, shebang flags.
+/// One request per case; the script cache and `math.random`'s sequence carry over from case
+/// to case on both servers alike.
+const SCRIPTS: &[&[&str]] = &[
+    &["eval", "return redis.call('nosuch')", "0"],
+    &["eval", "return redis.call('incr')", "0"],
+    &["eval", "return redis.call()", "0"],
+    &["eval", "return redis.call({})", "0"],
+    &["eval", "redis.call('nosuch')", "0"],
+    &["eval", "return redis.pcall('nosuch')", "0"],
+    &["eval", "return a", "0"],
+    &["eval", "a = 10", "0"],
+    &["eval", "set", "0"],
+    &["eval", "return {pcall(redis.call, 'nosuch')}", "0"],
+    &["eval", "return {pcall(error, 'boom')}", "0"],
+    &["eval", "error('boom')", "0"],
+    &["eval", "error({err='My Error'})", "0"],
+    &["eval", "error()", "0"],
+    &["eval", "return redis.error_reply('My Error')", "0"],
+    &["eval", "return redis.error_reply('-WRONG x')", "0"],
+    &["eval", "return redis.error_reply()", "0"],
+    &["eval", "return redis.status_reply(1)", "0"],
+    &["eval", "return {1,2,3,nil,4}", "0"],
+    &["eval", "return {true,false,3.7,-3.7,'x'}", "0"],
+    &["eval", "return {double=3.14}", "0"],
+    &["eval", "return {map={a=1}}", "0"],
+    &["eval", "return {set={a=true}}", "0"],
+    &["eval", "return {big_number='123'}", "0"],
+    &[
+        "eval",
+        "return {verbatim_string={format='txt',string='hi'}}",
+        "0",
+    ],
+    &["eval", "return {err='x', ok='y'}", "0"],
+    &["eval", "return {ok='y'}", "0"],
+    &["eval", "return 1/0", "0"],
+    &["eval", "return -1/0", "0"],
+    &["eval", "return 0/0", "0"],
+    &["eval", "return 1e300", "0"],
+    &[
+        "eval",
+        "return redis.call('set', 'k', 3.14159265358979)",
+        "0",
+    ],
+    &["eval", "return redis.call('get', 'k')", "0"],
+    &["eval", "return redis.call('set', 'k', 1e20)", "0"],
+    &["eval", "return redis.call('get', 'k')", "0"],
+    &["eval", "return redis.call('set', 'k', 0.1)", "0"],
+    &["eval", "return redis.call('get', 'k')", "0"],
+    &["eval", "return redis.call('set', 'k', true)", "0"],
+    &[
+        "eval",
+        "return tostring(0.1) .. ' ' .. tostring(1e15) .. ' ' .. tostring(123456789012345678)",
+        "0",
+    ],
+    &["eval", "return redis.sha1hex()", "0"],
+    &["eval", "return redis.sha1hex(12)", "0"],
+    &["eval", "return redis.log()", "0"],
+    &["eval", "return redis.log('x', 'y')", "0"],
+    &["eval", "return redis.log(9, 'y')", "0"],
+    &[
+        "eval",
+        "return redis.log(redis.LOG_WARNING, 'hello from a script')",
+        "0",
+    ],
+    &[
+        "eval",
+        "return {math.random(), math.random(100), math.random(5, 10)}",
+        "0",
+    ],
+    &[
+        "eval",
+        "math.randomseed(42); return {math.random(100), math.random(100)}",
+        "0",
+    ],
+    &["eval", "return math.random(0)", "0"],
+    &[
+        "eval",
+        "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2]}",
+        "2",
+        "a",
+        "b",
+        "c",
+        "d",
+    ],
+    &["eval", "return 1", "3", "a"],
+    &["eval", "return 1", "-1"],
+    &["eval", "return 1", "x"],
+    &["evalsha", "abc", "0"],
+    &["evalsha", "ffffffffffffffffffffffffffffffffffffffff", "0"],
+    &["script", "load", "return 'hello'"],
+    &["evalsha", "1B936E3FE509BCBC9CD0664897BBE8FD0CAC101B", "0"],
+    &[
+        "script",
+        "exists",
+        "1b936e3fe509bcbc9cd0664897bbe8fd0cac101b",
+        "ffff",
+        "1B936E3FE509BCBC9CD0664897BBE8FD0CAC101B",
+    ],
+    &["script", "load", "return"],
+    &["script", "flush", "foo"],
+    &["script", "flush"],
+    &[
+        "script",
+        "exists",
+        "1b936e3fe509bcbc9cd0664897bbe8fd0cac101b",
+    ],
+    &["script", "kill"],
+    &["script", "help"],
+    &["script", "nosuch"],
+    &[
+        "eval",
+        r#"#!lua flags=no-writes
+return redis.call('set','x','1')"#,
+        "0",
+    ],
+    &[
+        "eval",
+        r#"#!lua
+return redis.call('set','x','1')"#,
+        "0",
+    ],
+    &[
+        "eval_ro",
+        r#"#!lua
+return redis.call('set','x','1')"#,
+        "0",
+    ],
+    &["eval_ro", "return redis.call('set','x','1')", "0"],
+    &["eval_ro", "return redis.call('get','x')", "0"],
+    &[
+        "eval",
+        r#"#!lua flags=bad
+return 1"#,
+        "0",
+    ],
+    &["eval", "#!lua"],
+    &[
+        "eval",
+        r#"#!python
+return 1"#,
+        "0",
+    ],
+    &[
+        "eval",
+        r#"#!lua foo=bar
+return 1"#,
+        "0",
+    ],
+    &[
+        "eval",
+        r#"#!lua flags=
+return 1"#,
+        "0",
+    ],
+    &["eval", "return redis.call('select', 1)", "0"],
+    &[
+        "eval",
+        "redis.call('select', 1); redis.call('set', 'indb1', 'v'); return redis.call('dbsize')",
+        "0",
+    ],
+    &["dbsize"],
+    &["eval", "return redis.call('client', 'list')", "0"],
+    &["eval", "return redis.call('client')", "0"],
+    &["eval", "return redis.call('client', 'nosuch')", "0"],
+    &["eval", "return redis.call('multi')", "0"],
+    &["eval", "return redis.call('blpop', 'nolist', 0)", "0"],
+    &["eval", "return redis.call('eval', 'return 1', 0)", "0"],
+    &["eval", "return redis.setresp(4)", "0"],
+    &["eval", "return redis.setresp()", "0"],
+    &["eval", "return redis.set_repl(redis.REPL_ALL)", "0"],
+    &["eval", "return redis.set_repl(9)", "0"],
+    &["eval", "return redis.replicate_commands()", "0"],
+    &[
+        "eval",
+        "return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM}",
+        "0",
+    ],
+    &[
+        "eval",
+        "return loadstring(string.dump(function() return 1 end))()",
+        "0",
+    ],
+    &["eval", "return loadstring('return 5')()", "0"],
+    &["eval", "print('x')", "0"],
+    &["eval", "return os", "0"],
+    &["eval", "return type(io)", "0"],
+    &["eval", "dofile('x')", "0"],
+    &["eval", "return {type(setfenv), type(getfenv)}", "0"],
+    &["eval", "rawset(_G, 'x', 1)", "0"],
+    &[
+        "eval",
+        "getmetatable(nil).__index = function() return 1 end",
+        "0",
+    ],
+    &[
+        "eval",
+        "getmetatable(123.222).__index = function() return 1 end",
+        "0",
+    ],
+    &[
+        "eval",
+        "getmetatable(function() return 1 end).__index = function() return 1 end",
+        "0",
+    ],
+    &[
+        "eval",
+        "local t = {} ; for i = 1, 3 do t[i] = i * 2 end ; return t",
+        "0",
+    ],
+    &[
+        "eval",
+        "local a = {}; local b = {a}; a[1] = b; return 1",
+        "0",
+    ],
+    &[
+        "eval",
+        "redis.call('hset', 'h', 'a', '1', 'b', '2'); return redis.call('hgetall', 'h')",
+        "0",
+    ],
+    &["eval", "return redis.call('hget', 'h', 'nosuch')", "0"],
+    &["eval", "return redis.call('lrange', 'nolist', 0, -1)", "0"],
+    &["eval", "return redis.call('ping')", "0"],
+    &["eval", "return redis.call('get', 'h')", "0"],
+    &["eval", "return redis.pcall('get', 'h')", "0"],
+    &[
+        "eval",
+        "local e = redis.pcall('get', 'h'); return e['err']",
+        "0",
+    ],
+    &["eval", "return redis.call('incrbyfloat', 'f', '0.1')", "0"],
+    &[
+        "eval",
+        "return tonumber(redis.call('incrbyfloat', 'f', '0.1'))",
+        "0",
+    ],
+    &["eval", "return redis.call('sort', 'nosuch')", "0"],
+    &["eval", "return _G == _G._G", "0"],
+    &["eval", "return type(_G)", "0"],
+    &["eval", "local f = function() return nil + 1 end; f()", "0"],
+    &[
+        "eval",
+        r#"
+local x = 1
+local y = 2
+return z"#,
+        "0",
+    ],
+    &["eval", "return string.format('%d %s', 5, 'x')", "0"],
+    &["eval", "return table.concat({'a','b'}, ',')", "0"],
+    &["eval", "return string.rep('x', 3)", "0"],
+    &["eval", "return #KEYS + #ARGV", "1", "k", "a1", "a2"],
+    &[
+        "eval",
+        "return coroutine.resume(coroutine.create(function() return 7 end))",
+        "0",
+    ],
+    &["eval", "return collectgarbage('count') > 0", "0"],
+    &["eval", "return redis.acl_check_cmd('set','xx',1)", "0"],
+    &[
+        "eval",
+        "return redis.acl_check_cmd('invalid-cmd','arg')",
+        "0",
+    ],
+    &["eval", "return redis.breakpoint()", "0"],
+    &["eval", "return unpack({1,2,3})", "0"],
+    &["eval", "return select('#', 1, 2)", "0"],
+    &["eval", "return _VERSION", "0"],
+    &["eval", "return math.huge", "0"],
+    &["eval", "return {err=42}", "0"],
+    &[
+        "eval",
+        "return {1, {2, {3, 'x'}}, {ok='fine'}, {err='ERR inner'}}",
+        "0",
+    ],
+    &[
+        "eval",
+        "redis.call('sadd', KEYS[1], 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'z', 'aa', 'aaa', 'azz'); return redis.call('sort', KEYS[1], 'by', '_')",
+        "1",
+        "myset",
+    ],
+    &[
+        "eval",
+        "redis.call('sadd', KEYS[1], 'a', 'b', 'c'); return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '_:*')",
+        "1",
+        "myset",
+    ],
+    &[
+        "eval",
+        "redis.call('sadd', KEYS[1], 1, 2, 3, 4, 10); return redis.call('sort', KEYS[1], 'desc')",
+        "1",
+        "myset",
+    ],
+];
+
+/// The cases of [`SCRIPTS`] as RESP multibulk requests.
+fn multibulk(cases: &[&[&str]]) -> Vec<Vec<u8>> {
+    cases
+        .iter()
+        .map(|args| {
+            let mut request = format!("*{}\r\n", args.len()).into_bytes();
+            for arg in *args {
+                request.extend_from_slice(format!("${}\r\n{arg}\r\n", arg.len()).as_bytes());
+            }
+            request
+        })
+        .collect()
+}
+
+/// Break checked: `error(READONLY, 2)` in `sandbox.lua`'s `deny` given level 0 (the script's
+/// position dropped from the readonly errors) → the global-protection cases differ, fails.
+#[test]
+fn scripts_match_redis_byte_for_byte() {
+    let redis = RedisServer::start(&[]);
+    let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
+    let requests = multibulk(SCRIPTS);
+    let cases: Vec<&[u8]> = requests.iter().map(Vec::as_slice).collect();
+    compare(&cases, redis.addr, ours.addr());
+}
+
 #[test]
 fn databases_match_redis_byte_for_byte() {
     let redis = RedisServer::start(&[]);

@@ -13,6 +13,8 @@
 //! 0.25). [`parse_c_double`] reads that grammar and says whether `strtod` would have reported a
 //! range error, which each caller judges as Redis does.
 
+use std::fmt::Write as _;
+
 /// Parse `bytes` as a canonical decimal `i64`; `None` for anything `string2ll` rejects.
 pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
     let (negative, digits) = match *bytes {
@@ -170,6 +172,72 @@ fn parse_hex(body: &[u8]) -> Option<(f64, bool)> {
         exp -= step;
     }
     Some((value, true))
+}
+
+/// C's `printf("%.<digits>g")` (`digits` at least 1): that many significant digits, exponent
+/// form when the exponent is below -4 or at least `digits`, trailing zeros (and a bare point)
+/// removed; `inf`, `-inf`, `nan` and `-nan` as glibc prints them. Redis prints scores with 17
+/// (`addReplyDouble`), Lua prints numbers with 14 (`LUA_NUMBER_FMT`).
+pub fn format_g(out: &mut String, value: f64, precision: usize) {
+    let precision = precision.max(1);
+    if value.is_nan() {
+        out.push_str(if value.is_sign_negative() {
+            "-nan"
+        } else {
+            "nan"
+        });
+        return;
+    }
+    if value.is_infinite() {
+        out.push_str(if value > 0.0 { "inf" } else { "-inf" });
+        return;
+    }
+    // Integers print as themselves whenever they fit the digits: the common case, no
+    // formatting machinery.
+    if value.fract() == 0.0
+        && value.abs() < 1e15
+        && (value.abs() as u64).to_string().len() <= precision
+    {
+        if value == 0.0 && value.is_sign_negative() {
+            out.push('-');
+        }
+        let _ = write!(out, "{}", value as i64);
+        return;
+    }
+    // Rust's `{:.*e}` rounds the exact binary value to the digits asked, as glibc does.
+    let scientific = format!("{value:.*e}", precision - 1);
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if negative {
+        out.push('-');
+    }
+    if exponent < -4 || exponent >= precision as i32 {
+        let (first, rest) = digits.split_at(1);
+        out.push_str(first);
+        let rest = rest.trim_end_matches('0');
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(rest);
+        }
+        let sign = if exponent < 0 { '-' } else { '+' };
+        let _ = write!(out, "e{sign}{:02}", exponent.unsigned_abs());
+        return;
+    }
+    let (int_part, frac_part) = if exponent >= 0 {
+        let split = exponent as usize + 1;
+        (digits[..split].to_string(), digits[split..].to_string())
+    } else {
+        let zeros = "0".repeat((-exponent - 1) as usize);
+        ("0".to_string(), format!("{zeros}{digits}"))
+    };
+    out.push_str(&int_part);
+    let frac = frac_part.trim_end_matches('0');
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
 }
 
 #[cfg(test)]

@@ -169,6 +169,12 @@ impl<'a> Request<'a> {
             .unwrap_or_default()
     }
 
+    /// A request over arguments kept elsewhere: `ranges` index `bytes` (a script's
+    /// `redis.call` builds its command this way, without a parser).
+    pub fn from_parts(bytes: &'a [u8], ranges: &'a [Range<usize>]) -> Request<'a> {
+        Request { bytes, ranges }
+    }
+
     /// A copy that owns its bytes, for a request that must outlive the input buffer (a
     /// blocked command, run again when its key is ready).
     pub fn to_owned(&self) -> OwnedRequest {

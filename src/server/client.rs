@@ -54,6 +54,9 @@ pub struct Client {
     /// EXEC is running this client's queue: no command may block (Redis's
     /// `CLIENT_DENY_BLOCKING`).
     pub executing: bool,
+    /// The client a script's commands run as (Redis's `CLIENT_SCRIPT`): MONITOR shows it as
+    /// `lua`, and SORT orders what it would otherwise leave unordered.
+    pub script: bool,
 }
 
 /// A transaction being queued (between MULTI and EXEC).
@@ -114,6 +117,7 @@ impl Client {
             multi: None,
             watching: Vec::new(),
             executing: false,
+            script: false,
         }
     }
 

@@ -290,6 +290,9 @@ pub struct State {
     /// timer's look at deadlines cost nothing while nobody is.
     waiting_dbs: Vec<usize>,
     pub pubsub: pubsub::PubSub,
+    /// The Lua VM and the scripts it compiled ([`commands::scripting`]); none until the first
+    /// script, and none while a script runs (it is lent out to the run).
+    pub scripts: Option<Box<commands::scripting::Scripts>>,
     pub config: Config,
     pub limits: Limits,
     pub stats: Stats,
@@ -347,6 +350,7 @@ impl Server {
                 shelf,
                 waiting_dbs: Vec::new(),
                 pubsub: pubsub::PubSub::default(),
+                scripts: None,
                 limits: config.limits(),
                 config,
                 stats: Stats::for_commands(table.all().len()),
@@ -742,7 +746,11 @@ fn call_queued(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) {
 /// Inlined into dispatch: as a call of its own it cost GET about 28 instructions a request
 /// (`benches/instructions.sh`).
 #[inline(always)]
-fn call(exec: &mut Exec<'_, '_>, command: &command::Command, request: &crate::resp::Request<'_>) {
+pub(crate) fn call(
+    exec: &mut Exec<'_, '_>,
+    command: &command::Command,
+    request: &crate::resp::Request<'_>,
+) {
     exec.client.last_command = command.name;
     exec.client.commands += 1;
     let errors_before = exec.state.stats.error_replies;

@@ -53,6 +53,12 @@ pub fn feed_monitors(exec: &mut Exec<'_, '_>, request: &Request<'_>, command: &C
     if command.flags.contains(Flags::ADMIN) || command.flags.contains(Flags::SKIP_MONITOR) {
         return;
     }
+    feed_monitors_now(exec, request, command.name);
+}
+
+/// The monitors' line for `request`, whatever its flags: EVAL feeds its own before its
+/// script's commands run (it is `skip_monitor` so that `call` does not feed it after them).
+pub fn feed_monitors_now(exec: &mut Exec<'_, '_>, request: &Request<'_>, command_name: &str) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -62,10 +68,15 @@ pub fn feed_monitors(exec: &mut Exec<'_, '_>, request: &Request<'_>, command: &C
         now.subsec_micros(),
         // The database after the command, as Redis's `call()` feeds it (SELECT 3 shows 3).
         exec.client.db,
-        exec.client.peer
+        // A script's commands come from no address: Redis shows `lua`.
+        if exec.client.script {
+            "lua".to_string()
+        } else {
+            exec.client.peer.to_string()
+        }
     )
     .into_bytes();
-    let redacted = redacted_args(command.name, request);
+    let redacted = redacted_args(command_name, request);
     for (i, arg) in request.args().enumerate() {
         line.push(b' ');
         if redacted.contains(&i) {
@@ -76,6 +87,11 @@ pub fn feed_monitors(exec: &mut Exec<'_, '_>, request: &Request<'_>, command: &C
     }
     line.extend_from_slice(b"\r\n");
     for &watcher in &exec.state.monitors {
+        if watcher == exec.id && exec.client.script {
+            // A monitor running a script: its own output is lent to the script's caller, out
+            // of reach here; it misses the script's lines.
+            continue;
+        }
         if watcher == exec.id {
             // The running client is lent out: its own output is `exec.out`.
             exec.out.extend_from_slice(&line);

@@ -26,6 +26,7 @@
 //! | [`shutdown`] | SHUTDOWN |
 //! | [`transactions`] | MULTI, EXEC, DISCARD, WATCH, UNWATCH |
 //! | [`sort`] | SORT, SORT_RO: lists, sets and sorted sets sorted, by other keys too |
+//! | [`scripting`] | EVAL, EVALSHA, SCRIPT: Lua scripts, and the VM they run in |
 
 use super::command::Command;
 
@@ -39,6 +40,7 @@ pub mod keys;
 pub mod latency;
 pub mod lists;
 pub mod pubsub;
+pub mod scripting;
 pub mod sets;
 pub mod shutdown;
 pub mod sort;
@@ -65,4 +67,5 @@ pub const FAMILIES: &[&[Command]] = &[
     shutdown::COMMANDS,
     transactions::COMMANDS,
     sort::COMMANDS,
+    scripting::COMMANDS,
 ];

@@ -149,8 +149,9 @@ fn sort_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, readonly: bool) {
         Some(Value::ZSet(zset)) => (zset.len(), Kind::ZSet),
         Some(_) => return exec.wrong_type(),
     };
-    // A set stored unsorted would depend on its hash table's order: sort it ALPHA instead.
-    if options.dont_sort && kind == Kind::Set && options.store.is_some() {
+    // A set stored unsorted, or handed to a script, would depend on its hash table's order:
+    // sort it ALPHA instead (a script's effects must not depend on it either).
+    if options.dont_sort && kind == Kind::Set && (options.store.is_some() || exec.client.script) {
         options.dont_sort = false;
         options.alpha = true;
         options.by = None;

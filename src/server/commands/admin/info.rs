@@ -252,14 +252,14 @@ fn memory_section(out: &mut String, exec: &Exec<'_, '_>) {
     field(out, "allocator_resident", used);
     field(out, "total_system_memory", system);
     field(out, "total_system_memory_human", human(system));
-    // No Lua here yet: its memory is nothing.
-    for name in ["used_memory_lua", "used_memory_vm_eval"] {
-        field(out, name, 0);
-    }
-    field(out, "used_memory_lua_human", human(0));
+    // Lua: the VM's heap, and the cached scripts (none until the first script).
+    let (vm, cache, cached) = crate::server::commands::scripting::memory(exec.state);
+    field(out, "used_memory_lua", vm);
+    field(out, "used_memory_vm_eval", vm);
+    field(out, "used_memory_lua_human", human(vm as u64));
+    field(out, "used_memory_scripts_eval", cache);
+    field(out, "number_of_cached_scripts", cached);
     for name in [
-        "used_memory_scripts_eval",
-        "number_of_cached_scripts",
         "number_of_functions",
         "number_of_libraries",
         "used_memory_vm_functions",
@@ -269,8 +269,8 @@ fn memory_section(out: &mut String, exec: &Exec<'_, '_>) {
     }
     field(out, "used_memory_vm_total_human", human(0));
     field(out, "used_memory_functions", 0);
-    field(out, "used_memory_scripts", 0);
-    field(out, "used_memory_scripts_human", human(0));
+    field(out, "used_memory_scripts", cache);
+    field(out, "used_memory_scripts_human", human(cache as u64));
     field(out, "maxmemory", 0);
     field(out, "maxmemory_human", human(0));
     field(out, "maxmemory_policy", "noeviction");

@@ -15,8 +15,6 @@
 mod algebra;
 mod walk;
 
-use std::fmt::Write as _;
-
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
@@ -172,51 +170,8 @@ impl<'a> LexBound<'a> {
 /// `addReplyDouble`), infinities as `inf` and `-inf`.
 pub fn push_score(out: &mut Vec<u8>, score: f64) {
     let mut text = String::new();
-    format_g17(&mut text, score);
+    crate::resp::number::format_g(&mut text, score, 17);
     reply::bulk(out, text.as_bytes());
-}
-
-/// `%.17g`: 17 significant digits, exponent form when the exponent is below -4 or at least 17,
-/// trailing zeros (and a bare point) removed.
-fn format_g17(out: &mut String, value: f64) {
-    if value.is_infinite() {
-        out.push_str(if value > 0.0 { "inf" } else { "-inf" });
-        return;
-    }
-    // Rust's `{:.16e}` rounds the exact binary value to 17 significant digits, as glibc does.
-    let scientific = format!("{value:.16e}");
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    if negative {
-        out.push('-');
-    }
-    if !(-4..17).contains(&exponent) {
-        let (first, rest) = digits.split_at(1);
-        out.push_str(first);
-        let rest = rest.trim_end_matches('0');
-        if !rest.is_empty() {
-            out.push('.');
-            out.push_str(rest);
-        }
-        let sign = if exponent < 0 { '-' } else { '+' };
-        let _ = write!(out, "e{sign}{:02}", exponent.unsigned_abs());
-        return;
-    }
-    let (int_part, frac_part) = if exponent >= 0 {
-        let split = exponent as usize + 1;
-        (digits[..split].to_string(), digits[split..].to_string())
-    } else {
-        let zeros = "0".repeat((-exponent - 1) as usize);
-        ("0".to_string(), format!("{zeros}{digits}"))
-    };
-    out.push_str(&int_part);
-    let frac = frac_part.trim_end_matches('0');
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(frac);
-    }
 }
 
 // ---- Helpers ----
@@ -971,10 +926,13 @@ mod tests {
             (5e-324, "4.9406564584124654e-324"),
             (f64::INFINITY, "inf"),
             (f64::NEG_INFINITY, "-inf"),
+            (f64::NAN, "nan"),
+            (-f64::NAN, "-nan"),
+            (-0.0, "-0"),
         ];
         for &(value, want) in cases {
             let mut text = String::new();
-            format_g17(&mut text, value);
+            crate::resp::number::format_g(&mut text, value, 17);
             assert_eq!(text, want, "{value:e}");
         }
     }

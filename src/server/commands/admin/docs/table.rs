@@ -221,6 +221,38 @@ pub(super) static DOCS: &[Docs] = &[
         .args(&[
             Arg::string("message"),
         ]),
+    Docs::new("eval", Group::Scripting, "2.6.0", "Execute a Lua script server side")
+        .complexity("Depends on the script that is executed.")
+        .args(&[
+            Arg::string("script"),
+            Arg::integer("numkeys"),
+            Arg::key("key", 0).optional().multiple(),
+            Arg::string("arg").optional().multiple(),
+        ]),
+    Docs::new("eval_ro", Group::Scripting, "7.0.0", "Execute a read-only Lua script server side")
+        .complexity("Depends on the script that is executed.")
+        .args(&[
+            Arg::string("script"),
+            Arg::integer("numkeys"),
+            Arg::key("key", 0).optional().multiple(),
+            Arg::string("arg").optional().multiple(),
+        ]),
+    Docs::new("evalsha", Group::Scripting, "2.6.0", "Execute a Lua script server side")
+        .complexity("Depends on the script that is executed.")
+        .args(&[
+            Arg::string("sha1"),
+            Arg::integer("numkeys"),
+            Arg::key("key", 0).optional().multiple(),
+            Arg::string("arg").optional().multiple(),
+        ]),
+    Docs::new("evalsha_ro", Group::Scripting, "7.0.0", "Execute a read-only Lua script server side")
+        .complexity("Depends on the script that is executed.")
+        .args(&[
+            Arg::string("sha1"),
+            Arg::integer("numkeys"),
+            Arg::key("key", 0).optional().multiple(),
+            Arg::string("arg").optional().multiple(),
+        ]),
     Docs::new("exec", Group::Transactions, "1.2.0", "Execute all commands issued after MULTI")
         .complexity("Depends on commands in the transaction"),
     Docs::new("exists", Group::Generic, "1.0.0", "Determine if a key exists")
@@ -743,6 +775,33 @@ pub(super) static DOCS: &[Docs] = &[
         .complexity("O(1)")
         .args(&[
             Arg::key("key", 0),
+        ]),
+    Docs::new("script", Group::Scripting, "2.6.0", "A container for Lua scripts management commands")
+        .complexity("Depends on subcommand."),
+    Docs::new("script|debug", Group::Scripting, "3.2.0", "Set the debug mode for executed scripts.")
+        .complexity("O(1)")
+        .args(&[
+            Arg::oneof("mode", &[Arg::pure_token("yes", "YES"), Arg::pure_token("sync", "SYNC"), Arg::pure_token("no", "NO")]),
+        ]),
+    Docs::new("script|exists", Group::Scripting, "2.6.0", "Check existence of scripts in the script cache.")
+        .complexity("O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).")
+        .args(&[
+            Arg::string("sha1").multiple(),
+        ]),
+    Docs::new("script|flush", Group::Scripting, "2.6.0", "Remove all the scripts from the script cache.")
+        .complexity("O(N) with N being the number of scripts in cache")
+        .history(&[("6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers.")])
+        .args(&[
+            Arg::oneof("async", &[Arg::pure_token("async", "ASYNC"), Arg::pure_token("sync", "SYNC")]).optional().since("6.2.0"),
+        ]),
+    Docs::new("script|help", Group::Scripting, "5.0.0", "Show helpful text about the different subcommands")
+        .complexity("O(1)"),
+    Docs::new("script|kill", Group::Scripting, "2.6.0", "Kill the script currently in execution.")
+        .complexity("O(1)"),
+    Docs::new("script|load", Group::Scripting, "2.6.0", "Load the specified Lua script into the script cache.")
+        .complexity("O(N) with N being the length in bytes of the script body.")
+        .args(&[
+            Arg::string("script"),
         ]),
     Docs::new("sdiff", Group::Set, "1.0.0", "Subtract multiple sets")
         .complexity("O(N) where N is the total number of elements in all given sets.")

@@ -1,0 +1,301 @@
+//! One script run, and `redis.call`: a command from a script goes through the same table,
+//! the same checks and the same `call` as a client's.
+//!
+//! Chapter: [docs/23-a-handler-that-does-not-return.md](../../../../docs/23-a-handler-that-does-not-return.md).
+//!
+//! The script's commands run as a client of their own ([`Client::script`], Redis's "Lua
+//! client"): its database starts as the caller's (a SELECT inside the script does not move
+//! the caller), it never blocks (BLPOP on an empty list answers nil, as inside EXEC), and
+//! its replies go to a scratch buffer that [`super::convert`] reads back into Lua.
+//!
+//! How Lua reaches the server without a global pointer: for the length of one run, a Rust
+//! closure borrowing this run's [`Exec`] is put where `redis.call` looks for it (`mlua`'s
+//! scoped functions: the closure is invalidated when the run ends, so a script that kept a
+//! reference to it can never call into a dead `Exec`).
+//!
+//! Before a command runs, Redis's `scriptCall` checks, in its order, with its texts: the
+//! command exists and its arity fits, it is not `noscript`, a read-only script (`EVAL_RO`,
+//! `#!lua flags=no-writes`) does not write. A refused command is counted as rejected and its
+//! error as an error reply, as Redis counts it.
+//!
+//! Redis counterpart: `script.c` (`scriptCall`), `script_lua.c` (`luaRedisGenericCommand`,
+//! `luaCallFunction`).
+
+use std::cell::RefCell;
+use std::ops::Range;
+
+use mlua::{Function, Lua, Value, Variadic};
+
+use crate::resp::Request;
+use crate::server::client::Client;
+use crate::server::command::{Command, Exec, Mode, find_subcommand};
+use crate::server::spec::Flags;
+
+use super::convert::{self, error_text, reply_to_lua};
+use super::engine::{self, Engine, ScriptError};
+
+/// What a script is allowed, from the command that runs it and its shebang flags.
+#[derive(Debug, Clone, Copy)]
+pub struct Allowed {
+    /// No command that writes (`EVAL_RO`, `no-writes`).
+    pub read_only: bool,
+}
+
+/// The state of one run, lent to `redis.call`.
+struct Run<'r, 'a, 'c> {
+    exec: &'r mut Exec<'a, 'c>,
+    client: Client,
+    allowed: Allowed,
+    /// The script has run a command that writes (SCRIPT KILL can no longer stop it).
+    wrote: bool,
+    /// The command being built from Lua's arguments: bytes, and each argument's range.
+    bytes: Vec<u8>,
+    ranges: Vec<Range<usize>>,
+    /// The command's reply, read back into Lua.
+    reply: Vec<u8>,
+}
+
+/// Run `function` (a compiled script) for the client of `exec`: KEYS and ARGV set, commands
+/// through [`Run::dispatch`], the result (or the error, with where it happened) written as
+/// the reply. `name` is what errors call the script (its SHA1).
+pub fn run(
+    exec: &mut Exec<'_, '_>,
+    engine: &Engine,
+    function: &Function,
+    name: &str,
+    keys: impl ExactSizeIterator<Item = impl AsRef<[u8]>>,
+    args: impl ExactSizeIterator<Item = impl AsRef<[u8]>>,
+    allowed: Allowed,
+) {
+    let lua = &engine.lua;
+    let tables = string_array(lua, keys).and_then(|k| Ok((k, string_array(lua, args)?)));
+    let (keys, args) = match tables {
+        Ok(tables) => tables,
+        Err(error) => return running_failed(exec, name, &error.to_string()),
+    };
+    let mut client = Client::new(exec.client.id, exec.ctx.now(), true, exec.client.peer);
+    client.db = exec.client.db;
+    client.script = true;
+    client.executing = true;
+    let run = Run {
+        exec: &mut *exec,
+        client,
+        allowed,
+        wrote: false,
+        bytes: Vec::new(),
+        ranges: Vec::new(),
+        reply: Vec::new(),
+    };
+    let run = RefCell::new(run);
+    let outcome = lua.scope(|scope| {
+        // `redis.call` raises a command's error (`redis.pcall` catches it). A C function to
+        // Lua, so `return redis.call(...)` keeps the script's frame: a tail call into a Lua
+        // function would lose the line that errors report.
+        let call =
+            scope.create_function(|lua, args: Variadic<Value>| match run.try_borrow_mut() {
+                Ok(mut run) => run.dispatch(lua, &args),
+                Err(_) => Err(engine::raise("ERR redis.call is not reentrant")),
+            })?;
+        engine.running.set(true);
+        let outcome = engine
+            .runner
+            .call::<(bool, Value)>((function, keys, args, call));
+        engine.running.set(false);
+        outcome
+    });
+    // The caller's database in hand again (the script may have selected another).
+    exec.state.select(exec.client.db);
+    match outcome {
+        Ok((true, value)) => {
+            let stats = &mut exec.state.stats;
+            convert::write_result(exec.out, &value, &mut |message| stats.count_error(message));
+        }
+        Ok((false, Value::Table(error))) => failed(exec, name, &error),
+        Ok((false, other)) => {
+            let text = engine::describe(&other);
+            running_failed(exec, name, &text)
+        }
+        Err(error) => running_failed(exec, name, &error.to_string()),
+    }
+}
+
+/// The reply for a script that raised an error: its text, then where it was raised, as
+/// Redis's `luaCallFunction` writes it (`-ERR ... script: <sha>, on @user_script:1.`).
+fn failed(exec: &mut Exec<'_, '_>, name: &str, error: &mlua::Table) {
+    let text = match error.raw_get::<Value>("err") {
+        Ok(Value::String(text)) => text.as_bytes().to_vec(),
+        _ => b"ERR unknown error".to_vec(),
+    };
+    let mut message = text;
+    let source = error
+        .raw_get::<Value>("source")
+        .ok()
+        .and_then(|v| engine::lua_text(&v));
+    let line = error
+        .raw_get::<Value>("line")
+        .ok()
+        .and_then(|v| engine::lua_text(&v));
+    if let (Some(source), Some(line)) = (source, line) {
+        message.extend_from_slice(b" script: ");
+        message.extend_from_slice(name.as_bytes());
+        message.extend_from_slice(b", on ");
+        message.extend_from_slice(&source);
+        message.push(b':');
+        message.extend_from_slice(&line);
+        message.push(b'.');
+    }
+    let counted = matches!(
+        error.raw_get::<Value>("ignore_error_stats_update"),
+        Ok(Value::Boolean(true))
+    );
+    if counted {
+        crate::resp::reply::error_bytes(exec.out, &message);
+    } else {
+        exec.error_bytes(&message);
+    }
+}
+
+/// What Redis answers when the VM itself failed (out of memory, an error while handling an
+/// error): `-ERR Error running script <sha>, <message>`.
+fn running_failed(exec: &mut Exec<'_, '_>, name: &str, text: &str) {
+    let short: String = text.chars().take(100).collect();
+    exec.error(&format!("ERR Error running script {name}, {short}"));
+}
+
+/// A Lua array of strings (KEYS, ARGV).
+fn string_array(
+    lua: &Lua,
+    items: impl ExactSizeIterator<Item = impl AsRef<[u8]>>,
+) -> mlua::Result<mlua::Table> {
+    let table = lua.create_table_with_capacity(items.len(), 0)?;
+    for item in items {
+        table.raw_push(lua.create_string(item)?)?;
+    }
+    Ok(table)
+}
+
+impl Run<'_, '_, '_> {
+    /// `redis.call`: the command's reply as a Lua value; an error reply raised.
+    fn dispatch(&mut self, lua: &Lua, args: &[Value]) -> mlua::Result<Value> {
+        if args.is_empty() {
+            let message = b"Please specify at least one argument for this redis lib call";
+            return fail(message, false);
+        }
+        self.bytes.clear();
+        self.ranges.clear();
+        for arg in args {
+            let start = self.bytes.len();
+            match arg {
+                Value::String(s) => self.bytes.extend_from_slice(&s.as_bytes()),
+                Value::Number(n) => convert::arg_number_text(*n, &mut self.bytes),
+                Value::Integer(n) => self.bytes.extend_from_slice(n.to_string().as_bytes()),
+                _ => {
+                    let message = b"Lua redis lib command arguments must be strings or integers";
+                    return fail(message, false);
+                }
+            }
+            self.ranges.push(start..self.bytes.len());
+        }
+        let request = Request::from_parts(&self.bytes, &self.ranges);
+        let Some(found) = find(&self.exec.state.table, &request) else {
+            let message = b"Unknown Redis command called from script";
+            return self.refuse(None, message);
+        };
+        if !found.command.arity_ok(request.len()) {
+            let message = b"Wrong number of args calling Redis command from script";
+            return self.refuse(Some(found.id), message);
+        }
+        let flags = found.command.flags;
+        if flags.contains(Flags::NOSCRIPT) {
+            let message = b"This Redis command is not allowed from script";
+            return self.refuse(Some(found.id), message);
+        }
+        if self.allowed.read_only
+            && (flags.contains(Flags::WRITE) || flags.contains(Flags::MAY_REPLICATE))
+        {
+            let message = b"Write commands are not allowed from read-only scripts.";
+            return self.refuse(Some(found.id), message);
+        }
+        if flags.contains(Flags::WRITE) {
+            self.wrote = true;
+        }
+        let exec = &mut *self.exec;
+        exec.state.select(self.client.db);
+        let mut inner = Exec {
+            state: &mut *exec.state,
+            ctx: &mut *exec.ctx,
+            id: exec.id,
+            client: &mut self.client,
+            out: &mut self.reply,
+            now_ms: exec.now_ms,
+            mode: Mode::Normal,
+            command: found.container_id,
+            rejected: false,
+        };
+        crate::server::call(&mut inner, found.container, &request);
+        let result = if self.reply.first() == Some(&b'-') {
+            let line = self.reply.strip_suffix(b"\r\n").unwrap_or(&self.reply);
+            Err(mlua::Error::external(ScriptError {
+                text: error_text(line),
+                table: true,
+                counted: true,
+            }))
+        } else {
+            reply_to_lua(lua, &self.reply)
+        };
+        self.reply.clear();
+        result
+    }
+
+    /// A command refused before it ran: counted as rejected, its error counted, and the error
+    /// handed to Lua (marked counted, so the script's reply does not count it again).
+    fn refuse(&mut self, id: Option<usize>, message: &[u8]) -> mlua::Result<Value> {
+        let mut text = b"ERR ".to_vec();
+        text.extend_from_slice(message);
+        let stats = &mut self.exec.state.stats;
+        stats.count_error(&text);
+        if let Some(command) = id.and_then(|id| stats.command(id)) {
+            command.rejected_calls += 1;
+        }
+        fail(message, true)
+    }
+}
+
+/// An error of `redis.call` itself, raised (`message` without a code gets `ERR`).
+fn fail(message: &[u8], counted: bool) -> mlua::Result<Value> {
+    Err(mlua::Error::external(ScriptError {
+        text: error_text(message),
+        table: true,
+        counted,
+    }))
+}
+
+/// A command as a script names it: the container and, for one with subcommands, the
+/// subcommand its second argument names (Redis's `lookupCommand`).
+struct Found {
+    /// What runs (a container runs its subcommand itself).
+    container: &'static Command,
+    container_id: usize,
+    /// What is judged: arity and flags.
+    command: &'static Command,
+    id: usize,
+}
+
+fn find(table: &crate::server::command::Table, request: &Request<'_>) -> Option<Found> {
+    let (container, container_id) = table.lookup_with_id(request.arg(0))?;
+    if container.subcommands.is_empty() || request.len() < 2 {
+        return Some(Found {
+            container,
+            container_id,
+            command: container,
+            id: container_id,
+        });
+    }
+    let (nth, command) = find_subcommand(container.subcommands, request.arg(1))?;
+    Some(Found {
+        container,
+        container_id,
+        command,
+        id: table.subcommand_id(container_id, nth),
+    })
+}

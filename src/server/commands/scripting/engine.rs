@@ -1,0 +1,489 @@
+//! The Lua VM, as Redis 7.0 embeds it: Lua 5.1, the libraries Redis ships, the sandbox, and
+//! the Rust half of the `redis` object.
+//!
+//! Chapter: [docs/23-a-handler-that-does-not-return.md](../../../../docs/23-a-handler-that-does-not-return.md).
+//!
+//! The VM is built from Lua's C source by `mlua` (features `lua51`, `vendored`): nothing to
+//! install. It loads only the safe standard libraries (base, table, string, math, coroutine);
+//! `sandbox.lua` (beside this file) then builds what a script sees, as Redis's
+//! `scriptingInit` does: globals that refuse writes and complain about names that do not
+//! exist, views of the libraries, Redis's `pcall`, `math.random` on Redis's generator, and the
+//! `redis` object, whose `call` reaches the server through a dispatcher that lives only while
+//! a script runs ([`super::call`]).
+//!
+//! Errors keep Redis's shape: a table `{err = "CODE message"}`, to which the error handler
+//! adds where the script was (`source`, `line`): the first frame that is neither C code nor
+//! the sandbox's own, found by [`where_in_script`] (Redis's handler uses `debug.getinfo`,
+//! which scripts must not have).
+//!
+//! Redis counterpart: `script_lua.c` (`luaRegisterRedisAPI`, `luaSetErrorMetatable`, the
+//! readonly tables of Redis's patched Lua), `eval.c` (`scriptingInit`).
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use log::{debug, info, warn};
+use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value, Variadic};
+
+use crate::server::commands::admin::REDIS_VERSION;
+
+/// The chunk that builds the sandbox.
+const SANDBOX: &str = include_str!("sandbox.lua");
+/// Its name: frames from it are skipped when an error is located.
+const SANDBOX_NAME: &str = "=sandbox";
+
+/// A Lua VM ready to run scripts.
+pub struct Engine {
+    pub lua: Lua,
+    /// The scripts' globals: KEYS and ARGV are set here before an EVAL runs.
+    pub globals: Table,
+    /// The environment every script function runs in (a view of `globals`).
+    pub env: Table,
+    /// True while a script runs (the `redis` functions that need a run ask).
+    pub running: Rc<Cell<bool>>,
+    /// `run(f, keys, argv, call)`: KEYS, ARGV and `redis.call` set, then `f` called under
+    /// the error handler; `true, result` or `false, error`.
+    pub runner: Function,
+    /// The real `redis` table.
+    pub redis: Table,
+}
+
+impl Engine {
+    pub fn new() -> mlua::Result<Engine> {
+        // Lua 5.1's base library carries `coroutine`.
+        let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
+        let lua = Lua::new_with(libs, LuaOptions::default())?;
+        let running = Rc::new(Cell::new(false));
+        let rust = rust_half(&lua, &running)?;
+        let chunk = lua.load(SANDBOX).set_name(SANDBOX_NAME);
+        let (globals, env, runner, redis) = chunk.call::<(Table, Table, Function, Table)>(rust)?;
+        Ok(Engine {
+            lua,
+            globals,
+            env,
+            running,
+            runner,
+            redis,
+        })
+    }
+
+    /// Compile a script body into a function that runs in the scripts' environment, named as
+    /// Redis names it in errors (`@user_script`). The error is Lua's message
+    /// (`user_script:1: '=' expected near 'b'`).
+    pub fn compile(&self, body: &[u8], name: &str) -> Result<Function, String> {
+        self.lua
+            .load(body)
+            .set_name(name)
+            .set_environment(self.env.clone())
+            .into_function()
+            .map_err(|error| match error {
+                mlua::Error::SyntaxError { message, .. } => message,
+                other => other.to_string(),
+            })
+    }
+}
+
+/// An error raised from Rust into a script. Lua sees `mlua`'s wrapped error; the error
+/// handler and `pcall` unwrap it ([`unwrap_error`]) into what Redis's C code would have
+/// raised: a Redis error table, or a plain message.
+#[derive(Debug, Clone)]
+pub struct ScriptError {
+    /// The error's text: `CODE message` for a Redis error table, else a Lua message.
+    pub text: Vec<u8>,
+    /// A Redis error table (`{err = text}`), not a plain message.
+    pub table: bool,
+    /// Already counted in the error statistics (a command's own error reply).
+    pub counted: bool,
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&String::from_utf8_lossy(&self.text))
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+/// Raise a Redis error (`ERR message`) into the script.
+pub fn raise(message: &str) -> mlua::Error {
+    mlua::Error::external(ScriptError {
+        text: message.as_bytes().to_vec(),
+        table: true,
+        counted: false,
+    })
+}
+
+/// Raise a plain Lua message as C's `luaL_error` does: prefixed with where the calling
+/// script is (`user_script:1: `); the error handler gives it the code `ERR`.
+fn raise_message(lua: &Lua, message: &str) -> mlua::Error {
+    let position = lua
+        .inspect_stack(1, |frame| {
+            let line = frame.current_line()?;
+            let source = frame.source();
+            Some(format!(
+                "{}:{line}: ",
+                source.short_src.as_deref().unwrap_or("?")
+            ))
+        })
+        .flatten()
+        .unwrap_or_default();
+    mlua::Error::external(ScriptError {
+        text: format!("{position}{message}").into_bytes(),
+        table: false,
+        counted: false,
+    })
+}
+
+/// What a Rust error raised into Lua stands for: our own [`ScriptError`], or for any other
+/// (which the server's own code does not raise) its innermost message.
+pub fn unwrap_error(error: &mlua::Error) -> ScriptError {
+    if let Some(raised) = error.downcast_ref::<ScriptError>() {
+        return raised.clone();
+    }
+    let text = error
+        .chain()
+        .last()
+        .map_or_else(|| error.to_string(), ToString::to_string);
+    ScriptError {
+        text: text.into_bytes(),
+        table: false,
+        counted: false,
+    }
+}
+
+/// The functions the sandbox takes from Rust: the ones that need bytes, hashing, the log,
+/// the command table or the stack.
+fn rust_half(lua: &Lua, running: &Rc<Cell<bool>>) -> mlua::Result<Table> {
+    let rust = lua.create_table()?;
+    rust.set(
+        "sha1hex",
+        lua.create_function(|_, args: Variadic<Value>| {
+            if args.len() != 1 {
+                return Err(raise("ERR wrong number of arguments"));
+            }
+            let bytes = args.first().and_then(lua_text).unwrap_or_default();
+            Ok(sha1_hex(&bytes))
+        })?,
+    )?;
+    rust.set("log", lua.create_function(log)?)?;
+    rust.set(
+        "error_table",
+        lua.create_function(|lua, text: mlua::LuaString| {
+            super::convert::error_table(lua, &text.as_bytes(), false)
+        })?,
+    )?;
+    rust.set("handler", lua.create_function(handler)?)?;
+    rust.set(
+        "error_value",
+        lua.create_function(|lua, error: Value| match error {
+            Value::Error(error) => {
+                let raised = unwrap_error(&error);
+                let mut text = raised.text;
+                if !raised.table {
+                    text.splice(0..0, *b"ERR ");
+                }
+                super::convert::error_table_of(lua, &text, raised.counted).map(Value::Table)
+            }
+            other => Ok(other),
+        })?,
+    )?;
+    rust.set(
+        "error_text",
+        lua.create_function(|lua, error: Value| match error {
+            Value::Error(error) => {
+                let raised = unwrap_error(&error);
+                lua.create_string(&raised.text).map(Value::String)
+            }
+            other => Ok(other),
+        })?,
+    )?;
+    let acl_running = running.clone();
+    let table = crate::server::command::Table::new(crate::server::commands::FAMILIES);
+    rust.set(
+        "acl_check_cmd",
+        lua.create_function(move |_, args: Variadic<Value>| {
+            if !acl_running.get() {
+                return Err(raise(
+                    "ERR redis.acl_check_cmd can only be called inside a script invocation",
+                ));
+            }
+            let name = args.first().and_then(lua_text).unwrap_or_default();
+            // Every command is permitted: there are no ACL users here, only the default one.
+            match table.lookup(&name) {
+                Some(_) => Ok(true),
+                None => Err(raise("ERR Invalid command passed to redis.acl_check_cmd()")),
+            }
+        })?,
+    )?;
+    // Redis's generator: lrand48, one sequence for the VM's life, reseeded by randomseed.
+    let state = Rc::new(Cell::new(Lrand48::INITIAL));
+    let random_state = state.clone();
+    rust.set(
+        "random",
+        lua.create_function(move |lua, args: Variadic<Value>| {
+            let mut generator = random_state.get();
+            let r = f64::from(generator.next() % LRAND48_MAX) / f64::from(LRAND48_MAX);
+            random_state.set(generator);
+            let bound = |at: usize| args.get(at).and_then(lua_number).map(|n| n as i32);
+            match args.len() {
+                0 => Ok(r),
+                1 => match bound(0) {
+                    Some(upper) if upper >= 1 => Ok((r * f64::from(upper)).floor() + 1.0),
+                    Some(_) => Err(raise_message(
+                        lua,
+                        "bad argument #1 to 'random' (interval is empty)",
+                    )),
+                    None => Err(raise_message(
+                        lua,
+                        "bad argument #1 to 'random' (number expected)",
+                    )),
+                },
+                2 => match (bound(0), bound(1)) {
+                    (Some(lower), Some(upper)) if lower <= upper => {
+                        let span = f64::from(upper) - f64::from(lower) + 1.0;
+                        Ok((r * span).floor() + f64::from(lower))
+                    }
+                    (Some(_), Some(_)) => Err(raise_message(
+                        lua,
+                        "bad argument #2 to 'random' (interval is empty)",
+                    )),
+                    _ => Err(raise_message(
+                        lua,
+                        "bad argument to 'random' (number expected)",
+                    )),
+                },
+                _ => Err(raise_message(lua, "wrong number of arguments")),
+            }
+        })?,
+    )?;
+    rust.set(
+        "randomseed",
+        lua.create_function(move |lua, args: Variadic<Value>| {
+            let Some(seed) = args.first().and_then(lua_number) else {
+                let message = "bad argument #1 to 'randomseed' (number expected)";
+                return Err(raise_message(lua, message));
+            };
+            state.set(Lrand48::seeded(seed as i32));
+            Ok(())
+        })?,
+    )?;
+    let resp_running = running.clone();
+    rust.set(
+        "setresp",
+        lua.create_function(move |_, args: Variadic<Value>| {
+            if !resp_running.get() {
+                return Err(raise(
+                    "ERR redis.setresp can only be called inside a script invocation",
+                ));
+            }
+            if args.len() != 1 {
+                return Err(raise("ERR redis.setresp() requires one argument."));
+            }
+            match args.first().and_then(lua_number).map(|n| n as i64) {
+                Some(2) => Ok(()),
+                // Replies in RESP3 shapes need RESP3, which this server does not speak.
+                Some(3) => Err(raise("ERR RESP3 is not supported by this server")),
+                _ => Err(raise("ERR RESP version must be 2 or 3.")),
+            }
+        })?,
+    )?;
+    let repl_running = running.clone();
+    rust.set(
+        "set_repl",
+        lua.create_function(move |_, args: Variadic<Value>| {
+            if !repl_running.get() {
+                return Err(raise("ERR redis.set_repl can only be called inside a script invocation"));
+            }
+            if args.len() != 1 {
+                return Err(raise("ERR redis.set_repl() requires two arguments."));
+            }
+            // Accepted and ignored: nothing is replicated or appended here.
+            let flags = args.first().and_then(lua_number).map_or(0, |n| n as i64);
+            if flags & !3 != 0 {
+                return Err(raise(
+                    "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                ));
+            }
+            Ok(())
+        })?,
+    )?;
+    rust.set("version", REDIS_VERSION)?;
+    rust.set("version_num", version_num(REDIS_VERSION))?;
+    Ok(rust)
+}
+
+/// The error handler every script runs under (Redis's `__redis__err__handler`): the error as
+/// a Redis error table, with the source and line of the script where it happened.
+fn handler(lua: &Lua, error: Value) -> mlua::Result<Value> {
+    let table = match error {
+        Value::Table(table) => table,
+        Value::Error(error) => {
+            let raised = unwrap_error(&error);
+            let mut text = raised.text;
+            if !raised.table {
+                text.splice(0..0, *b"ERR ");
+            }
+            super::convert::error_table_of(lua, &text, raised.counted)?
+        }
+        other => {
+            let text = match lua.coerce_string(other.clone()) {
+                Ok(Some(text)) => text.as_bytes().to_vec(),
+                _ => describe_value(&other).into_bytes(),
+            };
+            let mut full = b"ERR ".to_vec();
+            full.extend_from_slice(&text);
+            let table = lua.create_table_with_capacity(0, 3)?;
+            table.raw_set("err", lua.create_string(&full)?)?;
+            table
+        }
+    };
+    if let (Some(source), Some(line)) = where_in_script(lua) {
+        // A table the script cannot write (a view) keeps no location, as Redis's readonly.
+        let _ = table.raw_set("source", source);
+        let _ = table.raw_set("line", line);
+    }
+    Ok(Value::Table(table))
+}
+
+/// What `tostring` gives for a value that is not a string or a number.
+fn describe_value(value: &Value) -> String {
+    match value {
+        Value::Nil => "nil".to_string(),
+        Value::Boolean(b) => b.to_string(),
+        other => format!("{}: {:p}", other.type_name(), other.to_pointer()),
+    }
+}
+
+/// A value's bytes as Lua's `tolstring` gives them: strings as they are, numbers printed
+/// `%.14g`; `None` for anything else.
+pub fn lua_text(value: &Value) -> Option<Vec<u8>> {
+    match value {
+        Value::String(s) => Some(s.as_bytes().to_vec()),
+        Value::Number(n) => Some(super::convert::lua_number_text(*n).into_bytes()),
+        Value::Integer(n) => Some(n.to_string().into_bytes()),
+        _ => None,
+    }
+}
+
+/// A value as Lua's `tonumber` reads it (numbers, and strings that hold one).
+pub fn lua_number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => Some(*n),
+        Value::Integer(n) => Some(*n as f64),
+        Value::String(s) => s.to_str().ok().and_then(|s| s.trim().parse::<f64>().ok()),
+        _ => None,
+    }
+}
+
+/// `redis.log(level, message, ...)`: the arguments joined by spaces, at Redis's levels
+/// (`LOG_DEBUG` 0 to `LOG_WARNING` 3).
+fn log(_: &Lua, args: Variadic<Value>) -> mlua::Result<()> {
+    if args.len() < 2 {
+        return Err(raise("ERR redis.log() requires two arguments or more."));
+    }
+    let Some(level) = args.first().and_then(lua_number) else {
+        return Err(raise("ERR First argument must be a number (log level)."));
+    };
+    let level = level as i64;
+    if !(0..=3).contains(&level) {
+        return Err(raise("ERR Invalid debug level."));
+    }
+    let mut line = Vec::new();
+    for (at, arg) in args.iter().enumerate().skip(1) {
+        let Some(text) = lua_text(arg) else {
+            continue;
+        };
+        if at != 1 {
+            line.push(b' ');
+        }
+        line.extend_from_slice(&text);
+    }
+    let line = String::from_utf8_lossy(&line);
+    match level {
+        0 | 1 => debug!("{line}"),
+        2 => info!("{line}"),
+        _ => warn!("{line}"),
+    }
+    Ok(())
+}
+
+/// An error value that is not a Redis error table, as Redis reports it: its text if it is a
+/// string, else `execution failure`.
+pub fn describe(value: &Value) -> String {
+    match value {
+        Value::String(text) => String::from_utf8_lossy(&text.as_bytes()).into_owned(),
+        _ => "execution failure".to_string(),
+    }
+}
+
+/// Where the running script is: the source and line of the first frame that is neither C
+/// code nor the sandbox's (Redis's error handler looks two or three frames up with
+/// `debug.getinfo`; between the error and the script here there may also be the `redis`
+/// object's Lua half).
+fn where_in_script(lua: &Lua) -> (Option<String>, Option<i64>) {
+    // Bounded: a stack is at most LUAI_MAXCALLS (20,000) frames deep.
+    for level in 1..20_000 {
+        let found = lua.inspect_stack(level, |frame| {
+            let source = frame.source();
+            let what = source.what;
+            let name = source.source.as_deref().unwrap_or_default().to_string();
+            if what == "C" || name == SANDBOX_NAME {
+                return None;
+            }
+            Some((name, frame.current_line().map_or(-1, |l| l as i64)))
+        });
+        match found {
+            None => break,
+            Some(None) => continue,
+            Some(Some((source, line))) => return (Some(source), Some(line)),
+        }
+    }
+    (None, None)
+}
+
+/// SHA1 of `bytes` in lowercase hex, as `redis.sha1hex` and the script cache name scripts.
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    sha1_smol::Sha1::from(bytes).digest().to_string()
+}
+
+/// Redis's version as one number (7.0.15 is 0x07000f).
+fn version_num(version: &str) -> i64 {
+    version
+        .split('.')
+        .take(3)
+        .map(|part| part.parse::<i64>().unwrap_or(0))
+        .fold(0, |number, part| (number << 8) | part)
+}
+
+/// The largest value `math.random` draws from (Redis's `REDIS_LRAND48_MAX`: `INT32_MAX`).
+const LRAND48_MAX: u32 = i32::MAX as u32;
+
+/// POSIX `lrand48`: a 48-bit linear congruential generator, which Redis carries in `rand.c`
+/// so that scripts draw the same numbers on every platform.
+#[derive(Debug, Clone, Copy)]
+struct Lrand48 {
+    x: u64,
+}
+
+impl Lrand48 {
+    const A: u64 = 0x5_DEEC_E66D;
+    const C: u64 = 0xB;
+    const MASK: u64 = (1 << 48) - 1;
+
+    /// lrand48's state before any seed.
+    const INITIAL: Lrand48 = Lrand48 {
+        x: 0x1234_ABCD_330E,
+    };
+
+    /// `srand48(seed)`: the seed's 32 bits above `0x330E`.
+    fn seeded(seed: i32) -> Lrand48 {
+        Lrand48 {
+            x: (u64::from(seed as u32) << 16) | 0x330E,
+        }
+    }
+
+    fn next(&mut self) -> u32 {
+        self.x = (Self::A.wrapping_mul(self.x).wrapping_add(Self::C)) & Self::MASK;
+        (self.x >> 17) as u32
+    }
+}
