@@ -244,3 +244,54 @@ fn client_library_scripts_and_locks_work() {
         Value::Okay
     );
 }
+
+/// FUNCTION DUMP's payload is Redis's (RDB opcodes, the RDB version, a CRC-64), so a dump
+/// moves between the two servers both ways, redis-server's LZF-compressed code included;
+/// RESTORE refuses a payload whose checksum is wrong, and APPEND refuses a library that is
+/// already there.
+///
+/// Break checked: the CRC-64's polynomial changed makes redis-server refuse our dump;
+/// skipping the LZF branch makes ours refuse redis-server's (its code is compressed).
+#[test]
+fn function_dumps_move_between_redis_and_reactor() {
+    let redis = common::RedisServer::start(&[]);
+    let server = server();
+    let mut ours = connect(server.addr());
+    let mut theirs = common::redis_connection(redis.addr, 0);
+    // Long enough for redis-server to compress it (LZF, over 20 bytes and shrinking).
+    let library = "#!lua name=lib\nredis.register_function('hello', function(keys, args) \
+                   return 'hello ' .. (args[1] or 'world') .. ' hello hello hello hello' end)";
+    let dump = |c: &mut redis::Connection| -> Vec<u8> {
+        redis::cmd("FUNCTION")
+            .arg("DUMP")
+            .query(c)
+            .expect("FUNCTION DUMP")
+    };
+    let restore = |c: &mut redis::Connection, payload: &[u8]| -> redis::RedisResult<Value> {
+        redis::cmd("FUNCTION").arg("RESTORE").arg(payload).query(c)
+    };
+    let call = |c: &mut redis::Connection| text(run(c, &["FCALL", "hello", "0", "you"]));
+
+    run(&mut theirs, &["FUNCTION", "LOAD", library]);
+    let from_redis = dump(&mut theirs);
+    restore(&mut ours, &from_redis).expect("ours restores redis-server's dump");
+    assert_eq!(call(&mut ours), "hello you hello hello hello hello");
+    assert!(
+        restore(&mut ours, &from_redis).is_err(),
+        "APPEND onto the same library"
+    );
+
+    run(&mut theirs, &["FUNCTION", "FLUSH"]);
+    let from_ours = dump(&mut ours);
+    restore(&mut theirs, &from_ours).expect("redis-server restores our dump");
+    assert_eq!(call(&mut theirs), "hello you hello hello hello hello");
+
+    let mut damaged = from_ours.clone();
+    damaged[3] ^= 1;
+    let refused = restore(&mut ours, &damaged).expect_err("a damaged payload");
+    assert!(
+        refused
+            .to_string()
+            .contains("payload version or checksum are wrong")
+    );
+}

@@ -293,6 +293,8 @@ pub struct State {
     /// The Lua VM and the scripts it compiled ([`commands::scripting`]); none until the first
     /// script, and none while a script runs (it is lent out to the run).
     pub scripts: Option<Box<commands::scripting::Scripts>>,
+    /// FUNCTION's libraries and their VM ([`commands::scripting::functions`]), likewise.
+    pub functions: Option<Box<commands::scripting::functions::Functions>>,
     pub config: Config,
     pub limits: Limits,
     pub stats: Stats,
@@ -351,6 +353,7 @@ impl Server {
                 waiting_dbs: Vec::new(),
                 pubsub: pubsub::PubSub::default(),
                 scripts: None,
+                functions: None,
                 limits: config.limits(),
                 config,
                 stats: Stats::for_commands(table.all().len()),

@@ -259,16 +259,22 @@ fn memory_section(out: &mut String, exec: &Exec<'_, '_>) {
     field(out, "used_memory_lua_human", human(vm as u64));
     field(out, "used_memory_scripts_eval", cache);
     field(out, "number_of_cached_scripts", cached);
-    for name in [
-        "number_of_functions",
-        "number_of_libraries",
-        "used_memory_vm_functions",
-        "used_memory_vm_total",
-    ] {
-        field(out, name, 0);
-    }
-    field(out, "used_memory_vm_total_human", human(0));
-    field(out, "used_memory_functions", 0);
+    let (functions_vm, code, functions, libraries) =
+        exec.state.functions.as_ref().map_or((0, 0, 0, 0), |f| {
+            let (vm, code) = f.memory();
+            let count = f.libraries.values().map(|l| l.functions.len()).sum();
+            (vm, code, count, f.libraries.len())
+        });
+    field(out, "number_of_functions", functions);
+    field(out, "number_of_libraries", libraries);
+    field(out, "used_memory_vm_functions", functions_vm);
+    field(out, "used_memory_vm_total", vm + functions_vm);
+    field(
+        out,
+        "used_memory_vm_total_human",
+        human((vm + functions_vm) as u64),
+    );
+    field(out, "used_memory_functions", code);
     field(out, "used_memory_scripts", cache);
     field(out, "used_memory_scripts_human", human(cache as u64));
     field(out, "maxmemory", 0);

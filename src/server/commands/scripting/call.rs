@@ -41,6 +41,14 @@ pub struct Allowed {
     pub read_only: bool,
 }
 
+/// What is run: an EVAL script (KEYS and ARGV as globals) or a library's function (KEYS and
+/// ARGV as its two arguments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Script,
+    Function,
+}
+
 /// The state of one run, lent to `redis.call`.
 struct Run<'r, 'a, 'c> {
     exec: &'r mut Exec<'a, 'c>,
@@ -55,18 +63,31 @@ struct Run<'r, 'a, 'c> {
     reply: Vec<u8>,
 }
 
-/// Run `function` (a compiled script) for the client of `exec`: KEYS and ARGV set, commands
-/// through [`Run::dispatch`], the result (or the error, with where it happened) written as
-/// the reply. `name` is what errors call the script (its SHA1).
+/// What to run: a compiled script or function, in its VM, under its name (what errors call
+/// it: a script's SHA1, a function's name), with what it may do.
+pub struct Invocation<'i> {
+    pub engine: &'i Engine,
+    pub function: &'i Function,
+    pub name: &'i str,
+    pub allowed: Allowed,
+    pub kind: Kind,
+}
+
+/// Run an [`Invocation`] for the client of `exec`: KEYS and ARGV given, commands through
+/// [`Run::dispatch`], the result (or the error, with where it happened) written as the reply.
 pub fn run(
     exec: &mut Exec<'_, '_>,
-    engine: &Engine,
-    function: &Function,
-    name: &str,
+    invocation: Invocation<'_>,
     keys: impl ExactSizeIterator<Item = impl AsRef<[u8]>>,
     args: impl ExactSizeIterator<Item = impl AsRef<[u8]>>,
-    allowed: Allowed,
 ) {
+    let Invocation {
+        engine,
+        function,
+        name,
+        allowed,
+        kind,
+    } = invocation;
     let lua = &engine.lua;
     let tables = string_array(lua, keys).and_then(|k| Ok((k, string_array(lua, args)?)));
     let (keys, args) = match tables {
@@ -97,9 +118,11 @@ pub fn run(
                 Err(_) => Err(engine::raise("ERR redis.call is not reentrant")),
             })?;
         engine.running.set(true);
-        let outcome = engine
-            .runner
-            .call::<(bool, Value)>((function, keys, args, call));
+        let runner = match kind {
+            Kind::Script => &engine.runner,
+            Kind::Function => &engine.run_function,
+        };
+        let outcome = runner.call::<(bool, Value)>((function, keys, args, call));
         engine.running.set(false);
         outcome
     });
@@ -188,7 +211,7 @@ impl Run<'_, '_, '_> {
             match arg {
                 Value::String(s) => self.bytes.extend_from_slice(&s.as_bytes()),
                 Value::Number(n) => convert::arg_number_text(*n, &mut self.bytes),
-                Value::Integer(n) => self.bytes.extend_from_slice(n.to_string().as_bytes()),
+                Value::Integer(n) => convert::arg_number_text(*n as f64, &mut self.bytes),
                 _ => {
                     let message = b"Lua redis lib command arguments must be strings or integers";
                     return fail(message, false);

@@ -19,7 +19,7 @@
 //! Redis counterpart: `script_lua.c` (`luaRegisterRedisAPI`, `luaSetErrorMetatable`, the
 //! readonly tables of Redis's patched Lua), `eval.c` (`scriptingInit`).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use log::{debug, info, warn};
@@ -41,6 +41,14 @@ pub struct Engine {
     pub env: Table,
     /// True while a script runs (the `redis` functions that need a run ask).
     pub running: Rc<Cell<bool>>,
+    /// While FUNCTION LOAD runs a library's code: the functions it registered so far.
+    pub registering: Rc<RefCell<Option<Vec<Registered>>>>,
+    /// `run_function(f, keys, argv, call)`: FCALL's runner (KEYS and ARGV as arguments).
+    pub run_function: Function,
+    /// `loading(on)`: the library API as the globals (FUNCTION LOAD), or the scripts' again.
+    pub loading: Function,
+    /// `run_load(f)`: a library's code run once; `true`, or `false` and the raw error.
+    pub run_load: Function,
     /// `run(f, keys, argv, call)`: KEYS, ARGV and `redis.call` set, then `f` called under
     /// the error handler; `true, result` or `false, error`.
     pub runner: Function,
@@ -53,16 +61,23 @@ impl Engine {
         // Lua 5.1's base library carries `coroutine`.
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
         let lua = Lua::new_with(libs, LuaOptions::default())?;
+        super::libs::install(&lua)?;
         let running = Rc::new(Cell::new(false));
-        let rust = rust_half(&lua, &running)?;
+        let registering = Rc::new(RefCell::new(None));
+        let rust = rust_half(&lua, &running, &registering)?;
         let chunk = lua.load(SANDBOX).set_name(SANDBOX_NAME);
-        let (globals, env, runner, redis) = chunk.call::<(Table, Table, Function, Table)>(rust)?;
+        let (globals, env, runner, redis, run_function, loading, run_load) =
+            chunk.call::<(Table, Table, Function, Table, Function, Function, Function)>(rust)?;
         Ok(Engine {
             lua,
             globals,
             env,
             running,
+            registering,
             runner,
+            run_function,
+            loading,
+            run_load,
             redis,
         })
     }
@@ -115,7 +130,7 @@ pub fn raise(message: &str) -> mlua::Error {
 
 /// Raise a plain Lua message as C's `luaL_error` does: prefixed with where the calling
 /// script is (`user_script:1: `); the error handler gives it the code `ERR`.
-fn raise_message(lua: &Lua, message: &str) -> mlua::Error {
+pub fn raise_message(lua: &Lua, message: &str) -> mlua::Error {
     let position = lua
         .inspect_stack(1, |frame| {
             let line = frame.current_line()?;
@@ -153,8 +168,33 @@ pub fn unwrap_error(error: &mlua::Error) -> ScriptError {
 
 /// The functions the sandbox takes from Rust: the ones that need bytes, hashing, the log,
 /// the command table or the stack.
-fn rust_half(lua: &Lua, running: &Rc<Cell<bool>>) -> mlua::Result<Table> {
+fn rust_half(
+    lua: &Lua,
+    running: &Rc<Cell<bool>>,
+    registering: &Rc<RefCell<Option<Vec<Registered>>>>,
+) -> mlua::Result<Table> {
     let rust = lua.create_table()?;
+    let registry = registering.clone();
+    rust.set(
+        "register_function",
+        lua.create_function(move |_, args: Variadic<Value>| {
+            let mut registry = registry.borrow_mut();
+            let Some(registered) = registry.as_mut() else {
+                return Err(raise(
+                    "ERR redis.register_function can only be called on FUNCTION LOAD command",
+                ));
+            };
+            let function = Registered::from_args(&args).map_err(|message| raise(&message))?;
+            if !valid_name(function.name.as_bytes()) {
+                return Err(raise(&format!("ERR {NAME_RULE}")));
+            }
+            if registered.iter().any(|known| known.name == function.name) {
+                return Err(raise("ERR Function already exists in the library"));
+            }
+            registered.push(function);
+            Ok(())
+        })?,
+    )?;
     rust.set(
         "sha1hex",
         lua.create_function(|_, args: Variadic<Value>| {
@@ -312,6 +352,125 @@ fn rust_half(lua: &Lua, running: &Rc<Cell<bool>>) -> mlua::Result<Table> {
     Ok(rust)
 }
 
+/// What Redis says of a library's or a function's name that is not `[A-Za-z0-9_]+`.
+pub const NAME_RULE: &str = "Library names can only contain letters, numbers, or underscores(_) \
+                             and must be at least one character long";
+
+/// Whether `name` is a valid library or function name (Redis's `functionsVerifyName`).
+pub fn valid_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// A function registered by `redis.register_function` while its library loads.
+pub struct Registered {
+    pub name: String,
+    pub callback: Function,
+    pub description: Option<Vec<u8>>,
+    pub flags: super::ScriptFlags,
+}
+
+impl Registered {
+    /// `register_function(name, callback)` or `register_function{function_name = ...,
+    /// callback = ..., description = ..., flags = {...}}`, with Redis's errors.
+    fn from_args(args: &[Value]) -> Result<Registered, String> {
+        match args {
+            [Value::Table(named)] => Registered::from_table(named),
+            [_] => Err(
+                "ERR calling redis.register_function with a single argument is only \
+                        applicable to Lua table (representing named arguments)."
+                    .to_string(),
+            ),
+            [name, callback] => {
+                let Some(name) = lua_text(name) else {
+                    return Err(
+                        "ERR first argument to redis.register_function must be a string".into(),
+                    );
+                };
+                let Value::Function(callback) = callback else {
+                    return Err(
+                        "ERR second argument to redis.register_function must be a function".into(),
+                    );
+                };
+                Ok(Registered {
+                    name: String::from_utf8_lossy(&name).into_owned(),
+                    callback: callback.clone(),
+                    description: None,
+                    flags: super::ScriptFlags::default(),
+                })
+            }
+            _ => Err("ERR wrong number of arguments to redis.register_function".into()),
+        }
+    }
+
+    fn from_table(named: &Table) -> Result<Registered, String> {
+        let (mut name, mut callback, mut description) = (None, None, None);
+        let mut flags = super::ScriptFlags::default();
+        for pair in named.pairs::<Value, Value>() {
+            let (key, value) = pair.map_err(|e| format!("ERR {e}"))?;
+            let Value::String(key) = key else {
+                return Err(
+                    "ERR named argument key given to redis.register_function is not a string"
+                        .into(),
+                );
+            };
+            let key = key.to_string_lossy().to_ascii_lowercase();
+            match key.as_str() {
+                "function_name" => match lua_text(&value) {
+                    Some(text) => name = Some(String::from_utf8_lossy(&text).into_owned()),
+                    None => {
+                        return Err("ERR function_name argument given to \
+                                    redis.register_function must be a string"
+                            .into());
+                    }
+                },
+                "description" => match lua_text(&value) {
+                    Some(text) => description = Some(text),
+                    None => {
+                        return Err("ERR description argument given to \
+                                    redis.register_function must be a string"
+                            .into());
+                    }
+                },
+                "callback" => match value {
+                    Value::Function(function) => callback = Some(function),
+                    _ => {
+                        return Err("ERR callback argument given to redis.register_function \
+                                    must be a function"
+                            .into());
+                    }
+                },
+                "flags" => {
+                    let Value::Table(list) = value else {
+                        return Err("ERR flags argument to redis.register_function must be a \
+                                    table representing function flags"
+                            .into());
+                    };
+                    for flag in list.sequence_values::<Value>() {
+                        let flag = flag.ok().as_ref().and_then(lua_text).unwrap_or_default();
+                        let flag = String::from_utf8_lossy(&flag).to_ascii_lowercase();
+                        if !flags.set(&flag) {
+                            return Err("ERR unknown flag given".into());
+                        }
+                    }
+                }
+                _ => return Err("ERR unknown argument given to redis.register_function".into()),
+            }
+        }
+        let Some(name) = name else {
+            return Err("ERR redis.register_function must get a function name argument".into());
+        };
+        let Some(callback) = callback else {
+            return Err("ERR redis.register_function must get a callback argument".into());
+        };
+        Ok(Registered {
+            name,
+            callback,
+            description,
+            flags,
+        })
+    }
+}
+
 /// The error handler every script runs under (Redis's `__redis__err__handler`): the error as
 /// a Redis error table, with the source and line of the script where it happened.
 fn handler(lua: &Lua, error: Value) -> mlua::Result<Value> {
@@ -360,7 +519,7 @@ pub fn lua_text(value: &Value) -> Option<Vec<u8>> {
     match value {
         Value::String(s) => Some(s.as_bytes().to_vec()),
         Value::Number(n) => Some(super::convert::lua_number_text(*n).into_bytes()),
-        Value::Integer(n) => Some(n.to_string().into_bytes()),
+        Value::Integer(n) => Some(super::convert::lua_number_text(*n as f64).into_bytes()),
         _ => None,
     }
 }

@@ -28,6 +28,8 @@
 //! | [`engine`] | the Lua VM, the sandbox (`sandbox.lua`), the Rust half of the `redis` object |
 //! | [`call`] | one script run, and `redis.call` through the command table |
 //! | [`convert`] | replies into Lua values, a script's result into a reply |
+//! | [`libs`] | the libraries Redis ships to scripts (`bit`, `cjson`, `cmsgpack`, `struct`) |
+//! | [`functions`] | FUNCTION and FCALL: libraries of named functions, loaded once, kept apart from EVAL's scripts |
 //!
 //! The VM is created when the first script arrives: a server that never runs one holds none.
 //!
@@ -37,6 +39,8 @@
 pub mod call;
 pub mod convert;
 pub mod engine;
+pub mod functions;
+pub mod libs;
 
 use std::collections::HashMap;
 
@@ -47,7 +51,7 @@ use crate::server::command::{Command, Exec};
 use crate::server::spec::KeySpec;
 use crate::server::{State, args};
 
-use call::Allowed;
+use call::{Allowed, Kind};
 use engine::Engine;
 
 #[rustfmt::skip]
@@ -57,6 +61,9 @@ pub const COMMANDS: &[Command] = &[
     Command::new("eval_ro", -3, &["noscript", "skip_monitor", "no_mandatory_keys", "stale", "readonly"], eval_ro).acl(&["scripting"]).keys(&[KeySpec::index(2, &["RO", "access"]).keynum(0, 1, 1).notes("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")]),
     Command::new("evalsha_ro", -3, &["noscript", "skip_monitor", "no_mandatory_keys", "stale", "readonly"], evalsha_ro).acl(&["scripting"]).keys(&[KeySpec::index(2, &["RO", "access"]).keynum(0, 1, 1)]),
     Command::new("script", -2, &[], script).subcommands(SCRIPT),
+    Command::new("fcall", -3, &["noscript", "skip_monitor", "may_replicate", "no_mandatory_keys", "stale"], functions::fcall).acl(&["scripting"]).keys(&[KeySpec::index(2, &["RW", "access", "update"]).keynum(0, 1, 1).notes("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")]),
+    Command::new("fcall_ro", -3, &["noscript", "skip_monitor", "no_mandatory_keys", "stale", "readonly"], functions::fcall_ro).acl(&["scripting"]).keys(&[KeySpec::index(2, &["RO", "access"]).keynum(0, 1, 1).notes("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")]),
+    Command::new("function", -2, &[], functions::function).subcommands(functions::FUNCTION),
 ];
 
 #[rustfmt::skip]
@@ -83,6 +90,46 @@ pub struct ScriptFlags {
     pub allow_stale: bool,
     pub no_cluster: bool,
     pub allow_cross_slot_keys: bool,
+}
+
+impl ScriptFlags {
+    /// Redis's flag names, in the order FUNCTION LIST shows them.
+    pub const NAMES: [&'static str; 5] = [
+        "no-writes",
+        "allow-oom",
+        "allow-stale",
+        "no-cluster",
+        "allow-cross-slot-keys",
+    ];
+
+    /// Set the flag called `name`; false if there is none.
+    pub fn set(&mut self, name: &str) -> bool {
+        let flag = match name {
+            "no-writes" => &mut self.no_writes,
+            "allow-oom" => &mut self.allow_oom,
+            "allow-stale" => &mut self.allow_stale,
+            "no-cluster" => &mut self.no_cluster,
+            "allow-cross-slot-keys" => &mut self.allow_cross_slot_keys,
+            _ => return false,
+        };
+        *flag = true;
+        true
+    }
+
+    /// The names of the flags set, in [`ScriptFlags::NAMES`]'s order.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> {
+        let set = [
+            self.no_writes,
+            self.allow_oom,
+            self.allow_stale,
+            self.no_cluster,
+            self.allow_cross_slot_keys,
+        ];
+        Self::NAMES
+            .into_iter()
+            .zip(set)
+            .filter_map(|(name, on)| on.then_some(name))
+    }
 }
 
 /// A cached script: its text, its compiled function, its flags.
@@ -177,8 +224,9 @@ fn shebang(body: &[u8]) -> Result<(ScriptFlags, usize), String> {
     let Some(len) = body.iter().position(|&b| b == b'\n') else {
         return Err("ERR Invalid script shebang".to_string());
     };
-    let line = String::from_utf8_lossy(&body[..len]);
-    let mut parts = line.split_ascii_whitespace();
+    // Split as Redis splits it (`sdssplitargs`: quotes group words).
+    let parts = crate::config::file::split_args(&body[..len]).unwrap_or_default();
+    let mut parts = parts.iter().map(|part| String::from_utf8_lossy(part));
     let Some(engine) = parts.next() else {
         return Err("ERR Invalid engine in script shebang".to_string());
     };
@@ -191,13 +239,8 @@ fn shebang(body: &[u8]) -> Result<(ScriptFlags, usize), String> {
             return Err(format!("ERR Unknown lua shebang option: {part}"));
         };
         for name in names.split(',').filter(|name| !name.is_empty()) {
-            match name {
-                "no-writes" => flags.no_writes = true,
-                "allow-oom" => flags.allow_oom = true,
-                "allow-stale" => flags.allow_stale = true,
-                "no-cluster" => flags.no_cluster = true,
-                "allow-cross-slot-keys" => flags.allow_cross_slot_keys = true,
-                _ => return Err(format!("ERR Unexpected flag in script shebang: {name}")),
+            if !flags.set(name) {
+                return Err(format!("ERR Unexpected flag in script shebang: {name}"));
             }
         }
     }
@@ -253,12 +296,8 @@ fn eval_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, by_sha: bool, read_o
         Ok(n) => n,
         Err(message) => return exec.error(message),
     };
-    let given = req.len() as i64 - 3;
-    if numkeys > given {
-        return exec.error("ERR Number of keys can't be greater than number of args");
-    }
-    if numkeys < 0 {
-        return exec.error("ERR Number of keys can't be negative");
+    if !numkeys_fit(exec, req, numkeys) {
+        return;
     }
     let Some(mut scripts) = take(exec) else {
         return;
@@ -294,16 +333,28 @@ fn eval_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, by_sha: bool, read_o
     let numkeys = numkeys as usize;
     let keys = req.args().skip(3).take(numkeys);
     let argv = req.args().skip(3 + numkeys);
-    call::run(
-        exec,
-        &scripts.engine,
-        &script.function,
+    let invocation = call::Invocation {
+        engine: &scripts.engine,
+        function: &script.function,
         name,
-        keys,
-        argv,
         allowed,
-    );
+        kind: Kind::Script,
+    };
+    call::run(exec, invocation, keys, argv);
     put_back(exec, scripts);
+}
+
+/// Redis's two checks of `numkeys` against the arguments given (EVAL's and FCALL's).
+fn numkeys_fit(exec: &mut Exec<'_, '_>, req: &Request<'_>, numkeys: i64) -> bool {
+    if numkeys > req.len() as i64 - 3 {
+        exec.error("ERR Number of keys can't be greater than number of args");
+        return false;
+    }
+    if numkeys < 0 {
+        exec.error("ERR Number of keys can't be negative");
+        return false;
+    }
+    true
 }
 
 fn script(exec: &mut Exec<'_, '_>, req: &Request<'_>) {

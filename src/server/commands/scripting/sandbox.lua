@@ -90,15 +90,17 @@ end
 
 -- The environment of every script: reads find `G`, writes are refused, and a global that
 -- does not exist is an error rather than nil.
-local env = setmetatable({}, { __index = G, __newindex = deny, __metatable = sealed })
+local env_meta = { __index = G, __newindex = deny, __metatable = sealed }
+local env = setmetatable({}, env_meta)
 views[env] = true
 G._G = env
-setmetatable(G, {
+local nonexistent = {
     __index = function(_, name)
         error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
     end,
     __metatable = false,
-})
+}
+setmetatable(G, nonexistent)
 
 -- Code loaded by a script runs in the scripts' world, never in the real globals, and only
 -- from text: Lua 5.1 bytecode is not verified, so binary chunks are refused (as Redis does).
@@ -190,6 +192,33 @@ G.redis = view(redis)
 -- stack is read without the debug library, which scripts must not have).
 local handler = R.handler
 
+-- What FUNCTION LOAD's code sees while it runs (Redis's "library API"): `redis` with only
+-- register_function, log and the version; nothing else, not even `string`. The functions it
+-- registers keep `env` as their environment, which reads `G` again once the load is over.
+local library_redis = setmetatable({
+    register_function = R.register_function,
+    log = R.log,
+    LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+    REDIS_VERSION = R.version,
+    REDIS_VERSION_NUM = R.version_num,
+}, nonexistent)
+local library_globals = setmetatable({ redis = view(library_redis) }, nonexistent)
+local function loading(on)
+    if on then
+        env_meta.__index = library_globals
+    else
+        env_meta.__index = G
+    end
+end
+
+-- Run a function (FCALL): KEYS and ARGV are its arguments, not globals.
+local function run_function(f, keys, argv, call)
+    redis.call = call
+    return xpcall(function()
+        return f(keys, argv)
+    end, handler)
+end
+
 -- Run a script: its first result, or its error table.
 -- Run a script: its first result, or its error table. KEYS and ARGV become globals (for an
 -- EVAL: a function gets them as arguments), and `redis.call` is this run's.
@@ -200,4 +229,9 @@ local function run(f, keys, argv, call)
     return xpcall(f, handler)
 end
 
-return G, env, run, redis
+-- Run a library's code (FUNCTION LOAD): true, or false and the error as it was raised.
+local function run_load(f)
+    return pcall(f)
+end
+
+return G, env, run, redis, run_function, loading, run_load

@@ -282,6 +282,22 @@ pub(super) static DOCS: &[Docs] = &[
         .args(&[
             Arg::key("key", 0),
         ]),
+    Docs::new("fcall", Group::Scripting, "7.0.0", "Invoke a function")
+        .complexity("Depends on the function that is executed.")
+        .args(&[
+            Arg::string("function"),
+            Arg::integer("numkeys"),
+            Arg::key("key", 0).optional().multiple(),
+            Arg::string("arg").optional().multiple(),
+        ]),
+    Docs::new("fcall_ro", Group::Scripting, "7.0.0", "Invoke a read-only function")
+        .complexity("Depends on the function that is executed.")
+        .args(&[
+            Arg::string("function"),
+            Arg::integer("numkeys"),
+            Arg::key("key", 0).optional().multiple(),
+            Arg::string("arg").optional().multiple(),
+        ]),
     Docs::new("flushall", Group::Server, "1.0.0", "Remove all keys from all databases")
         .complexity("O(N) where N is the total number of keys in all databases")
         .history(&[("4.0.0", "Added the `ASYNC` flushing mode modifier."), ("6.2.0", "Added the `SYNC` flushing mode modifier.")])
@@ -294,6 +310,44 @@ pub(super) static DOCS: &[Docs] = &[
         .args(&[
             Arg::oneof("async", &[Arg::pure_token("async", "ASYNC").since("4.0.0"), Arg::pure_token("sync", "SYNC").since("6.2.0")]).optional(),
         ]),
+    Docs::new("function", Group::Scripting, "7.0.0", "A container for function commands")
+        .complexity("Depends on subcommand."),
+    Docs::new("function|delete", Group::Scripting, "7.0.0", "Delete a function by name")
+        .complexity("O(1)")
+        .args(&[
+            Arg::string("library-name"),
+        ]),
+    Docs::new("function|dump", Group::Scripting, "7.0.0", "Dump all functions into a serialized binary payload")
+        .complexity("O(N) where N is the number of functions"),
+    Docs::new("function|flush", Group::Scripting, "7.0.0", "Deleting all functions")
+        .complexity("O(N) where N is the number of functions deleted")
+        .args(&[
+            Arg::oneof("async", &[Arg::pure_token("async", "ASYNC"), Arg::pure_token("sync", "SYNC")]).optional(),
+        ]),
+    Docs::new("function|help", Group::Scripting, "7.0.0", "Show helpful text about the different subcommands")
+        .complexity("O(1)"),
+    Docs::new("function|kill", Group::Scripting, "7.0.0", "Kill the function currently in execution.")
+        .complexity("O(1)"),
+    Docs::new("function|list", Group::Scripting, "7.0.0", "List information about all the functions")
+        .complexity("O(N) where N is the number of functions")
+        .args(&[
+            Arg::string("library-name-pattern").token("LIBRARYNAME").optional(),
+            Arg::pure_token("withcode", "WITHCODE").optional(),
+        ]),
+    Docs::new("function|load", Group::Scripting, "7.0.0", "Create a function with the given arguments (name, code, description)")
+        .complexity("O(1) (considering compilation time is redundant)")
+        .args(&[
+            Arg::pure_token("replace", "REPLACE").optional(),
+            Arg::string("function-code"),
+        ]),
+    Docs::new("function|restore", Group::Scripting, "7.0.0", "Restore all the functions on the given payload")
+        .complexity("O(N) where N is the number of functions on the payload")
+        .args(&[
+            Arg::string("serialized-value"),
+            Arg::oneof("policy", &[Arg::pure_token("flush", "FLUSH"), Arg::pure_token("append", "APPEND"), Arg::pure_token("replace", "REPLACE")]).optional(),
+        ]),
+    Docs::new("function|stats", Group::Scripting, "7.0.0", "Return information about the function currently running (name, description, duration)")
+        .complexity("O(1)"),
     Docs::new("get", Group::String, "1.0.0", "Get the value of a key")
         .complexity("O(1)")
         .args(&[
