@@ -295,3 +295,30 @@ fn function_dumps_move_between_redis_and_reactor() {
             .contains("payload version or checksum are wrong")
     );
 }
+
+/// What crashes stock Lua 5.1.5 (Redis patched its copy) is an error here, and the server
+/// carries on: `unpack` of a range whose length overflows an `int`, and bytecode, which Lua
+/// runs unverified, sent as a script or loaded by one.
+///
+/// Break checked: the sandbox giving scripts Lua's own `unpack` kills the server on the first
+/// request (the next PING finds no server); compiling without `LuaChunkMode::Text` lets the
+/// bytecode through (the EVAL does not answer a compile error).
+#[test]
+fn scripts_cannot_crash_the_server() {
+    let server = server();
+    let mut c = connect(server.addr());
+    for range in ["-2, 2147483647", "0, 2147483647", "-2147483648, -2"] {
+        let script = format!("return {{unpack({{1,2,3}}, {range})}}");
+        let reply: redis::RedisResult<Value> = redis::cmd("EVAL").arg(&script).arg(0).query(&mut c);
+        let error = reply.expect_err("a range too long").to_string();
+        assert!(error.contains("too many results to unpack"), "{error}");
+    }
+    let bytecode = b"\x1bLua\x51\x00\x01\x04\x08\x04\x08\x00anything";
+    let reply: redis::RedisResult<Value> =
+        redis::cmd("EVAL").arg(&bytecode[..]).arg(0).query(&mut c);
+    let error = reply.expect_err("bytecode as a script").to_string();
+    assert!(error.contains("Error compiling script"), "{error}");
+    let loaded = "return loadstring(string.dump(function() return 1 end)) == nil";
+    assert_eq!(run(&mut c, &["EVAL", loaded, "0"]), Value::Int(1));
+    assert_eq!(run(&mut c, &["PING"]), Value::SimpleString("PONG".into()));
+}

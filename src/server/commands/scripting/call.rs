@@ -24,7 +24,7 @@
 use std::cell::RefCell;
 use std::ops::Range;
 
-use mlua::{Function, Lua, Value, Variadic};
+use mlua::{Function, Lua, MultiValue, Value};
 
 use crate::resp::Request;
 use crate::server::client::Client;
@@ -56,17 +56,34 @@ struct Run<'r, 'a, 'c> {
     allowed: Allowed,
     /// The script has run a command that writes (SCRIPT KILL can no longer stop it).
     wrote: bool,
-    /// The command being built from Lua's arguments: bytes, and each argument's range.
+    buffers: Buffers,
+}
+
+/// What `redis.call` builds a command in and reads its reply from, kept by the engine
+/// between runs so that a script's commands allocate nothing once the buffers have grown.
+#[derive(Debug, Default)]
+pub struct Buffers {
+    /// The command built from Lua's arguments: bytes, and each argument's range.
     bytes: Vec<u8>,
     ranges: Vec<Range<usize>>,
     /// The command's reply, read back into Lua.
     reply: Vec<u8>,
 }
 
+impl Buffers {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ranges.clear();
+        self.reply.clear();
+    }
+}
+
 /// What to run: a compiled script or function, in its VM, under its name (what errors call
 /// it: a script's SHA1, a function's name), with what it may do.
 pub struct Invocation<'i> {
     pub engine: &'i Engine,
+    /// Where `redis.call`'s buffers wait between runs (the engine's owner keeps them).
+    pub buffers: &'i RefCell<Buffers>,
     pub function: &'i Function,
     pub name: &'i str,
     pub allowed: Allowed,
@@ -83,6 +100,7 @@ pub fn run(
 ) {
     let Invocation {
         engine,
+        buffers,
         function,
         name,
         allowed,
@@ -103,9 +121,7 @@ pub fn run(
         client,
         allowed,
         wrote: false,
-        bytes: Vec::new(),
-        ranges: Vec::new(),
-        reply: Vec::new(),
+        buffers: buffers.take(),
     };
     let run = RefCell::new(run);
     let outcome = lua.scope(|scope| {
@@ -113,8 +129,8 @@ pub fn run(
         // Lua, so `return redis.call(...)` keeps the script's frame: a tail call into a Lua
         // function would lose the line that errors report.
         let call =
-            scope.create_function(|lua, args: Variadic<Value>| match run.try_borrow_mut() {
-                Ok(mut run) => run.dispatch(lua, &args),
+            scope.create_function(|lua, mut args: MultiValue| match run.try_borrow_mut() {
+                Ok(mut run) => run.dispatch(lua, args.make_contiguous()),
                 Err(_) => Err(engine::raise("ERR redis.call is not reentrant")),
             })?;
         engine.running.set(true);
@@ -126,6 +142,10 @@ pub fn run(
         engine.running.set(false);
         outcome
     });
+    // The buffers kept for the next run (emptied; their capacity is the point).
+    let mut kept = run.into_inner().buffers;
+    kept.clear();
+    buffers.replace(kept);
     // The caller's database in hand again (the script may have selected another).
     exec.state.select(exec.client.db);
     match outcome {
@@ -204,22 +224,22 @@ impl Run<'_, '_, '_> {
             let message = b"Please specify at least one argument for this redis lib call";
             return fail(message, false);
         }
-        self.bytes.clear();
-        self.ranges.clear();
+        self.buffers.bytes.clear();
+        self.buffers.ranges.clear();
         for arg in args {
-            let start = self.bytes.len();
+            let start = self.buffers.bytes.len();
             match arg {
-                Value::String(s) => self.bytes.extend_from_slice(&s.as_bytes()),
-                Value::Number(n) => convert::arg_number_text(*n, &mut self.bytes),
-                Value::Integer(n) => convert::arg_number_text(*n as f64, &mut self.bytes),
+                Value::String(s) => self.buffers.bytes.extend_from_slice(&s.as_bytes()),
+                Value::Number(n) => convert::arg_number_text(*n, &mut self.buffers.bytes),
+                Value::Integer(n) => convert::arg_number_text(*n as f64, &mut self.buffers.bytes),
                 _ => {
                     let message = b"Lua redis lib command arguments must be strings or integers";
                     return fail(message, false);
                 }
             }
-            self.ranges.push(start..self.bytes.len());
+            self.buffers.ranges.push(start..self.buffers.bytes.len());
         }
-        let request = Request::from_parts(&self.bytes, &self.ranges);
+        let request = Request::from_parts(&self.buffers.bytes, &self.buffers.ranges);
         let Some(found) = find(&self.exec.state.table, &request) else {
             let message = b"Unknown Redis command called from script";
             return self.refuse(None, message);
@@ -249,24 +269,28 @@ impl Run<'_, '_, '_> {
             ctx: &mut *exec.ctx,
             id: exec.id,
             client: &mut self.client,
-            out: &mut self.reply,
+            out: &mut self.buffers.reply,
             now_ms: exec.now_ms,
             mode: Mode::Normal,
             command: found.container_id,
             rejected: false,
         };
         crate::server::call(&mut inner, found.container, &request);
-        let result = if self.reply.first() == Some(&b'-') {
-            let line = self.reply.strip_suffix(b"\r\n").unwrap_or(&self.reply);
+        let result = if self.buffers.reply.first() == Some(&b'-') {
+            let line = self
+                .buffers
+                .reply
+                .strip_suffix(b"\r\n")
+                .unwrap_or(&self.buffers.reply);
             Err(mlua::Error::external(ScriptError {
                 text: error_text(line),
                 table: true,
                 counted: true,
             }))
         } else {
-            reply_to_lua(lua, &self.reply)
+            reply_to_lua(lua, &self.buffers.reply)
         };
-        self.reply.clear();
+        self.buffers.reply.clear();
         result
     }
 

@@ -27,6 +27,9 @@ use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value, Variadic};
 
 use crate::server::commands::admin::REDIS_VERSION;
 
+/// Lua's `setpause`: the heap's growth, in percent of the live data, that starts a cycle.
+const GC_PAUSE: i32 = 400;
+
 /// The chunk that builds the sandbox.
 const SANDBOX: &str = include_str!("sandbox.lua");
 /// Its name: frames from it are skipped when an error is located.
@@ -49,6 +52,10 @@ pub struct Engine {
     pub loading: Function,
     /// `run_load(f)`: a library's code run once; `true`, or `false` and the raw error.
     pub run_load: Function,
+    /// The chunk names scripts and libraries are compiled under, kept alive as Lua strings:
+    /// Lua 5.1.5's parser does not anchor a chunk's name, and a collection while it parses
+    /// could free it (Redis patched the parser; holding the interned string is the same fix).
+    _names: [mlua::LuaString; 2],
     /// `run(f, keys, argv, call)`: KEYS, ARGV and `redis.call` set, then `f` called under
     /// the error handler; `true, result` or `false, error`.
     pub runner: Function,
@@ -61,11 +68,21 @@ impl Engine {
         // Lua 5.1's base library carries `coroutine`.
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
         let lua = Lua::new_with(libs, LuaOptions::default())?;
+        // A collection cycle starts when the heap has grown to 4x what survived the last
+        // (Lua's default: 2x). A script's garbage is small and short-lived (KEYS, ARGV, the
+        // replies), so cycles are cheaper spaced out; measured with `benches/instructions.sh
+        // target/release/reactor-server evalsha 1 50000` (chapter 23).
+        let gc = mlua::prelude::LuaGcIncParams::default().pause(GC_PAUSE);
+        lua.gc_set_mode(mlua::prelude::LuaGcMode::Incremental(gc));
         super::libs::install(&lua)?;
         let running = Rc::new(Cell::new(false));
         let registering = Rc::new(RefCell::new(None));
         let rust = rust_half(&lua, &running, &registering)?;
         let chunk = lua.load(SANDBOX).set_name(SANDBOX_NAME);
+        let names = [
+            lua.create_string("@user_script")?,
+            lua.create_string("@user_function")?,
+        ];
         let (globals, env, runner, redis, run_function, loading, run_load) =
             chunk.call::<(Table, Table, Function, Table, Function, Function, Function)>(rust)?;
         Ok(Engine {
@@ -78,6 +95,7 @@ impl Engine {
             run_function,
             loading,
             run_load,
+            _names: names,
             redis,
         })
     }
@@ -86,8 +104,11 @@ impl Engine {
     /// Redis names it in errors (`@user_script`). The error is Lua's message
     /// (`user_script:1: '=' expected near 'b'`).
     pub fn compile(&self, body: &[u8], name: &str) -> Result<Function, String> {
+        // Text only: Lua 5.1 runs bytecode unverified, so a crafted binary chunk could crash
+        // the server (Redis removed the loader of binary chunks from its Lua).
         self.lua
             .load(body)
+            .set_mode(mlua::prelude::LuaChunkMode::Text)
             .set_name(name)
             .set_environment(self.env.clone())
             .into_function()
@@ -347,9 +368,75 @@ fn rust_half(
             Ok(())
         })?,
     )?;
+    rust.set("unpack", lua.create_function(unpack)?)?;
+    rust.set(
+        "lexable",
+        lua.create_function(|_, text: mlua::LuaString| Ok(lexable(&text.as_bytes())))?,
+    )?;
     rust.set("version", REDIS_VERSION)?;
     rust.set("version_num", version_num(REDIS_VERSION))?;
     Ok(rust)
+}
+
+/// `unpack(t [, i [, j]])`: `t[i]`, ..., `t[j]` (`j` defaults to `#t`), with Lua 5.1's
+/// argument rules and Redis's fix: a range too long for the stack is an error, where stock
+/// Lua 5.1.5 computes its length in a signed `int` that overflows and then crashes.
+fn unpack(lua: &Lua, args: Variadic<Value>) -> mlua::Result<mlua::MultiValue> {
+    let Some(Value::Table(table)) = args.first() else {
+        let got = args.first().map_or("no value", Value::type_name);
+        let message = format!("bad argument #1 to 'unpack' (table expected, got {got})");
+        return Err(raise_message(lua, &message));
+    };
+    // luaL_optint: nil or absent is the default; anything else must be a number.
+    let int = |at: usize, default: i64| -> mlua::Result<i64> {
+        match args.get(at) {
+            None | Some(Value::Nil) => Ok(default),
+            Some(value) => match lua_number(value) {
+                // `(int)` of the rounded number: wraps to 32 bits as C does.
+                Some(n) if n.is_finite() => Ok(i64::from(n.round() as i64 as i32)),
+                Some(_) => Ok(0),
+                None => {
+                    let got = value.type_name();
+                    let message = format!(
+                        "bad argument #{} to 'unpack' (number expected, got {got})",
+                        at + 1
+                    );
+                    Err(raise_message(lua, &message))
+                }
+            },
+        }
+    };
+    let first = int(1, 1)?;
+    let last = int(2, table.raw_len() as i64)?;
+    if first > last {
+        return Ok(mlua::MultiValue::new());
+    }
+    // LUAI_MAXCSTACK: no more values than a C function may push.
+    if last - first >= 8000 {
+        return Err(raise_message(lua, "too many results to unpack"));
+    }
+    let mut values = mlua::MultiValue::with_capacity((last - first + 1) as usize);
+    for index in first..=last {
+        values.push_back(table.raw_get::<Value>(index)?);
+    }
+    Ok(values)
+}
+
+/// Whether Lua 5.1.5's lexer can read `text` safely: no run of 2^30 or more `=` (a long
+/// string delimiter that long overflows its `int` count).
+fn lexable(text: &[u8]) -> bool {
+    let mut run = 0usize;
+    for &b in text {
+        if b == b'=' {
+            run += 1;
+            if run >= 1 << 30 {
+                return false;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    true
 }
 
 /// What Redis says of a library's or a function's name that is not `[A-Za-z0-9_]+`.

@@ -86,6 +86,8 @@ pub struct Functions {
     /// Each function's library, by the function's lowercase name (Redis looks functions up
     /// in any case).
     pub owner: HashMap<String, String>,
+    /// `redis.call`'s buffers, kept between runs.
+    pub buffers: std::cell::RefCell<call::Buffers>,
 }
 
 impl Functions {
@@ -94,6 +96,7 @@ impl Functions {
             engine: Engine::new()?,
             libraries: BTreeMap::new(),
             owner: HashMap::new(),
+            buffers: Default::default(),
         })
     }
 
@@ -321,6 +324,7 @@ fn fcall_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, read_only: bool) {
     let argv = req.args().skip(3 + numkeys);
     let invocation = call::Invocation {
         engine: &functions.engine,
+        buffers: &functions.buffers,
         function: &function.callback,
         name: &function.name,
         allowed,

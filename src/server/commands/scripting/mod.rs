@@ -145,6 +145,8 @@ pub struct Scripts {
     pub cache: HashMap<[u8; 40], Script>,
     /// Bytes of the cached scripts' text (INFO's `used_memory_scripts_eval`).
     pub body_bytes: usize,
+    /// `redis.call`'s buffers, kept between runs.
+    pub buffers: std::cell::RefCell<call::Buffers>,
 }
 
 impl Scripts {
@@ -153,6 +155,7 @@ impl Scripts {
             engine: Engine::new()?,
             cache: HashMap::new(),
             body_bytes: 0,
+            buffers: Default::default(),
         })
     }
 
@@ -335,6 +338,7 @@ fn eval_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, by_sha: bool, read_o
     let argv = req.args().skip(3 + numkeys);
     let invocation = call::Invocation {
         engine: &scripts.engine,
+        buffers: &scripts.buffers,
         function: &script.function,
         name,
         allowed,

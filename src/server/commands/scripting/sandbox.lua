@@ -48,10 +48,12 @@ for _, name in ipairs({ 'string', 'math', 'table', 'coroutine', 'cjson', 'bit', 
 end
 for _, name in ipairs({
     'xpcall', 'tostring', 'next', 'assert', 'tonumber', 'rawequal', 'collectgarbage', 'rawget',
-    'type', 'select', 'unpack', 'gcinfo', 'pairs', 'ipairs', 'error', '_VERSION', 'getmetatable',
+    'type', 'select', 'gcinfo', 'pairs', 'ipairs', 'error', '_VERSION', 'getmetatable',
 }) do
     G[name] = _G[name]
 end
+-- Lua 5.1.5's own unpack overflows on a huge range and crashes (Redis patched it): Rust's.
+G.unpack = R.unpack
 
 G.setmetatable = function(t, mt)
     if views[t] then
@@ -104,9 +106,14 @@ setmetatable(G, nonexistent)
 
 -- Code loaded by a script runs in the scripts' world, never in the real globals, and only
 -- from text: Lua 5.1 bytecode is not verified, so binary chunks are refused (as Redis does).
+local lexable = R.lexable
 local function load_text(text, name)
     if type(text) == 'string' and text:byte(1) == 27 then
         return nil, 'binary chunks are not allowed'
+    end
+    -- Lua 5.1.5's lexer overflows on a long-string delimiter of 2^30 '=' (Redis patched it).
+    if type(text) == 'string' and not lexable(text) then
+        return nil, 'invalid long string delimiter'
     end
     local f, err = loadstring(text, name)
     if f then
