@@ -8,7 +8,6 @@ mod common;
 
 use std::net::SocketAddr;
 use std::thread;
-use std::time::{Duration, Instant};
 
 use redis::Value;
 
@@ -117,14 +116,7 @@ fn monitor_shows_the_script_then_its_commands() {
         ],
     );
     run(&mut c, &["PING"]);
-    let mut seen = String::new();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !seen.contains("\"PING\"") {
-        assert!(Instant::now() < deadline, "{seen}");
-        let mut buf = [0u8; 4096];
-        let n = std::io::Read::read(&mut monitor, &mut buf).unwrap();
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
+    let seen = common::monitor_until(&mut monitor, "\"PING\"");
     let lines: Vec<&str> = seen
         .lines()
         .filter(|l| l.contains("EVAL") || l.contains("SET") || l.contains("PING"))

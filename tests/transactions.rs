@@ -319,14 +319,7 @@ fn client_list_and_monitor_show_a_transaction() {
         .unwrap_or_else(|| panic!("no client with two queued commands: {list}"));
     assert!(mine.contains(" flags=x "), "{mine}");
     run(&mut c, &["EXEC"]);
-    let mut seen = String::new();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !seen.contains("\"EXEC\"") {
-        assert!(Instant::now() < deadline, "{seen}");
-        let mut buf = [0u8; 4096];
-        let n = std::io::Read::read(&mut monitor, &mut buf).unwrap();
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
+    let seen = common::monitor_until(&mut monitor, "\"EXEC\"");
     let commands: Vec<&str> = seen
         .lines()
         .filter_map(|l| l.split("] ").nth(1))

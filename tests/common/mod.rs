@@ -37,6 +37,20 @@ pub fn connect(addr: SocketAddr) -> TcpStream {
     stream
 }
 
+/// What a MONITOR connection has received up to and including a line that contains `needle`
+/// (within 5 s, else the test fails with what did arrive).
+pub fn monitor_until(monitor: &mut TcpStream, needle: &str) -> String {
+    let mut seen = String::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !seen.contains(needle) {
+        assert!(std::time::Instant::now() < deadline, "{seen}");
+        let mut buf = [0u8; 4096];
+        let n = std::io::Read::read(monitor, &mut buf).unwrap();
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    seen
+}
+
 /// Read exactly `n` bytes, failing the test (with what did arrive) on EOF, reset or timeout.
 pub fn read_n(stream: &mut TcpStream, n: usize) -> Vec<u8> {
     let mut buf = vec![0; n];
