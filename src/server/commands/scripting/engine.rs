@@ -8,13 +8,20 @@
 //! `sandbox.lua` (beside this file) then builds what a script sees, as Redis's
 //! `scriptingInit` does: globals that refuse writes and complain about names that do not
 //! exist, views of the libraries, Redis's `pcall`, `math.random` on Redis's generator, and the
-//! `redis` object, whose `call` reaches the server through a dispatcher that lives only while
-//! a script runs ([`super::call`]).
+//! `redis` object, whose `call` is a Rust function that lives only while a script runs
+//! ([`super::call`]). The libraries Redis ships (`cjson`, `cmsgpack`, `bit`, `struct`) are
+//! installed first ([`super::libs`]).
 //!
 //! Errors keep Redis's shape: a table `{err = "CODE message"}`, to which the error handler
 //! adds where the script was (`source`, `line`): the first frame that is neither C code nor
 //! the sandbox's own, found by [`where_in_script`] (Redis's handler uses `debug.getinfo`,
-//! which scripts must not have).
+//! which scripts must not have). A Rust function cannot raise a Lua table, so it raises a
+//! [`ScriptError`], which `mlua` wraps; the handler and `pcall` unwrap it into the table or
+//! text Redis's C code would have raised ([`unwrap_error`]).
+//!
+//! Stock Lua 5.1.5 has crashes a script can provoke, which Redis patched in its copy; the ones
+//! that matter are closed here instead: `unpack` is Rust's, chunks are text only, and
+//! `loadstring` refuses a long-string delimiter its lexer would overflow on.
 //!
 //! Redis counterpart: `script_lua.c` (`luaRegisterRedisAPI`, `luaSetErrorMetatable`, the
 //! readonly tables of Redis's patched Lua), `eval.c` (`scriptingInit`).
