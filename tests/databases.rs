@@ -194,10 +194,7 @@ fn info_client_list_and_monitor_name_the_database() {
     assert_eq!(list.matches(" db=9 ").count(), 1, "{list}");
     assert_eq!(list.matches(" db=0 ").count(), 1, "{list}");
 
-    let mut monitor = common::connect(addr);
-    use std::io::Write;
-    monitor.write_all(b"MONITOR\r\n").unwrap();
-    assert_eq!(common::read_n(&mut monitor, 5), b"+OK\r\n");
+    let mut monitor = common::monitor(addr);
     run(&mut nine, &["SELECT", "3"]);
     run(&mut nine, &["GET", "a"]);
     let mut seen = Vec::new();

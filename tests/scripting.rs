@@ -101,9 +101,7 @@ fn scripts_run_inside_multi_and_keep_their_callers_database() {
 fn monitor_shows_the_script_then_its_commands() {
     let server = server();
     let addr = server.addr();
-    let mut monitor = common::connect(addr);
-    std::io::Write::write_all(&mut monitor, b"MONITOR\r\n").unwrap();
-    assert_eq!(common::read_n(&mut monitor, 5), b"+OK\r\n");
+    let mut monitor = common::monitor(addr);
     let mut c = connect(addr);
     run(&mut c, &["SELECT", "3"]);
     run(

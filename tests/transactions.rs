@@ -297,9 +297,7 @@ fn optimistic_increments_from_eight_clients_add_up() {
 fn client_list_and_monitor_show_a_transaction() {
     let server = server();
     let addr = server.addr();
-    let mut monitor = common::connect(addr);
-    std::io::Write::write_all(&mut monitor, b"MONITOR\r\n").unwrap();
-    assert_eq!(common::read_n(&mut monitor, 5), b"+OK\r\n");
+    let mut monitor = common::monitor(addr);
     let mut c = connect(addr);
     run(&mut c, &["MULTI"]);
     run(&mut c, &["SET", "foo", "bar"]);

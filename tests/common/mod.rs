@@ -37,6 +37,14 @@ pub fn connect(addr: SocketAddr) -> TcpStream {
     stream
 }
 
+/// A connection that has run MONITOR (its `+OK` read): every command's line comes to it.
+pub fn monitor(addr: SocketAddr) -> TcpStream {
+    let mut monitor = connect(addr);
+    std::io::Write::write_all(&mut monitor, b"MONITOR\r\n").unwrap();
+    assert_eq!(read_n(&mut monitor, 5), b"+OK\r\n");
+    monitor
+}
+
 /// What a MONITOR connection has received up to and including a line that contains `needle`
 /// (within 5 s, else the test fails with what did arrive).
 pub fn monitor_until(monitor: &mut TcpStream, needle: &str) -> String {

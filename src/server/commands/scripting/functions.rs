@@ -268,16 +268,7 @@ fn metadata(code: &[u8]) -> Result<(String, String, &[u8]), String> {
 
 /// The functions, taken out of the state for one command (created if needed).
 fn take(exec: &mut Exec<'_, '_>) -> Option<Box<Functions>> {
-    if let Some(functions) = exec.state.functions.take() {
-        return Some(functions);
-    }
-    match Functions::new() {
-        Ok(functions) => Some(Box::new(functions)),
-        Err(error) => {
-            exec.error(&format!("ERR Error creating the Lua VM: {error}"));
-            None
-        }
-    }
+    super::take_or_create(exec, |state| &mut state.functions, Functions::new)
 }
 
 fn put_back(exec: &mut Exec<'_, '_>, functions: Box<Functions>) {

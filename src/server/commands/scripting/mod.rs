@@ -250,19 +250,29 @@ fn shebang(body: &[u8]) -> Result<(ScriptFlags, usize), String> {
     Ok((flags, len))
 }
 
-/// The scripts, taken out of the state for one command (created if this is the first), so
-/// that a running script can lend the whole state to `redis.call`; [`put_back`] returns them.
-fn take(exec: &mut Exec<'_, '_>) -> Option<Box<Scripts>> {
-    if let Some(scripts) = exec.state.scripts.take() {
-        return Some(scripts);
+/// A VM's owner (EVAL's scripts, FUNCTION's libraries) taken out of its slot in the state
+/// for one command, created if this is the first, so that a running script can lend the
+/// whole state to `redis.call`; the command puts it back when done. `None` (the error
+/// answered) if the VM could not be created.
+fn take_or_create<T>(
+    exec: &mut Exec<'_, '_>,
+    slot: fn(&mut State) -> &mut Option<Box<T>>,
+    create: fn() -> mlua::Result<T>,
+) -> Option<Box<T>> {
+    if let Some(taken) = slot(exec.state).take() {
+        return Some(taken);
     }
-    match Scripts::new() {
-        Ok(scripts) => Some(Box::new(scripts)),
+    match create() {
+        Ok(created) => Some(Box::new(created)),
         Err(error) => {
             exec.error(&format!("ERR Error creating the Lua VM: {error}"));
             None
         }
     }
+}
+
+fn take(exec: &mut Exec<'_, '_>) -> Option<Box<Scripts>> {
+    take_or_create(exec, |state| &mut state.scripts, Scripts::new)
 }
 
 fn put_back(exec: &mut Exec<'_, '_>, scripts: Box<Scripts>) {

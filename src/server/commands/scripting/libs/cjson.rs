@@ -118,18 +118,12 @@ pub fn library(lua: &Lua) -> mlua::Result<Table> {
     setting(lua, &cjson, &settings, "encode_number_precision", |s| {
         &mut s.precision
     })?;
-    let current = settings.clone();
-    cjson.set(
-        "encode_keep_buffer",
-        lua.create_function(move |_, args: Variadic<Value>| {
-            let mut s = current.get();
-            if let Some(Value::Boolean(on)) = args.first() {
-                s.keep_buffer = *on;
-            }
-            current.set(s);
-            Ok(s.keep_buffer)
-        })?,
-    )?;
+    switch(lua, &cjson, &settings, "encode_keep_buffer", |s| {
+        &mut s.keep_buffer
+    })?;
+    switch(lua, &cjson, &settings, "decode_invalid_numbers", |s| {
+        &mut s.decode_invalid_numbers
+    })?;
     let current = settings.clone();
     cjson.set(
         "encode_invalid_numbers",
@@ -148,18 +142,6 @@ pub fn library(lua: &Lua) -> mlua::Result<Table> {
                 1 => Value::Boolean(true),
                 _ => Value::String(lua.create_string("null")?),
             })
-        })?,
-    )?;
-    let current = settings.clone();
-    cjson.set(
-        "decode_invalid_numbers",
-        lua.create_function(move |_, args: Variadic<Value>| {
-            let mut s = current.get();
-            if let Some(Value::Boolean(on)) = args.first() {
-                s.decode_invalid_numbers = *on;
-            }
-            current.set(s);
-            Ok(s.decode_invalid_numbers)
         })?,
     )?;
     let current = settings;
@@ -181,6 +163,29 @@ pub fn library(lua: &Lua) -> mlua::Result<Table> {
         })?,
     )?;
     Ok(cjson)
+}
+
+/// A setting that is on or off: `cjson.name(true)` sets it, `cjson.name()` reads it.
+fn switch(
+    lua: &Lua,
+    cjson: &Table,
+    settings: &Rc<Cell<Settings>>,
+    name: &'static str,
+    field: fn(&mut Settings) -> &mut bool,
+) -> mlua::Result<()> {
+    let current = settings.clone();
+    cjson.set(
+        name,
+        lua.create_function(move |_, args: Variadic<Value>| {
+            let mut s = current.get();
+            if let Some(Value::Boolean(on)) = args.first() {
+                *field(&mut s) = *on;
+            }
+            current.set(s);
+            Ok(*field(&mut s))
+        })?,
+    )?;
+    Ok(())
 }
 
 /// A numeric setting: `cjson.name(n)` sets it (1 and up), `cjson.name()` reads it.
