@@ -618,7 +618,7 @@ fn config_get_takes_several_patterns_and_reports_each_parameter_once() {
             pair("client-query-buffer-limit", "1073741824"),
         ]
     );
-    assert_eq!(get(&mut c, &["*"]).len(), 47);
+    assert_eq!(get(&mut c, &["*"]).len(), 49);
     assert_eq!(c.raw(&["CONFIG", "GET", "nosuch"]), b"*0\r\n");
     assert_eq!(
         c.raw(&["CONFIG", "GET"]),

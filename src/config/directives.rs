@@ -39,14 +39,16 @@ const MIN_BUFFER_LIMIT: i64 = 1024 * 1024;
 const INT_MAX: i64 = i32::MAX as i64;
 const INT_MIN: i64 = i32::MIN as i64;
 
-/// Redis 7.0's old names for the listpack thresholds (the encoding was a ziplist before 7.0);
-/// both spellings are one parameter.
+/// Redis 7.0's old names: the listpack thresholds (the encoding was a ziplist before 7.0) and
+/// `lua-time-limit` (before functions, only Lua scripts could be busy); both spellings are
+/// one parameter.
 const ALIASES: &[(&str, &str)] = &[
     ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
     ("hash-max-ziplist-value", "hash-max-listpack-value"),
     ("list-max-ziplist-size", "list-max-listpack-size"),
     ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
     ("zset-max-ziplist-value", "zset-max-listpack-value"),
+    ("lua-time-limit", "busy-reply-threshold"),
 ];
 
 /// One directive: its name, how many values it takes, and how they set a [`Config`].
@@ -179,6 +181,17 @@ pub const DIRECTIVES: &[Directive] = &[
         get: |c| vec![c.slowlog_max_len.to_string()],
         set: |c, v| {
             c.slowlog_max_len = parse_integer(v[0], 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "busy-reply-threshold",
+        values: "MILLISECONDS",
+        help: "a script running this long is answered for with -BUSY and may be killed, 0 = never (default 5000)",
+        arity: (1, 1),
+        get: |c| vec![c.busy_reply_threshold.to_string()],
+        set: |c, v| {
+            c.busy_reply_threshold = parse_integer(v[0], 0, i64::MAX)? as u64;
             Ok(())
         },
     },

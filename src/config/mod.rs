@@ -61,6 +61,9 @@ pub struct Config {
     pub slowlog_max_len: usize,
     /// Numbered databases (`databases`, default 16; fixed at start, as in Redis).
     pub databases: usize,
+    /// Milliseconds a script runs before other clients are answered `-BUSY` and SCRIPT KILL
+    /// may stop it (`busy-reply-threshold`, once `lua-time-limit`; default 5000, 0 = never).
+    pub busy_reply_threshold: u64,
     /// Record a latency event at this many milliseconds or more (`latency-monitor-threshold`,
     /// default 0 = off).
     pub latency_monitor_threshold: u64,
@@ -118,6 +121,7 @@ impl Default for Config {
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
             databases: 16,
+            busy_reply_threshold: 5000,
             latency_monitor_threshold: 0,
             latency_tracking: true,
             latency_percentiles: vec![50.0, 99.0, 99.9],

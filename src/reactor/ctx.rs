@@ -8,16 +8,14 @@
 //! one only sets a flag, and the loop removes it at the end of the tick (a connection is never
 //! freed in the middle of a handler call, as Redis's `freeClientAsync`).
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
-
-use slab::Slab;
 
 use crate::reactor::ConnId;
 use crate::reactor::connection::{ConnInfo, Connection};
 use crate::reactor::listener::Rebind;
 use crate::reactor::notice::{NoticeKind, Notices};
 use crate::reactor::output_limit::{Delivery, OutputClass, OutputLimits};
+use crate::reactor::state::{Core, LoopStats};
 
 /// The connection whose bytes are being handled, with its session and output buffer lent out.
 pub struct Current<'a, S> {
@@ -31,84 +29,25 @@ pub struct Current<'a, S> {
     pub out_limit: usize,
 }
 
-/// Counters the loop keeps (reported by INFO).
-#[derive(Debug, Default, Clone)]
-pub struct LoopStats {
-    /// Connections accepted since start (`total_connections_received`).
-    pub connections_received: u64,
-    /// Connections refused at `maxclients` (`rejected_connections`).
-    pub connections_rejected: u64,
-    /// Bytes read from clients (`total_net_input_bytes`).
-    pub net_input_bytes: u64,
-    /// Bytes written to clients (`total_net_output_bytes`).
-    pub net_output_bytes: u64,
-    /// Reads that brought bytes (`total_reads_processed`).
-    pub reads: u64,
-    /// Writes that took bytes (`total_writes_processed`).
-    pub writes: u64,
-    /// Turns of the loop (`eventloop_cycles`): an idle server must not make these grow.
-    pub cycles: u64,
-    /// Clients closed for exceeding the query buffer limit.
-    pub query_buffer_closes: u64,
-    /// Connections cut off for exceeding their output limit (slow consumers).
-    pub output_limit_closes: u64,
-    /// Readiness events handled (events per poll = `events / cycles`).
-    pub events: u64,
-    /// Time spent inside `poll` (sleeping, or collecting events).
-    pub polled: Duration,
-    /// Time spent between polls: reading, running the handler, writing.
-    pub busy: Duration,
-}
-
 /// The handler's view of the loop during one call. See the module docs.
 pub struct Ctx<'a, S> {
-    pub(crate) conns: &'a mut Slab<Connection<S>>,
-    pub(crate) dirty: &'a mut Vec<ConnId>,
-    /// The loop's ready queue: connections to serve next turn without waiting for readiness.
-    pub(crate) ready: &'a mut VecDeque<ConnId>,
-    pub(crate) stats: &'a mut LoopStats,
-    pub(crate) notices: &'a mut Notices,
-    /// `Options::output_limits`: every write through `Ctx` is checked against them.
-    pub(crate) output_limits: &'a mut OutputLimits,
+    /// The loop, but for its handler (which is running this call).
+    pub(crate) core: &'a mut Core<S>,
+    /// When this tick started.
     pub(crate) now: Instant,
-    pub(crate) shutdown: &'a mut bool,
-    /// `Options::output_high_water`, for the `out_limit` of a lent connection.
-    pub(crate) output_high_water: usize,
-    /// The loop's other settings a handler may change at run time (`CONFIG SET`).
-    pub(crate) settings: Settings<'a>,
-}
-
-/// The loop's settings that [`Ctx`] may change while it runs, each taking effect at once on
-/// every connection, open ones included.
-pub(crate) struct Settings<'a> {
-    /// `Options::max_clients`: the next accept is judged by it.
-    pub(crate) max_clients: &'a mut usize,
-    /// `Options::query_buffer_limit`: the next read of every connection is checked against it.
-    pub(crate) query_buffer_limit: &'a mut usize,
-    /// `Options::idle_timeout`; and whether the idle order must be rebuilt, because it was not
-    /// kept while there was no timeout.
-    pub(crate) idle_timeout: &'a mut Option<Duration>,
-    pub(crate) idle_order_stale: &'a mut bool,
-    /// A new TLS configuration for the TLS listeners, taken up before their next accept.
-    pub(crate) new_tls: &'a mut Option<std::sync::Arc<rustls::ServerConfig>>,
-    /// Every listener's origin and address, to keep what a rebind does not change.
-    pub(crate) listening: &'a [(crate::reactor::Origin, std::net::SocketAddr)],
-    /// `Options::tcp_backlog`, for listeners bound at run time.
-    pub(crate) tcp_backlog: i32,
-    /// Listeners to swap in before the loop next sleeps ([`Ctx::replace_listeners`]).
-    pub(crate) rebinds: &'a mut Vec<Rebind>,
 }
 
 impl<S> Ctx<'_, S> {
     /// A connection that is not lent out (its session and output are in place).
     fn get_mut(&mut self, id: ConnId) -> Option<&mut Connection<S>> {
-        self.conns
+        self.core
+            .conns
             .get_mut(id.slot())
             .filter(|c| c.id == id && !c.lent)
     }
 
     fn get(&self, id: ConnId) -> Option<&Connection<S>> {
-        self.conns.get(id.slot()).filter(|c| c.id == id)
+        self.core.conns.get(id.slot()).filter(|c| c.id == id)
     }
 
     /// Append `bytes` to another connection's output (a pub/sub message, a chat line, a
@@ -119,6 +58,7 @@ impl<S> Ctx<'_, S> {
     /// [`Current::out`] instead.
     pub fn send(&mut self, id: ConnId, bytes: &[u8]) -> Delivery {
         let Some(conn) = self
+            .core
             .conns
             .get_mut(id.slot())
             .filter(|c| c.id == id && !c.lent && !c.dead)
@@ -128,12 +68,14 @@ impl<S> Ctx<'_, S> {
         conn.output.extend_from_slice(bytes);
         if !conn.queued_dirty {
             conn.queued_dirty = true;
-            self.dirty.push(id);
+            self.core.dirty.push(id);
         }
-        if conn.enforce_output_limit(self.output_limits, self.now) {
-            self.stats.output_limit_closes += 1;
+        if conn.enforce_output_limit(&self.core.opts.output_limits, self.now) {
+            self.core.stats.output_limit_closes += 1;
             let peer = Some(conn.peer);
-            self.notices.push(NoticeKind::OutputLimit, peer, self.now);
+            self.core
+                .notices
+                .push(NoticeKind::OutputLimit, peer, self.now);
             return Delivery::CutOff;
         }
         Delivery::Sent
@@ -142,7 +84,7 @@ impl<S> Ctx<'_, S> {
     /// Put `id` in an output-limit class (a client that subscribes is `Pubsub`, and `Normal`
     /// again once it has no subscription). Works on the current connection too.
     pub fn set_output_class(&mut self, id: ConnId, class: OutputClass) {
-        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id)
+        if let Some(conn) = self.core.conns.get_mut(id.slot()).filter(|c| c.id == id)
             && conn.output_class != class
         {
             conn.output_class = class;
@@ -152,41 +94,41 @@ impl<S> Ctx<'_, S> {
 
     /// The output limits per class in force.
     pub fn output_limits(&self) -> OutputLimits {
-        *self.output_limits
+        self.core.opts.output_limits
     }
 
     /// Change the output limits per class (`CONFIG SET client-output-buffer-limit`); they
     /// apply to every connection from its next write on.
     pub fn set_output_limits(&mut self, limits: OutputLimits) {
-        *self.output_limits = limits;
+        self.core.opts.output_limits = limits;
     }
 
     /// Change `maxclients`: connections already open stay, as in Redis; the next one is
     /// judged by the new limit.
     pub fn set_max_clients(&mut self, max_clients: usize) {
-        *self.settings.max_clients = max_clients;
+        self.core.opts.max_clients = max_clients;
     }
 
     /// Change `client-query-buffer-limit`: every connection's unconsumed input is checked
     /// against it at its next read.
     pub fn set_query_buffer_limit(&mut self, limit: usize) {
-        *self.settings.query_buffer_limit = limit;
+        self.core.opts.query_buffer_limit = limit;
     }
 
     /// Change `timeout` (`None`: never). Connections idle longer than a new, shorter timeout
     /// are closed on the loop's next turn.
     pub fn set_idle_timeout(&mut self, timeout: Option<Duration>) {
-        if self.settings.idle_timeout.is_none() && timeout.is_some() {
-            *self.settings.idle_order_stale = true;
+        if self.core.opts.idle_timeout.is_none() && timeout.is_some() {
+            self.core.idle_order_stale = true;
         }
-        *self.settings.idle_timeout = timeout;
+        self.core.opts.idle_timeout = timeout;
     }
 
     /// Serve new TLS connections with `config` (new certificates, CA, client-certificate
     /// policy: `CONFIG SET tls-cert-file ...`). Connections already open keep the session they
     /// have, as in Redis.
     pub fn set_tls_config(&mut self, config: std::sync::Arc<rustls::ServerConfig>) {
-        *self.settings.new_tls = Some(config);
+        self.core.new_tls = Some(config);
     }
 
     /// Bind listeners for `origin` on `ips` at `port` (`CONFIG SET port`, `bind`,
@@ -202,19 +144,19 @@ impl<S> Ctx<'_, S> {
         tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     ) -> std::io::Result<Rebind> {
         let current: Vec<std::net::SocketAddr> = self
-            .settings
-            .listening
+            .core
+            .addrs
             .iter()
             .filter(|(o, _)| *o == origin)
             .map(|&(_, addr)| addr)
             .collect();
-        Rebind::bind(origin, &current, ips, port, self.settings.tcp_backlog, tls)
+        Rebind::bind(origin, &current, ips, port, self.core.opts.tcp_backlog, tls)
     }
 
     /// Serve the listeners of `rebind` in place of its origin's current ones, from the loop's
     /// next turn; connections already open stay open, as in Redis.
     pub fn replace_listeners(&mut self, rebind: Rebind) {
-        self.settings.rebinds.push(rebind);
+        self.core.rebinds.push(rebind);
     }
 
     /// Bytes of output `id` has not yet written.
@@ -245,11 +187,11 @@ impl<S> Ctx<'_, S> {
 
     fn mark(&mut self, id: ConnId, f: impl FnOnce(&mut Connection<S>)) {
         // The current connection is reachable here too: closing it is how a handler ends it.
-        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
+        if let Some(conn) = self.core.conns.get_mut(id.slot()).filter(|c| c.id == id) {
             f(conn);
             if !conn.queued_dirty {
                 conn.queued_dirty = true;
-                self.dirty.push(id);
+                self.core.dirty.push(id);
             }
         }
     }
@@ -260,7 +202,7 @@ impl<S> Ctx<'_, S> {
     /// keeps reading the socket, so a peer that closes is still noticed and reaped; what it
     /// reads accumulates in the connection's input, bounded by the query buffer limit.
     pub fn pause_input(&mut self, id: ConnId) {
-        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
+        if let Some(conn) = self.core.conns.get_mut(id.slot()).filter(|c| c.id == id) {
             conn.input_paused = true;
         }
     }
@@ -268,7 +210,7 @@ impl<S> Ctx<'_, S> {
     /// Undo [`Ctx::pause_input`]: the connection goes on the ready queue, so the requests it
     /// sent meanwhile run on the loop's next turn even if the peer sends nothing more.
     pub fn resume_input(&mut self, id: ConnId) {
-        let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
+        let Some(conn) = self.core.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
             return;
         };
         if !conn.input_paused {
@@ -282,7 +224,7 @@ impl<S> Ctx<'_, S> {
         conn.input_held |= !conn.input.is_empty();
         if (conn.readable || conn.input_held) && !conn.queued_ready {
             conn.queued_ready = true;
-            self.ready.push_back(id);
+            self.core.ready.push_back(id);
         }
     }
 
@@ -296,7 +238,7 @@ impl<S> Ctx<'_, S> {
         id: ConnId,
         f: impl FnOnce(&mut Self, Current<'_, S>) -> R,
     ) -> Option<R> {
-        let high_water = self.output_high_water;
+        let high_water = self.core.opts.output_high_water;
         let conn = self.get_mut(id).filter(|c| !c.dead)?;
         let mut session = conn.session.take()?;
         conn.lent = true;
@@ -311,19 +253,21 @@ impl<S> Ctx<'_, S> {
                 out_limit: written + high_water,
             },
         );
-        if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
+        if let Some(conn) = self.core.conns.get_mut(id.slot()).filter(|c| c.id == id) {
             conn.session = Some(session);
             conn.output = out;
             conn.written = written;
             conn.lent = false;
-            if conn.enforce_output_limit(self.output_limits, self.now) {
-                self.stats.output_limit_closes += 1;
+            if conn.enforce_output_limit(&self.core.opts.output_limits, self.now) {
+                self.core.stats.output_limit_closes += 1;
                 let peer = Some(conn.peer);
-                self.notices.push(NoticeKind::OutputLimit, peer, self.now);
+                self.core
+                    .notices
+                    .push(NoticeKind::OutputLimit, peer, self.now);
             }
             if !conn.queued_dirty {
                 conn.queued_dirty = true;
-                self.dirty.push(id);
+                self.core.dirty.push(id);
             }
         }
         Some(result)
@@ -336,28 +280,48 @@ impl<S> Ctx<'_, S> {
 
     /// The loop's counters.
     pub fn stats(&self) -> &LoopStats {
-        &*self.stats
+        &self.core.stats
     }
 
     /// The latest notable events (cut-offs, refusals, back-offs, protocol errors).
     pub fn notices(&self) -> &Notices {
-        &*self.notices
+        &self.core.notices
     }
 
     /// Record a notable event about `id` (a protocol error the handler found).
     pub fn notice(&mut self, kind: NoticeKind, id: ConnId) {
         let peer = self.get(id).map(|c| c.peer);
-        self.notices.push(kind, peer, self.now);
+        self.core.notices.push(kind, peer, self.now);
     }
 
     /// Open connections.
     pub fn connection_count(&self) -> usize {
-        self.conns.len()
+        self.core.conns.len()
+    }
+
+    /// One pass of the loop from inside this handler call, which cannot return yet (a script
+    /// past `busy-reply-threshold`), with `handler` standing in for the busy one: see
+    /// [`Core::serve_nested`]. Connections lent out (this call's own) are not served: their
+    /// input waits, in order, for the call to return.
+    /// `first`: the first pass of this call (epoll is asked to report every source again,
+    /// since the turn this call runs in may have fetched events it will not reach in time).
+    pub fn serve_nested<H: crate::reactor::Handler<Session = S>>(
+        &mut self,
+        handler: &mut H,
+        first: bool,
+    ) {
+        self.core.serve_nested(handler, first);
+    }
+
+    /// Whether the loop has been asked to shut down (SHUTDOWN, a signal, the stop handle): a
+    /// handler that does not return (a busy script) must, for the shutdown to happen.
+    pub fn shutting_down(&self) -> bool {
+        self.core.shutdown_requested
     }
 
     /// Ask the loop to shut down gracefully after this tick (the SHUTDOWN command).
     pub fn request_shutdown(&mut self) {
-        *self.shutdown = true;
+        self.core.shutdown_requested = true;
     }
 
     /// Figures for one connection (including the current one).
@@ -368,7 +332,7 @@ impl<S> Ctx<'_, S> {
     /// Visit every connection with its session (`None` for the current connection, whose
     /// session is lent out).
     pub fn for_each(&self, mut f: impl FnMut(ConnInfo<'_>, Option<&S>)) {
-        for (_, conn) in self.conns.iter() {
+        for (_, conn) in self.core.conns.iter() {
             f(conn.info(), conn.session.as_deref());
         }
     }

@@ -20,8 +20,21 @@
 //!    what is left. This is Redis's `beforeSleep` → `handleClientsWithPendingWrites`.
 //! 6. **Reap** connections that finished during the tick, and tell the handler.
 //!
+//! **Nested passes.** A handler call that cannot return (a script past its time limit) may run
+//! one pass of the loop from inside ([`Ctx::serve_nested`]) with a stand-in handler: the same
+//! steps without sleeping and without idle timeouts. The loop is split for it: [`Core`] is
+//! everything but the handler, so the busy call's [`Ctx`] can lend it out again. Three rules
+//! keep the re-entry safe. A connection lent out (the busy call's own) is neither read nor
+//! written nor freed: its bytes wait in the socket, remembered by the ready queue, and run in
+//! order once the call returns. The read buffer the busy call is parsing is not reused: the
+//! nested pass reads into one of its own. And no event is lost: the outer turn may have
+//! fetched events it has not reached yet, which epoll will not report again (an edge is
+//! reported once), so the first nested pass of a busy call asks epoll to report every source
+//! again (`EPOLL_CTL_MOD` re-arms an edge-triggered source: a ready one is reported at once).
+//!
 //! Redis counterparts: `aeMain`/`aeProcessEvents` (ae.c), `readQueryFromClient`,
-//! `handleClientsWithPendingWrites`, `freeClientsInAsyncFreeQueue` (networking.c).
+//! `handleClientsWithPendingWrites`, `freeClientsInAsyncFreeQueue` (networking.c),
+//! `processEventsWhileBlocked` (networking.c) for the nested pass.
 
 use std::collections::VecDeque;
 use std::io;
@@ -31,14 +44,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
-use mio::net::{TcpListener, TcpStream};
+use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token, Waker};
 use slab::Slab;
 
 use super::connection::{Connection, KEEP_BUFFER_CAPACITY};
-use super::ctx::{Ctx, Current, LoopStats};
-use super::listener::{self, ACCEPT_BACKOFF, AcceptError, Rebind, classify};
+use super::ctx::{Ctx, Current};
+use super::listener::{self, ACCEPT_BACKOFF, AcceptError, classify};
 use super::notice::{NoticeKind, Notices};
+use super::state::{Core, Listening, LoopStats};
 use super::{ConnId, Handler, Options, Origin};
 
 /// Reserved tokens: the waker, the signal pipe and the listeners. Connection tokens carry a
@@ -143,31 +157,12 @@ fn listen(
 /// Events fetched per `poll`.
 const EVENTS_CAPACITY: usize = 1024;
 
-/// A [`Ctx`] over this loop's connections for one handler call. A macro rather than a method:
-/// a `&mut self` method would borrow the whole loop, and the handler (another field) must stay
-/// callable beside it.
+/// A [`Ctx`] over this loop's [`Core`] for one handler call.
 macro_rules! handler_ctx {
     ($self:ident, $now:expr) => {
         Ctx {
-            conns: &mut $self.conns,
-            dirty: &mut $self.dirty,
-            ready: &mut $self.ready,
-            stats: &mut $self.stats,
-            notices: &mut $self.notices,
-            output_limits: &mut $self.opts.output_limits,
+            core: &mut *$self,
             now: $now,
-            shutdown: &mut $self.shutdown_requested,
-            output_high_water: $self.opts.output_high_water,
-            settings: crate::reactor::ctx::Settings {
-                max_clients: &mut $self.opts.max_clients,
-                query_buffer_limit: &mut $self.opts.query_buffer_limit,
-                idle_timeout: &mut $self.opts.idle_timeout,
-                idle_order_stale: &mut $self.idle_order_stale,
-                new_tls: &mut $self.new_tls,
-                listening: &$self.addrs,
-                tcp_backlog: $self.opts.tcp_backlog,
-                rebinds: &mut $self.rebinds,
-            },
         }
     };
 }
@@ -188,65 +183,10 @@ impl Stopper {
     }
 }
 
-/// One listening socket. Its connections are opened with its [`Origin`], so the handler can
-/// serve each listener with its own protocol.
-struct Listening {
-    socket: TcpListener,
-    addr: SocketAddr,
-    origin: Origin,
-    /// The rustls configuration of its sessions, on the TLS listener (`Options::tls`).
-    tls: Option<Arc<rustls::ServerConfig>>,
-    /// May still hold connections (a budget stop, or back-off after EMFILE): under edge
-    /// triggering no new event would say so.
-    ready: bool,
-}
-
 /// The single-threaded event loop, generic over its [`Handler`].
 pub struct EventLoop<H: Handler> {
-    poll: Poll,
-    /// Plaintext, then TLS, then the extra listener, as configured. Emptied at shutdown.
-    listeners: Vec<Listening>,
-    /// Each origin's bound address (kept after shutdown empties `listeners`).
-    addrs: Vec<(Origin, SocketAddr)>,
-    /// TLS connections in accept order with their handshake deadlines. One timeout for all, so
-    /// deadlines come in order too: expiring is popping from the front, never a scan.
-    handshakes: VecDeque<(Instant, ConnId)>,
-    conns: Slab<Connection<H::Session>>,
-    /// How many of `conns` came from the extra listener: they have their own limit
-    /// (`Options::extra_max_clients`) and do not count against `maxclients`.
-    extra_conns: usize,
+    core: Core<H::Session>,
     handler: H,
-    opts: Options,
-    /// Every read lands here first; only a partial request is copied into the connection.
-    scratch: Vec<u8>,
-    /// Connections with new output or state to act on before sleeping.
-    dirty: Vec<ConnId>,
-    /// Connections stopped by a read budget while still readable.
-    ready: VecDeque<ConnId>,
-    /// Connections to remove at the end of the tick.
-    reap: Vec<ConnId>,
-    accept_paused_until: Option<Instant>,
-    next_generation: u32,
-    /// Idle-timeout order: least recently active first (intrusive list through the slab).
-    lru_head: Option<usize>,
-    lru_tail: Option<usize>,
-    stats: LoopStats,
-    /// Notable events (cut-offs, refusals, back-offs), for the handler to show.
-    notices: Notices,
-    /// When the last `poll` returned: the time since is work, for `LoopStats::busy`.
-    woke: Instant,
-    stop_flag: Arc<AtomicBool>,
-    waker: Arc<Waker>,
-    signals: Option<signal_hook_mio::v1_0::Signals>,
-    shutdown_requested: bool,
-    shutdown_deadline: Option<Instant>,
-    /// The idle timeout was switched on at run time: the idle order must be rebuilt.
-    idle_order_stale: bool,
-    /// A TLS configuration handed over at run time ([`Ctx::set_tls_config`]).
-    new_tls: Option<Arc<rustls::ServerConfig>>,
-    /// Listeners bound at run time, to swap in before the loop sleeps
-    /// ([`Ctx::replace_listeners`]).
-    rebinds: Vec<Rebind>,
 }
 
 impl<H: Handler> EventLoop<H> {
@@ -276,15 +216,16 @@ impl<H: Handler> EventLoop<H> {
         } else {
             None
         };
-        Ok(EventLoop {
+        let core = Core {
             poll,
             listeners,
             addrs,
             handshakes: VecDeque::new(),
             extra_conns: 0,
             conns: Slab::new(),
-            handler,
             scratch: vec![0; opts.read_chunk.max(1)],
+            nested_scratch: Vec::new(),
+            nested_events: None,
             opts,
             dirty: Vec::new(),
             ready: VecDeque::new(),
@@ -304,7 +245,8 @@ impl<H: Handler> EventLoop<H> {
             idle_order_stale: false,
             new_tls: None,
             rebinds: Vec::new(),
-        })
+        };
+        Ok(EventLoop { core, handler })
     }
 
     /// The address actually bound (port 0 picks a free port): the plaintext listener's, or the
@@ -328,7 +270,8 @@ impl<H: Handler> EventLoop<H> {
 
     /// The addresses of every listener for `origin` (one per `bind` address), in bind order.
     pub fn listener_addrs(&self, origin: Origin) -> impl Iterator<Item = SocketAddr> + '_ {
-        self.addrs
+        self.core
+            .addrs
             .iter()
             .filter(move |(o, _)| *o == origin)
             .map(|&(_, addr)| addr)
@@ -337,8 +280,8 @@ impl<H: Handler> EventLoop<H> {
     /// A handle that stops this loop from another thread.
     pub fn stopper(&self) -> Stopper {
         Stopper {
-            flag: self.stop_flag.clone(),
-            waker: self.waker.clone(),
+            flag: self.core.stop_flag.clone(),
+            waker: self.core.waker.clone(),
         }
     }
 
@@ -355,11 +298,18 @@ impl<H: Handler> EventLoop<H> {
     /// Run until shut down. Per-connection errors never end the loop; only a failure of the
     /// poller itself does.
     pub fn run(&mut self) -> io::Result<()> {
+        self.core.run(&mut self.handler)
+    }
+}
+
+impl<S> Core<S> {
+    /// The loop: one turn after another until shut down (see the module docs).
+    fn run<H: Handler<Session = S>>(&mut self, handler: &mut H) -> io::Result<()> {
         let mut events = Events::with_capacity(EVENTS_CAPACITY);
         loop {
             let now = Instant::now();
             self.stats.busy += now.saturating_duration_since(self.woke);
-            let timeout = self.poll_timeout(now);
+            let timeout = self.poll_timeout(handler, now);
             match self.poll.poll(&mut events, timeout) {
                 Ok(()) => {}
                 // A signal arrived while we slept: not an error (PITFALLS.md row 15).
@@ -375,18 +325,18 @@ impl<H: Handler> EventLoop<H> {
             // 1. Readiness: note it, and read (and run the handler) at once.
             for event in events.iter() {
                 self.stats.events += 1;
-                self.on_event(event, now);
+                self.on_event(handler, event, now);
             }
             // 2. Connections a read budget stopped last time, then new connections.
-            self.serve_queued(now);
-            self.accept_ready(now);
+            self.serve_queued(handler, now);
+            self.accept_ready(handler, now);
 
             // 3. Timers: the handler's, idle clients, slow TLS handshakes.
-            if self.handler.next_deadline().is_some_and(|t| now >= t) {
+            if handler.next_deadline().is_some_and(|t| now >= t) {
                 let mut ctx = handler_ctx!(self, now);
-                self.handler.timer(&mut ctx, now);
+                handler.timer(&mut ctx, now);
             }
-            self.expire_idle(now);
+            self.expire_idle(handler, now);
             self.expire_handshakes(now);
 
             // 4. Shutdown asked for (a signal, the stop handle, the handler)?
@@ -400,14 +350,96 @@ impl<H: Handler> EventLoop<H> {
             // 5. Listeners replaced at run time (CONFIG SET port) serve from now on; every
             //    reply written before the loop sleeps; closed connections freed.
             self.replace_listeners();
-            self.flush_and_reap(now);
+            self.flush_and_reap(handler, now);
 
             if let Some(deadline) = self.shutdown_deadline
                 && (self.conns.is_empty() || now >= deadline)
             {
-                self.finish_shutdown();
+                self.finish_shutdown(handler);
                 return Ok(());
             }
+        }
+    }
+
+    /// One pass of the loop from inside a handler call that has not returned (a busy script),
+    /// with `handler` standing in for the one that is busy: poll without sleeping, read and
+    /// serve every connection but those lent out (the busy call's own among them: its input
+    /// waits, unread, and runs in order once the call returns), accept, run `handler`'s timer
+    /// if it is due, expire TLS handshakes, write every reply and free what has finished. Up
+    /// to four rounds while events keep coming, as Redis's `processEventsWhileBlocked`. A
+    /// shutdown asked for meanwhile begins at once (the listeners close); the busy call is
+    /// told by [`Ctx::shutting_down`].
+    pub(crate) fn serve_nested<H: Handler<Session = S>>(&mut self, handler: &mut H, first: bool) {
+        const ROUNDS: usize = 4;
+        if first {
+            self.rearm();
+        }
+        let mut events = self
+            .nested_events
+            .take()
+            .unwrap_or_else(|| Events::with_capacity(EVENTS_CAPACITY));
+        // The loop's read buffer is out on loan with the busy call's bytes: this pass reads
+        // into a buffer of its own.
+        let outer = std::mem::replace(&mut self.scratch, std::mem::take(&mut self.nested_scratch));
+        if self.scratch.is_empty() {
+            self.scratch = vec![0; self.opts.read_chunk.max(1)];
+        }
+        for _ in 0..ROUNDS {
+            match self.poll.poll(&mut events, Some(Duration::ZERO)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    warn!("poll failed in a nested pass: {e}");
+                    break;
+                }
+            }
+            let now = Instant::now();
+            for event in events.iter() {
+                self.stats.events += 1;
+                self.on_event(handler, event, now);
+            }
+            self.serve_queued(handler, now);
+            self.accept_ready(handler, now);
+            if handler.next_deadline().is_some_and(|t| now >= t) {
+                let mut ctx = handler_ctx!(self, now);
+                handler.timer(&mut ctx, now);
+            }
+            self.expire_handshakes(now);
+            if self.stop_flag.load(Ordering::SeqCst) {
+                self.shutdown_requested = true;
+            }
+            if self.shutdown_requested && self.shutdown_deadline.is_none() {
+                self.begin_shutdown(now);
+            }
+            self.flush_and_reap(handler, now);
+            if events.is_empty() {
+                break;
+            }
+        }
+        self.nested_scratch = std::mem::replace(&mut self.scratch, outer);
+        self.nested_events = Some(events);
+    }
+
+    /// Ask epoll to report every source again, as if it had just become ready: the first
+    /// nested pass of a busy call must see what the outer turn fetched but never reached (a
+    /// later event of the same batch), which epoll will not report a second time. One
+    /// `epoll_ctl` per connection and listener, once per busy call.
+    fn rearm(&mut self) {
+        let registry = self.poll.registry();
+        for (_, conn) in self.conns.iter_mut().filter(|(_, c)| !c.dead) {
+            let (token, interest) = (conn.id.token(), conn.registered);
+            if let Err(e) = registry.reregister(&mut conn.socket, token, interest) {
+                debug!("re-arming {} failed: {e}", conn.peer);
+            }
+        }
+        for (index, listener) in self.listeners.iter_mut().enumerate() {
+            let token = listener_token(index);
+            if let Err(e) = registry.reregister(&mut listener.socket, token, Interest::READABLE) {
+                warn!("cannot re-arm the listener on {}: {e}", listener.addr);
+            }
+        }
+        if let Some(signals) = self.signals.as_mut() {
+            let _ = registry.reregister(signals, SIGNALS, Interest::READABLE);
         }
     }
 
@@ -465,7 +497,12 @@ impl<H: Handler> EventLoop<H> {
 
     /// One readiness event: a listener is marked ready (accepted after the events), a
     /// connection with output pending is queued to flush, a readable one is read at once.
-    fn on_event(&mut self, event: &mio::event::Event, now: Instant) {
+    fn on_event<H: Handler<Session = S>>(
+        &mut self,
+        handler: &mut H,
+        event: &mio::event::Event,
+        now: Instant,
+    ) {
         match event.token() {
             WAKER => {}
             SIGNALS => self.drain_signals(),
@@ -488,7 +525,7 @@ impl<H: Handler> EventLoop<H> {
                 if event.is_readable() || event.is_read_closed() || event.is_error() {
                     conn.readable = true;
                     conn.eof_hinted |= event.is_read_closed() || event.is_error();
-                    self.service_read(id, now);
+                    self.service_read(handler, id, now);
                 }
             }
         }
@@ -496,32 +533,32 @@ impl<H: Handler> EventLoop<H> {
 
     /// Sources a budget stopped while still ready. Only those queued before this pass are
     /// served, so a connection that keeps being re-queued cannot starve the rest.
-    fn serve_queued(&mut self, now: Instant) {
+    fn serve_queued<H: Handler<Session = S>>(&mut self, handler: &mut H, now: Instant) {
         for _ in 0..self.ready.len() {
             let Some(id) = self.ready.pop_front() else {
                 break;
             };
             if let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) {
                 conn.queued_ready = false;
-                self.service_read(id, now);
+                self.service_read(handler, id, now);
             }
         }
     }
 
     /// Accept on every ready listener, unless accepting is paused (out of descriptors).
-    fn accept_ready(&mut self, now: Instant) {
+    fn accept_ready<H: Handler<Session = S>>(&mut self, handler: &mut H, now: Instant) {
         if self.accept_paused_until.is_none_or(|t| now >= t) {
             self.accept_paused_until = None;
             for i in 0..self.listeners.len() {
                 if self.listeners[i].ready && self.accept_paused_until.is_none() {
-                    self.accept(now, i);
+                    self.accept(handler, now, i);
                 }
             }
         }
     }
 
     /// How long `poll` may sleep: until the nearest deadline, zero if work is queued.
-    fn poll_timeout(&self, now: Instant) -> Option<Duration> {
+    fn poll_timeout<H: Handler<Session = S>>(&self, handler: &H, now: Instant) -> Option<Duration> {
         let listeners_ready = self.listeners.iter().any(|l| l.ready);
         if !self.ready.is_empty() || (listeners_ready && self.accept_paused_until.is_none()) {
             return Some(Duration::ZERO);
@@ -531,7 +568,7 @@ impl<H: Handler> EventLoop<H> {
             Some(head.last_active + timeout)
         });
         [
-            self.handler.next_deadline(),
+            handler.next_deadline(),
             idle,
             self.handshakes.front().map(|&(deadline, _)| deadline),
             self.accept_paused_until,
@@ -554,7 +591,7 @@ impl<H: Handler> EventLoop<H> {
 
     /// Accept from listener `index` until its backlog is empty, the budget is spent, or
     /// descriptors run out.
-    fn accept(&mut self, now: Instant, index: usize) {
+    fn accept<H: Handler<Session = S>>(&mut self, handler: &mut H, now: Instant, index: usize) {
         if let Some(config) = self.new_tls.take() {
             for listener in &mut self.listeners {
                 if listener.origin == Origin::Tls {
@@ -576,7 +613,7 @@ impl<H: Handler> EventLoop<H> {
             match listener.socket.accept() {
                 Ok((socket, peer)) => {
                     accepted += 1;
-                    self.admit(socket, peer, origin, tls, now);
+                    self.admit(handler, socket, peer, origin, tls, now);
                 }
                 Err(e) => match classify(&e) {
                     AcceptError::Drained => {
@@ -599,8 +636,9 @@ impl<H: Handler> EventLoop<H> {
 
     /// Register a freshly accepted socket, or turn it away at `maxclients`. `tls`: the
     /// configuration of its TLS session, for a connection from the TLS listener.
-    fn admit(
+    fn admit<H: Handler<Session = S>>(
         &mut self,
+        handler: &mut H,
         mut socket: TcpStream,
         peer: SocketAddr,
         origin: Origin,
@@ -665,7 +703,7 @@ impl<H: Handler> EventLoop<H> {
         self.extra_conns += usize::from(extra);
         self.lru_push_back(id.slot());
         let mut ctx = handler_ctx!(self, now);
-        let session = self.handler.open(&mut ctx, id, peer, origin);
+        let session = handler.open(&mut ctx, id, peer, origin);
         if let Some(conn) = self.conns.get_mut(id.slot()) {
             conn.session = Some(Box::new(session));
         }
@@ -673,7 +711,7 @@ impl<H: Handler> EventLoop<H> {
 
     /// Read from `id` until it would block, the peer finishes, or the budget is spent, handing
     /// each chunk to the handler as it arrives.
-    fn service_read(&mut self, id: ConnId, now: Instant) {
+    fn service_read<H: Handler<Session = S>>(&mut self, handler: &mut H, id: ConnId, now: Instant) {
         let budget = self
             .opts
             .faults
@@ -683,6 +721,17 @@ impl<H: Handler> EventLoop<H> {
             let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
                 return;
             };
+            if conn.lent {
+                // A nested pass ([`Core::serve_nested`]) inside this connection's own handler
+                // call: nothing is read or handled for it until the call returns (the handler
+                // is never re-entered for the same client). No edge will come again for what
+                // waits in its socket: the ready queue remembers it.
+                if conn.readable && !conn.queued_ready {
+                    conn.queued_ready = true;
+                    self.ready.push_back(id);
+                }
+                return;
+            }
             if !conn.accepts_input() {
                 return;
             }
@@ -696,7 +745,7 @@ impl<H: Handler> EventLoop<H> {
                 // Requests left unconsumed (the output filled up, or the handler paused and
                 // has now resumed this connection): run them now, before reading anything new.
                 conn.input_held = false;
-                self.deliver(id, 0, now);
+                self.deliver(handler, id, 0, now);
                 continue;
             }
             if !conn.readable {
@@ -708,7 +757,7 @@ impl<H: Handler> EventLoop<H> {
             if conn.tls.as_ref().is_some_and(|tls| tls.wants_write()) {
                 self.queue_dirty(id);
             }
-            if !self.after_read(id, result, want, now) {
+            if !self.after_read(handler, id, result, want, now) {
                 return;
             }
         }
@@ -725,8 +774,9 @@ impl<H: Handler> EventLoop<H> {
     /// What one read brought, dealt with: bytes go to the handler (or wait, bounded, while it
     /// pauses this connection); a close, a drained socket or an error ends this turn's reading
     /// (`false`). `want` is how much the read asked for.
-    fn after_read(
+    fn after_read<H: Handler<Session = S>>(
         &mut self,
+        handler: &mut H,
         id: ConnId,
         result: io::Result<usize>,
         want: usize,
@@ -768,7 +818,7 @@ impl<H: Handler> EventLoop<H> {
                         return false;
                     }
                 } else {
-                    self.deliver(id, n, now);
+                    self.deliver(handler, id, n, now);
                 }
                 if drained {
                     return false;
@@ -800,8 +850,14 @@ impl<H: Handler> EventLoop<H> {
 
     /// Hand the `n` bytes just read into `scratch` (after any partial request kept from before)
     /// to the handler, and keep whatever it did not consume.
-    fn deliver(&mut self, id: ConnId, n: usize, now: Instant) {
-        let Some(conn) = self.conns.get_mut(id.slot()) else {
+    fn deliver<H: Handler<Session = S>>(
+        &mut self,
+        handler: &mut H,
+        id: ConnId,
+        n: usize,
+        now: Instant,
+    ) {
+        let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
             return;
         };
         if n > 0 {
@@ -818,24 +874,27 @@ impl<H: Handler> EventLoop<H> {
         let mut out = std::mem::take(&mut conn.output);
         let written = std::mem::take(&mut conn.written);
         // Usual case: no partial request pending, so parse straight from the scratch buffer and
-        // copy nothing. Otherwise append to the partial request and parse that.
+        // copy nothing. Otherwise append to the partial request and parse that. The scratch
+        // buffer is taken out for the call (a move, not a copy): the handler borrows the loop.
+        let scratch = std::mem::take(&mut self.scratch);
         let mut partial = std::mem::take(&mut conn.input);
         if !partial.is_empty() {
-            partial.extend_from_slice(&self.scratch[..n]);
+            partial.extend_from_slice(&scratch[..n]);
         }
         let input: &[u8] = if partial.is_empty() {
-            &self.scratch[..n]
+            &scratch[..n]
         } else {
             &partial
         };
+        let out_limit = written + self.opts.output_high_water;
         let mut ctx = handler_ctx!(self, now);
-        let consumed = self.handler.data(
+        let consumed = handler.data(
             &mut ctx,
             Current {
                 id,
                 session: &mut session,
                 out: &mut out,
-                out_limit: written + self.opts.output_high_water,
+                out_limit,
             },
             input,
         );
@@ -844,7 +903,8 @@ impl<H: Handler> EventLoop<H> {
         if n > 0 {
             self.lru_touch(id.slot());
         }
-        let Some(conn) = self.conns.get_mut(id.slot()) else {
+        let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
+            self.scratch = scratch;
             return;
         };
         conn.session = Some(session);
@@ -852,11 +912,12 @@ impl<H: Handler> EventLoop<H> {
         conn.written = written;
         conn.lent = false;
         if leftover_from_scratch {
-            conn.input.extend_from_slice(&self.scratch[consumed..n]);
+            conn.input.extend_from_slice(&scratch[consumed..n]);
         } else {
             partial.drain(..consumed);
             conn.input = partial;
         }
+        self.scratch = scratch;
         self.after_deliver(id, now);
     }
 
@@ -904,8 +965,8 @@ impl<H: Handler> EventLoop<H> {
 
     /// Write every connection with new output, fix up interest, and reap finished ones. Runs
     /// until nothing is left, since a reaped connection's handler call may write to others.
-    fn flush_and_reap(&mut self, now: Instant) {
-        while !self.dirty.is_empty() {
+    fn flush_and_reap<H: Handler<Session = S>>(&mut self, handler: &mut H, now: Instant) {
+        while !self.dirty.is_empty() || !self.reap.is_empty() {
             let dirty = std::mem::take(&mut self.dirty);
             for &id in &dirty {
                 if self.flush_one(id, now) {
@@ -918,7 +979,7 @@ impl<H: Handler> EventLoop<H> {
                 self.dirty = dirty;
                 self.dirty.clear();
             }
-            self.reap_finished(now);
+            self.reap_finished(handler, now);
         }
     }
 
@@ -930,6 +991,11 @@ impl<H: Handler> EventLoop<H> {
         };
         let mut wrote = false;
         conn.queued_dirty = false;
+        if conn.lent {
+            // Its output is out on loan to the handler call a nested pass runs inside; it is
+            // queued again when the call returns.
+            return false;
+        }
         if !conn.dead && conn.has_output() {
             match conn.flush(&self.opts.faults) {
                 Ok(n) => {
@@ -972,9 +1038,14 @@ impl<H: Handler> EventLoop<H> {
     }
 
     /// Remove finished connections: the end-of-tick safe point (Redis's async free queue).
-    fn reap_finished(&mut self, now: Instant) {
+    fn reap_finished<H: Handler<Session = S>>(&mut self, handler: &mut H, now: Instant) {
         for id in std::mem::take(&mut self.reap) {
-            if self.conns.get(id.slot()).is_none_or(|c| c.id != id) {
+            let Some(conn) = self.conns.get_mut(id.slot()).filter(|c| c.id == id) else {
+                continue;
+            };
+            if conn.lent {
+                // Never freed under a handler call (a nested pass): reaped after it returns.
+                conn.queued_reap = false;
                 continue;
             }
             self.lru_unlink(id.slot());
@@ -984,14 +1055,14 @@ impl<H: Handler> EventLoop<H> {
             let _ = self.poll.registry().deregister(&mut conn.socket);
             if let Some(session) = conn.session.take() {
                 let mut ctx = handler_ctx!(self, now);
-                self.handler.closed(&mut ctx, id, *session);
+                handler.closed(&mut ctx, id, *session);
             }
         }
     }
 
     /// Close connections idle longer than the timeout, oldest first, stopping at the first that
     /// is not yet due: the LRU order makes this cost nothing when nobody is due.
-    fn expire_idle(&mut self, now: Instant) {
+    fn expire_idle<H: Handler<Session = S>>(&mut self, handler: &mut H, now: Instant) {
         let Some(timeout) = self.opts.idle_timeout else {
             return;
         };
@@ -1008,7 +1079,7 @@ impl<H: Handler> EventLoop<H> {
             let exempt = conn
                 .session
                 .as_deref()
-                .is_some_and(|s| self.handler.idle_exempt(s));
+                .is_some_and(|s| handler.idle_exempt(s));
             let id = conn.id;
             if exempt {
                 // Exempt (a subscriber): restart its clock and move it to the back.
@@ -1067,7 +1138,7 @@ impl<H: Handler> EventLoop<H> {
         }
     }
 
-    fn finish_shutdown(&mut self) {
+    fn finish_shutdown<H: Handler<Session = S>>(&mut self, handler: &mut H) {
         let undelivered: usize = self.conns.iter().map(|(_, c)| c.pending_output()).sum();
         let remaining = self.conns.len();
         let ids: Vec<ConnId> = self.conns.iter().map(|(_, c)| c.id).collect();
@@ -1078,7 +1149,7 @@ impl<H: Handler> EventLoop<H> {
             }
             self.reap.push(id);
         }
-        self.reap_finished(Instant::now());
+        self.reap_finished(handler, Instant::now());
         info!(
             "shutdown complete: {remaining} clients closed with output pending, \
              {undelivered} bytes undelivered"

@@ -8,9 +8,10 @@
 //! against Redis: [docs/appendix-a-redis-map.md](../../docs/appendix-a-redis-map.md).
 //!
 //! ```text
-//!   poll ──► events ──► read until WouldBlock ──► Handler::data(bytes) ──► replies appended
-//!    ▲        (or a budget: then the ready queue)                          to output buffers
-//!    │                                                                          │
+//!   poll ──► events ──► ready queue ──► read until WouldBlock ──► Handler::data(bytes):
+//!    ▲       noted     (and those a budget              replies appended to      │
+//!    │                 stopped last turn)               output buffers           │
+//!    │                                                                           │
 //!    └── sleep until the nearest deadline ◄── reap closed ◄── flush every dirty ◄┘
 //!                                                            connection, WRITABLE only
 //!                                                            for what is left
@@ -22,10 +23,14 @@
 //! is told when connections go away and when its timer is due. The Redis server in `server/` is
 //! one handler; `examples/` run other protocols on the same loop.
 //!
+//! A handler call that cannot return (a busy script) can run one more pass of the loop from
+//! inside, with a stand-in handler ([`Ctx::serve_nested`]; see [`event_loop`]).
+//!
 //! Files: [`event_loop`] (the tick), [`connection`] (one socket's state and its reads and
 //! writes), [`listener`] (accepting), [`ctx`] (what a handler may do), [`output_limit`] (slow
 //! consumers cut off, for every writer), [`notice`] (notable events, for a log), [`fault`]
-//! (fault injection). Redis counterparts: `ae.c` (the loop) and `networking.c` (clients, buffers).
+//! (fault injection), [`state`] (the loop's state, [`state::Core`], apart from the code that
+//! runs it). Redis counterparts: `ae.c` (the loop) and `networking.c` (clients, buffers).
 
 pub mod connection;
 pub mod ctx;
@@ -34,17 +39,19 @@ pub mod fault;
 pub mod listener;
 pub mod notice;
 pub mod output_limit;
+pub mod state;
 pub mod tls;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 pub use connection::ConnInfo;
-pub use ctx::{Ctx, Current, LoopStats};
+pub use ctx::{Ctx, Current};
 pub use event_loop::{EventLoop, Stopper};
 pub use fault::Faults;
 pub use notice::{Notice, NoticeKind, Notices};
 pub use output_limit::{Delivery, OutputClass, OutputLimit, OutputLimits};
+pub use state::LoopStats;
 pub use tls::TlsOptions;
 
 /// Identifies one connection for its whole life: a slab slot plus a generation.

@@ -15,7 +15,7 @@
 //!
 //! | module | what it holds |
 //! | --- | --- |
-//! | this file | [`Server`] and [`State`] (with the database in hand and the ones where clients wait), the [`Handler`] impl, [`Session`], and `dispatch`: one request's way (the client's database in hand, look-up, arity, auth, subscribed mode, run, serve ready keys, the expiry timer) |
+//! | this file | [`Server`] and [`State`] (with the database in hand and the ones where clients wait), the [`Handler`] impl (and [`Nested`]'s, for a pass of the loop from inside a busy script), [`Session`], and `dispatch`: one request's way (the client's database in hand, look-up, arity, auth, subscribed mode, run, serve ready keys, the expiry timer) |
 //! | [`args`] | the argument cursor: options read front to back, Redis's error texts written once |
 //! | [`command`] | the command table type ([`command::Command`], [`command::Table`]) and [`command::Exec`], through which a command reads its client and replies |
 //! | [`stats`] | the counters INFO reports: per command (calls, time, latency histogram), per error code, the rates |
@@ -322,6 +322,11 @@ pub struct State {
     pub slowlog: stats::SlowLog,
     pub latency: stats::LatencyMonitor,
     pub slow_bound: u64,
+    /// The live dashboard's streams and latest snapshot.
+    pub dashboard: Dashboard,
+    /// The script running past `busy-reply-threshold`, while the loop is served from inside
+    /// it ([`commands::scripting::busy`]): every command but a few is answered `-BUSY`.
+    pub busy: Option<Box<commands::scripting::busy::BusyScript>>,
     next_client_id: u64,
     next_expire_cycle: Option<Instant>,
 }
@@ -329,7 +334,14 @@ pub struct State {
 /// The Redis-protocol handler, and beside it the dashboard's (HTTP on the extra listener).
 pub struct Server {
     pub state: State,
-    pub dashboard: Dashboard,
+}
+
+/// The handler of a nested pass of the loop ([`Ctx::serve_nested`]), run from inside a busy
+/// script: it serves every other connection as [`Server`] does, through the same dispatch,
+/// which answers `-BUSY` while [`State::busy`] is set; of the timers only the dashboard's
+/// runs (no key expires and no blocked client is served in the middle of a script).
+pub struct Nested<'s> {
+    pub state: &'s mut State,
 }
 
 /// The current time in Unix milliseconds (expiry deadlines are absolute, as in Redis).
@@ -378,10 +390,11 @@ impl Server {
                 slowlog: stats::SlowLog::default(),
                 latency: stats::LatencyMonitor::default(),
                 slow_bound: u64::MAX,
+                dashboard: Dashboard::default(),
+                busy: None,
                 next_client_id: 1,
                 next_expire_cycle: None,
             },
-            dashboard: Dashboard::default(),
         };
         server.state.slow_bound = commands::introspection::slow_bound(&server.state);
         server
@@ -398,19 +411,7 @@ impl Handler for Server {
         peer: SocketAddr,
         origin: Origin,
     ) -> Session {
-        if origin == Origin::Extra {
-            self.state.dashboard_connections += 1;
-            return Session::Dashboard(self.dashboard.open(&self.state, ctx, id, peer));
-        }
-        let client_id = self.state.next_client_id;
-        self.state.next_client_id += 1;
-        if auth::protected_mode_denies(&self.state, peer) {
-            warn!("protected mode: refusing client from {peer}");
-            ctx.send(id, auth::DENIED);
-            ctx.close(id);
-        }
-        let authenticated = self.state.config.requirepass.is_none();
-        Session::Resp(RespSession::new(client_id, ctx.now(), authenticated, peer))
+        self.state.open_session(ctx, id, peer, origin)
     }
 
     fn data(
@@ -419,16 +420,105 @@ impl Handler for Server {
         conn: Current<'_, Session>,
         input: &[u8],
     ) -> usize {
+        self.state.serve(ctx, conn, input)
+    }
+
+    fn closed(&mut self, _ctx: &mut Ctx<'_, Session>, id: ConnId, session: Session) {
+        self.state.close_session(id, session);
+    }
+
+    fn idle_exempt(&self, session: &Session) -> bool {
+        idle_exempt(session)
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.state.next_deadline()
+    }
+
+    fn timer(&mut self, ctx: &mut Ctx<'_, Session>, now: Instant) {
+        self.state.run_timers(ctx, now);
+    }
+}
+
+impl Handler for Nested<'_> {
+    type Session = Session;
+
+    fn open(
+        &mut self,
+        ctx: &mut Ctx<'_, Session>,
+        id: ConnId,
+        peer: SocketAddr,
+        origin: Origin,
+    ) -> Session {
+        self.state.open_session(ctx, id, peer, origin)
+    }
+
+    fn data(
+        &mut self,
+        ctx: &mut Ctx<'_, Session>,
+        conn: Current<'_, Session>,
+        input: &[u8],
+    ) -> usize {
+        self.state.serve(ctx, conn, input)
+    }
+
+    fn closed(&mut self, _ctx: &mut Ctx<'_, Session>, id: ConnId, session: Session) {
+        self.state.close_session(id, session);
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.state.dashboard.next_deadline()
+    }
+
+    fn timer(&mut self, ctx: &mut Ctx<'_, Session>, now: Instant) {
+        self.state
+            .with_dashboard(|dashboard, state| dashboard.tick(state, ctx, now));
+    }
+}
+
+impl State {
+    /// A connection was accepted: a Redis client, or a dashboard viewer.
+    fn open_session(
+        &mut self,
+        ctx: &mut Ctx<'_, Session>,
+        id: ConnId,
+        peer: SocketAddr,
+        origin: Origin,
+    ) -> Session {
+        if origin == Origin::Extra {
+            self.dashboard_connections += 1;
+            let viewer =
+                self.with_dashboard(|dashboard, state| dashboard.open(state, ctx, id, peer));
+            return Session::Dashboard(viewer);
+        }
+        let client_id = self.next_client_id;
+        self.next_client_id += 1;
+        if auth::protected_mode_denies(self, peer) {
+            warn!("protected mode: refusing client from {peer}");
+            ctx.send(id, auth::DENIED);
+            ctx.close(id);
+        }
+        let authenticated = self.config.requirepass.is_none();
+        Session::Resp(RespSession::new(client_id, ctx.now(), authenticated, peer))
+    }
+
+    /// Bytes from a connection: every whole request in `input` run (see the module docs).
+    fn serve(
+        &mut self,
+        ctx: &mut Ctx<'_, Session>,
+        conn: Current<'_, Session>,
+        input: &[u8],
+    ) -> usize {
         let Session::Resp(RespSession { parser, client }) = conn.session else {
-            return self.dashboard.data(&self.state, ctx, conn, input);
+            return self.with_dashboard(|dashboard, state| dashboard.data(state, ctx, conn, input));
         };
         let now_ms = unix_ms();
         // Constant for the whole batch (the loop reads the clock once per tick), so computed
         // once here rather than for every command it counts.
-        let since_start = ctx.now().saturating_duration_since(self.state.started);
+        let since_start = ctx.now().saturating_duration_since(self.started);
         // The bytes read and written since the last batch, for INFO's `_kbps` rates.
         let loop_stats = ctx.stats();
-        let stats = &mut self.state.stats;
+        let stats = &mut self.stats;
         let (read, written) = (loop_stats.net_input_bytes, loop_stats.net_output_bytes);
         stats
             .input
@@ -445,8 +535,8 @@ impl Handler for Server {
             let rest = input.get(offset..).unwrap_or_default();
             let limits = Limits {
                 // A password set at run time binds new connections; one removed frees all.
-                unauthenticated: !client.authenticated && self.state.config.requirepass.is_some(),
-                ..self.state.limits
+                unauthenticated: !client.authenticated && self.config.requirepass.is_some(),
+                ..self.limits
             };
             match parser.parse(rest, &limits) {
                 Ok(Parsed::Incomplete) => break,
@@ -457,7 +547,7 @@ impl Handler for Server {
                     let reply_starts = conn.out.len();
                     let resume_at = offset - consumed;
                     let mut exec = Exec {
-                        state: &mut self.state,
+                        state: &mut *self,
                         ctx: &mut *ctx,
                         id: conn.id,
                         client: &mut *client,
@@ -471,7 +561,7 @@ impl Handler for Server {
                         // CLIENT PAUSE: this request waits, unread, with what follows it.
                         offset = resume_at;
                         ctx.pause_input(conn.id);
-                        if let Some(pause) = &mut self.state.pause {
+                        if let Some(pause) = &mut self.pause {
                             pause.held.push(conn.id);
                         }
                         break;
@@ -490,7 +580,7 @@ impl Handler for Server {
                     // Reply, then close once the reply is flushed; the bytes after the bad frame
                     // are never executed.
                     error.write_reply(conn.out);
-                    self.state.stats.count_error(b"ERR Protocol error");
+                    self.stats.count_error(b"ERR Protocol error");
                     warn!("protocol error from client id={}: {error:?}", client.id);
                     ctx.notice(NoticeKind::ProtocolError, conn.id);
                     client.closing = true;
@@ -500,7 +590,7 @@ impl Handler for Server {
             }
         }
         // The batch's commands, for `instantaneous_ops_per_sec` (once, not per command).
-        let stats = &mut self.state.stats;
+        let stats = &mut self.stats;
         let processed = stats.commands_processed.saturating_sub(processed_before);
         stats.ops.record(since_start, processed);
         if client.closing {
@@ -510,93 +600,105 @@ impl Handler for Server {
         offset
     }
 
-    fn closed(&mut self, _ctx: &mut Ctx<'_, Session>, id: ConnId, session: Session) {
+    /// A connection is gone: it leaves pub/sub, MONITOR, CLIENT PAUSE's queue, the keys it
+    /// waited on and the ones it watched.
+    fn close_session(&mut self, id: ConnId, session: Session) {
         let client = match session {
             Session::Resp(session) => session.client,
             Session::Dashboard(viewer) => {
-                self.state.dashboard_connections -= 1;
+                self.dashboard_connections -= 1;
                 self.dashboard.closed(id, &viewer);
                 return;
             }
         };
-        self.state.pubsub.remove_client(id, &client);
+        self.pubsub.remove_client(id, &client);
         if client.monitor {
-            self.state.monitors.retain(|&watcher| watcher != id);
+            self.monitors.retain(|&watcher| watcher != id);
         }
-        if let Some(pause) = &mut self.state.pause {
+        if let Some(pause) = &mut self.pause {
             pause.held.retain(|&held| held != id);
         }
         if let Some(blocked) = &client.blocked {
             // Gone while waiting: it leaves every queue, and no element is popped for it.
-            self.state.leave(blocked);
+            self.leave(blocked);
         }
         // Gone mid-transaction: its queue goes with it, and its watches.
         let mut client = client;
-        self.state.unwatch_all(&mut client);
+        self.unwatch_all(&mut client);
     }
 
-    /// Subscribers wait for messages and blocked clients for their keys, maybe for hours:
-    /// Redis exempts both from `timeout`. So is a browser watching the event stream.
-    fn idle_exempt(&self, session: &Session) -> bool {
-        match session {
-            Session::Resp(session) => {
-                session.client.subscribed() || session.client.blocked.is_some()
-            }
-            Session::Dashboard(viewer) => viewer.streaming,
-        }
-    }
-
+    /// When a timer is next due: the expiry cycle, a blocked client's timeout, the
+    /// dashboard's tick, the end of CLIENT PAUSE.
     fn next_deadline(&self) -> Option<Instant> {
         [
-            self.state.next_expire_cycle,
-            self.state.next_block_deadline(),
+            self.next_expire_cycle,
+            self.next_block_deadline(),
             self.dashboard.next_deadline(),
-            self.state.pause.as_ref().map(|p| p.until),
+            self.pause.as_ref().map(|p| p.until),
         ]
         .into_iter()
         .flatten()
         .min()
     }
 
-    fn timer(&mut self, ctx: &mut Ctx<'_, Session>, now: Instant) {
-        if self.state.pause.as_ref().is_some_and(|p| p.until <= now) {
-            self.state.unpause(ctx);
+    /// The timers that are due.
+    fn run_timers(&mut self, ctx: &mut Ctx<'_, Session>, now: Instant) {
+        if self.pause.as_ref().is_some_and(|p| p.until <= now) {
+            self.unpause(ctx);
         }
-        if self.state.next_expire_cycle.is_some_and(|at| at <= now) {
+        if self.next_expire_cycle.is_some_and(|at| at <= now) {
             // Paused, the dataset stays as it is: no active expiry (as Redis's
             // `activeExpireCycle`), only the next cycle scheduled.
-            if self.state.pause.is_none() {
+            if self.pause.is_none() {
                 let started = Instant::now();
                 let now_ms = unix_ms();
                 // Every database with deadlines, within one budget (Redis's
                 // `activeExpireCycle` walks its databases the same way).
-                for (_, db) in self.state.dbs_mut() {
+                for (_, db) in self.dbs_mut() {
                     let left = EXPIRE_CYCLE_BUDGET.saturating_sub(started.elapsed());
                     if db.volatile_len() > 0 && !left.is_zero() {
                         db.active_expire_cycle(now_ms, left);
                     }
                 }
                 let millis = started.elapsed().as_millis() as u64;
-                let threshold = self.state.config.latency_monitor_threshold;
-                self.state.latency.record("expire-cycle", millis, threshold);
+                let threshold = self.config.latency_monitor_threshold;
+                self.latency.record("expire-cycle", millis, threshold);
             }
             self.schedule_expiry(now);
         }
-        blocking::time_out(&mut self.state, ctx, now);
-        self.dashboard.tick(&self.state, ctx, now);
+        blocking::time_out(self, ctx, now);
+        self.with_dashboard(|dashboard, state| dashboard.tick(state, ctx, now));
     }
 }
 
-impl Server {
+impl State {
+    /// The dashboard, taken out for a call that reads the rest of the state beside it (a
+    /// move of a few words: no allocation).
+    fn with_dashboard<R>(&mut self, f: impl FnOnce(&mut Dashboard, &State) -> R) -> R {
+        let mut dashboard = std::mem::take(&mut self.dashboard);
+        let result = f(&mut dashboard, self);
+        self.dashboard = dashboard;
+        result
+    }
+
     /// Keep the expiry timer running exactly while some key has a deadline, so an idle server
     /// with no volatile keys never wakes up.
     fn schedule_expiry(&mut self, now: Instant) {
-        let volatile = self.state.dbs().any(|(_, db)| db.volatile_len() > 0);
-        self.state.next_expire_cycle = if volatile {
+        let volatile = self.dbs().any(|(_, db)| db.volatile_len() > 0);
+        self.next_expire_cycle = if volatile {
             Some(now + EXPIRE_CYCLE_EVERY)
         } else {
             None
         };
+    }
+}
+
+/// Subscribers wait for messages and blocked clients for their keys, maybe for hours: Redis
+/// exempts both from `timeout`. So is a browser watching the event stream.
+fn idle_exempt(session: &Session) -> bool {
+    match session {
+        Session::Resp(session) => session.client.subscribed() || session.client.blocked.is_some(),
+        Session::Dashboard(viewer) => viewer.streaming,
     }
 }
 
@@ -682,6 +784,15 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Disp
               this context",
         );
         return refuse(exec, command, &message);
+    }
+    // A script is busy (this is a pass of the loop from inside it): every command but a few
+    // is refused, as Redis's `processCommand` refuses it (inside MULTI the transaction is
+    // spoilt, and EXEC answers EXECABORT with the reason).
+    if let Some(busy) = &exec.state.busy
+        && !commands::scripting::busy::allowed(command, request)
+    {
+        let refusal = busy.refusal();
+        return refuse(exec, command, refusal);
     }
     // Checked last, as in Redis: a request with an error is answered at once, paused or not.
     // An EXEC waits if its queue writes.
@@ -802,7 +913,8 @@ pub(crate) fn call(
     }
     // A command may have created a key that blocked clients wait on: serve them now, before
     // this client's next command can take what they wait for.
-    if exec.state.any_ready() && !exec.client.executing {
+    // (Not while a script is busy: its keys are served once it has returned.)
+    if exec.state.any_ready() && !exec.client.executing && exec.state.busy.is_none() {
         blocking::serve_ready(exec.state, exec.ctx, exec.now_ms);
     }
 }

@@ -6,6 +6,7 @@
 //! SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]    no reply: the connection closes as the server stops
 //! SHUTDOWN ABORT                          -ERR No shutdown in progress.
 //! SHUTDOWN NOSAVE SAVE, SHUTDOWN ABORT NOW  -ERR syntax error (and the server runs on)
+//! SHUTDOWN while a script is busy           -BUSY ... (only SHUTDOWN NOSAVE stops it)
 //! ```
 //!
 //! There is no persistence, so NOSAVE and SAVE mean the same. The command only *asks*: at the
@@ -48,6 +49,15 @@ fn shutdown(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     if abort {
         // A shutdown here is never "in progress" across ticks in a way a client could abort.
         return exec.error("ERR No shutdown in progress.");
+    }
+    if let Some(busy) = exec.state.busy.as_deref()
+        && !nosave
+    {
+        // From inside a busy script's pass of the loop: only NOSAVE, which stops the script
+        // (whatever it wrote: nothing is saved) so that the loop can shut down (the script
+        // sees the shutdown asked for when the pass returns).
+        let refusal = busy.refusal();
+        return exec.error_bytes(refusal);
     }
     info!("user requested shutdown (client id={})", exec.client.id);
     // Like Redis, the client that asked gets no reply: its connection closes with the server.

@@ -22,6 +22,7 @@ use crate::server::glob::glob_match;
 enum Param {
     Appendonly,
     Bind,
+    BusyReplyThreshold,
     ClientOutputBufferLimit,
     ClientQueryBufferLimit,
     Databases,
@@ -74,9 +75,10 @@ enum Setting {
 
 /// Sorted by name: this is the order CONFIG GET lists matches in. The `*-ziplist-*` names
 /// are Redis 7.0's aliases of the `*-listpack-*` ones (the encoding was renamed in 7.0).
-const PARAMS: [(&str, Param); 47] = [
+const PARAMS: [(&str, Param); 49] = [
     ("appendonly", Param::Appendonly),
     ("bind", Param::Bind),
+    ("busy-reply-threshold", Param::BusyReplyThreshold),
     ("client-output-buffer-limit", Param::ClientOutputBufferLimit),
     ("client-query-buffer-limit", Param::ClientQueryBufferLimit),
     ("daemonize", Param::Constant("no")),
@@ -96,6 +98,7 @@ const PARAMS: [(&str, Param); 47] = [
     ("list-compress-depth", Param::ListCompressDepth),
     ("list-max-listpack-size", Param::ListMaxListpackSize),
     ("list-max-ziplist-size", Param::ListMaxListpackSize),
+    ("lua-time-limit", Param::BusyReplyThreshold),
     ("maxclients", Param::Maxclients),
     ("pidfile", Param::Constant("")),
     ("port", Param::Port),
@@ -205,6 +208,8 @@ impl Param {
             | Param::SlowlogMaxLen
             | Param::LatencyMonitorThreshold
             | Param::LatencyTracking
+            // Read by every script when it starts.
+            | Param::BusyReplyThreshold
             | Param::LatencyTrackingInfoPercentiles
             // New listeners bound at once, swapped in by the loop (`Ctx::listen_on`).
             | Param::Port

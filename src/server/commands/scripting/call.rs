@@ -23,16 +23,21 @@
 
 use std::cell::RefCell;
 use std::ops::Range;
+use std::time::Duration;
+
+use log::info;
 
 use mlua::{Function, Lua, MultiValue, Value};
 
 use crate::resp::Request;
+use crate::server::Nested;
 use crate::server::client::Client;
 use crate::server::command::{Command, Exec, Mode, find_subcommand};
 use crate::server::spec::Flags;
 
+use super::busy::{self, BusyScript};
 use super::convert::{self, error_text, reply_to_lua};
-use super::engine::{self, Engine, ScriptError};
+use super::engine::{self, Engine, ScriptError, Watch};
 
 /// What a script is allowed, from the command that runs it and its shebang flags.
 #[derive(Debug, Clone, Copy)]
@@ -88,6 +93,8 @@ pub struct Invocation<'i> {
     pub name: &'i str,
     pub allowed: Allowed,
     pub kind: Kind,
+    /// The command that runs it (FUNCTION STATS shows it while the script is busy).
+    pub command: &'i Request<'i>,
 }
 
 /// Run an [`Invocation`] for the client of `exec`: KEYS and ARGV given, commands through
@@ -105,6 +112,7 @@ pub fn run(
         name,
         allowed,
         kind,
+        command,
     } = invocation;
     let lua = &engine.lua;
     let tables = string_array(lua, keys).and_then(|k| Ok((k, string_array(lua, args)?)));
@@ -112,6 +120,10 @@ pub fn run(
         Ok(tables) => tables,
         Err(error) => return running_failed(exec, name, &error.to_string()),
     };
+    let watch = &engine.watch;
+    watch.begin(Duration::from_millis(
+        exec.state.config.busy_reply_threshold,
+    ));
     let mut client = Client::new(exec.client.id, exec.ctx.now(), true, exec.client.peer);
     client.db = exec.client.db;
     client.script = true;
@@ -127,10 +139,23 @@ pub fn run(
     let outcome = lua.scope(|scope| {
         // `redis.call` raises a command's error (`redis.pcall` catches it). A C function to
         // Lua, so `return redis.call(...)` keeps the script's frame: a tail call into a Lua
-        // function would lose the line that errors report.
+        // function would lose the line that errors report. Called by the count hook (with
+        // `serving` set) it serves the loop instead: the one way from the hook to this run.
         let call =
             scope.create_function(|lua, mut args: MultiValue| match run.try_borrow_mut() {
-                Ok(mut run) => run.dispatch(lua, args.make_contiguous()),
+                Ok(mut run) if watch.serving.get() => run.serve_loop(watch, name, kind, command),
+                Ok(mut run) => {
+                    if watch.call_look() {
+                        run.serve_loop(watch, name, kind, command)?;
+                    }
+                    if watch.killed.get() {
+                        // No command runs once the script is killed.
+                        watch.quicken(lua)?;
+                        return Err(engine::raise(busy::KILLED));
+                    }
+                    run.dispatch(lua, args.make_contiguous())
+                }
+                Err(_) if watch.serving.get() => Ok(Value::Nil),
                 Err(_) => Err(engine::raise("ERR redis.call is not reentrant")),
             })?;
         engine.running.set(true);
@@ -146,9 +171,16 @@ pub fn run(
     let mut kept = run.into_inner().buffers;
     kept.clear();
     buffers.replace(kept);
+    let killed = watch.end(lua);
+    if exec.state.busy.take().is_some() {
+        info!("the busy script has returned after {:?}", watch.elapsed());
+    }
     // The caller's database in hand again (the script may have selected another).
     exec.state.select(exec.client.db);
     match outcome {
+        // Killed, yet returned: the kill was raised in a coroutine, whose `resume` caught it.
+        // A killed script has no result.
+        Ok((true, _)) if killed => exec.error(super::busy::KILLED),
         Ok((true, value)) => {
             let stats = &mut exec.state.stats;
             convert::write_result(exec.out, &value, &mut |message| stats.count_error(message));
@@ -218,6 +250,46 @@ fn string_array(
 }
 
 impl Run<'_, '_, '_> {
+    /// From the count hook or a command's look, past `busy-reply-threshold`: one pass of the
+    /// loop, every other client served by [`Nested`] (the busy answers are
+    /// [`super::busy`]'s); a kill asked for meanwhile (or a shutdown) is marked on `watch`,
+    /// and raised by the caller.
+    fn serve_loop(
+        &mut self,
+        watch: &Watch,
+        name: &str,
+        kind: Kind,
+        command: &Request<'_>,
+    ) -> mlua::Result<Value> {
+        let exec = &mut *self.exec;
+        let duration_ms = watch.elapsed().as_millis() as u64;
+        let first = exec.state.busy.is_none();
+        if let Some(busy) = exec.state.busy.as_deref_mut() {
+            busy.duration_ms = duration_ms;
+            busy.wrote = self.wrote;
+        } else {
+            let busy = BusyScript {
+                eval: kind == Kind::Script,
+                name: name.to_string(),
+                command: command.args().map(<[u8]>::to_vec).collect(),
+                duration_ms,
+                wrote: self.wrote,
+                killed: false,
+            };
+            busy::warn_slow(&busy);
+            exec.state.busy = Some(Box::new(busy));
+        }
+        let mut nested = Nested {
+            state: &mut *exec.state,
+        };
+        exec.ctx.serve_nested(&mut nested, first);
+        let killed = exec.state.busy.as_deref().is_some_and(|busy| busy.killed);
+        if killed || exec.ctx.shutting_down() {
+            watch.killed.set(true);
+        }
+        Ok(Value::Nil)
+    }
+
     /// `redis.call`: the command's reply as a Lua value; an error reply raised.
     fn dispatch(&mut self, lua: &Lua, args: &[Value]) -> mlua::Result<Value> {
         if args.is_empty() {

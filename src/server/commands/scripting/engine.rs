@@ -23,14 +23,21 @@
 //! that matter are closed here instead: `unpack` is Rust's, chunks are text only, and
 //! `loadstring` refuses a long-string delimiter its lexer would overflow on.
 //!
+//! One count hook watches every run ([`Watch`]): every 100,000 instructions it looks whether
+//! a library's code has overrun FUNCTION LOAD's 500 ms, whether the running script was
+//! killed, and whether it has run past `busy-reply-threshold`, when it serves the loop
+//! ([`super::busy`]). It is a global hook, so coroutines a script creates carry it too.
+//!
 //! Redis counterpart: `script_lua.c` (`luaRegisterRedisAPI`, `luaSetErrorMetatable`, the
 //! readonly tables of Redis's patched Lua), `eval.c` (`scriptingInit`).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use std::time::{Duration, Instant};
+
 use log::{debug, info, warn};
-use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value, Variadic};
+use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Value, Variadic, VmState};
 
 use crate::server::commands::admin::REDIS_VERSION;
 
@@ -68,6 +75,149 @@ pub struct Engine {
     pub runner: Function,
     /// The real `redis` table.
     pub redis: Table,
+    /// What the count hook watches (shared with it).
+    pub watch: Rc<Watch>,
+}
+
+/// How many instructions the count hook lets pass between looks (Redis's, too).
+const HOOK_EVERY: u32 = 100_000;
+/// How often `redis.call` looks at most ([`Watch::call_look`]).
+const CALL_LOOKS_EVERY: Duration = Duration::from_millis(1);
+/// Where the hook finds the `redis` table, whose `call` is the running script's.
+const REDIS_KEY: &str = "reactor.redis";
+
+/// What the VM's count hook watches, set by each run and read every [`HOOK_EVERY`]
+/// instructions: a load's deadline, the run's start and threshold, a kill.
+pub struct Watch {
+    /// True while a script runs (shared with the `redis` functions that ask).
+    running: Rc<Cell<bool>>,
+    /// A library's code is loading (FUNCTION LOAD): it must be done by then.
+    pub load_deadline: Cell<Option<Instant>>,
+    /// The clock runs are timed by, and when this one began (its raw reading).
+    clock: quanta::Clock,
+    started: Cell<u64>,
+    /// `busy-reply-threshold` for this run (zero: never busy).
+    threshold: Cell<Duration>,
+    /// Past the threshold: every look serves the loop.
+    pub busy: Cell<bool>,
+    /// The hook is calling `redis.call` for a pass of the loop, not the script for a command.
+    pub serving: Cell<bool>,
+    /// Killed: the hook raises at every instruction.
+    pub killed: Cell<bool>,
+    /// When (into the run) `redis.call` looks next.
+    next_call_look: Cell<Duration>,
+}
+
+impl Watch {
+    /// A run begins: its clock starts, under `threshold`.
+    pub fn begin(&self, threshold: Duration) {
+        self.started.set(self.clock.raw());
+        self.threshold.set(threshold);
+        self.next_call_look.set(Duration::ZERO);
+    }
+
+    /// How long this run has taken so far.
+    pub fn elapsed(&self) -> Duration {
+        self.clock.delta(self.started.get(), self.clock.raw())
+    }
+
+    /// One look, every [`HOOK_EVERY`] instructions (and at every one once killed).
+    fn look(self: &Rc<Self>, lua: &Lua, at: &mlua::debug::Debug) -> mlua::Result<VmState> {
+        if let Some(deadline) = self.load_deadline.get() {
+            if Instant::now() >= deadline {
+                return Err(raise("ERR FUNCTION LOAD timeout"));
+            }
+            return Ok(VmState::Continue);
+        }
+        if !self.running.get() {
+            return Ok(VmState::Continue);
+        }
+        if self.killed.get() {
+            return self.kill(at);
+        }
+        if !self.due() {
+            return Ok(VmState::Continue);
+        }
+        // The running script's `redis.call` is the one way to its run: asked with `serving`
+        // set, it runs a pass of the loop instead of a command.
+        let redis: Table = lua.named_registry_value(REDIS_KEY)?;
+        let call: Function = redis.raw_get("call")?;
+        self.serving.set(true);
+        let served = call.call::<()>(());
+        self.serving.set(false);
+        served?;
+        if self.killed.get() {
+            self.quicken(lua)?;
+            return self.kill(at);
+        }
+        Ok(VmState::Continue)
+    }
+
+    /// Whether the run is past its threshold (and so the loop is due a pass).
+    fn due(&self) -> bool {
+        self.due_at(self.elapsed())
+    }
+
+    fn due_at(&self, elapsed: Duration) -> bool {
+        if self.busy.get() {
+            return true;
+        }
+        let threshold = self.threshold.get();
+        if threshold.is_zero() || elapsed < threshold {
+            return false;
+        }
+        self.busy.set(true);
+        true
+    }
+
+    /// A look from `redis.call`, before each command, at most every [`CALL_LOOKS_EVERY`]: a
+    /// script that spends its time in commands runs few instructions of its own, and would
+    /// seldom meet the hook. Costs a read of the clock (the CPU's counter). Whether the loop
+    /// is due a pass.
+    pub fn call_look(&self) -> bool {
+        let elapsed = self.elapsed();
+        if elapsed < self.next_call_look.get() {
+            return false;
+        }
+        self.next_call_look.set(elapsed + CALL_LOOKS_EVERY);
+        self.due_at(elapsed)
+    }
+
+    /// Killed: the hook from now on at every instruction, so that a `pcall` that catches the
+    /// kill cannot keep the script alive (Redis switches its hook to every line).
+    pub fn quicken(self: &Rc<Self>, lua: &Lua) -> mlua::Result<()> {
+        hook(lua, self, 1)
+    }
+
+    /// A killed script's error, raised where the script is; not in the sandbox's own code
+    /// (its `pcall` hands the error on, and its runner must return it), where the next
+    /// instruction of the script's raises it instead.
+    fn kill(&self, at: &mlua::debug::Debug) -> mlua::Result<VmState> {
+        if at.source().source.as_deref() == Some(SANDBOX_NAME) {
+            return Ok(VmState::Continue);
+        }
+        Err(raise(super::busy::KILLED))
+    }
+
+    /// The run is over: the hook back to its pace if a kill had quickened it. Whether the
+    /// run was killed.
+    pub fn end(self: &Rc<Self>, lua: &Lua) -> bool {
+        self.busy.set(false);
+        let killed = self.killed.replace(false);
+        if killed {
+            let _ = hook(lua, self, HOOK_EVERY);
+        }
+        killed
+    }
+}
+
+/// Install the count hook every `every` instructions, on this VM and the coroutines it makes.
+fn hook(lua: &Lua, watch: &Rc<Watch>, every: u32) -> mlua::Result<()> {
+    let watch = watch.clone();
+    lua.set_global_hook(
+        HookTriggers::new().every_nth_instruction(every),
+        move |lua, at| watch.look(lua, at),
+    )
 }
 
 impl Engine {
@@ -92,6 +242,19 @@ impl Engine {
         ];
         let (globals, env, runner, redis, run_function, loading, run_load) =
             chunk.call::<(Table, Table, Function, Table, Function, Function, Function)>(rust)?;
+        let watch = Rc::new(Watch {
+            running: running.clone(),
+            load_deadline: Cell::new(None),
+            clock: quanta::Clock::new(),
+            started: Cell::new(0),
+            threshold: Cell::new(Duration::ZERO),
+            busy: Cell::new(false),
+            serving: Cell::new(false),
+            killed: Cell::new(false),
+            next_call_look: Cell::new(Duration::ZERO),
+        });
+        lua.set_named_registry_value(REDIS_KEY, &redis)?;
+        hook(&lua, &watch, HOOK_EVERY)?;
         Ok(Engine {
             lua,
             globals,
@@ -104,6 +267,7 @@ impl Engine {
             run_load,
             _names: names,
             redis,
+            watch,
         })
     }
 

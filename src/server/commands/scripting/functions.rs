@@ -28,7 +28,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use mlua::{Function, HookTriggers, Value, VmState};
+use mlua::{Function, Value};
 
 use crate::resp::Request;
 use crate::server::command::{Command, Exec};
@@ -157,23 +157,15 @@ impl Functions {
         let chunk = engine
             .compile(body, "@user_function")
             .map_err(|message| format!("ERR Error compiling function: {message}"))?;
-        let started = Instant::now();
-        let timeout = HookTriggers::new().every_nth_instruction(100_000);
-        let hooked = engine.lua.set_hook(timeout, move |_, _| {
-            if started.elapsed() >= LOAD_TIMEOUT {
-                return Err(engine::raise("ERR FUNCTION LOAD timeout"));
-            }
-            Ok(VmState::Continue)
-        });
+        let watch = &engine.watch;
+        watch.load_deadline.set(Some(Instant::now() + LOAD_TIMEOUT));
         *engine.registering.borrow_mut() = Some(Vec::new());
         let outcome = engine
             .loading
             .call::<()>(true)
             .and_then(|()| engine.run_load.call::<(bool, Value)>(chunk));
         let _ = engine.loading.call::<()>(false);
-        if hooked.is_ok() {
-            engine.lua.remove_hook();
-        }
+        watch.load_deadline.set(None);
         let registered = engine.registering.borrow_mut().take().unwrap_or_default();
         match outcome {
             Ok((true, _)) => Ok(registered),
@@ -320,6 +312,7 @@ fn fcall_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, read_only: bool) {
         name: &function.name,
         allowed,
         kind: Kind::Function,
+        command: req,
     };
     call::run(exec, invocation, keys, argv);
     put_back(exec, functions);
@@ -461,7 +454,7 @@ fn function_stats(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
     });
     exec.array(4);
     exec.bulk(b"running_script");
-    exec.null();
+    super::busy::write_running(exec);
     exec.bulk(b"engines");
     exec.array(2);
     exec.bulk(ENGINE.as_bytes());
@@ -473,7 +466,7 @@ fn function_stats(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
 }
 
 fn function_kill(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
-    exec.error("NOTBUSY No scripts in execution right now.");
+    super::busy::kill(exec, false);
 }
 
 /// FUNCTION DUMP: every library as `FUNCTION2` and its code, the RDB version, the CRC-64.

@@ -10,12 +10,14 @@
 //! SCRIPT LOAD script                          $40 its SHA1, compiled and kept
 //! SCRIPT EXISTS sha1 [sha1 ...]               *n of :1 / :0
 //! SCRIPT FLUSH [ASYNC|SYNC]                   +OK: every script forgotten, a fresh VM
-//! SCRIPT KILL                                 -NOTBUSY when no script runs
+//! SCRIPT KILL                                 +OK: the busy script stops (-NOTBUSY, -UNKILLABLE)
 //! ```
 //!
 //! A script is atomic for free: the loop runs one command at a time, and a script is one
-//! command. Nothing else runs until it returns, which is also the danger (a script that does
-//! not return stalls every client).
+//! command. Nothing else runs until it returns, which is also the danger: a script that does
+//! not return would stall every client. Past `busy-reply-threshold` it serves the loop from
+//! inside instead, answering everyone else `-BUSY` until it ends or SCRIPT KILL stops it
+//! ([`busy`]).
 //!
 //! Scripts are kept by the SHA1 of their text, compiled once into a function of the VM
 //! ([`Scripts`]); EVAL hashes its script each time and compiles it only when new, EVALSHA
@@ -30,12 +32,14 @@
 //! | [`convert`] | replies into Lua values, a script's result into a reply |
 //! | [`libs`] | the libraries Redis ships to scripts (`bit`, `cjson`, `cmsgpack`, `struct`) |
 //! | [`functions`] | FUNCTION and FCALL: libraries of named functions, loaded once, kept apart from EVAL's scripts |
+//! | [`busy`] | the busy script: `-BUSY` to everyone else while it runs past its threshold, SCRIPT KILL and FUNCTION KILL |
 //!
 //! The VM is created when the first script arrives: a server that never runs one holds none.
 //!
 //! Redis counterpart: `eval.c` (`evalGenericCommand`, `luaCreateFunction`, `scriptCommand`,
 //! `evalExtractShebangFlags`).
 
+pub mod busy;
 pub mod call;
 pub mod convert;
 pub mod engine;
@@ -353,6 +357,7 @@ fn eval_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, by_sha: bool, read_o
         name,
         allowed,
         kind: Kind::Script,
+        command: req,
     };
     call::run(exec, invocation, keys, argv);
     put_back(exec, scripts);
@@ -418,7 +423,7 @@ fn script_flush(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 }
 
 fn script_kill(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
-    exec.error("NOTBUSY No scripts in execution right now.");
+    busy::kill(exec, true);
 }
 
 /// SCRIPT DEBUG: there is no Lua debugger here; NO (its default) is accepted.
