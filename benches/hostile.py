@@ -16,9 +16,12 @@ Cases (the issue's numbers are for N=100000 keys, 200000 elements, 40000 trims):
   ltrim-9k     default node size, M/5 elements of 9 KB each, then M/5 pipelined LTRIM l 1 -1
   lpos-fill1   list-max-listpack-size 1, M elements, LPOS l missing
   lrange-tail  list-max-listpack-size 1, M elements, LRANGE l -10 -1
+  load-keys    SET key:<i> v<9 digits> for G keys, pipelined 10,000 at a time (the keyspace
+               grows from empty: a table that doubles in one go stalls everyone meanwhile)
+  del-keys     the same G keys loaded (untimed), then DEL of each, 100 keys a command
 
 Usage: benches/hostile.py [CASE ...]          (default: all)
-Env:   KEYS=100000  ELEMENTS=200000  REACTOR=target/release/reactor-server
+Env:   KEYS=100000  ELEMENTS=200000  GROW=4000000  REACTOR=target/release/reactor-server
 Needs: redis-server (apt-get install redis-server), python3; `cargo build --release` first.
 """
 
@@ -31,6 +34,8 @@ import time
 
 KEYS = int(os.environ.get("KEYS", 100000))
 ELEMENTS = int(os.environ.get("ELEMENTS", 200000))
+GROW = int(os.environ.get("GROW", 4000000))
+BATCH = 10000
 REACTOR = os.environ.get("REACTOR", "target/release/reactor-server")
 
 
@@ -135,6 +140,23 @@ def pipeline(sock, requests):
     sender.join()
 
 
+def load_keys(sock):
+    """GROW strings, pipelined a batch at a time (memory here stays bounded by the batch)."""
+    for first in range(0, GROW, BATCH):
+        last = min(first + BATCH, GROW)
+        pipeline(sock, [encode("SET", b"key:%d" % i, b"v%09d" % i) for i in range(first, last)])
+
+
+def del_keys(sock):
+    """DEL of the GROW keys, 100 a command."""
+    requests = [
+        encode("DEL", *[b"key:%d" % i for i in range(first, min(first + 100, GROW))])
+        for first in range(0, GROW, 100)
+    ]
+    for at in range(0, len(requests), BATCH // 100):
+        pipeline(sock, requests[at : at + BATCH // 100])
+
+
 def blocked_clients(sock):
     info = call(sock, "INFO", "clients").decode()
     return int(info.split("blocked_clients:")[1].split()[0])
@@ -148,6 +170,8 @@ def case(name, port):
         call(c, "CONFIG", "SET", "list-max-listpack-size", "1")
     if name in ("lpop-fill1", "lpos-fill1", "lrange-tail"):
         call(c, "RPUSH", "l", *elements)
+    if name == "del-keys":
+        load_keys(c)
     if name == "ltrim-9k":
         big = b"x" * 9000
         pipeline(c, [encode("RPUSH", "l", big) for _ in range(ELEMENTS // 5)])
@@ -176,6 +200,10 @@ def case(name, port):
     elif name == "lrange-tail":
         for _ in range(100):
             call(c, "LRANGE", "l", -10, -1)
+    elif name == "load-keys":
+        load_keys(c)
+    elif name == "del-keys":
+        del_keys(c)
     took = time.perf_counter() - t0
     time.sleep(0.05)
     prober.stop = True
@@ -183,12 +211,15 @@ def case(name, port):
     return took, prober.worst
 
 
-CASES = ["blpop-keys", "tiny-timeout", "lpush-fill1", "lpop-fill1", "ltrim-9k", "lpos-fill1", "lrange-tail"]
+CASES = [
+    "blpop-keys", "tiny-timeout", "lpush-fill1", "lpop-fill1", "ltrim-9k", "lpos-fill1",
+    "lrange-tail", "load-keys", "del-keys",
+]
 
 
 def main():
     wanted = sys.argv[1:] or CASES
-    print(f"KEYS={KEYS} ELEMENTS={ELEMENTS}; seconds: the hostile request, and the worst PING of another client meanwhile")
+    print(f"KEYS={KEYS} ELEMENTS={ELEMENTS} GROW={GROW}; seconds: the hostile request, and the worst PING of another client meanwhile")
     print("| case | reactor: request | reactor: worst PING | redis: request | redis: worst PING |")
     print("| --- | --- | --- | --- | --- |")
     for name in wanted:

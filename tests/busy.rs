@@ -162,8 +162,8 @@ fn a_busy_script_answers_busy_and_script_kill_stops_it() {
 }
 
 /// A script that spends its time in commands runs few instructions of its own, and the VM's
-/// hook (every 100,000 instructions) would look seldom: `redis.call` looks too, at most every
-/// millisecond. Here each command reads 200 elements, so the hook alone would look about once
+/// hook (every 100,000 instructions) would look seldom: `redis.call` looks too, every 100
+/// commands. Here each command reads 200 elements, so the hook alone would look about once
 /// per 20,000 of them.
 ///
 /// Break checked: `redis.call` not looking (`watch.call_look()` in `call::run` never true)

@@ -322,30 +322,13 @@ impl<S> Core<S> {
             self.stats.cycles += 1;
             self.stats.polled += now.saturating_duration_since(slept_from);
 
-            // 1. Readiness: note it, and read (and run the handler) at once.
-            for event in events.iter() {
-                self.stats.events += 1;
-                self.on_event(handler, event, now);
-            }
-            // 2. Connections a read budget stopped last time, then new connections.
-            self.serve_queued(handler, now);
-            self.accept_ready(handler, now);
-
-            // 3. Timers: the handler's, idle clients, slow TLS handshakes.
-            if handler.next_deadline().is_some_and(|t| now >= t) {
-                let mut ctx = handler_ctx!(self, now);
-                handler.timer(&mut ctx, now);
-            }
+            // 1-3. Readiness, the ready queue, new connections, the handler's timer.
+            self.serve_events(handler, &events, now);
+            // 3. The loop's own timers: idle clients, slow TLS handshakes.
             self.expire_idle(handler, now);
             self.expire_handshakes(now);
-
             // 4. Shutdown asked for (a signal, the stop handle, the handler)?
-            if self.stop_flag.load(Ordering::SeqCst) {
-                self.shutdown_requested = true;
-            }
-            if self.shutdown_requested && self.shutdown_deadline.is_none() {
-                self.begin_shutdown(now);
-            }
+            self.check_shutdown(now);
 
             // 5. Listeners replaced at run time (CONFIG SET port) serve from now on; every
             //    reply written before the loop sleeps; closed connections freed.
@@ -394,23 +377,9 @@ impl<S> Core<S> {
                 }
             }
             let now = Instant::now();
-            for event in events.iter() {
-                self.stats.events += 1;
-                self.on_event(handler, event, now);
-            }
-            self.serve_queued(handler, now);
-            self.accept_ready(handler, now);
-            if handler.next_deadline().is_some_and(|t| now >= t) {
-                let mut ctx = handler_ctx!(self, now);
-                handler.timer(&mut ctx, now);
-            }
+            self.serve_events(handler, &events, now);
             self.expire_handshakes(now);
-            if self.stop_flag.load(Ordering::SeqCst) {
-                self.shutdown_requested = true;
-            }
-            if self.shutdown_requested && self.shutdown_deadline.is_none() {
-                self.begin_shutdown(now);
-            }
+            self.check_shutdown(now);
             self.flush_and_reap(handler, now);
             if events.is_empty() {
                 break;
@@ -418,6 +387,38 @@ impl<S> Core<S> {
         }
         self.nested_scratch = std::mem::replace(&mut self.scratch, outer);
         self.nested_events = Some(events);
+    }
+
+    /// What a turn (and a nested pass) does with what `poll` brought: each event noted, a
+    /// readable connection read (and its handler run) at once; then the connections a read
+    /// budget stopped last time; then new connections; then the handler's timer if due.
+    fn serve_events<H: Handler<Session = S>>(
+        &mut self,
+        handler: &mut H,
+        events: &Events,
+        now: Instant,
+    ) {
+        for event in events.iter() {
+            self.stats.events += 1;
+            self.on_event(handler, event, now);
+        }
+        self.serve_queued(handler, now);
+        self.accept_ready(handler, now);
+        if handler.next_deadline().is_some_and(|t| now >= t) {
+            let mut ctx = handler_ctx!(self, now);
+            handler.timer(&mut ctx, now);
+        }
+    }
+
+    /// A shutdown asked for (a signal, the stop handle, the handler) begins: the listeners
+    /// close, every connection is to close once flushed.
+    fn check_shutdown(&mut self, now: Instant) {
+        if self.stop_flag.load(Ordering::SeqCst) {
+            self.shutdown_requested = true;
+        }
+        if self.shutdown_requested && self.shutdown_deadline.is_none() {
+            self.begin_shutdown(now);
+        }
     }
 
     /// Ask epoll to report every source again, as if it had just become ready: the first

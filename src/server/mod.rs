@@ -331,17 +331,30 @@ pub struct State {
     next_expire_cycle: Option<Instant>,
 }
 
-/// The Redis-protocol handler, and beside it the dashboard's (HTTP on the extra listener).
-pub struct Server {
-    pub state: State,
+/// The Redis-protocol handler, and beside it the dashboard's (HTTP on the extra listener),
+/// over a state it owns ([`Server`]) or borrows ([`Nested`]).
+pub struct Redis<S> {
+    pub state: S,
+    /// A nested pass's handler: of the timers only the dashboard's runs.
+    nested: bool,
 }
+
+/// The server's handler: it owns the state.
+pub type Server = Redis<State>;
 
 /// The handler of a nested pass of the loop ([`Ctx::serve_nested`]), run from inside a busy
 /// script: it serves every other connection as [`Server`] does, through the same dispatch,
 /// which answers `-BUSY` while [`State::busy`] is set; of the timers only the dashboard's
 /// runs (no key expires and no blocked client is served in the middle of a script).
-pub struct Nested<'s> {
-    pub state: &'s mut State,
+pub type Nested<'s> = Redis<&'s mut State>;
+
+impl<'s> Nested<'s> {
+    pub fn new(state: &'s mut State) -> Nested<'s> {
+        Redis {
+            state,
+            nested: true,
+        }
+    }
 }
 
 /// The current time in Unix milliseconds (expiry deadlines are absolute, as in Redis).
@@ -358,7 +371,8 @@ impl Server {
             .map_or(0x9E37_79B9, |d| d.as_nanos() as u64);
         let table = Table::new(commands::FAMILIES);
         let (db, shelf) = Shelf::new(config.databases, seed);
-        let mut server = Server {
+        let mut server = Redis {
+            nested: false,
             state: State {
                 db,
                 shelf,
@@ -401,7 +415,7 @@ impl Server {
     }
 }
 
-impl Handler for Server {
+impl<S: std::borrow::BorrowMut<State>> Handler for Redis<S> {
     type Session = Session;
 
     fn open(
@@ -411,7 +425,7 @@ impl Handler for Server {
         peer: SocketAddr,
         origin: Origin,
     ) -> Session {
-        self.state.open_session(ctx, id, peer, origin)
+        self.state.borrow_mut().open_session(ctx, id, peer, origin)
     }
 
     fn data(
@@ -420,11 +434,11 @@ impl Handler for Server {
         conn: Current<'_, Session>,
         input: &[u8],
     ) -> usize {
-        self.state.serve(ctx, conn, input)
+        self.state.borrow_mut().serve(ctx, conn, input)
     }
 
     fn closed(&mut self, _ctx: &mut Ctx<'_, Session>, id: ConnId, session: Session) {
-        self.state.close_session(id, session);
+        self.state.borrow_mut().close_session(id, session);
     }
 
     fn idle_exempt(&self, session: &Session) -> bool {
@@ -432,47 +446,19 @@ impl Handler for Server {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        self.state.next_deadline()
+        let state = self.state.borrow();
+        if self.nested {
+            return state.dashboard.next_deadline();
+        }
+        state.next_deadline()
     }
 
     fn timer(&mut self, ctx: &mut Ctx<'_, Session>, now: Instant) {
-        self.state.run_timers(ctx, now);
-    }
-}
-
-impl Handler for Nested<'_> {
-    type Session = Session;
-
-    fn open(
-        &mut self,
-        ctx: &mut Ctx<'_, Session>,
-        id: ConnId,
-        peer: SocketAddr,
-        origin: Origin,
-    ) -> Session {
-        self.state.open_session(ctx, id, peer, origin)
-    }
-
-    fn data(
-        &mut self,
-        ctx: &mut Ctx<'_, Session>,
-        conn: Current<'_, Session>,
-        input: &[u8],
-    ) -> usize {
-        self.state.serve(ctx, conn, input)
-    }
-
-    fn closed(&mut self, _ctx: &mut Ctx<'_, Session>, id: ConnId, session: Session) {
-        self.state.close_session(id, session);
-    }
-
-    fn next_deadline(&self) -> Option<Instant> {
-        self.state.dashboard.next_deadline()
-    }
-
-    fn timer(&mut self, ctx: &mut Ctx<'_, Session>, now: Instant) {
-        self.state
-            .with_dashboard(|dashboard, state| dashboard.tick(state, ctx, now));
+        let state = self.state.borrow_mut();
+        if self.nested {
+            return state.with_dashboard(|dashboard, state| dashboard.tick(state, ctx, now));
+        }
+        state.run_timers(ctx, now);
     }
 }
 

@@ -279,9 +279,7 @@ impl Run<'_, '_, '_> {
             busy::warn_slow(&busy);
             exec.state.busy = Some(Box::new(busy));
         }
-        let mut nested = Nested {
-            state: &mut *exec.state,
-        };
+        let mut nested = Nested::new(&mut *exec.state);
         exec.ctx.serve_nested(&mut nested, first);
         let killed = exec.state.busy.as_deref().is_some_and(|busy| busy.killed);
         if killed || exec.ctx.shutting_down() {

@@ -81,8 +81,8 @@ pub struct Engine {
 
 /// How many instructions the count hook lets pass between looks (Redis's, too).
 const HOOK_EVERY: u32 = 100_000;
-/// How often `redis.call` looks at most ([`Watch::call_look`]).
-const CALL_LOOKS_EVERY: Duration = Duration::from_millis(1);
+/// How many commands `redis.call` runs between looks ([`Watch::call_look`]).
+const CALL_LOOKS_EVERY: u32 = 100;
 /// Where the hook finds the `redis` table, whose `call` is the running script's.
 const REDIS_KEY: &str = "reactor.redis";
 
@@ -93,9 +93,10 @@ pub struct Watch {
     running: Rc<Cell<bool>>,
     /// A library's code is loading (FUNCTION LOAD): it must be done by then.
     pub load_deadline: Cell<Option<Instant>>,
-    /// The clock runs are timed by, and when this one began (its raw reading).
+    /// The clock runs are timed by, and when this one was first looked at (its raw reading):
+    /// a run too short to be looked at never reads the clock.
     clock: quanta::Clock,
-    started: Cell<u64>,
+    started: Cell<Option<u64>>,
     /// `busy-reply-threshold` for this run (zero: never busy).
     threshold: Cell<Duration>,
     /// Past the threshold: every look serves the loop.
@@ -104,21 +105,31 @@ pub struct Watch {
     pub serving: Cell<bool>,
     /// Killed: the hook raises at every instruction.
     pub killed: Cell<bool>,
-    /// When (into the run) `redis.call` looks next.
-    next_call_look: Cell<Duration>,
+    /// Commands run since `redis.call` last looked.
+    calls: Cell<u32>,
 }
 
 impl Watch {
     /// A run begins: its clock starts, under `threshold`.
     pub fn begin(&self, threshold: Duration) {
-        self.started.set(self.clock.raw());
+        self.started.set(None);
         self.threshold.set(threshold);
-        self.next_call_look.set(Duration::ZERO);
+        self.calls.set(0);
     }
 
-    /// How long this run has taken so far.
+    /// How long this run has taken since it was first looked at (which starts its clock).
+    /// The first look comes within 100,000 instructions or 100 commands, a fraction of a
+    /// millisecond: that is how much later than Redis a script can be found busy, and what it
+    /// saves is a read of the clock for every script too short to be looked at.
     pub fn elapsed(&self) -> Duration {
-        self.clock.delta(self.started.get(), self.clock.raw())
+        let now = self.clock.raw();
+        match self.started.get() {
+            Some(started) => self.clock.delta(started, now),
+            None => {
+                self.started.set(Some(now));
+                Duration::ZERO
+            }
+        }
     }
 
     /// One look, every [`HOOK_EVERY`] instructions (and at every one once killed).
@@ -155,32 +166,28 @@ impl Watch {
 
     /// Whether the run is past its threshold (and so the loop is due a pass).
     fn due(&self) -> bool {
-        self.due_at(self.elapsed())
-    }
-
-    fn due_at(&self, elapsed: Duration) -> bool {
         if self.busy.get() {
             return true;
         }
         let threshold = self.threshold.get();
-        if threshold.is_zero() || elapsed < threshold {
+        if threshold.is_zero() || self.elapsed() < threshold {
             return false;
         }
         self.busy.set(true);
         true
     }
 
-    /// A look from `redis.call`, before each command, at most every [`CALL_LOOKS_EVERY`]: a
-    /// script that spends its time in commands runs few instructions of its own, and would
-    /// seldom meet the hook. Costs a read of the clock (the CPU's counter). Whether the loop
-    /// is due a pass.
+    /// A look from `redis.call`, every [`CALL_LOOKS_EVERY`] commands: a script that spends
+    /// its time in commands runs few instructions of its own, and would seldom meet the hook.
+    /// Whether the loop is due a pass.
     pub fn call_look(&self) -> bool {
-        let elapsed = self.elapsed();
-        if elapsed < self.next_call_look.get() {
+        let calls = self.calls.get() + 1;
+        if calls < CALL_LOOKS_EVERY {
+            self.calls.set(calls);
             return false;
         }
-        self.next_call_look.set(elapsed + CALL_LOOKS_EVERY);
-        self.due_at(elapsed)
+        self.calls.set(0);
+        self.due()
     }
 
     /// Killed: the hook from now on at every instruction, so that a `pcall` that catches the
@@ -246,12 +253,12 @@ impl Engine {
             running: running.clone(),
             load_deadline: Cell::new(None),
             clock: quanta::Clock::new(),
-            started: Cell::new(0),
+            started: Cell::new(None),
             threshold: Cell::new(Duration::ZERO),
             busy: Cell::new(false),
             serving: Cell::new(false),
             killed: Cell::new(false),
-            next_call_look: Cell::new(Duration::ZERO),
+            calls: Cell::new(0),
         });
         lua.set_named_registry_value(REDIS_KEY, &redis)?;
         hook(&lua, &watch, HOOK_EVERY)?;
