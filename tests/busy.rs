@@ -194,11 +194,13 @@ fn a_script_busy_in_its_commands_is_answered_for_in_time() {
 }
 
 /// What SCRIPT KILL can stop, however the script hides: a loop of `pcall`s, a coroutine, a
-/// library's function (which FUNCTION KILL stops, and SCRIPT KILL refuses in its words).
+/// library's function (which FUNCTION KILL stops, and SCRIPT KILL refuses in its words; and
+/// FUNCTION STATS shows, its library counted though the run holds the libraries).
 ///
 /// Break checked: the hook raising once instead of at every instruction after a kill
 /// (`Watch::quicken` doing nothing) leaves the `pcall` loop running: no reply to the script's
-/// client within its read timeout.
+/// client within its read timeout. FUNCTION STATS counting only the libraries in the state
+/// (`counts.or(busy)` in `function_stats` without `busy`) answers 0 of each.
 #[test]
 fn kill_reaches_pcall_loops_coroutines_and_functions() {
     let server = busy_server();
@@ -223,6 +225,16 @@ fn kill_reaches_pcall_loops_coroutines_and_functions() {
     let mut script = Client::new(server.addr());
     script.send(&["FCALL", "spin", "0"]);
     assert_eq!(wait_busy(&mut other), BUSY_FUNCTION);
+    // FUNCTION STATS: the function, and the libraries its run holds still counted.
+    other.send(&["FUNCTION", "STATS"]);
+    let stats: Vec<String> = (0..32).map(|_| other.line()).collect();
+    assert_eq!(stats[7], "spin", "{stats:?}");
+    assert_eq!(stats[12], "FCALL", "{stats:?}");
+    assert_eq!(
+        stats[27..],
+        ["libraries_count", ":1", "$15", "functions_count", ":1"][..],
+        "{stats:?}"
+    );
     assert_eq!(other.call(&["SCRIPT", "KILL"]), BUSY_FUNCTION);
     assert_eq!(other.call(&["FUNCTION", "KILL"]), "+OK");
     let killed = script.line();

@@ -59,6 +59,9 @@ pub struct BusyScript {
     pub name: String,
     /// The command that runs it, as its client sent it (FUNCTION STATS).
     pub command: Vec<Vec<u8>>,
+    /// How many libraries and functions there are (FUNCTION STATS: a busy function's run
+    /// holds them).
+    pub functions: (usize, usize),
     /// Milliseconds it has run, as of the last pass.
     pub duration_ms: u64,
     /// It has run a command that writes: SCRIPT KILL would break its atomicity.

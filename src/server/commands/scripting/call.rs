@@ -54,6 +54,14 @@ pub enum Kind {
     Function,
 }
 
+/// What a run's record is made from if it becomes busy ([`BusyScript`]).
+struct BusyAs<'b> {
+    name: &'b str,
+    kind: Kind,
+    command: &'b Request<'b>,
+    functions: (usize, usize),
+}
+
 /// The state of one run, lent to `redis.call`.
 struct Run<'r, 'a, 'c> {
     exec: &'r mut Exec<'a, 'c>,
@@ -95,6 +103,9 @@ pub struct Invocation<'i> {
     pub kind: Kind,
     /// The command that runs it (FUNCTION STATS shows it while the script is busy).
     pub command: &'i Request<'i>,
+    /// How many libraries and functions there are, for FUNCTION STATS while a function is
+    /// busy (its run holds them); unused for a script.
+    pub functions: (usize, usize),
 }
 
 /// Run an [`Invocation`] for the client of `exec`: KEYS and ARGV given, commands through
@@ -113,6 +124,7 @@ pub fn run(
         allowed,
         kind,
         command,
+        functions,
     } = invocation;
     let lua = &engine.lua;
     let tables = string_array(lua, keys).and_then(|k| Ok((k, string_array(lua, args)?)));
@@ -136,6 +148,13 @@ pub fn run(
         buffers: buffers.take(),
     };
     let run = RefCell::new(run);
+    // What the record of a busy run is made from, should it become one.
+    let busy_as = BusyAs {
+        name,
+        kind,
+        command,
+        functions,
+    };
     let outcome = lua.scope(|scope| {
         // `redis.call` raises a command's error (`redis.pcall` catches it). A C function to
         // Lua, so `return redis.call(...)` keeps the script's frame: a tail call into a Lua
@@ -143,10 +162,10 @@ pub fn run(
         // `serving` set) it serves the loop instead: the one way from the hook to this run.
         let call =
             scope.create_function(|lua, mut args: MultiValue| match run.try_borrow_mut() {
-                Ok(mut run) if watch.serving.get() => run.serve_loop(watch, name, kind, command),
+                Ok(mut run) if watch.serving.get() => run.serve_loop(watch, &busy_as),
                 Ok(mut run) => {
                     if watch.call_look() {
-                        run.serve_loop(watch, name, kind, command)?;
+                        run.serve_loop(watch, &busy_as)?;
                     }
                     if watch.killed.get() {
                         // No command runs once the script is killed.
@@ -254,13 +273,7 @@ impl Run<'_, '_, '_> {
     /// loop, every other client served by [`Nested`] (the busy answers are
     /// [`super::busy`]'s); a kill asked for meanwhile (or a shutdown) is marked on `watch`,
     /// and raised by the caller.
-    fn serve_loop(
-        &mut self,
-        watch: &Watch,
-        name: &str,
-        kind: Kind,
-        command: &Request<'_>,
-    ) -> mlua::Result<Value> {
+    fn serve_loop(&mut self, watch: &Watch, busy_as: &BusyAs<'_>) -> mlua::Result<Value> {
         let exec = &mut *self.exec;
         let duration_ms = watch.elapsed().as_millis() as u64;
         let first = exec.state.busy.is_none();
@@ -269,9 +282,10 @@ impl Run<'_, '_, '_> {
             busy.wrote = self.wrote;
         } else {
             let busy = BusyScript {
-                eval: kind == Kind::Script,
-                name: name.to_string(),
-                command: command.args().map(<[u8]>::to_vec).collect(),
+                eval: busy_as.kind == Kind::Script,
+                name: busy_as.name.to_string(),
+                command: busy_as.command.args().map(<[u8]>::to_vec).collect(),
+                functions: busy_as.functions,
                 duration_ms,
                 wrote: self.wrote,
                 killed: false,

@@ -177,6 +177,11 @@ impl Functions {
         }
     }
 
+    /// How many libraries and functions there are.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.libraries.len(), self.owner.len())
+    }
+
     /// Remove library `name` and its functions; whether it was there.
     fn delete(&mut self, name: &str) -> bool {
         let Some(library) = self.libraries.remove(name) else {
@@ -313,6 +318,7 @@ fn fcall_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, read_only: bool) {
         allowed,
         kind: Kind::Function,
         command: req,
+        functions: functions.counts(),
     };
     call::run(exec, invocation, keys, argv);
     put_back(exec, functions);
@@ -441,17 +447,13 @@ fn function_list(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     exec.state.functions = Some(functions);
 }
 
-/// FUNCTION STATS: no function is ever running when a command runs (until scripts can be
-/// interrupted), and the one engine with its counts.
+/// FUNCTION STATS: the busy script, if one is running (only then can this run: it is
+/// `noscript`), and the one engine with its counts (a busy function's run holds the
+/// libraries: their counts were taken when it became busy).
 fn function_stats(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
-    let (libraries, count) = exec.state.functions.as_ref().map_or((0, 0), |functions| {
-        let count = functions
-            .libraries
-            .values()
-            .map(|l| l.functions.len())
-            .sum();
-        (functions.libraries.len(), count)
-    });
+    let counts = exec.state.functions.as_deref().map(Functions::counts);
+    let busy = exec.state.busy.as_deref().map(|busy| busy.functions);
+    let (libraries, count) = counts.or(busy).unwrap_or_default();
     exec.array(4);
     exec.bulk(b"running_script");
     super::busy::write_running(exec);

@@ -358,6 +358,7 @@ fn eval_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, by_sha: bool, read_o
         allowed,
         kind: Kind::Script,
         command: req,
+        functions: (0, 0),
     };
     call::run(exec, invocation, keys, argv);
     put_back(exec, scripts);
