@@ -54,14 +54,6 @@ pub enum Kind {
     Function,
 }
 
-/// What a run's record is made from if it becomes busy ([`BusyScript`]).
-struct BusyAs<'b> {
-    name: &'b str,
-    kind: Kind,
-    command: &'b Request<'b>,
-    functions: (usize, usize),
-}
-
 /// The state of one run, lent to `redis.call`.
 struct Run<'r, 'a, 'c> {
     exec: &'r mut Exec<'a, 'c>,
@@ -93,6 +85,7 @@ impl Buffers {
 
 /// What to run: a compiled script or function, in its VM, under its name (what errors call
 /// it: a script's SHA1, a function's name), with what it may do.
+#[derive(Clone, Copy)]
 pub struct Invocation<'i> {
     pub engine: &'i Engine,
     /// Where `redis.call`'s buffers wait between runs (the engine's owner keeps them).
@@ -123,9 +116,9 @@ pub fn run(
         name,
         allowed,
         kind,
-        command,
-        functions,
+        ..
     } = invocation;
+    // (The whole invocation is kept too: a run that becomes busy is recorded from it.)
     let lua = &engine.lua;
     let tables = string_array(lua, keys).and_then(|k| Ok((k, string_array(lua, args)?)));
     let (keys, args) = match tables {
@@ -148,13 +141,6 @@ pub fn run(
         buffers: buffers.take(),
     };
     let run = RefCell::new(run);
-    // What the record of a busy run is made from, should it become one.
-    let busy_as = BusyAs {
-        name,
-        kind,
-        command,
-        functions,
-    };
     let outcome = lua.scope(|scope| {
         // `redis.call` raises a command's error (`redis.pcall` catches it). A C function to
         // Lua, so `return redis.call(...)` keeps the script's frame: a tail call into a Lua
@@ -162,10 +148,10 @@ pub fn run(
         // `serving` set) it serves the loop instead: the one way from the hook to this run.
         let call =
             scope.create_function(|lua, mut args: MultiValue| match run.try_borrow_mut() {
-                Ok(mut run) if watch.serving.get() => run.serve_loop(watch, &busy_as),
+                Ok(mut run) if watch.serving.get() => run.serve_loop(watch, &invocation),
                 Ok(mut run) => {
                     if watch.call_look() {
-                        run.serve_loop(watch, &busy_as)?;
+                        run.serve_loop(watch, &invocation)?;
                     }
                     if watch.killed.get() {
                         // No command runs once the script is killed.
@@ -273,7 +259,7 @@ impl Run<'_, '_, '_> {
     /// loop, every other client served by [`Nested`] (the busy answers are
     /// [`super::busy`]'s); a kill asked for meanwhile (or a shutdown) is marked on `watch`,
     /// and raised by the caller.
-    fn serve_loop(&mut self, watch: &Watch, busy_as: &BusyAs<'_>) -> mlua::Result<Value> {
+    fn serve_loop(&mut self, watch: &Watch, invocation: &Invocation<'_>) -> mlua::Result<Value> {
         let exec = &mut *self.exec;
         let duration_ms = watch.elapsed().as_millis() as u64;
         let first = exec.state.busy.is_none();
@@ -282,10 +268,10 @@ impl Run<'_, '_, '_> {
             busy.wrote = self.wrote;
         } else {
             let busy = BusyScript {
-                eval: busy_as.kind == Kind::Script,
-                name: busy_as.name.to_string(),
-                command: busy_as.command.args().map(<[u8]>::to_vec).collect(),
-                functions: busy_as.functions,
+                eval: invocation.kind == Kind::Script,
+                name: invocation.name.to_string(),
+                command: invocation.command.args().map(<[u8]>::to_vec).collect(),
+                functions: invocation.functions,
                 duration_ms,
                 wrote: self.wrote,
                 killed: false,
