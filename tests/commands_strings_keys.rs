@@ -676,7 +676,13 @@ fn scan_returns_every_key_present_throughout_while_the_keyspace_churns() {
     let mut pages = 0;
     loop {
         let (next, keys) = scan_reply(&c.cmd(&[b"SCAN", &cursor, b"COUNT", b"10"]));
-        assert!(keys.len() <= 10, "COUNT bounds a page here");
+        // A page is whole buckets (several of them while the table resizes), so it can pass
+        // COUNT by a few keys, as on Redis; never by much.
+        assert!(
+            keys.len() <= 40,
+            "COUNT roughly bounds a page: {}",
+            keys.len()
+        );
         cursor = next;
         seen.extend(keys);
         // Churn: delete some keys, add more than were deleted (the keyspace grows).

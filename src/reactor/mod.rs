@@ -164,7 +164,8 @@ pub struct Options {
     /// Bytes asked for per `read` (Redis's `PROTO_IOBUF_LEN`, 16 KiB).
     pub read_chunk: usize,
     /// Reads per connection per readiness event before the loop moves on to other connections
-    /// (fairness). A connection stopped by the budget goes on the ready queue.
+    /// (fairness; 1, as Redis reads once per event). A connection stopped by the budget goes on
+    /// the ready queue.
     pub read_budget: usize,
     /// Accepts per listener event (Redis's `MAX_ACCEPTS_PER_CALL`, 1000).
     pub accept_budget: usize,
@@ -212,7 +213,7 @@ impl Default for Options {
         Options {
             max_clients: 10_000,
             read_chunk: 16 * 1024,
-            read_budget: 16,
+            read_budget: 1,
             accept_budget: 1000,
             tcp_backlog: 511,
             query_buffer_limit: 1024 * 1024 * 1024,

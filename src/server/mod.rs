@@ -108,6 +108,10 @@ impl RespSession {
 const EXPIRE_CYCLE_EVERY: Duration = Duration::from_millis(100);
 /// Time budget of one active expiry cycle (Redis: 25% of a 100 ms tick).
 const EXPIRE_CYCLE_BUDGET: Duration = Duration::from_millis(25);
+/// While a database's table is being resized, the timer moves keys for this long every
+/// [`EXPIRE_CYCLE_EVERY`], on top of the step each write takes (Redis's `activerehashing`:
+/// a millisecond per `hz` tick).
+const REHASH_BUDGET: Duration = Duration::from_millis(1);
 
 /// CLIENT PAUSE: until when, whether every command waits or only those that write, and the
 /// clients holding a command back. A held client's request stays unread in its connection's
@@ -329,6 +333,8 @@ pub struct State {
     pub busy: Option<Box<commands::scripting::busy::BusyScript>>,
     next_client_id: u64,
     next_expire_cycle: Option<Instant>,
+    /// When the timer next moves keys of a table being resized (while one is).
+    next_rehash: Option<Instant>,
 }
 
 /// The Redis-protocol handler, and beside it the dashboard's (HTTP on the extra listener),
@@ -408,6 +414,7 @@ impl Server {
                 busy: None,
                 next_client_id: 1,
                 next_expire_cycle: None,
+                next_rehash: None,
             },
         };
         server.state.slow_bound = commands::introspection::slow_bound(&server.state);
@@ -618,6 +625,7 @@ impl State {
     fn next_deadline(&self) -> Option<Instant> {
         [
             self.next_expire_cycle,
+            self.next_rehash,
             self.next_block_deadline(),
             self.dashboard.next_deadline(),
             self.pause.as_ref().map(|p| p.until),
@@ -652,8 +660,22 @@ impl State {
             }
             self.schedule_expiry(now);
         }
+        if self.next_rehash.is_some_and(|at| at <= now) {
+            self.rehash(now);
+        }
         blocking::time_out(self, ctx, now);
         self.with_dashboard(|dashboard, state| dashboard.tick(state, ctx, now));
+    }
+
+    /// The timer's share of resizing tables: a millisecond of moving keys, for the first
+    /// database that is resizing (Redis's `incrementallyRehash` from `databasesCron`); again
+    /// in a tick while any is.
+    fn rehash(&mut self, now: Instant) {
+        if let Some((_, db)) = self.dbs_mut().find(|(_, db)| db.is_rehashing()) {
+            db.rehash_for(REHASH_BUDGET);
+        }
+        let rehashing = self.dbs().any(|(_, db)| db.is_rehashing());
+        self.next_rehash = rehashing.then_some(now + EXPIRE_CYCLE_EVERY);
     }
 }
 
@@ -896,6 +918,10 @@ pub(crate) fn call(
     // that kept the timer running already.)
     if exec.state.next_expire_cycle.is_none() && exec.state.db.volatile_len() > 0 {
         exec.state.next_expire_cycle = Some(exec.ctx.now() + EXPIRE_CYCLE_EVERY);
+    }
+    // Likewise a write may have started a resize of the table: the timer helps it along.
+    if exec.state.next_rehash.is_none() && exec.state.db.is_rehashing() {
+        exec.state.next_rehash = Some(exec.ctx.now() + EXPIRE_CYCLE_EVERY);
     }
     // A command may have created a key that blocked clients wait on: serve them now, before
     // this client's next command can take what they wait for.

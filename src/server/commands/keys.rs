@@ -44,8 +44,6 @@
 //! Redis counterparts: `db.c` (`delCommand`, `scanGenericCommand`, `renameGenericCommand`, ...)
 //! and `expire.c` (`expireGenericCommand`, `ttlGenericCommand`).
 
-use std::rc::Rc;
-
 use crate::resp::number::parse_i64;
 use crate::resp::{Request, reply};
 
@@ -133,7 +131,7 @@ pub(crate) fn write_as<'s, T: Typed>(
 /// SCAN alone (HSCAN and SSCAN call it a syntax error), each possibly repeated, the last
 /// winning.
 pub(super) struct ScanOptions<'a> {
-    /// Slots to visit per call (10 by default).
+    /// Keys to collect per call (10 by default; ten times as many buckets at most).
     pub count: usize,
     /// `None` for no pattern, and for `*`, which is the same (it matches the empty key too).
     pub pattern: Option<&'a [u8]>,
@@ -394,7 +392,7 @@ fn keys(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]` → `*2 $next-cursor *n keys`.
 ///
 /// Start with cursor 0 and call again with the returned cursor until it is 0. Each call visits
-/// up to `COUNT` keys (at most 10 × COUNT slots), then filters them by pattern, type and expiry,
+/// up to `COUNT` keys (at most 10 × COUNT buckets), then filters them by pattern, type and expiry,
 /// so a page may be short or empty before the end: as in Redis.
 fn scan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let Some(cursor) = parse_cursor(req.arg(1)) else {
@@ -408,7 +406,7 @@ fn scan(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         Ok(options) => options,
         Err(message) => return exec.error(message),
     };
-    let mut candidates: Vec<Rc<[u8]>> = Vec::new();
+    let mut candidates: Vec<Box<[u8]>> = Vec::new();
     let next = exec
         .state
         .db

@@ -10,24 +10,22 @@
 //!   samples random keys *that have a deadline*, deletes the expired ones, and repeats while more
 //!   than a quarter of a sample was expired, within a time budget.
 //!
-//! Random sampling needs O(1) "pick a random key with a deadline", which a `HashMap` cannot do,
-//! so keys with a deadline are also kept in a vector (`volatile`), each entry remembering its
-//! position there for O(1) swap-removal. Keys are `Rc<[u8]>` so that vector shares the key
-//! bytes instead of copying them.
+//! Random sampling needs O(1) "pick a random key with a deadline", which a hash table cannot
+//! do, so keys with a deadline are also kept in a vector (`volatile`) by their node's number
+//! in the table, each entry remembering its position there for O(1) swap-removal. The table
+//! renumbers a node when it fills a removed node's place, and `Db::forget` moves its number
+//! in `volatile` along with it.
 //!
-//! `SCAN` needs a cursor that survives a changing keyspace: every key present for the whole
-//! iteration must be returned. Redis gets this from its hash table's reverse-binary cursor; a
-//! `HashMap` exposes no buckets, so every key also sits in a `Slots` table at a position that
-//! never changes while the key exists, and the cursor is the next position to visit (packed with
-//! the table's end when the iteration began, so that it ends even while keys keep arriving). A
-//! key added during an iteration lands in a freed hole or at the end and may or may not be seen,
-//! which SCAN allows. The same table gives `RANDOMKEY` its random pick.
+//! The keys themselves live in [`Table`] ([`super::table`]): a hash table that grows and shrinks
+//! a bucket at a time (no command waits for the whole keyspace to be rehashed), whose bucket
+//! order gives `SCAN` Redis's cursor, and whose dense node numbering gives `RANDOMKEY` a
+//! uniform pick in O(1).
+//!
+//! Chapter on the table: [docs/24-every-byte-of-a-key.md](../../../docs/24-every-byte-of-a-key.md).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, DefaultHasher, Hasher, RandomState};
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use crate::server::keyspace::table::{Chained, Link, Node, Removed, Table};
 use crate::server::keyspace::waiters::Blocking;
 use crate::server::keyspace::watched::WatchedKeys;
 use crate::server::keyspace::{Hash, List, Set, ZSet};
@@ -37,9 +35,6 @@ const SAMPLE: usize = 20;
 /// Repeat a round while more than this share of the sample was expired (10%, as Redis 7's
 /// `ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE`): above that, many more expired keys are likely waiting.
 const REPEAT_IF_EXPIRED_OVER: usize = SAMPLE / 10;
-/// RANDOMKEY probes this many random slots before walking the table instead (a table left
-/// sparse by mass deletion would otherwise make probing slow).
-const RANDOM_PROBES: usize = 32;
 
 /// A stored value: a string or one of the aggregate types of [`crate::server::keyspace`].
 #[derive(Debug, Clone)]
@@ -176,10 +171,10 @@ fn string_encoding(bytes: &[u8]) -> &'static str {
     }
 }
 
-/// One key's entry in the map: 48 bytes, so a bucket with its `Rc<[u8]>` key is 64. Every
-/// key pays this whatever it holds, which makes it most of a small value's cost (chapter 19):
-/// the deadline is a plain `i64` whose presence `volatile_index` says, and both positions are
-/// 32-bit, which caps the keyspace at 2^32 - 1 keys (some 300 GB of keys).
+/// One key's entry: 48 bytes, so a node with its key is 64. Every key pays this whatever it
+/// holds, which makes it most of a small value's cost (chapter 19): the deadline is a plain
+/// `i64` whose presence `volatile_index` says, and both numbers are 32-bit, which caps the
+/// keyspace at 2^32 - 2 keys (some 300 GB of keys).
 #[derive(Debug)]
 struct Entry {
     value: Value,
@@ -188,52 +183,35 @@ struct Entry {
     expires_at: i64,
     /// Index in `Db::volatile`, or [`NO_DEADLINE`].
     volatile_index: u32,
-    /// Position in `Db::slots`, fixed for the key's lifetime.
-    slot: u32,
+    /// The next node in this key's bucket.
+    link: Link,
+}
+
+impl Chained for Entry {
+    fn link(&self) -> Link {
+        self.link
+    }
+
+    fn set_link(&mut self, link: Link) {
+        self.link = link;
+    }
 }
 
 /// `Entry::volatile_index` of a key without a deadline.
 const NO_DEADLINE: u32 = u32::MAX;
 
 impl Entry {
+    fn new(value: Value) -> Entry {
+        Entry {
+            value,
+            expires_at: 0,
+            volatile_index: NO_DEADLINE,
+            link: None,
+        }
+    }
+
     fn deadline(&self) -> Option<i64> {
         (self.volatile_index != NO_DEADLINE).then_some(self.expires_at)
-    }
-}
-
-/// How the keyspace hashes keys: std's SipHash-1-3 under a random key, as `HashMap` does by
-/// default (a client choosing key names cannot force collisions: Redis uses SipHash for the
-/// same reason), but fed only the key's bytes.
-///
-/// A `[u8]` hashes its length before its bytes, so that in a tuple of slices bytes cannot move
-/// from one field to the next without changing the hash. A map keyed by a single byte string
-/// has nothing to confuse (and SipHash mixes the total length into its last block anyway), so
-/// [`KeyHasher`] drops that extra 8-byte write: about 70 fewer instructions per lookup, a
-/// third of the hashing, on the commonest commands (measured in docs/performance.md).
-#[derive(Debug, Default, Clone)]
-struct KeyHashing(RandomState);
-
-impl BuildHasher for KeyHashing {
-    type Hasher = KeyHasher;
-
-    fn build_hasher(&self) -> KeyHasher {
-        KeyHasher(self.0.build_hasher())
-    }
-}
-
-/// See [`KeyHashing`]. Only for maps keyed by one byte string.
-struct KeyHasher(DefaultHasher);
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.write(bytes);
-    }
-
-    /// The length prefix `[u8]` writes before its bytes: not needed here, see [`KeyHashing`].
-    fn write_usize(&mut self, _length: usize) {}
-
-    fn finish(&self) -> u64 {
-        self.0.finish()
     }
 }
 
@@ -241,11 +219,9 @@ impl Hasher for KeyHasher {
 /// the watched keys). There are `databases` of them ([`super::databases`]).
 #[derive(Debug, Default)]
 pub struct Db {
-    map: HashMap<Rc<[u8]>, Entry, KeyHashing>,
-    /// Every key that has a deadline, for sampling.
-    volatile: Vec<Rc<[u8]>>,
-    /// Every key, at a stable position (SCAN's cursor, RANDOMKEY's pick).
-    slots: Slots,
+    table: Table<Entry>,
+    /// Every key that has a deadline (its node's number), for sampling.
+    volatile: Vec<u32>,
     /// Keys removed because their deadline passed (`expired_keys`).
     pub expired_keys: u64,
     /// Clients are paused (CLIENT PAUSE): the dataset stays as it is, so a key whose deadline
@@ -272,11 +248,11 @@ impl Db {
 
     /// Number of keys, counting ones expired but not yet reclaimed (as Redis's DBSIZE does).
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.table.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.table.is_empty()
     }
 
     /// Keys per type, including expired keys not yet reclaimed (as [`Db::len`]).
@@ -289,27 +265,62 @@ impl Db {
         self.volatile.len()
     }
 
+    /// True while the table is moving its keys to a resized bucket array.
+    pub fn is_rehashing(&self) -> bool {
+        self.table.is_rehashing()
+    }
+
+    /// Move keys to the resized bucket array for about `budget` (the timer's share of the
+    /// work; each write does a step too). Returns whether there is more to move.
+    pub fn rehash_for(&mut self, budget: Duration) -> bool {
+        self.table.rehash_for(budget)
+    }
+
+    /// The table's bucket arrays' sizes (the second is 0 unless resizing).
+    pub fn buckets(&self) -> (usize, usize) {
+        self.table.buckets()
+    }
+
     /// Delete `key` if its deadline has passed. Returns whether the key (still) exists.
     fn check_expired(&mut self, key: &[u8], now_ms: i64) -> bool {
-        match self.map.get(key).map(Entry::deadline) {
+        match self.table.find(key) {
+            Some(index) => self.check_expired_at(index, now_ms),
             None => false,
-            Some(Some(at)) if at <= now_ms => {
-                if !self.frozen {
-                    self.take(key);
+        }
+    }
+
+    /// Delete node `index` if its deadline has passed. Returns whether its key (still) exists.
+    fn check_expired_at(&mut self, index: usize, now_ms: i64) -> bool {
+        match self.table.node(index).value.deadline() {
+            Some(at) if at <= now_ms => {
+                if !self.frozen
+                    && let Some((key, _)) = self.take_at(index)
+                {
                     self.expired_keys += 1;
                     if !self.watched.is_empty() {
-                        self.watched.touch_expired(key);
+                        self.watched.touch_expired(&key);
                     }
                 }
                 false
             }
-            Some(_) => true,
+            _ => true,
+        }
+    }
+
+    /// The node of a live key: one lookup, its deadline checked if any key has one (an
+    /// expired key is deleted then, or hidden while frozen).
+    fn live(&mut self, key: &[u8], now_ms: i64) -> Option<usize> {
+        let index = self.table.find(key)?;
+        if self.volatile.is_empty() || self.check_expired_at(index, now_ms) {
+            // (A key that has not expired kept its node's number.)
+            Some(index)
+        } else {
+            None
         }
     }
 
     /// Delete `key` first if its deadline has passed, so that the lookup that follows sees only
-    /// live keys. While no key has a deadline none can have expired, and this costs nothing:
-    /// the hot commands (`GET`, `SET`, `INCR`) then hash the key once, not two to four times.
+    /// live keys. While no key has a deadline none can have expired, and this costs nothing.
     fn reclaim_if_expired(&mut self, key: &[u8], now_ms: i64) {
         if !self.volatile.is_empty() {
             self.check_expired(key, now_ms);
@@ -318,33 +329,29 @@ impl Db {
 
     /// The value of a live key.
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Value> {
-        if !self.volatile.is_empty() && !self.check_expired(key, now_ms) {
-            return None;
+        if self.volatile.is_empty() {
+            return self.table.get(key).map(|entry| &entry.value);
         }
-        self.map.get(key).map(|e| &e.value)
+        let index = self.live(key, now_ms)?;
+        Some(&self.table.node(index).value.value)
     }
 
     /// The value of a live key, mutably (its deadline is kept): a write command is about to
     /// change it, so its watchers are told.
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Value> {
-        if !self.volatile.is_empty() && !self.check_expired(key, now_ms) {
-            return None;
-        }
-        let entry = self.map.get_mut(key)?;
+        let index = self.live(key, now_ms)?;
         if !self.watched.is_empty() {
             self.watched.touch(key);
         }
-        Some(&mut entry.value)
+        Some(&mut self.table.node_mut(index).value.value)
     }
 
     /// The value of a live key, mutably, telling no watcher yet: for a write that may change
     /// nothing (SADD of members already there, SREM of absent ones), which then calls
     /// [`Db::changed`] if it did, as Redis signals only a real change.
     pub fn get_mut_quiet(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Value> {
-        if !self.volatile.is_empty() && !self.check_expired(key, now_ms) {
-            return None;
-        }
-        self.map.get_mut(key).map(|entry| &mut entry.value)
+        let index = self.live(key, now_ms)?;
+        Some(&mut self.table.node_mut(index).value.value)
     }
 
     /// A write through [`Db::get_mut_quiet`] changed `key`.
@@ -364,7 +371,7 @@ impl Db {
     /// The value of a live key, deleting nothing: for a command that reads several keys at
     /// once (ZUNION) after looking each up with [`Db::get`].
     pub fn peek(&self, key: &[u8], now_ms: i64) -> Option<&Value> {
-        let entry = self.map.get(key)?;
+        let entry = self.table.get(key)?;
         match entry.deadline() {
             Some(at) if at <= now_ms => None,
             _ => Some(&entry.value),
@@ -374,30 +381,24 @@ impl Db {
     /// Whether `key` is there but past its deadline (Redis's `keyIsExpired`), deleting
     /// nothing: WATCH notes it, EXEC fails on a watched key that has expired since.
     pub fn is_expired(&self, key: &[u8], now_ms: i64) -> bool {
-        self.map
+        self.table
             .get(key)
             .and_then(Entry::deadline)
             .is_some_and(|at| at <= now_ms)
     }
 
-    /// `MEMORY USAGE`: the bytes behind a live key (see [`crate::server::commands::admin`]'s `memory` module):
-    /// the key and its `Rc` header, its entry in the map (plus a control byte), its slot in
-    /// `slots`, and the value with `samples` of its elements measured.
+    /// `MEMORY USAGE`: the bytes behind a live key (see [`crate::server::commands::admin`]'s
+    /// `memory` module): its node (key reference and entry), its share of a bucket, the key's
+    /// bytes, and the value with `samples` of its elements measured.
     pub fn memory_usage(&mut self, key: &[u8], samples: usize, now_ms: i64) -> Option<usize> {
-        const RC_HEADER: usize = 2 * std::mem::size_of::<usize>();
-        let entry_size = std::mem::size_of::<(Rc<[u8]>, Entry)>() + 1;
-        let slot_size = std::mem::size_of::<Option<Rc<[u8]>>>();
+        let node = std::mem::size_of::<Node<Entry>>() + std::mem::size_of::<Link>();
         let value = self.get(key, now_ms)?;
         let value_extra = value.memory_usage(samples) - std::mem::size_of::<Value>();
-        Some(RC_HEADER + key.len() + entry_size + slot_size + value_extra)
+        Some(node + key.len() + value_extra)
     }
 
     pub fn exists(&mut self, key: &[u8], now_ms: i64) -> bool {
-        if self.volatile.is_empty() {
-            self.map.contains_key(key)
-        } else {
-            self.check_expired(key, now_ms)
-        }
+        self.live(key, now_ms).is_some()
     }
 
     /// Store a string, reusing the existing allocation when the key already holds one (so a
@@ -406,7 +407,7 @@ impl Db {
     pub fn set_str(&mut self, key: &[u8], bytes: &[u8], keep_ttl: bool, now_ms: i64) {
         self.reclaim_if_expired(key, now_ms);
         self.touch(key);
-        if let Some(entry) = self.map.get_mut(key) {
+        if let Some(entry) = self.table.get_mut(key) {
             match &mut entry.value {
                 Value::Str(v) => {
                     v.clear();
@@ -434,23 +435,13 @@ impl Db {
         self.add(key, value);
     }
 
-    /// Add a key that is not in the map.
+    /// Add a key that is not in the table.
     fn add(&mut self, key: &[u8], value: Value) {
         self.blocking.signal(key);
         self.touch(key);
         self.per_type[value.type_index()] += 1;
-        let key: Rc<[u8]> = Rc::from(key);
-        let slot = self.slots.insert(key.clone());
-        debug_assert!(slot < u32::MAX as usize, "more than 2^32 - 1 keys");
-        self.map.insert(
-            key,
-            Entry {
-                value,
-                expires_at: 0,
-                volatile_index: NO_DEADLINE,
-                slot: slot as u32,
-            },
-        );
+        debug_assert!(self.table.len() < NO_DEADLINE as usize - 1, "2^32 - 2 keys");
+        self.table.insert(key, Entry::new(value));
     }
 
     /// Remove a key (live or not). Returns its value.
@@ -462,13 +453,31 @@ impl Db {
 
     /// Remove a key, telling no watcher (the caller does: a write or an expiry).
     fn take(&mut self, key: &[u8]) -> Option<Value> {
-        let entry = self.map.remove(key)?;
-        self.per_type[entry.value.type_index()] -= 1;
-        if entry.volatile_index != NO_DEADLINE {
-            self.volatile_remove(entry.volatile_index);
+        let removed = self.table.remove(key)?;
+        Some(self.forget(removed).1)
+    }
+
+    /// Remove node `index`, telling no watcher.
+    fn take_at(&mut self, index: usize) -> Option<(Box<[u8]>, Value)> {
+        let removed = self.table.remove_at(index)?;
+        Some(self.forget(removed))
+    }
+
+    /// What a removal leaves to fix: the counts, the key's place among the volatile ones,
+    /// and that of the node that took the removed node's number.
+    fn forget(&mut self, removed: Removed<Entry>) -> (Box<[u8]>, Value) {
+        let Removed { key, value, moved } = removed;
+        self.per_type[value.value.type_index()] -= 1;
+        if let Some(moved) = moved {
+            let at = self.table.node(moved).value.volatile_index;
+            if let Some(slot) = self.volatile.get_mut(at as usize) {
+                *slot = moved as u32;
+            }
         }
-        self.slots.remove(entry.slot as usize);
-        Some(entry.value)
+        if value.volatile_index != NO_DEADLINE {
+            self.volatile_remove(value.volatile_index);
+        }
+        (key, value.value)
     }
 
     /// Remove a live key. Returns whether it existed.
@@ -479,41 +488,32 @@ impl Db {
 
     /// The deadline of a live key: `Some(None)` for a key without one.
     pub fn expiry(&mut self, key: &[u8], now_ms: i64) -> Option<Option<i64>> {
-        if !self.check_expired(key, now_ms) {
+        let index = self.table.find(key)?;
+        if !self.check_expired_at(index, now_ms) {
             return None;
         }
-        self.map.get(key).map(Entry::deadline)
+        Some(self.table.node(index).value.deadline())
     }
 
     /// Set or clear the deadline of an existing key. Returns false if the key does not exist.
     pub fn set_expiry(&mut self, key: &[u8], at: Option<i64>) -> bool {
-        let Some((shared_key, entry)) = self.map.get_key_value(key) else {
+        let Some(index) = self.table.find(key) else {
             return false;
         };
-        if !self.watched.is_empty() {
-            self.watched.touch(key);
-        }
-        let (had, index) = (entry.deadline().is_some(), entry.volatile_index);
-        let shared_key = shared_key.clone();
-        match (had, at) {
-            (true, None) => {
-                self.volatile_remove(index);
-                if let Some(entry) = self.map.get_mut(key) {
-                    entry.volatile_index = NO_DEADLINE;
-                }
+        self.touch(key);
+        let entry = &mut self.table.node_mut(index).value;
+        match (entry.volatile_index, at) {
+            (NO_DEADLINE, None) => {}
+            (NO_DEADLINE, Some(at)) => {
+                entry.volatile_index = self.volatile.len() as u32;
+                entry.expires_at = at;
+                self.volatile.push(index as u32);
             }
-            (false, Some(_)) => {
-                let index = self.volatile.len();
-                debug_assert!(index < NO_DEADLINE as usize, "more than 2^32 - 1 keys");
-                self.volatile.push(shared_key);
-                if let Some(entry) = self.map.get_mut(key) {
-                    entry.volatile_index = index as u32;
-                }
+            (was, None) => {
+                entry.volatile_index = NO_DEADLINE;
+                self.volatile_remove(was);
             }
-            _ => {}
-        }
-        if let (Some(entry), Some(at)) = (self.map.get_mut(key), at) {
-            entry.expires_at = at;
+            (_, Some(at)) => entry.expires_at = at,
         }
         true
     }
@@ -525,24 +525,21 @@ impl Db {
         }
         self.volatile.swap_remove(index);
         // The key that was last now sits at `index`: tell its entry.
-        if let Some(moved) = self.volatile.get(index)
-            && let Some(entry) = self.map.get_mut(&**moved)
-        {
-            entry.volatile_index = index as u32;
+        if let Some(&moved) = self.volatile.get(index) {
+            self.table.node_mut(moved as usize).value.volatile_index = index as u32;
         }
     }
 
-    /// SWAPDB: trade keys (and their deadlines, SCAN slots and counts) with `other`. What
-    /// belongs to the database's number stays: its blocked clients and watched keys, as
-    /// Redis's `dbSwapDatabases` keeps `blocking_keys` and `watched_keys`. Watchers of a key
-    /// present on either side are told first, as Redis's `touchAllWatchedKeysInDb`; keys
-    /// waited on that now exist are signalled after, as its `scanDatabaseForReadyKeys`.
+    /// SWAPDB: trade keys (and their deadlines and counts) with `other`. What belongs to the
+    /// database's number stays: its blocked clients and watched keys, as Redis's
+    /// `dbSwapDatabases` keeps `blocking_keys` and `watched_keys`. Watchers of a key present
+    /// on either side are told first, as Redis's `touchAllWatchedKeysInDb`; keys waited on
+    /// that now exist are signalled after, as its `scanDatabaseForReadyKeys`.
     pub fn swap_data(&mut self, other: &mut Db, now_ms: i64) {
         self.touch_swapped(other, now_ms);
         other.touch_swapped(self, now_ms);
-        std::mem::swap(&mut self.map, &mut other.map);
+        std::mem::swap(&mut self.table, &mut other.table);
         std::mem::swap(&mut self.volatile, &mut other.volatile);
-        std::mem::swap(&mut self.slots, &mut other.slots);
         std::mem::swap(&mut self.per_type, &mut other.per_type);
         self.signal_existing();
         other.signal_existing();
@@ -556,7 +553,7 @@ impl Db {
         for key in self.watched.keys() {
             self.reclaim_if_expired(&key, now_ms);
             incoming.reclaim_if_expired(&key, now_ms);
-            if self.map.contains_key(&*key) || incoming.map.contains_key(&*key) {
+            if self.table.find(&key).is_some() || incoming.table.find(&key).is_some() {
                 self.watched.touch(&key);
             }
         }
@@ -565,7 +562,7 @@ impl Db {
     /// Signal every key some client waits on that exists now (after a swap).
     fn signal_existing(&mut self) {
         for key in self.blocking.waited_keys() {
-            if self.map.contains_key(&*key) {
+            if self.table.find(&key).is_some() {
                 self.blocking.signal(&key);
             }
         }
@@ -573,7 +570,7 @@ impl Db {
 
     /// Every key, live or not yet reclaimed (callers filter with [`Db::exists`]).
     pub fn keys(&self) -> impl Iterator<Item = &[u8]> {
-        self.map.keys().map(|k| &**k)
+        self.table.iter().map(|node| &*node.key)
     }
 
     /// FLUSHDB / FLUSHALL: every key goes; a watched key that was there is touched (as
@@ -582,85 +579,69 @@ impl Db {
         for key in self.watched.keys() {
             if self.is_expired(&key, now_ms) {
                 self.watched.touch_expired(&key);
-            } else if self.map.contains_key(&*key) {
+            } else if self.table.find(&key).is_some() {
                 self.watched.touch(&key);
             }
         }
-        self.map.clear();
+        self.table.clear();
         self.per_type = [0; 5];
         self.volatile.clear();
-        self.slots.clear();
     }
 
     /// Redis's `expireIfNeeded`: delete `key` if its deadline has passed. True only if the key
     /// was there and has just been deleted; a missing key is not "expired".
     pub fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
-        self.map.contains_key(key) && !self.check_expired(key, now_ms)
+        self.table
+            .find(key)
+            .is_some_and(|index| !self.check_expired_at(index, now_ms))
     }
 
     /// Every live key, without reclaiming expired ones (KEYS looks but does not delete, as
     /// Redis's `keyIsExpired`).
     pub fn live_keys(&self, now_ms: i64) -> impl Iterator<Item = &[u8]> {
-        self.map
+        self.table
             .iter()
-            .filter(move |(_, entry)| entry.deadline().is_none_or(|at| at > now_ms))
-            .map(|(key, _)| &**key)
+            .filter(move |node| node.value.deadline().is_none_or(|at| at > now_ms))
+            .map(|node| &*node.key)
     }
 
-    /// One SCAN step: visit slots from `cursor` until `count` keys are collected into `out` or
-    /// `max_visits` slots were visited. Keys are collected whether expired or not (the caller
-    /// filters, as Redis does after its `dictScan`). Returns the cursor to continue from, or 0
-    /// when the iteration is over. Cost: O(slots visited).
-    ///
-    /// The cursor packs two slot numbers: the next slot to visit (low 32 bits) and the end of
-    /// the table when the iteration began (high 32 bits). A key present for the whole iteration
-    /// keeps its slot, which lies below that end, and the cursor only moves forward, so that key
-    /// is visited exactly once. Stopping at the initial end also means an iteration finishes
-    /// even while keys are added faster than it advances (new keys are appended past that end).
-    /// Slots beyond 2^32 are not reached, which matches Redis's own ceiling of 2^32 keys.
+    /// One SCAN call: buckets from `cursor` ([`Table::scan`]) until `count` keys are collected
+    /// into `out` or `max_visits` buckets were visited after the first, as Redis's
+    /// `scanGenericCommand` loops over `dictScan`. Keys are collected whether expired or not
+    /// (the caller filters, as Redis does). Returns the cursor to continue from, or 0 when the
+    /// iteration is over.
     pub fn scan(
         &self,
         cursor: u64,
         count: usize,
         max_visits: usize,
-        out: &mut Vec<Rc<[u8]>>,
+        out: &mut Vec<Box<[u8]>>,
     ) -> u64 {
-        const LOW: u64 = u32::MAX as u64;
-        let end = self.slots.end().min(u32::MAX as usize);
-        let (mut at, limit) = if cursor == 0 {
-            (0, end)
-        } else {
-            ((cursor & LOW) as usize, (cursor >> 32) as usize)
-        };
-        // The table may have shrunk since (trailing slots freed); it never matters to go less far.
-        let limit = limit.min(end);
-        let mut visits = 0;
-        while at < limit && visits < max_visits && out.len() < count {
-            if let Some(key) = self.slots.get(at) {
-                out.push(key.clone());
+        let mut cursor = cursor;
+        let mut visits = max_visits;
+        loop {
+            cursor = self.table.scan(cursor, |node| out.push(node.key.clone()));
+            if cursor == 0 || visits == 0 || out.len() >= count {
+                return cursor;
             }
-            at += 1;
-            visits += 1;
-        }
-        if at >= limit {
-            0
-        } else {
-            ((limit as u64) << 32) | at as u64
+            visits -= 1;
         }
     }
 
     /// A random live key (RANDOMKEY), or `None` if there is none. Like Redis's `dbRandomKey`,
-    /// an expired key it lands on is deleted and another one is drawn.
-    ///
-    /// Probing random slots is uniform and O(1) expected while the table is dense; if the
-    /// probes keep hitting holes the table is walked to a random n-th key instead, O(slots).
-    pub fn random_key(&mut self, now_ms: i64) -> Option<Rc<[u8]>> {
+    /// an expired key it lands on is deleted and another one is drawn. The table's nodes are
+    /// numbered densely, so a uniform pick is one random number.
+    pub fn random_key(&mut self, now_ms: i64) -> Option<Box<[u8]>> {
         // While frozen nothing is deleted, so the draws are bounded: past 100 expired keys in a
         // row, the last is answered (Redis's replicas do the same).
         let mut tries = 100;
         loop {
-            let key = self.random_slot_key()?;
-            if self.check_expired(&key, now_ms) {
+            if self.table.is_empty() {
+                return None;
+            }
+            let index = self.random_index(self.table.len());
+            let key = self.table.node(index).key.clone();
+            if self.check_expired_at(index, now_ms) {
                 return Some(key);
             }
             tries -= 1;
@@ -669,21 +650,6 @@ impl Db {
             }
             // It was expired and is now deleted: the loop ends, as every round deletes a key.
         }
-    }
-
-    fn random_slot_key(&mut self) -> Option<Rc<[u8]>> {
-        let (len, end) = (self.slots.len, self.slots.end());
-        if len == 0 {
-            return None;
-        }
-        for _ in 0..RANDOM_PROBES {
-            let at = self.random_index(end);
-            if let Some(key) = self.slots.get(at) {
-                return Some(key.clone());
-            }
-        }
-        let nth = self.random_index(len);
-        self.slots.keys.iter().flatten().nth(nth).cloned()
     }
 
     fn next_random(&mut self) -> u64 {
@@ -708,10 +674,10 @@ impl Db {
             let mut expired_in_round = 0;
             for _ in 0..SAMPLE.min(self.volatile.len()) {
                 let index = self.random_index(self.volatile.len());
-                let Some(key) = self.volatile.get(index).cloned() else {
+                let Some(&node) = self.volatile.get(index) else {
                     break;
                 };
-                if !self.check_expired(&key, now_ms) {
+                if !self.check_expired_at(node as usize, now_ms) {
                     expired_in_round += 1;
                 }
             }
@@ -723,80 +689,14 @@ impl Db {
     }
 }
 
-/// Every key at a position that never changes while the key exists: SCAN's cursor is a
-/// position. A freed position is reused by a later key (the most recently freed first), and free
-/// positions at the end are trimmed, so the table is one past the highest occupied position.
-/// It does not shrink otherwise: after a mass deletion that leaves keys at high positions it
-/// stays sparse (16 bytes a slot) until those keys go or new keys fill the holes, and SCAN
-/// then returns some short pages, as Redis's does over empty buckets.
-#[derive(Debug, Default)]
-struct Slots {
-    keys: Vec<Option<Rc<[u8]>>>,
-    /// Freed positions. An entry at or past the end, or occupied again, is stale and skipped.
-    free: Vec<usize>,
-    /// Occupied positions.
-    len: usize,
-}
-
-impl Slots {
-    /// Place `key` and return its position.
-    fn insert(&mut self, key: Rc<[u8]>) -> usize {
-        self.len += 1;
-        while let Some(at) = self.free.pop() {
-            if let Some(slot) = self.keys.get_mut(at)
-                && slot.is_none()
-            {
-                *slot = Some(key);
-                return at;
-            }
-        }
-        self.keys.push(Some(key));
-        self.keys.len() - 1
-    }
-
-    fn remove(&mut self, at: usize) {
-        if self.keys.get_mut(at).and_then(Option::take).is_none() {
-            return;
-        }
-        self.len -= 1;
-        if at + 1 == self.keys.len() {
-            // Trim the free tail; each position is trimmed at most once per freeing, so this is
-            // O(1) amortised. Free-list entries for trimmed positions become stale.
-            while let Some(None) = self.keys.last() {
-                self.keys.pop();
-            }
-            if self.keys.is_empty() {
-                self.free.clear();
-            }
-        } else {
-            self.free.push(at);
-        }
-    }
-
-    fn get(&self, at: usize) -> Option<&Rc<[u8]>> {
-        self.keys.get(at).and_then(Option::as_ref)
-    }
-
-    /// One past the highest occupied position.
-    fn end(&self) -> usize {
-        self.keys.len()
-    }
-
-    fn clear(&mut self) {
-        self.keys.clear();
-        self.free.clear();
-        self.len = 0;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::server::keyspace::db::*;
 
     #[test]
-    fn a_bucket_is_64_bytes() {
+    fn a_node_is_64_bytes() {
         assert_eq!(std::mem::size_of::<Value>(), 32);
-        assert_eq!(std::mem::size_of::<(Rc<[u8]>, Entry)>(), 64);
+        assert_eq!(std::mem::size_of::<Node<Entry>>(), 64);
     }
 
     fn scan_all(db: &Db, count: usize) -> Vec<Vec<u8>> {
@@ -806,59 +706,53 @@ mod tests {
             cursor = db.scan(cursor, count, count * 10, &mut page);
             keys.extend(page.iter().map(|k| k.to_vec()));
             if cursor == 0 {
+                keys.sort();
                 return keys;
             }
         }
     }
 
+    /// A removal renumbers the table's last node; its deadline's slot in `volatile` must
+    /// follow it, and the slot's key back.
+    ///
+    /// Break checked: not updating the moved node's `volatile` slot (in `Db::forget`) fails it.
     #[test]
-    fn slots_reuse_holes_and_trim_the_end() {
+    fn deadlines_follow_their_keys_as_nodes_are_renumbered() {
         let mut db = Db::new(1);
-        for key in [&b"a"[..], b"b", b"c", b"d"] {
-            db.set_str(key, b"v", false, 0);
+        for i in 0..200 {
+            let key = format!("k{i}");
+            db.set_str(key.as_bytes(), b"v", false, 0);
+            if i % 3 == 0 {
+                db.set_expiry(key.as_bytes(), Some(1_000 + i));
+            }
         }
-        db.remove(b"b");
-        db.set_str(b"e", b"v", false, 0);
-        assert_eq!(
-            db.map.get(&b"e"[..]).map(|e| e.slot),
-            Some(1),
-            "the hole is reused"
-        );
-        db.remove(b"d");
-        db.remove(b"c");
-        assert_eq!(db.slots.end(), 2, "free slots at the end are trimmed");
-        db.set_str(b"f", b"v", false, 0);
-        assert_eq!(db.map.get(&b"f"[..]).map(|e| e.slot), Some(2));
-        assert_eq!(
-            scan_all(&db, 1),
-            [b"a".to_vec(), b"e".to_vec(), b"f".to_vec()]
-        );
+        // Removing keys moves the last node into each hole, volatile or not.
+        for i in (0..200).step_by(4) {
+            assert!(db.delete(format!("k{i}").as_bytes(), 0));
+        }
+        for i in 0..200 {
+            let want = match (i % 4, i % 3) {
+                (0, _) => None,
+                (_, 0) => Some(Some(1_000 + i)),
+                _ => Some(None),
+            };
+            assert_eq!(db.expiry(format!("k{i}").as_bytes(), 0), want, "k{i}");
+        }
+        for (slot, &node) in db.volatile.iter().enumerate() {
+            assert_eq!(
+                db.table.node(node as usize).value.volatile_index as usize,
+                slot
+            );
+        }
+        // Every volatile key expires through the sampling cycle.
+        while db.volatile_len() > 0 {
+            db.active_expire_cycle(10_000, Duration::from_secs(1));
+        }
+        assert_eq!(db.len(), 100);
+        assert_eq!(scan_all(&db, 7).len(), 100);
         db.clear(0);
         assert_eq!(db.scan(0, 10, 100, &mut Vec::new()), 0);
         assert_eq!(db.random_key(0), None);
-    }
-
-    #[test]
-    fn scan_stops_at_the_end_the_iteration_started_with() {
-        let mut db = Db::new(1);
-        for i in 0..20 {
-            db.set_str(format!("old{i}").as_bytes(), b"v", false, 0);
-        }
-        let (mut cursor, mut seen) = (0, Vec::new());
-        loop {
-            let mut page = Vec::new();
-            cursor = db.scan(cursor, 2, 20, &mut page);
-            seen.extend(page);
-            // Growing faster than the scan advances must not keep it going forever.
-            for j in 0..5 {
-                db.set_str(format!("new{}-{j}", seen.len()).as_bytes(), b"v", false, 0);
-            }
-            if cursor == 0 {
-                break;
-            }
-        }
-        assert_eq!(seen.len(), 20);
-        assert!(seen.iter().all(|k| k.starts_with(b"old")));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! | module | what it holds |
 //! | --- | --- |
-//! | [`db`] | keys to values, expiry (lazy and active), SCAN's cursor, keys per type |
+//! | [`db`] | keys to values, expiry (lazy and active), SCAN, keys per type |
+//! | [`table`] | the db's hash table: chained buckets over a dense arena, resized incrementally |
 //! | [`databases`] | the numbered databases: the one in hand and the shelf (SELECT) |
 //! | [`list`] | a list: a quicklist of packed nodes (`list/nodes.rs`: the node array) |
 //! | [`hash`] | a hash: listpack, then a dense table |
@@ -31,6 +32,7 @@ pub mod hash;
 pub mod list;
 pub mod ranked;
 pub mod set;
+pub mod table;
 pub mod waiters;
 pub mod watched;
 pub mod zset;
