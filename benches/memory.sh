@@ -2,10 +2,14 @@
 # Memory per element of an aggregate type: reactor-server against redis-server, same data,
 # a fresh server for every load.
 #
-#   benches/memory.sh hash|set|list            Env: N=1000000  OUT=target/memory
+#   benches/memory.sh string|hash|set|list|zset     Env: N=1000000  OUT=target/memory
 #
 # The loads (N elements or N keys each), as RESP generated once into OUT:
 #
+#   string short         N short strings             (SET key:<i> v<i as 9 digits>)
+#          int           N integers                  (SET key:<i> <i>)
+#          ttl           N short strings with TTLs   (SET key:<i> v<i as 9 digits> EX 100000)
+#          100-byte      N 100-byte values           (SET key:<i> <100 bytes>)
 #   hash  big            one hash of N fields        (HSET big field:<i> <i>, 1000 per command)
 #         small          N keys of 5 fields          (HSET user:<i> name n<i> age <i%100> ...)
 #   set   ints           one set of N integers       (SADD ints <i>, 1000 per command)
@@ -14,6 +18,7 @@
 #         small-strings  N keys of 5 short words     (SADD w:<i> a<i%100> b c d e)
 #   list  big            one list of N integers      (RPUSH big <i>, 1000 per command)
 #         small          N keys of 5 short elements  (RPUSH job:<i> n<i> <i%100> c<i%50> free ..)
+#   zset  small          N keys of 5 members         (ZADD z:<i> 1 a<i%100> 2 b 3 c 4 d 5 e)
 #
 # For each load the server's VmRSS (/proc/PID/status) is read before and after, and the
 # difference divided by N is reported: per element for the big ones, per key for the small
@@ -26,7 +31,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TYPE=${1:?usage: benches/memory.sh hash|set|list}
+TYPE=${1:?usage: benches/memory.sh string|hash|set|list|zset}
 N=${N:-1000000}
 OUT=${OUT:-target/memory}
 for tool in redis-server redis-cli python3; do
@@ -34,8 +39,8 @@ for tool in redis-server redis-cli python3; do
 done
 case $TYPE in
     hash) SERVER_ARGS=(--hash-max-listpack-entries 128 --hash-max-listpack-value 64) ;;
-    set | list) SERVER_ARGS=() ;;
-    *) echo "usage: benches/memory.sh hash|set|list"; exit 1 ;;
+    string | set | list | zset) SERVER_ARGS=() ;;
+    *) echo "usage: benches/memory.sh string|hash|set|list|zset"; exit 1 ;;
 esac
 cargo build --release --quiet --bin reactor-server
 mkdir -p "$OUT"
@@ -57,6 +62,16 @@ def each(make):
     for i in range(n):
         yield cmd(make(i))
 loads = {
+    "string": [
+        ("short", "DBSIZE", "key:0", each(lambda i: ["SET", f"key:{i}", f"v{i:09d}"])),
+        ("int", "DBSIZE", "key:0", each(lambda i: ["SET", f"key:{i}", i])),
+        ("ttl", "DBSIZE", "key:0", each(lambda i: ["SET", f"key:{i}", f"v{i:09d}", "EX", 100000])),
+        ("100-byte", "DBSIZE", "key:0", each(lambda i: ["SET", f"key:{i}", f"{i:0100d}"])),
+    ],
+    "zset": [
+        ("small", "DBSIZE", "z:0", each(lambda i: ["ZADD", f"z:{i}", 1, f"a{i % 100}", 2, "b", 3, "c",
+                                                  4, "d", 5, "e"])),
+    ],
     "hash": [
         ("big", "HLEN big", "big", batches("HSET", "big", lambda i: [f"field:{i}", i])),
         ("small", "DBSIZE", "user:0", each(lambda i: ["HSET", f"user:{i}", "name", f"n{i}", "age", i % 100,

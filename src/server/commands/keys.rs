@@ -103,7 +103,7 @@ pub(super) fn read<'s>(state: &'s mut State, key: &[u8], now_ms: i64) -> Option<
 /// The one typed look-up of a read command: the `T` at `key` ([`read`]: counted as a hit or a
 /// miss), `Ok(None)` if the key does not exist, `Err(WrongType)` if it holds another type
 /// (`exec.wrong_type()` then replies Redis's `WRONGTYPE`).
-pub(crate) fn read_as<'s, T: Typed>(
+pub(crate) fn read_as<'s, T: Typed + ?Sized>(
     state: &'s mut State,
     key: &[u8],
     now_ms: i64,
@@ -116,7 +116,7 @@ pub(crate) fn read_as<'s, T: Typed>(
 
 /// The same for a write command: the `T` at `key`, to change in place (not counted, as
 /// Redis's `lookupKeyWrite` is not).
-pub(crate) fn write_as<'s, T: Typed>(
+pub(crate) fn write_as<'s, T: Typed + ?Sized>(
     state: &'s mut State,
     key: &[u8],
     now_ms: i64,

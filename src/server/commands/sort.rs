@@ -398,7 +398,7 @@ fn lookup(exec: &mut Exec<'_, '_>, pattern: &[u8], element: &[u8]) -> Option<Vec
     key.extend_from_slice(&pattern[star + 1..key_end]);
     match (read(exec.state, &key, exec.now_ms)?, field) {
         (Value::Hash(hash), Some(field)) => hash.get(field).map(<[u8]>::to_vec),
-        (Value::Str(bytes), None) => Some(bytes.clone()),
+        (value, None) => value.as_str().map(<[u8]>::to_vec),
         _ => None,
     }
 }

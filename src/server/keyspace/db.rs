@@ -25,6 +25,9 @@
 
 use std::time::{Duration, Instant};
 
+#[cfg(test)]
+use crate::server::keyspace::inline::INLINE_KEY;
+use crate::server::keyspace::inline::{Inline, Key};
 use crate::server::keyspace::table::{Chained, Link, Node, Removed, Table};
 use crate::server::keyspace::waiters::Blocking;
 use crate::server::keyspace::watched::WatchedKeys;
@@ -37,20 +40,38 @@ const SAMPLE: usize = 20;
 const REPEAT_IF_EXPIRED_OVER: usize = SAMPLE / 10;
 
 /// A stored value: a string or one of the aggregate types of [`crate::server::keyspace`].
+/// 32 bytes: a string of up to [`SMALL_STRING`] bytes is kept in them ([`Value::Small`]).
 #[derive(Debug, Clone)]
 pub enum Value {
+    /// A string on the heap: longer than [`SMALL_STRING`], or one that commands change in
+    /// place (APPEND, SETRANGE, SETBIT: as Redis turns an `embstr` into a `raw` string).
     Str(Vec<u8>),
+    /// A short string, in the value itself: no allocation.
+    Small(Inline<SMALL_STRING>),
     List(List),
     Hash(Hash),
     Set(Set),
     ZSet(ZSet),
 }
 
+/// The longest string kept in the value itself: what fits in the 32 bytes a [`List`] takes
+/// anyway, beside the bytes whose spare values tell the variants apart (one more byte and
+/// `Value` grows to 40: `a_node_is_64_bytes` checks).
+pub const SMALL_STRING: usize = 22;
+
 impl Value {
+    /// A string value: in place if short, on the heap otherwise.
+    pub fn string(bytes: &[u8]) -> Value {
+        match Inline::new(bytes) {
+            Some(small) => Value::Small(small),
+            None => Value::Str(bytes.to_vec()),
+        }
+    }
+
     /// The name `TYPE` reports.
     pub fn type_name(&self) -> &'static str {
         match self {
-            Value::Str(_) => "string",
+            Value::Str(_) | Value::Small(_) => "string",
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
@@ -64,7 +85,7 @@ impl Value {
     /// This value's index in [`Value::TYPES`].
     fn type_index(&self) -> usize {
         match self {
-            Value::Str(_) => 0,
+            Value::Str(_) | Value::Small(_) => 0,
             Value::List(_) => 1,
             Value::Hash(_) => 2,
             Value::Set(_) => 3,
@@ -76,6 +97,7 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(bytes) => string_encoding(bytes),
+            Value::Small(bytes) => string_encoding(bytes),
             Value::List(list) => list.encoding(),
             Value::Hash(hash) => hash.encoding(),
             Value::Set(set) => set.encoding(),
@@ -90,6 +112,7 @@ impl Value {
         std::mem::size_of::<Value>()
             + match self {
                 Value::Str(bytes) => bytes.capacity(),
+                Value::Small(_) => 0,
                 Value::List(list) => list.memory_usage(samples),
                 Value::Hash(hash) => hash.memory_usage(samples),
                 Value::Set(set) => set.memory_usage(samples),
@@ -101,12 +124,30 @@ impl Value {
     pub fn as_str(&self) -> Option<&[u8]> {
         match self {
             Value::Str(bytes) => Some(bytes),
+            Value::Small(bytes) => Some(bytes),
             _ => None,
         }
     }
 
-    /// The bytes of a string value, to modify in place; `None` for any other type.
+    /// Make this value the string `bytes`: in place if short; over a long string's allocation
+    /// if long and it is one (no allocation then); whatever it held before goes.
+    pub fn set_string(&mut self, bytes: &[u8]) {
+        match self {
+            Value::Small(small) if bytes.len() <= SMALL_STRING => small.set(bytes),
+            Value::Str(v) if bytes.len() > SMALL_STRING => {
+                v.clear();
+                v.extend_from_slice(bytes);
+            }
+            other => *other = Value::string(bytes),
+        }
+    }
+
+    /// The bytes of a string value, to modify in place (a short string moves to the heap
+    /// first); `None` for any other type.
     pub fn as_str_mut(&mut self) -> Option<&mut Vec<u8>> {
+        if let Value::Small(small) = self {
+            *self = Value::Str(small.to_vec());
+        }
         match self {
             Value::Str(bytes) => Some(bytes),
             _ => None,
@@ -119,9 +160,9 @@ impl Value {
 pub struct WrongType;
 
 /// A type a [`Value`] can hold, for the one typed look-up every command goes through
-/// (`commands::keys::read_as` and `write_as`): `Vec<u8>` (a string), [`List`], [`Hash`],
+/// (`commands::keys::read_as` and `write_as`): `[u8]` (a string's bytes), [`List`], [`Hash`],
 /// [`Set`] or [`ZSet`].
-pub trait Typed: Sized {
+pub trait Typed {
     /// `value` as this type, if it is one.
     fn of(value: &Value) -> Option<&Self>;
     /// The same, to modify in place.
@@ -147,15 +188,28 @@ macro_rules! typed {
     };
 }
 
-typed!(Vec<u8>, Str);
+impl Typed for [u8] {
+    fn of(value: &Value) -> Option<&Self> {
+        value.as_str()
+    }
+    fn of_mut(value: &mut Value) -> Option<&mut Self> {
+        match value {
+            Value::Str(bytes) => Some(bytes),
+            Value::Small(bytes) => Some(bytes.as_bytes_mut()),
+            _ => None,
+        }
+    }
+}
+
 typed!(List, List);
 typed!(Hash, Hash);
 typed!(Set, Set);
 typed!(ZSet, ZSet);
 
 /// Redis's string encodings: `int` for a canonical 64-bit integer, `embstr` up to 44 bytes
-/// (the object header and the bytes in one allocation), `raw` beyond. Ours are always a
-/// `Vec<u8>`; the name says what Redis would use, which is what clients and tests ask about.
+/// (the object header and the bytes in one allocation), `raw` beyond. Ours are in place up to
+/// 30 bytes and a `Vec<u8>` beyond; the name says what Redis would use, which is what clients
+/// and tests ask about.
 fn string_encoding(bytes: &[u8]) -> &'static str {
     let canonical_int = bytes.len() <= 20
         && std::str::from_utf8(bytes)
@@ -171,16 +225,14 @@ fn string_encoding(bytes: &[u8]) -> &'static str {
     }
 }
 
-/// One key's entry: 48 bytes, so a node with its key is 64. Every key pays this whatever it
-/// holds, which makes it most of a small value's cost (chapter 19): the deadline is a plain
-/// `i64` whose presence `volatile_index` says, and both numbers are 32-bit, which caps the
-/// keyspace at 2^32 - 2 keys (some 300 GB of keys).
+/// One key's entry: 40 bytes, so a node with its key is 64. Every key pays this whatever it
+/// holds, which makes it most of a small value's cost: the value (a short string in it), the
+/// key's place among those with a deadline (the deadline itself is kept there, so that a key
+/// without one pays nothing for it), and the link to the next node of its bucket. Both numbers
+/// are 32-bit, which caps the keyspace at 2^32 - 2 keys (some 300 GB of keys).
 #[derive(Debug)]
 struct Entry {
     value: Value,
-    /// Unix time in milliseconds at which the key expires; meaningful only while
-    /// `volatile_index` is not [`NO_DEADLINE`].
-    expires_at: i64,
     /// Index in `Db::volatile`, or [`NO_DEADLINE`].
     volatile_index: u32,
     /// The next node in this key's bucket.
@@ -204,14 +256,74 @@ impl Entry {
     fn new(value: Value) -> Entry {
         Entry {
             value,
-            expires_at: 0,
             volatile_index: NO_DEADLINE,
             link: None,
         }
     }
 
-    fn deadline(&self) -> Option<i64> {
-        (self.volatile_index != NO_DEADLINE).then_some(self.expires_at)
+    fn is_volatile(&self) -> bool {
+        self.volatile_index != NO_DEADLINE
+    }
+}
+
+/// The keys that have a deadline: each one's node number and deadline, side by side, for the
+/// expiry cycle's random sampling (12 bytes a key). A key's `Entry::volatile_index` is its
+/// place here.
+#[derive(Debug, Default)]
+struct Volatile {
+    nodes: Vec<u32>,
+    deadlines: Vec<i64>,
+}
+
+impl Volatile {
+    fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The deadline of `entry`, if it has one: Unix time in milliseconds.
+    fn of(&self, entry: &Entry) -> Option<i64> {
+        if entry.is_volatile() {
+            self.deadlines.get(entry.volatile_index as usize).copied()
+        } else {
+            None
+        }
+    }
+
+    /// Add node `node` with its deadline; returns its place.
+    fn push(&mut self, node: usize, at: i64) -> u32 {
+        debug_assert!(
+            self.nodes.len() < NO_DEADLINE as usize,
+            "2^32 - 1 deadlines"
+        );
+        self.nodes.push(node as u32);
+        self.deadlines.push(at);
+        (self.nodes.len() - 1) as u32
+    }
+
+    fn set(&mut self, index: u32, at: i64) {
+        if let Some(deadline) = self.deadlines.get_mut(index as usize) {
+            *deadline = at;
+        }
+    }
+
+    /// Remove place `index`; the last place moves into it: returns the node now there.
+    fn swap_remove(&mut self, index: u32) -> Option<u32> {
+        let index = index as usize;
+        if index >= self.nodes.len() {
+            return None;
+        }
+        self.nodes.swap_remove(index);
+        self.deadlines.swap_remove(index);
+        self.nodes.get(index).copied()
+    }
+
+    fn clear(&mut self) {
+        self.nodes.clear();
+        self.deadlines.clear();
     }
 }
 
@@ -220,8 +332,8 @@ impl Entry {
 #[derive(Debug, Default)]
 pub struct Db {
     table: Table<Entry>,
-    /// Every key that has a deadline (its node's number), for sampling.
-    volatile: Vec<u32>,
+    /// Every key that has a deadline (its node's number) and the deadline, for sampling.
+    volatile: Volatile,
     /// Keys removed because their deadline passed (`expired_keys`).
     pub expired_keys: u64,
     /// Clients are paused (CLIENT PAUSE): the dataset stays as it is, so a key whose deadline
@@ -291,7 +403,7 @@ impl Db {
 
     /// Delete node `index` if its deadline has passed. Returns whether its key (still) exists.
     fn check_expired_at(&mut self, index: usize, now_ms: i64) -> bool {
-        match self.table.node(index).value.deadline() {
+        match self.volatile.of(&self.table.node(index).value) {
             Some(at) if at <= now_ms => {
                 if !self.frozen
                     && let Some((key, _)) = self.take_at(index)
@@ -321,6 +433,7 @@ impl Db {
 
     /// Delete `key` first if its deadline has passed, so that the lookup that follows sees only
     /// live keys. While no key has a deadline none can have expired, and this costs nothing.
+    #[inline]
     fn reclaim_if_expired(&mut self, key: &[u8], now_ms: i64) {
         if !self.volatile.is_empty() {
             self.check_expired(key, now_ms);
@@ -372,7 +485,7 @@ impl Db {
     /// once (ZUNION) after looking each up with [`Db::get`].
     pub fn peek(&self, key: &[u8], now_ms: i64) -> Option<&Value> {
         let entry = self.table.get(key)?;
-        match entry.deadline() {
+        match self.volatile.of(entry) {
             Some(at) if at <= now_ms => None,
             _ => Some(&entry.value),
         }
@@ -383,50 +496,51 @@ impl Db {
     pub fn is_expired(&self, key: &[u8], now_ms: i64) -> bool {
         self.table
             .get(key)
-            .and_then(Entry::deadline)
+            .and_then(|entry| self.volatile.of(entry))
             .is_some_and(|at| at <= now_ms)
     }
 
     /// `MEMORY USAGE`: the bytes behind a live key (see [`crate::server::commands::admin`]'s
-    /// `memory` module): its node (key reference and entry), its share of a bucket, the key's
-    /// bytes, and the value with `samples` of its elements measured.
+    /// `memory` module): its node (key and entry), its share of a bucket, the key's bytes if
+    /// they are not inline, its deadline if it has one, and the value with `samples` of its
+    /// elements measured.
     pub fn memory_usage(&mut self, key: &[u8], samples: usize, now_ms: i64) -> Option<usize> {
-        let node = std::mem::size_of::<Node<Entry>>() + std::mem::size_of::<Link>();
-        let value = self.get(key, now_ms)?;
+        let index = self.live(key, now_ms)?;
+        let node = self.table.node(index);
+        let fixed = std::mem::size_of::<Node<Entry>>() + std::mem::size_of::<Link>();
+        let deadline = if node.value.is_volatile() {
+            std::mem::size_of::<u32>() + std::mem::size_of::<i64>()
+        } else {
+            0
+        };
+        let value = &node.value.value;
         let value_extra = value.memory_usage(samples) - std::mem::size_of::<Value>();
-        Some(node + key.len() + value_extra)
+        Some(fixed + node.key.heap_size() + deadline + value_extra)
     }
 
     pub fn exists(&mut self, key: &[u8], now_ms: i64) -> bool {
         self.live(key, now_ms).is_some()
     }
 
-    /// Store a string, reusing the existing allocation when the key already holds one (so a
-    /// `SET` on an existing key allocates nothing). `keep_ttl` keeps the deadline; otherwise it
-    /// is cleared. One lookup when the key exists and no key has a deadline.
+    /// Store a string: in place if short, else reusing the existing allocation when the key
+    /// already holds a long one (so a `SET` on an existing key allocates nothing, and a short
+    /// one never does). `keep_ttl` keeps the deadline; otherwise it is cleared. One lookup when
+    /// the key exists and no key has a deadline.
     pub fn set_str(&mut self, key: &[u8], bytes: &[u8], keep_ttl: bool, now_ms: i64) {
         self.reclaim_if_expired(key, now_ms);
         self.touch(key);
         if let Some(entry) = self.table.get_mut(key) {
-            match &mut entry.value {
-                Value::Str(v) => {
-                    v.clear();
-                    v.extend_from_slice(bytes);
-                }
-                other => {
-                    self.per_type[other.type_index()] -= 1;
-                    self.per_type[0] += 1;
-                    *other = Value::Str(bytes.to_vec());
-                }
-            }
-            if !keep_ttl && entry.deadline().is_some() {
+            self.per_type[entry.value.type_index()] -= 1;
+            self.per_type[0] += 1;
+            entry.value.set_string(bytes);
+            if !keep_ttl && entry.is_volatile() {
                 let index = entry.volatile_index;
                 entry.volatile_index = NO_DEADLINE;
                 self.volatile_remove(index);
             }
             return;
         }
-        self.add(key, Value::Str(bytes.to_vec()));
+        self.add(key, Value::string(bytes));
     }
 
     /// Store `value` under `key`, replacing any value and deadline.
@@ -458,19 +572,19 @@ impl Db {
     }
 
     /// Remove node `index`, telling no watcher.
-    fn take_at(&mut self, index: usize) -> Option<(Box<[u8]>, Value)> {
+    fn take_at(&mut self, index: usize) -> Option<(Key, Value)> {
         let removed = self.table.remove_at(index)?;
         Some(self.forget(removed))
     }
 
     /// What a removal leaves to fix: the counts, the key's place among the volatile ones,
     /// and that of the node that took the removed node's number.
-    fn forget(&mut self, removed: Removed<Entry>) -> (Box<[u8]>, Value) {
+    fn forget(&mut self, removed: Removed<Entry>) -> (Key, Value) {
         let Removed { key, value, moved } = removed;
         self.per_type[value.value.type_index()] -= 1;
         if let Some(moved) = moved {
             let at = self.table.node(moved).value.volatile_index;
-            if let Some(slot) = self.volatile.get_mut(at as usize) {
+            if let Some(slot) = self.volatile.nodes.get_mut(at as usize) {
                 *slot = moved as u32;
             }
         }
@@ -492,7 +606,7 @@ impl Db {
         if !self.check_expired_at(index, now_ms) {
             return None;
         }
-        Some(self.table.node(index).value.deadline())
+        Some(self.volatile.of(&self.table.node(index).value))
     }
 
     /// Set or clear the deadline of an existing key. Returns false if the key does not exist.
@@ -504,29 +618,21 @@ impl Db {
         let entry = &mut self.table.node_mut(index).value;
         match (entry.volatile_index, at) {
             (NO_DEADLINE, None) => {}
-            (NO_DEADLINE, Some(at)) => {
-                entry.volatile_index = self.volatile.len() as u32;
-                entry.expires_at = at;
-                self.volatile.push(index as u32);
-            }
+            (NO_DEADLINE, Some(at)) => entry.volatile_index = self.volatile.push(index, at),
             (was, None) => {
                 entry.volatile_index = NO_DEADLINE;
                 self.volatile_remove(was);
             }
-            (_, Some(at)) => entry.expires_at = at,
+            (was, Some(at)) => self.volatile.set(was, at),
         }
         true
     }
 
+    /// Forget place `index` among the keys with a deadline; the key that moves into that
+    /// place is told its new one.
     fn volatile_remove(&mut self, index: u32) {
-        let index = index as usize;
-        if index >= self.volatile.len() {
-            return;
-        }
-        self.volatile.swap_remove(index);
-        // The key that was last now sits at `index`: tell its entry.
-        if let Some(&moved) = self.volatile.get(index) {
-            self.table.node_mut(moved as usize).value.volatile_index = index as u32;
+        if let Some(moved) = self.volatile.swap_remove(index) {
+            self.table.node_mut(moved as usize).value.volatile_index = index;
         }
     }
 
@@ -601,7 +707,7 @@ impl Db {
     pub fn live_keys(&self, now_ms: i64) -> impl Iterator<Item = &[u8]> {
         self.table
             .iter()
-            .filter(move |node| node.value.deadline().is_none_or(|at| at > now_ms))
+            .filter(move |node| self.volatile.of(&node.value).is_none_or(|at| at > now_ms))
             .map(|node| &*node.key)
     }
 
@@ -620,7 +726,9 @@ impl Db {
         let mut cursor = cursor;
         let mut visits = max_visits;
         loop {
-            cursor = self.table.scan(cursor, |node| out.push(node.key.clone()));
+            cursor = self
+                .table
+                .scan(cursor, |node| out.push(Box::from(&*node.key)));
             if cursor == 0 || visits == 0 || out.len() >= count {
                 return cursor;
             }
@@ -640,7 +748,7 @@ impl Db {
                 return None;
             }
             let index = self.random_index(self.table.len());
-            let key = self.table.node(index).key.clone();
+            let key = Box::from(&*self.table.node(index).key);
             if self.check_expired_at(index, now_ms) {
                 return Some(key);
             }
@@ -674,7 +782,7 @@ impl Db {
             let mut expired_in_round = 0;
             for _ in 0..SAMPLE.min(self.volatile.len()) {
                 let index = self.random_index(self.volatile.len());
-                let Some(&node) = self.volatile.get(index) else {
+                let Some(&node) = self.volatile.nodes.get(index) else {
                     break;
                 };
                 if !self.check_expired_at(node as usize, now_ms) {
@@ -696,6 +804,7 @@ mod tests {
     #[test]
     fn a_node_is_64_bytes() {
         assert_eq!(std::mem::size_of::<Value>(), 32);
+        assert_eq!(std::mem::size_of::<Entry>(), 40);
         assert_eq!(std::mem::size_of::<Node<Entry>>(), 64);
     }
 
@@ -738,7 +847,7 @@ mod tests {
             };
             assert_eq!(db.expiry(format!("k{i}").as_bytes(), 0), want, "k{i}");
         }
-        for (slot, &node) in db.volatile.iter().enumerate() {
+        for (slot, &node) in db.volatile.nodes.iter().enumerate() {
             assert_eq!(
                 db.table.node(node as usize).value.volatile_index as usize,
                 slot
@@ -777,6 +886,47 @@ mod tests {
         assert_eq!(db.get(b"a", 1_000).and_then(Value::as_str), Some(&b"3"[..]));
         assert!(db.delete(b"a", 1_000));
         assert!(!db.exists(b"a", 1_000));
+    }
+
+    /// A short string lives in its value, a short key in its node: neither allocates. A long
+    /// one goes to the heap, and a command that edits a string in place moves it there too
+    /// (as Redis turns an `embstr` into a `raw` string); writing a short string over a long
+    /// one brings it back.
+    ///
+    /// Break checked: `Value::string` always building `Value::Str` fails it.
+    #[test]
+    fn short_strings_and_keys_are_kept_in_place() {
+        let mut db = Db::new(1);
+        db.set_str(b"key:1", b"v000000001", false, 0);
+        let node = db.table.node(db.table.find(b"key:1").expect("there"));
+        assert!(matches!(node.key, Key::Inline(_)));
+        assert!(matches!(node.value.value, Value::Small(_)));
+        let long = [b'x'; SMALL_STRING + 1];
+        db.set_str(b"key:1", &long, false, 0);
+        assert!(matches!(db.get(b"key:1", 0), Some(Value::Str(_))));
+        db.set_str(b"key:1", b"1", false, 0);
+        assert!(matches!(db.get(b"key:1", 0), Some(Value::Small(_))));
+        let value = db.get_mut(b"key:1", 0).expect("there");
+        value.as_str_mut().expect("a string").push(b'0');
+        assert!(matches!(db.get(b"key:1", 0), Some(Value::Str(_))));
+        assert_eq!(
+            db.get(b"key:1", 0).and_then(Value::as_str),
+            Some(&b"10"[..])
+        );
+        let value = db.get_mut(b"key:1", 0).expect("there");
+        value.set_string(b"11");
+        assert!(matches!(db.get(b"key:1", 0), Some(Value::Small(_))));
+        db.set_str(b"key:1", b"12345", false, 0);
+        assert_eq!(
+            db.get(b"key:1", 0).and_then(Value::as_str),
+            Some(&b"12345"[..])
+        );
+        db.set_str(b"key:1", b"6", false, 0);
+        assert_eq!(db.get(b"key:1", 0).and_then(Value::as_str), Some(&b"6"[..]));
+        let long_key = [b'k'; INLINE_KEY + 1];
+        db.set_str(&long_key, b"v", false, 0);
+        let node = db.table.node(db.table.find(&long_key).expect("there"));
+        assert!(matches!(node.key, Key::Boxed(_)));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! | module | what it holds |
 //! | --- | --- |
 //! | [`db`] | keys to values, expiry (lazy and active), SCAN, keys per type |
+//! | [`inline`] | short keys and strings kept in place: no allocation of their own |
 //! | [`table`] | the db's hash table: chained buckets over a dense arena, resized incrementally |
 //! | [`databases`] | the numbered databases: the one in hand and the shelf (SELECT) |
 //! | [`list`] | a list: a quicklist of packed nodes (`list/nodes.rs`: the node array) |
@@ -29,6 +30,7 @@
 pub mod databases;
 pub mod db;
 pub mod hash;
+pub mod inline;
 pub mod list;
 pub mod ranked;
 pub mod set;

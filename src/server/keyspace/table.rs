@@ -35,6 +35,8 @@ use std::hash::{BuildHasher, DefaultHasher, Hasher, RandomState};
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
+use super::inline::Key;
+
 /// A chain link: a node's number plus one, so that "no node" is zero.
 pub type Link = Option<NonZeroU32>;
 
@@ -60,7 +62,7 @@ pub trait Chained {
 /// One key and its value.
 #[derive(Debug)]
 pub struct Node<T> {
-    pub key: Box<[u8]>,
+    pub key: Key,
     pub value: T,
 }
 
@@ -79,7 +81,7 @@ const TIMED_STEP: usize = 100;
 /// A removed node, and which node (if any) moved into its number.
 #[derive(Debug)]
 pub struct Removed<T> {
-    pub key: Box<[u8]>,
+    pub key: Key,
     pub value: T,
     /// The node that was last now has the removed node's number: this one.
     pub moved: Option<usize>,
@@ -269,7 +271,7 @@ impl<T: Chained> Table<T> {
         let index = self.len;
         value.set_link(self.buckets[array][bucket]);
         self.push(Node {
-            key: key.into(),
+            key: Key::new(key),
             value,
         });
         self.buckets[array][bucket] = link_to(index);

@@ -102,7 +102,7 @@ fn fail(exec: &mut Exec<'_, '_>, failure: Failure) {
 
 /// `GET key` → `$value`, `$-1` if the key does not exist.
 fn get(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    match read_as::<Vec<u8>>(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<[u8]>(exec.state, req.arg(1), exec.now_ms) {
         Ok(Some(value)) => reply::bulk(exec.out, value),
         Ok(None) => reply::null(exec.out),
         Err(WrongType) => exec.wrong_type(),
@@ -284,7 +284,7 @@ fn set_generic(
     };
     // GET replies with the old value before the NX/XX check, which may then keep it.
     if opts.get {
-        match read_as::<Vec<u8>>(exec.state, key, now) {
+        match read_as::<[u8]>(exec.state, key, now) {
             Ok(Some(old)) => reply::bulk(exec.out, old),
             Ok(None) => reply::null(exec.out),
             Err(WrongType) => return exec.wrong_type(),
@@ -313,7 +313,7 @@ fn set_generic(
 /// `GETSET key value` → the old value or `$-1`; the key now holds `value`, with no deadline.
 fn getset(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let (key, now) = (req.arg(1), exec.now_ms);
-    match read_as::<Vec<u8>>(exec.state, key, now) {
+    match read_as::<[u8]>(exec.state, key, now) {
         Ok(Some(old)) => reply::bulk(exec.out, old),
         Ok(None) => reply::null(exec.out),
         Err(WrongType) => return exec.wrong_type(),
@@ -324,7 +324,7 @@ fn getset(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// `GETDEL key` → the value or `$-1`; the key is deleted.
 fn getdel(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let (key, now) = (req.arg(1), exec.now_ms);
-    match read_as::<Vec<u8>>(exec.state, key, now) {
+    match read_as::<[u8]>(exec.state, key, now) {
         Ok(Some(value)) => reply::bulk(exec.out, value),
         Ok(None) => return reply::null(exec.out),
         Err(WrongType) => return exec.wrong_type(),
@@ -341,7 +341,7 @@ fn getex(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     };
     let (key, now) = (req.arg(1), exec.now_ms);
     let at = opts.expire.map(|(kind, time)| deadline(kind, time, now));
-    let at = match (read_as::<Vec<u8>>(exec.state, key, now), at) {
+    let at = match (read_as::<[u8]>(exec.state, key, now), at) {
         (Ok(None), _) => return exec.null(),
         (Err(WrongType), _) => return exec.wrong_type(),
         (Ok(Some(_)), Some(Err(error))) => return bad_deadline(exec, error, "getex"),
@@ -371,7 +371,7 @@ fn mget(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let now = exec.now_ms;
     reply::array(exec.out, req.len() - 1);
     for key in req.args().skip(1) {
-        match read_as::<Vec<u8>>(exec.state, key, now) {
+        match read_as::<[u8]>(exec.state, key, now) {
             Ok(Some(value)) => reply::bulk(exec.out, value),
             Ok(None) | Err(WrongType) => reply::null(exec.out),
         }
@@ -446,9 +446,9 @@ fn append(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// `STRLEN key` → `:length`, `:0` if the key does not exist.
 fn strlen(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    match read_as::<Vec<u8>>(exec.state, req.arg(1), exec.now_ms) {
+    match read_as::<[u8]>(exec.state, req.arg(1), exec.now_ms) {
         Ok(value) => {
-            let len = value.map_or(0, Vec::len);
+            let len = value.map_or(0, <[u8]>::len);
             exec.integer(len as i64);
         }
         Err(WrongType) => exec.wrong_type(),
@@ -494,15 +494,15 @@ fn incr_by(exec: &mut Exec<'_, '_>, key: &[u8], delta: i64) {
             db.set_str(key, reply::format_decimal(&mut digits, delta), false, now);
             Ok(delta)
         }
-        Some(value) => match value.as_str_mut() {
+        // (The sum is written over the value: a counter stays in place, as short strings are.)
+        Some(value) => match value.as_str() {
             None => Err(Failure::WrongType),
             Some(bytes) => match parse_i64(bytes) {
                 None => Err(Failure::NotInteger),
                 Some(old) => match old.checked_add(delta) {
                     None => Err(Failure::Error("ERR increment or decrement would overflow")),
                     Some(new) => {
-                        bytes.clear();
-                        bytes.extend_from_slice(reply::format_decimal(&mut digits, new));
+                        value.set_string(reply::format_decimal(&mut digits, new));
                         Ok(new)
                     }
                 },
@@ -525,14 +525,10 @@ fn incrbyfloat(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let result = match db.get_mut(key, now) {
         None => long_double::incr_by_float(None, increment, &mut text)
             .map(|()| db.set_str(key, &text, false, now)),
-        Some(value) => match value.as_str_mut() {
+        Some(value) => match value.as_str() {
             None => return exec.wrong_type(),
-            Some(bytes) => {
-                long_double::incr_by_float(Some(bytes), increment, &mut text).map(|()| {
-                    bytes.clear();
-                    bytes.extend_from_slice(&text);
-                })
-            }
+            Some(bytes) => long_double::incr_by_float(Some(bytes), increment, &mut text)
+                .map(|()| value.set_string(&text)),
         },
     };
     match result {
@@ -551,11 +547,8 @@ fn getrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     let (Some(start), Some(end)) = (parse_i64(req.arg(2)), parse_i64(req.arg(3))) else {
         return exec.not_integer();
     };
-    match read_as::<Vec<u8>>(exec.state, req.arg(1), exec.now_ms) {
-        Ok(value) => reply::bulk(
-            exec.out,
-            byte_range(value.map_or(&[][..], Vec::as_slice), start, end),
-        ),
+    match read_as::<[u8]>(exec.state, req.arg(1), exec.now_ms) {
+        Ok(value) => reply::bulk(exec.out, byte_range(value.unwrap_or_default(), start, end)),
         Err(WrongType) => exec.wrong_type(),
     }
 }
