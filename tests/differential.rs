@@ -932,6 +932,25 @@ fn key_commands_across_types_match_redis_byte_for_byte() {
     compare(KEYS_ACROSS_TYPES, redis.addr, ours.addr());
 }
 
+/// SETBIT and GETBIT: bits in Redis's order (bit 0 is byte 0's highest), growth with zero
+/// bytes, over short (in place) and long strings, and every error in Redis's order (offset,
+/// then bit, then type).
+///
+/// Break checked: numbering bits from the lowest (`1 << (offset & 7)` in `locate`) fails the
+/// first case; checking the key's type before the bit value fails the third.
+const BITMAP: &[&[u8]] = &[
+    b"SETBIT k 1 1\r\nGET k\r\nSETBIT k 7 1\r\nGETBIT k 1\r\nGETBIT k 0\r\nSETBIT k 1 0\r\nGET k\r\nGETBIT k 9999\r\nGETBIT nokey 3\r\nSETBIT k 100 1\r\nSTRLEN k\r\nGET k\r\n",
+    b"SET n 12345\r\nSETBIT n 2 1\r\nGET n\r\nSET long aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\nSETBIT long 319 1\r\nGETBIT long 319\r\nGET long\r\nSETBIT e 0 0\r\nEXISTS e\r\nGET e\r\n",
+    b"LPUSH l a\r\nSETBIT l 0 1\r\nGETBIT l 0\r\nSETBIT l 0 2\r\nSETBIT l -1 1\r\nSETBIT l x 1\r\nSETBIT k 0 x\r\nSETBIT k 4294967296 1\r\nGETBIT k 4294967296\r\nGETBIT k -1\r\nGETBIT k 1.5\r\nSETBIT k 0\r\nGETBIT k\r\n",
+];
+
+#[test]
+fn bitmap_commands_match_redis_byte_for_byte() {
+    let redis = RedisServer::start(&[]);
+    let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
+    compare(BITMAP, redis.addr, ours.addr());
+}
+
 /// CLIENT's subcommands whose replies do not carry ids, addresses or times: REPLY's silences,
 /// KILL's counts and errors, LIST's filters and their errors, NO-EVICT, GETREDIR, HELP, and
 /// the killing of the caller itself (the reply, then the close).

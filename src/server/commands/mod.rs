@@ -14,6 +14,7 @@
 //! | [`clients`] | CLIENT: list, info, kill, reply, unblock, names |
 //! | [`auth`] | AUTH, and the password check HELLO shares |
 //! | [`strings`] | GET, SET and the rest of the string commands (`strings/long_double.rs`: INCRBYFLOAT's arithmetic) |
+//! | [`bitmap`] | SETBIT, GETBIT: a string one bit at a time |
 //! | [`keys`] | DEL, EXISTS, EXPIRE, TTL, TYPE, RENAME, SCAN, KEYS and the generic key commands |
 //! | [`lists`] | pushes, pops, moves and their blocking forms (`lists/index.rs`: LRANGE, LINDEX, LSET, LINSERT, LREM, LTRIM, LPOS) |
 //! | [`hashes`] | H* |
@@ -32,6 +33,7 @@ use super::command::Command;
 
 pub mod admin;
 pub mod auth;
+pub mod bitmap;
 pub mod clients;
 pub mod connection;
 pub mod hashes;
@@ -54,6 +56,7 @@ pub const FAMILIES: &[&[Command]] = &[
     clients::COMMANDS,
     auth::COMMANDS,
     strings::COMMANDS,
+    bitmap::COMMANDS,
     lists::COMMANDS,
     lists::index::COMMANDS,
     hashes::COMMANDS,

@@ -23,11 +23,14 @@
 //! SETRANGE key offset value                :new length (zero-padded)
 //! ```
 //!
-//! **Why SET on an existing key allocates nothing.** A string is a `Vec<u8>`; overwriting one
-//! clears it and copies the new bytes into the capacity it already has ([`Db::set_str`]). A
-//! cache workload that rewrites the same keys with same-size values therefore never touches
-//! the allocator. INCR does the same: the new number is formatted into a stack buffer
-//! ([`reply::format_decimal`]) and copied over the old digits.
+//! **Why SET allocates nothing.** A string of up to 22 bytes is kept inside its value, and a
+//! longer one is a `Vec<u8>` that an overwrite clears and refills in the capacity it already
+//! has ([`Db::set_str`], [`Value::set_string`]). A cache workload that rewrites the same keys
+//! with values of the same size therefore never touches the allocator, and a short value never
+//! does. INCR does the same: the new number is formatted into a stack buffer
+//! ([`reply::format_decimal`]) and written over the old digits. APPEND and SETRANGE edit a
+//! string in place, which moves a short one to the heap first (as Redis turns an `embstr`
+//! into a `raw` string).
 //!
 //! **Why integers are parsed strictly.** Redis treats a string as an integer only in its
 //! canonical form (`string2ll`: no `+`, no leading zero, no spaces, fits in `i64`), and

@@ -353,6 +353,12 @@ pub(super) static DOCS: &[Docs] = &[
         .args(&[
             Arg::key("key", 0),
         ]),
+    Docs::new("getbit", Group::Bitmap, "2.2.0", "Returns the bit value at offset in the string value stored at key")
+        .complexity("O(1)")
+        .args(&[
+            Arg::key("key", 0),
+            Arg::integer("offset"),
+        ]),
     Docs::new("getdel", Group::String, "6.2.0", "Get the value of a key and delete the key")
         .complexity("O(1)")
         .args(&[
@@ -882,6 +888,13 @@ pub(super) static DOCS: &[Docs] = &[
             Arg::oneof("condition", &[Arg::pure_token("nx", "NX"), Arg::pure_token("xx", "XX")]).optional().since("2.6.12"),
             Arg::pure_token("get", "GET").optional().since("6.2.0"),
             Arg::oneof("expiration", &[Arg::integer("seconds").token("EX").since("2.6.12"), Arg::integer("milliseconds").token("PX").since("2.6.12"), Arg::unix_time("unix-time-seconds").token("EXAT").since("6.2.0"), Arg::unix_time("unix-time-milliseconds").token("PXAT").since("6.2.0"), Arg::pure_token("keepttl", "KEEPTTL").since("6.0.0")]).optional(),
+        ]),
+    Docs::new("setbit", Group::Bitmap, "2.2.0", "Sets or clears the bit at offset in the string value stored at key")
+        .complexity("O(1)")
+        .args(&[
+            Arg::key("key", 0),
+            Arg::integer("offset"),
+            Arg::integer("value"),
         ]),
     Docs::new("setex", Group::String, "2.0.0", "Set the value and expiration of a key")
         .complexity("O(1)")
