@@ -944,6 +944,26 @@ const BITMAP: &[&[u8]] = &[
     b"LPUSH l a\r\nSETBIT l 0 1\r\nGETBIT l 0\r\nSETBIT l 0 2\r\nSETBIT l -1 1\r\nSETBIT l x 1\r\nSETBIT k 0 x\r\nSETBIT k 4294967296 1\r\nGETBIT k 4294967296\r\nGETBIT k -1\r\nGETBIT k 1.5\r\nSETBIT k 0\r\nGETBIT k\r\n",
 ];
 
+/// LCS: the string, LEN, IDX with and without WITHMATCHLEN and MINMATCHLEN (Redis's own
+/// example), ranges that reach either string's start, missing keys, and the errors in Redis's
+/// order (types first, then options, then LEN with IDX).
+///
+/// Break checked: not closing a range at either string's start fails the second case; not
+/// checking the keys' types fails the fourth.
+const LCS: &[&[u8]] = &[
+    b"MSET a ohmytext b mynewtext\r\nLCS a b\r\nLCS a b LEN\r\nLCS b a\r\nLCS a nokey\r\nLCS nokey nokey2 LEN\r\nLCS a a\r\n",
+    b"MSET a ohmytext b mynewtext\r\nLCS a b IDX\r\nLCS a b IDX WITHMATCHLEN\r\nLCS a b IDX MINMATCHLEN 4\r\nLCS a b IDX MINMATCHLEN 4 WITHMATCHLEN\r\nLCS a b idx minmatchlen -3 withmatchlen\r\n",
+    b"MSET a abcabcabc b cbacbacba\r\nLCS a b IDX WITHMATCHLEN\r\nMSET x 1234567890 y 0987654321\r\nLCS x y IDX\r\nLCS x y\r\nLCS nokey x IDX\r\nLCS x nokey IDX WITHMATCHLEN\r\n",
+    b"LPUSH l a\r\nSET a x\r\nLCS a l\r\nLCS l a LEN IDX\r\nLCS a b LEN IDX\r\nLCS a b MINMATCHLEN\r\nLCS a b MINMATCHLEN x\r\nLCS a b FOO\r\nLCS a\r\n",
+];
+
+#[test]
+fn lcs_matches_redis_byte_for_byte() {
+    let redis = RedisServer::start(&[]);
+    let ours = reactor::spawn(reactor::config::Config::ephemeral()).unwrap();
+    compare(LCS, redis.addr, ours.addr());
+}
+
 #[test]
 fn bitmap_commands_match_redis_byte_for_byte() {
     let redis = RedisServer::start(&[]);

@@ -13,7 +13,7 @@
 //! | [`connection`] | PING, ECHO, HELLO, QUIT, RESET, SELECT |
 //! | [`clients`] | CLIENT: list, info, kill, reply, unblock, names |
 //! | [`auth`] | AUTH, and the password check HELLO shares |
-//! | [`strings`] | GET, SET and the rest of the string commands (`strings/long_double.rs`: INCRBYFLOAT's arithmetic) |
+//! | [`strings`] | GET, SET and the rest of the string commands (`strings/long_double.rs`: INCRBYFLOAT's arithmetic; `strings/lcs.rs`: LCS) |
 //! | [`bitmap`] | SETBIT, GETBIT: a string one bit at a time |
 //! | [`keys`] | DEL, EXISTS, EXPIRE, TTL, TYPE, RENAME, SCAN, KEYS and the generic key commands |
 //! | [`lists`] | pushes, pops, moves and their blocking forms (`lists/index.rs`: LRANGE, LINDEX, LSET, LINSERT, LREM, LTRIM, LPOS) |

@@ -21,6 +21,8 @@
 //! INCRBYFLOAT key x                        $new value as text
 //! GETRANGE key start end                   $bytes (negative indexes count from the end)
 //! SETRANGE key offset value                :new length (zero-padded)
+//! LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]
+//!                                          $common subsequence | :its length | the ranges
 //! ```
 //!
 //! **Why SET allocates nothing.** A string of up to 22 bytes is kept inside its value, and a
@@ -50,6 +52,7 @@
 //!
 //! [`Db::set_str`]: crate::server::keyspace::db::Db::set_str
 
+mod lcs;
 pub(super) mod long_double;
 
 use crate::resp::number::parse_i64;
@@ -86,6 +89,7 @@ pub const COMMANDS: &[Command] = &[
     // SUBSTR is GETRANGE's old name; Redis 7.0 still answers to it.
     Command::new("substr", 4, &["readonly"], getrange).acl(&["string"]).keys(&[KeySpec::index(1, &["RO", "access"])]),
     Command::new("setrange", 4, &["write", "denyoom"], setrange).acl(&["string"]).keys(&[KeySpec::index(1, &["RW", "update"])]),
+    Command::new("lcs", -3, &["readonly"], lcs::lcs).acl(&["string"]).keys(&[KeySpec::index(1, &["RO", "access"]).range(1, 1, 0)]),
 ];
 
 /// Why a string command failed, decided while the keyspace is borrowed and replied after.

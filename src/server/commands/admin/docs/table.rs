@@ -546,6 +546,16 @@ pub(super) static DOCS: &[Docs] = &[
         .args(&[
             Arg::string("event").optional().multiple(),
         ]),
+    Docs::new("lcs", Group::String, "7.0.0", "Find longest common substring")
+        .complexity("O(N*M) where N and M are the lengths of s1 and s2, respectively")
+        .args(&[
+            Arg::key("key1", 0),
+            Arg::key("key2", 0),
+            Arg::pure_token("len", "LEN").optional(),
+            Arg::pure_token("idx", "IDX").optional(),
+            Arg::integer("len").token("MINMATCHLEN").optional(),
+            Arg::pure_token("withmatchlen", "WITHMATCHLEN").optional(),
+        ]),
     Docs::new("lindex", Group::List, "1.0.0", "Get an element from a list by its index")
         .complexity("O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).")
         .args(&[
