@@ -213,9 +213,13 @@ impl<T: Chained> Table<T> {
         self.find(key).map(|index| &mut self.node_mut(index).value)
     }
 
-    /// The node holding `key`: the array it is chained from, the place of the link to it,
-    /// and its number.
-    fn find_hashed(&self, key: &[u8], hash: u64) -> Option<(usize, Place, usize)> {
+    /// The first node of `hash`'s chains for which `is` holds (given its number and the
+    /// node): the array it is chained from, the place of the link to it, and its number.
+    fn locate(
+        &self,
+        hash: u64,
+        is: impl Fn(usize, &Node<T>) -> bool,
+    ) -> Option<(usize, Place, usize)> {
         for array in 0..self.arrays() {
             let bucket = self.bucket_of(hash, array);
             let mut place = Place::Bucket(array, bucket);
@@ -223,29 +227,11 @@ impl<T: Chained> Table<T> {
             while let Some(at) = link {
                 let index = index_of(at);
                 let node = self.node(index);
-                if *node.key == *key {
+                if is(index, node) {
                     return Some((array, place, index));
                 }
                 place = Place::After(index);
                 link = node.value.link();
-            }
-        }
-        None
-    }
-
-    /// Where the link to node `index` is, `hash` being its key's hash.
-    fn place_of(&self, hash: u64, index: usize) -> Option<Place> {
-        for array in 0..self.arrays() {
-            let bucket = self.bucket_of(hash, array);
-            let mut place = Place::Bucket(array, bucket);
-            let mut link = self.buckets[array][bucket];
-            while let Some(at) = link {
-                let at = index_of(at);
-                if at == index {
-                    return Some(place);
-                }
-                place = Place::After(at);
-                link = self.node(at).value.link();
             }
         }
         None
@@ -286,7 +272,7 @@ impl<T: Chained> Table<T> {
             return None;
         }
         self.rehash(1);
-        let (array, place, index) = self.find_hashed(key, self.hash(key))?;
+        let (array, place, index) = self.locate(self.hash(key), |_, node| *node.key == *key)?;
         self.unlink_and_take(array, place, index)
     }
 
@@ -297,21 +283,8 @@ impl<T: Chained> Table<T> {
         }
         self.rehash(1);
         let hash = self.hash(&self.node(index).key);
-        let place = self.place_of(hash, index)?;
-        let array = match place {
-            Place::Bucket(array, _) => array,
-            Place::After(_) => self.array_of(hash),
-        };
+        let (array, place, _) = self.locate(hash, |at, _| at == index)?;
         self.unlink_and_take(array, place, index)
-    }
-
-    /// The array a key of this hash is chained from.
-    fn array_of(&self, hash: u64) -> usize {
-        match self.rehash_at {
-            Some(at) if self.bucket_of(hash, 0) < at => 1,
-            Some(_) => 0,
-            None => 0,
-        }
     }
 
     fn unlink_and_take(&mut self, array: usize, place: Place, index: usize) -> Option<Removed<T>> {
@@ -329,7 +302,7 @@ impl<T: Chained> Table<T> {
         let last = self.len.checked_sub(1)?;
         let moved = if index != last {
             let hash = self.hash(&self.node(last).key);
-            if let Some(place) = self.place_of(hash, last) {
+            if let Some((_, place, _)) = self.locate(hash, |at, _| at == last) {
                 self.set_place(place, link_to(index));
             }
             Some(index)
