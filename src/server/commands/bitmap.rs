@@ -9,19 +9,20 @@
 //!
 //! Bit 0 is the most significant bit of byte 0, as Redis numbers them (`bitops.c`), so
 //! `SETBIT k 1 1` on a missing key makes the string `"@"` (0x40). A string that SETBIT edits
-//! moves to the heap ([`Value::as_str_mut`]), as Redis makes an `embstr` a `raw` string. The
+//! moves to the heap ([`Db::string_mut`]), as Redis makes an `embstr` a `raw` string. The
 //! offset is checked before the value and the key, with Redis's texts: an offset whose byte
 //! would pass `proto-max-bulk-len` is out of range, so SETBIT grows a string no further than
 //! SETRANGE may.
 //!
 //! Redis counterpart: `bitops.c` (`setbitCommand`, `getbitCommand`,
 //! `getBitOffsetFromArgument`).
+//!
+//! [`Db::string_mut`]: crate::server::keyspace::db::Db::string_mut
 
 use crate::resp::Request;
 use crate::resp::number::parse_i64;
 use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::{WrongType, read_as};
-use crate::server::keyspace::db::Value;
 use crate::server::spec::KeySpec;
 
 #[rustfmt::skip]
@@ -57,11 +58,7 @@ fn setbit(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         _ => return exec.error(BAD_BIT),
     };
     let (byte, mask) = locate(offset);
-    let db = &mut exec.state.db;
-    if db.get(key, now).is_none() {
-        db.insert(key, Value::Str(Vec::new()));
-    }
-    let Some(bytes) = db.get_mut(key, now).and_then(Value::as_str_mut) else {
+    let Some(bytes) = exec.state.db.string_mut(key, now) else {
         return exec.wrong_type();
     };
     if bytes.len() <= byte {

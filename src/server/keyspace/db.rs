@@ -518,6 +518,16 @@ impl Db {
         Some(fixed + node.key.heap_size() + deadline + value_extra)
     }
 
+    /// The string at `key` to edit in place (SETRANGE, SETBIT), created empty if missing and
+    /// moved to the heap if short; `None` if the key holds another type. As Redis's
+    /// `lookupStringForBitCommand` and `dbUnshareStringValue`.
+    pub fn string_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Vec<u8>> {
+        if self.get(key, now_ms).is_none() {
+            self.insert(key, Value::Str(Vec::new()));
+        }
+        self.get_mut(key, now_ms)?.as_str_mut()
+    }
+
     pub fn exists(&mut self, key: &[u8], now_ms: i64) -> bool {
         self.live(key, now_ms).is_some()
     }

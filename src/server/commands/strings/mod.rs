@@ -51,6 +51,7 @@
 //! Redis counterpart: `t_string.c`.
 //!
 //! [`Db::set_str`]: crate::server::keyspace::db::Db::set_str
+//! [`Value::set_string`]: crate::server::keyspace::db::Value::set_string
 
 mod lcs;
 pub(super) mod long_double;
@@ -61,7 +62,6 @@ use crate::resp::{Request, reply};
 use crate::server::args::{Args, is_option};
 use crate::server::command::{Command, Exec};
 use crate::server::commands::keys::{WrongType, invalid_expire_time, read_as};
-use crate::server::keyspace::db::Value;
 use crate::server::spec::{KeyFlags, KeySpec};
 
 // One command per line: the table reads as a table.
@@ -612,11 +612,7 @@ fn setrange(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     }
     // Bounded by proto-max-bulk-len just above.
     let end = offset + value.len();
-    if current.is_none() {
-        exec.state.db.insert(key, Value::Str(Vec::new()));
-    }
-    let bytes = exec.state.db.get_mut(key, now).and_then(Value::as_str_mut);
-    let new_len = match bytes {
+    let new_len = match exec.state.db.string_mut(key, now) {
         Some(bytes) => {
             if bytes.len() < end {
                 bytes.resize(end, 0);
