@@ -388,11 +388,6 @@ impl Db {
         self.table.rehash_for(budget)
     }
 
-    /// The table's bucket arrays' sizes (the second is 0 unless resizing).
-    pub fn buckets(&self) -> (usize, usize) {
-        self.table.buckets()
-    }
-
     /// Delete `key` if its deadline has passed. Returns whether the key (still) exists.
     fn check_expired(&mut self, key: &[u8], now_ms: i64) -> bool {
         match self.table.find(key) {

@@ -490,14 +490,6 @@ impl<T: Chained> Table<T> {
             ..Table::default()
         };
     }
-
-    /// The bytes the table itself holds: the arena's chunks and the bucket arrays (not what
-    /// keys and values own).
-    pub fn overhead(&self) -> usize {
-        let chunks = self.chunks.len() + usize::from(self.spare.is_some());
-        chunks * CHUNK * std::mem::size_of::<Node<T>>()
-            + (self.buckets[0].len() + self.buckets[1].len()) * std::mem::size_of::<Link>()
-    }
 }
 
 /// How the keyspace hashes keys: std's SipHash-1-3 under a random key, as `HashMap` does by
