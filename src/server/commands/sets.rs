@@ -412,8 +412,9 @@ fn random_members(
         return Ok(());
     }
     reply::array(out, draws.len(size));
+    let positions = set.positions();
     draws.draw(size, rng, |at| {
-        if let Some(member) = set.get(at) {
+        if let Some(member) = positions.get(at) {
             push_member(out, member);
         }
     });

@@ -294,10 +294,13 @@ fn load(
                 item(member.bytes(&mut buf))
             })
             .collect(),
-        Value::ZSet(zset) => (0..zset.len())
-            .filter_map(|at| zset.get(at))
-            .map(|(m, _)| item(m))
-            .collect(),
+        Value::ZSet(zset) => {
+            let positions = zset.positions();
+            (0..positions.len())
+                .filter_map(|at| positions.get(at))
+                .map(|(m, _)| item(m))
+                .collect()
+        }
         _ => Vec::new(),
     };
     (items, false)

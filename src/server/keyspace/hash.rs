@@ -62,6 +62,7 @@ use std::hash::{BuildHasher, RandomState};
 use hashbrown::HashTable;
 
 use crate::server::keyspace::Encodings;
+use crate::server::keyspace::pack::{Strings, get_str, put_varint, varint, varint_len};
 
 /// Redis's `LISTPACK_MAX_SAFETY_SIZE` (1 GiB): a listpack about to pass it converts (`lpSafeToAdd`).
 const PACK_MAX_BYTES: usize = 1 << 30;
@@ -323,60 +324,12 @@ impl<'a> Iterator for Iter<'a> {
 
 // ---- The packed form ----
 
-/// `n` as LEB128 (7 bits a byte, low first, high bit = more): the bytes and how many are used.
-fn varint(mut n: usize) -> ([u8; 10], usize) {
-    let mut buf = [0u8; 10];
-    let mut i = 0;
-    while n >= 0x80 {
-        buf[i] = (n as u8 & 0x7F) | 0x80;
-        n >>= 7;
-        i += 1;
-    }
-    buf[i] = n as u8;
-    (buf, i + 1)
-}
-
-fn put_varint(out: &mut Vec<u8>, n: usize) {
-    let (buf, len) = varint(n);
-    out.extend_from_slice(&buf[..len]);
-}
-
-fn varint_len(n: usize) -> usize {
-    varint(n).1
-}
-
-/// Read a varint at `*at`, advancing it. `None` on malformed input (never produced here).
-fn get_varint(bytes: &[u8], at: &mut usize) -> Option<usize> {
-    let mut n: usize = 0;
-    let mut shift = 0;
-    loop {
-        let b = *bytes.get(*at)?;
-        *at += 1;
-        n |= usize::from(b & 0x7F).checked_shl(shift)?;
-        if b & 0x80 == 0 {
-            return Some(n);
-        }
-        shift += 7;
-    }
-}
-
-/// Read a length-prefixed string at `*at`, advancing past it.
-fn get_str<'a>(bytes: &'a [u8], at: &mut usize) -> Option<&'a [u8]> {
-    let len = get_varint(bytes, at)?;
-    let s = bytes.get(*at..at.checked_add(len)?)?;
-    *at += len;
-    Some(s)
-}
-
 /// (field, value) pairs of a packed hash, in order.
-pub struct PackIter<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
+pub struct PackIter<'a>(Strings<'a>);
 
 impl<'a> PackIter<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        PackIter { bytes, at: 0 }
+        PackIter(Strings::new(bytes))
     }
 }
 
@@ -384,9 +337,7 @@ impl<'a> Iterator for PackIter<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let field = get_str(self.bytes, &mut self.at)?;
-        let value = get_str(self.bytes, &mut self.at)?;
-        Some((field, value))
+        Some((self.0.next()?, self.0.next()?))
     }
 }
 
@@ -447,7 +398,7 @@ fn pack_append(bytes: &mut Vec<u8>, field: &[u8], value: &[u8]) {
 /// Replace the value of the entry `found` in place, moving the entries after it if the length
 /// changed. No allocation beyond growing the buffer itself.
 fn pack_replace_value(bytes: &mut Vec<u8>, found: &Found, value: &[u8]) {
-    let (prefix, prefix_len) = varint(value.len());
+    let (prefix, prefix_len) = varint(value.len() as u64);
     let old = found.value_at..found.end;
     let new_len = prefix_len + value.len();
     let tail = bytes.len() - old.end;

@@ -8,6 +8,7 @@
 //! | [`table`] | the db's hash table: chained buckets over a dense arena, resized incrementally |
 //! | [`databases`] | the numbered databases: the one in hand and the shelf (SELECT) |
 //! | [`list`] | a list: a quicklist of packed nodes (`list/nodes.rs`: the node array) |
+//! //! | [`pack`] | varints and backlens: the bytes of every packed encoding |
 //! | [`hash`] | a hash: listpack, then a dense table |
 //! | [`set`] | a set: intset, then the same dense table |
 //! | [`zset`] | a sorted set: a sorted array, then ranked chunks and an index |
@@ -32,6 +33,7 @@ pub mod db;
 pub mod hash;
 pub mod inline;
 pub mod list;
+pub mod pack;
 pub mod ranked;
 pub mod set;
 pub mod table;

@@ -21,6 +21,23 @@
 //! SPOP with a large count list an intset ascending, as Redis does, and the differential tests
 //! compare those replies byte for byte.
 //!
+//! **Small sets of strings: one packed buffer** (named "hashtable"; Redis 7.2's listpack set).
+//! Up to 128 members of at most 64 bytes (7.2's `set-max-listpack-entries` and
+//! `set-max-listpack-value` defaults), the members are `[varint len] bytes` back to back in
+//! one exact-size boxed slice, in insertion order ([`super::pack`]):
+//!
+//! ```text
+//! [02] a 1  [01] b  [01] c  [01] d  [01] e       SADD w a1 b c d e    (11 bytes)
+//! ```
+//!
+//! Found by a linear scan, appended by one `realloc`, removed by closing the gap. Redis 7.0 has
+//! no such form: it keeps a small set of strings in a dict (about 450 bytes for five words, as a
+//! table here cost), and OBJECT ENCODING reports 7.0's name, `hashtable`, because clients and
+//! Redis's own tests check for it. Nothing else on the wire tells them apart: a small set's
+//! members come back in insertion order here and in hash order there, and Redis specifies
+//! neither. SSCAN returns the buffer whole with cursor 0; SRANDMEMBER with a count indexes it
+//! once ([`Set::positions`]).
+//!
 //! **Everything else: a dense entry table with a hash index** ("hashtable", Redis's `dict.c`),
 //! the same structure as a large hash ([`crate::server::keyspace::hash`]): `entries: Vec<Box<[u8]>>`, every member
 //! in one exact-size allocation at positions `0..len` with no holes, and a
@@ -31,18 +48,19 @@
 //! cursor): every member present for the whole iteration is returned at least once, and the
 //! iteration ends even while members keep arriving. See the hash module for the argument.
 //!
-//! **Conversion** follows Redis 7.0's `setTypeAdd` exactly, and is one way: an intset becomes a
-//! hashtable when a non-integer member is added, or when it grows past `set-max-intset-entries`
-//! (capped at 2^30, as Redis caps it); it never turns back, however many members leave. A set
-//! created by a write starts as an intset if its first member is an integer. Redis 7.0 has no
-//! listpack sets (7.2 adds them), so OBJECT ENCODING says `intset` or `hashtable`, nothing
-//! else. The one way back is Redis's too: a command that *builds a new set* (SINTERSTORE,
+//! **Conversion** follows Redis 7.0's `setTypeAdd`, and is one way: an intset stops being one
+//! when a non-integer member is added, or when it grows past `set-max-intset-entries` (capped
+//! at 2^30, as Redis caps it), and becomes packed if the members fit the packed limits, a table
+//! otherwise (Redis 7.2's `setTypeMaybeConvert` chooses the same way); a packed set becomes a
+//! table when a member would pass either limit. Nothing turns back, however many members
+//! leave. A set created by a write starts as an intset if its first member is an integer.
+//! OBJECT ENCODING says `intset` or `hashtable`, as Redis 7.0 does, nothing else. The one way back is Redis's too: a command that *builds a new set* (SINTERSTORE,
 //! SUNIONSTORE, SDIFFSTORE, and SPOP with a count close to the size, which keeps the few
 //! remaining members in a fresh set) builds it from an empty intset, member by member, so an
 //! all-integer result small enough is an intset again.
 //!
-//! **Size.** A `Set` is three words (the intset's `Vec`, or the boxed table behind the same
-//! enum's niche), so it does not make the keyspace's `Value` any larger than its other variants
+//! **Size.** A `Set` is three words (the intset's `Vec`; the packed slice or the boxed table
+//! beside the tag kept in the `Vec`'s spare capacity values: a second `Vec` would not fit), so it does not make the keyspace's `Value` any larger than its other variants
 //! do (32 bytes: a `VecDeque` list plus the tag).
 //!
 //! # Sets
@@ -54,20 +72,19 @@
 //!
 //! | load | encoding | reactor RSS | redis-server RSS | redis-server used_memory |
 //! | --- | --- | --- | --- | --- |
-//! | one set of 1M integers, per member | hashtable | 58.5 B | 57.8 B | 48.5 B |
-//! | one set of 1M 10-byte strings, per member | hashtable | 58.5 B | 66.1 B | 56.5 B |
-//! | 1M sets of 5 integers, per key | intset | 216.4 B | 115.5 B | 104.4 B |
-//! | 1M sets of 5 short words, per key | hashtable | 632.4 B | 454.5 B | 432.4 B |
+//! | one set of 1M integers, per member | hashtable | 58.8 B | 57.8 B | 48.5 B |
+//! | one set of 1M 10-byte strings, per member | hashtable | 58.9 B | 66.1 B | 56.5 B |
+//! | 1M sets of 5 integers, per key | intset | 100.5 B | 115.5 B | 104.4 B |
+//! | 1M sets of 5 short words, per key | hashtable (packed here) | 100.6 B | 454.4 B | 432.4 B |
 //!
 //! A big set costs about what Redis's does: per member one exact-size allocation (a 32-byte
 //! glibc chunk for up to 24 bytes), 16 bytes for its `Box` in `entries`, and 5–10 bytes of
 //! index, against Redis's `dictEntry`, `sds` and bucket pointer. An integer member of a big set
 //! is stored as its text, as Redis does (a hashtable holds strings). A small intset is one
-//! 32-byte chunk (5 members of 4 bytes and the width byte), as Redis's intset is; most of the
-//! difference per small key is the keyspace entry, the same for every type (see
-//! [`crate::server::keyspace::db`]). A small set of words pays for a whole table (the boxed header,
-//! `entries` grown to 8 slots, an 8-bucket index, one chunk per member: about 450 bytes) where
-//! Redis 7.0 pays for a small dict; Redis 7.2's listpack sets would be the fix for both.
+//! 32-byte chunk (5 members of 4 bytes and the width byte), as Redis's intset is; the rest of a
+//! small key is the keyspace entry (64 bytes, [`crate::server::keyspace::db`]). A small set of
+//! words is one 32-byte chunk too; as a table it cost 516 bytes a key (the boxed header,
+//! `entries` grown to 8 slots, an 8-bucket index, one chunk per member), Redis 7.0's dict 454.
 
 use std::hash::{BuildHasher, RandomState};
 
@@ -77,6 +94,7 @@ use crate::resp::number::parse_i64;
 use crate::resp::reply::format_decimal;
 
 use crate::server::keyspace::Encodings;
+use crate::server::keyspace::pack::{Strings, get_str, put_varint, varint_len};
 
 /// Redis's cap on an intset's length whatever `set-max-intset-entries` says (`setTypeAdd`:
 /// "limit to 1G entries due to intset internals").
@@ -91,9 +109,18 @@ pub struct Set {
 #[derive(Debug, Clone)]
 enum Repr {
     Ints(IntSet),
+    /// Small sets of strings: `[varint len] bytes` back to back, in insertion order. A boxed
+    /// slice, not a `Vec`: two `Vec` variants would make the enum (and every `Value`) a word
+    /// larger, since only one of them could hold the tag in its capacity's spare values.
+    Pack(Box<[u8]>),
     /// Boxed so that a `Set` (and so every `Value`) stays three words.
     Table(Box<Table>),
 }
+
+/// Redis 7.2's `set-max-listpack-entries` and `set-max-listpack-value` defaults: a set of
+/// strings of at most this many members, each at most this long, is packed.
+const PACK_MAX_ENTRIES: usize = 128;
+const PACK_MAX_VALUE: usize = 64;
 
 impl Default for Repr {
     fn default() -> Self {
@@ -127,15 +154,21 @@ impl Set {
         Set::default()
     }
 
+    /// Number of members (O(n) when packed, n ≤ 128).
     pub fn len(&self) -> usize {
         match &self.repr {
             Repr::Ints(ints) => ints.len(),
+            Repr::Pack(bytes) => Strings::new(bytes).count(),
             Repr::Table(table) => table.entries.len(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        match &self.repr {
+            Repr::Ints(ints) => ints.len() == 0,
+            Repr::Pack(bytes) => bytes.is_empty(),
+            Repr::Table(table) => table.entries.is_empty(),
+        }
     }
 
     /// Heap bytes (for `MEMORY USAGE`): the intset's buffer, or the table's entry array,
@@ -143,6 +176,7 @@ impl Set {
     pub fn memory_usage(&self, samples: usize) -> usize {
         match &self.repr {
             Repr::Ints(ints) => ints.bytes.capacity(),
+            Repr::Pack(bytes) => bytes.len(),
             Repr::Table(table) => {
                 std::mem::size_of::<Table>()
                     + table.entries.capacity() * std::mem::size_of::<Box<[u8]>>()
@@ -156,11 +190,12 @@ impl Set {
         }
     }
 
-    /// `OBJECT ENCODING`: Redis 7.0's names for the two representations.
+    /// `OBJECT ENCODING`: Redis 7.0's names. A packed set says `hashtable`, as the small dict
+    /// Redis 7.0 would use in its place (see the module docs).
     pub fn encoding(&self) -> &'static str {
         match &self.repr {
             Repr::Ints(_) => "intset",
-            Repr::Table(_) => "hashtable",
+            Repr::Pack(_) | Repr::Table(_) => "hashtable",
         }
     }
 
@@ -180,6 +215,10 @@ impl Set {
             (Repr::Ints(ints), Member::Int(n)) => ints.search(n).is_ok(),
             (Repr::Ints(ints), Member::Bytes(bytes)) => {
                 parse_i64(bytes).is_some_and(|n| ints.search(n).is_ok())
+            }
+            (Repr::Pack(bytes), member) => {
+                let mut buf = [0u8; 20];
+                pack_find(bytes, member.bytes(&mut buf)).is_ok()
             }
             (Repr::Table(table), member) => {
                 let mut buf = [0u8; 20];
@@ -206,13 +245,31 @@ impl Set {
                     return false;
                 }
                 if ints.len() > enc.set_max_intset_entries.min(INTSET_MAX_ENTRIES) {
-                    self.convert();
+                    let len = ints.len();
+                    self.convert(len, 0);
                 }
                 true
             }
-            (Repr::Ints(_), None) => {
-                self.convert();
+            (Repr::Ints(ints), None) => {
+                let len = ints.len() + 1;
+                let mut buf = [0u8; 20];
+                self.convert(len, member.bytes(&mut buf).len());
                 self.insert_member(member, enc)
+            }
+            (Repr::Pack(bytes), _) => {
+                let mut buf = [0u8; 20];
+                let member = member.bytes(&mut buf);
+                match pack_find(bytes, member) {
+                    Ok(_) => false,
+                    Err(count) if count < PACK_MAX_ENTRIES && member.len() <= PACK_MAX_VALUE => {
+                        pack_append(bytes, member);
+                        true
+                    }
+                    Err(count) => {
+                        self.convert(count + 1, member.len());
+                        self.insert(member, enc)
+                    }
+                }
             }
             (Repr::Table(table), _) => {
                 let mut buf = [0u8; 20];
@@ -233,6 +290,16 @@ impl Set {
             (Repr::Ints(ints), Member::Bytes(bytes)) => {
                 parse_i64(bytes).is_some_and(|n| ints.remove(n))
             }
+            (Repr::Pack(bytes), member) => {
+                let mut buf = [0u8; 20];
+                match pack_find(bytes, member.bytes(&mut buf)) {
+                    Ok(entry) => {
+                        pack_remove(bytes, entry);
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }
             (Repr::Table(table), member) => {
                 let mut buf = [0u8; 20];
                 table.remove(member.bytes(&mut buf))
@@ -240,11 +307,22 @@ impl Set {
         }
     }
 
-    /// The member at position `i` (below `len()`), in iteration order: O(1) in both forms.
+    /// The member at position `i` (below `len()`), in iteration order: O(1) for an intset and
+    /// a table, O(i) when packed (see [`Set::positions`] for many picks).
     pub fn get(&self, i: usize) -> Option<Member<'_>> {
         match &self.repr {
             Repr::Ints(ints) => ints.get(i).map(Member::Int),
+            Repr::Pack(bytes) => Strings::new(bytes).nth(i).map(Member::Bytes),
             Repr::Table(table) => table.entries.get(i).map(|e| Member::Bytes(e)),
+        }
+    }
+
+    /// Random access by position, for SRANDMEMBER's draws: O(1) a pick, the packed form
+    /// indexed once (O(n), n ≤ 128).
+    pub fn positions(&self) -> Positions<'_> {
+        match &self.repr {
+            Repr::Pack(bytes) => Positions::Pack(Strings::new(bytes).collect()),
+            _ => Positions::Direct(self),
         }
     }
 
@@ -252,13 +330,30 @@ impl Set {
     pub fn remove_at(&mut self, i: usize) {
         match &mut self.repr {
             Repr::Ints(ints) => ints.remove_at(i),
+            Repr::Pack(bytes) => {
+                let mut at = 0;
+                for _ in 0..i {
+                    if get_str(bytes, &mut at).is_none() {
+                        return;
+                    }
+                }
+                let start = at;
+                if get_str(bytes, &mut at).is_some() {
+                    pack_remove(bytes, start..at);
+                }
+            }
             Repr::Table(table) => table.remove_at(i),
         }
     }
 
-    /// Every member: ascending for an intset, by position for a hashtable.
+    /// Every member: ascending for an intset, in insertion order when packed, by position for
+    /// a table.
     pub fn iter(&self) -> Iter<'_> {
-        Iter { set: self, at: 0 }
+        Iter {
+            set: self,
+            at: 0,
+            offset: 0,
+        }
     }
 
     /// One SSCAN step from `cursor`, at most `count` members into `out` (see the module docs).
@@ -266,7 +361,7 @@ impl Set {
     /// whatever the cursor and count, as Redis does.
     pub fn scan<'a>(&'a self, cursor: u64, count: usize, out: &mut Vec<Member<'a>>) -> u64 {
         let entries = match &self.repr {
-            Repr::Ints(_) => {
+            Repr::Ints(_) | Repr::Pack(_) => {
                 out.extend(self.iter());
                 return 0;
             }
@@ -292,15 +387,54 @@ impl Set {
         next as u64 + 1
     }
 
-    /// Turn the intset into a table (one way).
-    fn convert(&mut self) {
-        if let Repr::Ints(ints) = &self.repr {
-            let mut table = Table::with_capacity(ints.len());
-            let mut buf = [0u8; 20];
-            for n in ints.iter() {
-                table.insert(format_decimal(&mut buf, n));
+    /// Move on from the intset or the packed form (one way), for a set about to hold `len`
+    /// members, the one arriving `member_len` bytes long: to the packed form while both fit
+    /// it, to a table otherwise.
+    fn convert(&mut self, len: usize, member_len: usize) {
+        let packs = len <= PACK_MAX_ENTRIES && member_len <= PACK_MAX_VALUE;
+        let mut buf = [0u8; 20];
+        self.repr = match &self.repr {
+            Repr::Ints(ints) if packs => {
+                let mut bytes = Vec::new();
+                for n in ints.iter() {
+                    let text = format_decimal(&mut buf, n);
+                    put_varint(&mut bytes, text.len());
+                    bytes.extend_from_slice(text);
+                }
+                Repr::Pack(bytes.into_boxed_slice())
             }
-            self.repr = Repr::Table(Box::new(table));
+            Repr::Ints(ints) => {
+                let mut table = Table::with_capacity(len);
+                for n in ints.iter() {
+                    table.insert(format_decimal(&mut buf, n));
+                }
+                Repr::Table(Box::new(table))
+            }
+            Repr::Pack(bytes) => {
+                let mut table = Table::with_capacity(len);
+                for member in Strings::new(bytes) {
+                    table.insert(member);
+                }
+                Repr::Table(Box::new(table))
+            }
+            Repr::Table(_) => return,
+        };
+    }
+}
+
+/// A set's members by position (see [`Set::positions`]).
+pub enum Positions<'a> {
+    /// An intset or a table: positions are O(1) already.
+    Direct(&'a Set),
+    Pack(Vec<&'a [u8]>),
+}
+
+impl<'a> Positions<'a> {
+    /// The member at position `i`, as [`Set::get`] answers it.
+    pub fn get(&self, i: usize) -> Option<Member<'a>> {
+        match self {
+            Positions::Direct(set) => set.get(i),
+            Positions::Pack(members) => members.get(i).map(|m| Member::Bytes(m)),
         }
     }
 }
@@ -308,14 +442,20 @@ impl Set {
 /// A set's members in iteration order (see [`Set::iter`]).
 pub struct Iter<'a> {
     set: &'a Set,
+    /// Members returned so far.
     at: usize,
+    /// Where the next member starts, when packed.
+    offset: usize,
 }
 
 impl<'a> Iterator for Iter<'a> {
     type Item = Member<'a>;
 
     fn next(&mut self) -> Option<Member<'a>> {
-        let member = self.set.get(self.at)?;
+        let member = match &self.set.repr {
+            Repr::Pack(bytes) => Member::Bytes(get_str(bytes, &mut self.offset)?),
+            _ => self.set.get(self.at)?,
+        };
         self.at += 1;
         Some(member)
     }
@@ -327,6 +467,38 @@ impl<'a> Iterator for Iter<'a> {
 }
 
 impl ExactSizeIterator for Iter<'_> {}
+
+// ---- The packed form ----
+
+/// Find `member`: its entry's bytes, or `Err(member count)` (the same scan counts them).
+fn pack_find(bytes: &[u8], member: &[u8]) -> Result<std::ops::Range<usize>, usize> {
+    let (mut at, mut count) = (0, 0);
+    while at < bytes.len() {
+        let start = at;
+        match get_str(bytes, &mut at) {
+            Some(m) if m == member => return Ok(start..at),
+            Some(_) => count += 1,
+            None => break,
+        }
+    }
+    Err(count)
+}
+
+/// Append a member, growing the buffer by exactly its entry (no spare capacity).
+fn pack_append(bytes: &mut Box<[u8]>, member: &[u8]) {
+    let mut grown = std::mem::take(bytes).into_vec();
+    grown.reserve_exact(varint_len(member.len()) + member.len());
+    put_varint(&mut grown, member.len());
+    grown.extend_from_slice(member);
+    *bytes = grown.into_boxed_slice();
+}
+
+/// Remove the entry at `entry`, giving its bytes back.
+fn pack_remove(bytes: &mut Box<[u8]>, entry: std::ops::Range<usize>) {
+    let mut kept = std::mem::take(bytes).into_vec();
+    kept.drain(entry);
+    *bytes = kept.into_boxed_slice();
+}
 
 // ---- The intset ----
 
@@ -588,6 +760,53 @@ mod tests {
             std::mem::size_of::<crate::server::keyspace::db::Value>(),
             32
         );
+    }
+
+    fn form(set: &Set) -> &'static str {
+        match set.repr {
+            Repr::Ints(_) => "ints",
+            Repr::Pack(_) => "pack",
+            Repr::Table(_) => "table",
+        }
+    }
+
+    /// Five short words are one exact buffer (`[len] bytes` each) that OBJECT ENCODING calls
+    /// `hashtable`, as Redis 7.0 names the dict it would use; the 129th member or a 65-byte
+    /// one moves the set to a table, and an intset gaining a word is packed with its integers.
+    ///
+    /// Break checked: never packing (an intset gaining a word goes to a table) fails it.
+    #[test]
+    fn small_sets_of_words_are_packed_and_named_hashtable() {
+        let e = Encodings::default();
+        let mut s = Set::new();
+        for m in ["a1", "b", "c", "d", "e", "b"] {
+            s.insert(m.as_bytes(), &e);
+        }
+        assert_eq!((form(&s), s.encoding(), s.len()), ("pack", "hashtable", 5));
+        assert_eq!(s.memory_usage(5), 11, "2+1 + 4 × (1+1) bytes");
+        assert_eq!(members(&s), [&b"a1"[..], b"b", b"c", b"d", b"e"]);
+        assert!(s.remove(b"c") && !s.remove(b"c") && !s.contains(b"c"));
+        s.remove_at(0);
+        assert_eq!(members(&s), [&b"b"[..], b"d", b"e"]);
+        assert_eq!(s.positions().get(2), Some(Member::Bytes(b"e")));
+        s.insert(&[b'x'; 65], &e);
+        assert_eq!(form(&s), "table");
+        assert!(s.contains(b"b") && s.contains(&[b'x'; 65]) && s.len() == 4);
+
+        let mut s = Set::new();
+        for i in 0..10 {
+            s.insert(i.to_string().as_bytes(), &e);
+        }
+        s.insert(b"w", &e);
+        assert_eq!(form(&s), "pack");
+        assert!(s.contains_member(Member::Int(9)) && s.contains(b"0"));
+        for i in 10..127 {
+            s.insert(i.to_string().as_bytes(), &e);
+        }
+        assert_eq!((form(&s), s.len()), ("pack", 128));
+        s.insert(b"one more", &e);
+        assert_eq!((form(&s), s.len()), ("table", 129));
+        assert!((0..127).all(|i| s.contains(i.to_string().as_bytes())));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! ZSCAN key cursor [MATCH p] [COUNT n]     *2 $next-cursor *2n member score ...
 //! ```
 //!
-//! Both use the positions of [`crate::server::keyspace::zset`] (`ZSet::get`, `ZSet::scan`): the
+//! Both use the positions of [`crate::server::keyspace::zset`] (`ZSet::positions`, `ZSet::scan`): the
 //! small form's order, the large form's dense table of members. ZRANDMEMBER draws as
 //! HRANDFIELD and SRANDMEMBER do (`keys::Draws`: independent draws for a negative count,
 //! distinct ones for a positive count, the whole set highest score first once the count
@@ -33,7 +33,8 @@ pub(super) fn zrandmember(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         Err(WrongType) => return exec.wrong_type(),
     };
     let Some((count, withscores)) = count else {
-        return match zset.and_then(|z| z.get(rng.below(z.len()))) {
+        let positions = zset.map(ZSet::positions);
+        return match positions.and_then(|p| p.get(rng.below(p.len()))) {
             Some((member, _)) => reply::bulk(exec.out, member),
             None => reply::null(exec.out),
         };
@@ -58,8 +59,9 @@ pub(super) fn zrandmember(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
         // Highest first: Redis's `zuiNext` walks a sorted set from its tail.
         zset.iter().rev().for_each(|pair| push(out, pair));
     }
+    let positions = zset.positions();
     draws.draw(size, &mut rng, |at| {
-        if let Some(pair) = zset.get(at) {
+        if let Some(pair) = positions.get(at) {
             push(out, pair);
         }
     });

@@ -32,6 +32,7 @@
 //! loads cost 56.1 and 602.)
 
 use crate::server::keyspace::Encodings;
+use crate::server::keyspace::pack::{entry_start, put_backlen, put_varint, varint_len};
 
 mod nodes;
 use nodes::Nodes;
@@ -63,16 +64,6 @@ pub enum End {
 
 // ---- one entry's encoding ----
 
-/// Bytes a LEB128 encoding of `n` takes.
-fn varint_len(mut n: usize) -> usize {
-    let mut bytes = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        bytes += 1;
-    }
-    bytes
-}
-
 /// Bytes an entry holding `len` bytes takes: header, bytes, backlen.
 fn entry_len(len: usize) -> usize {
     let inner = varint_len(len) + len;
@@ -81,22 +72,9 @@ fn entry_len(len: usize) -> usize {
 
 /// Append an entry for `item` to `out`.
 fn put_entry(out: &mut Vec<u8>, item: &[u8]) {
-    let mut n = item.len();
-    while n >= 0x80 {
-        out.push((n as u8 & 0x7F) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
+    put_varint(out, item.len());
     out.extend_from_slice(item);
-    // The backlen: LEB128 of the header-plus-bytes length with its groups in reverse, so
-    // that reading leftwards from the entry's end meets the low group first. Every byte but
-    // the leftmost says "more to the left".
-    let inner = varint_len(item.len()) + item.len();
-    let groups = varint_len(inner);
-    for i in (0..groups).rev() {
-        let group = ((inner >> (7 * i)) & 0x7F) as u8;
-        out.push(if i == groups - 1 { group } else { group | 0x80 });
-    }
+    put_backlen(out, varint_len(item.len()) + item.len());
 }
 
 /// The entry starting at `pos`: (its bytes' range, where the next entry starts).
@@ -115,19 +93,9 @@ fn read_forward(buf: &[u8], pos: usize) -> (std::ops::Range<usize>, usize) {
     (i..i + len, pos + inner + varint_len(inner))
 }
 
-/// The entry ending at `end`: where it starts.
+/// The entry ending at `end`: where it starts (0 on bytes [`put_entry`] never writes).
 fn read_backward(buf: &[u8], end: usize) -> usize {
-    let (mut inner, mut shift, mut i) = (0usize, 0, end);
-    loop {
-        i -= 1;
-        let byte = buf[i];
-        inner |= ((byte & 0x7F) as usize) << shift;
-        if byte & 0x80 == 0 {
-            break;
-        }
-        shift += 7;
-    }
-    i - inner
+    entry_start(buf, end).unwrap_or(0)
 }
 
 /// A node's entries, from either end.
