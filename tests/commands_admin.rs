@@ -603,6 +603,10 @@ fn config_get_takes_several_patterns_and_reports_each_parameter_once() {
         get(&mut c, &["MAX*", "*BULK*"]),
         [
             pair("maxclients", "10000"),
+            pair("maxmemory", "0"),
+            pair("maxmemory-eviction-tenacity", "10"),
+            pair("maxmemory-policy", "noeviction"),
+            pair("maxmemory-samples", "5"),
             pair("proto-max-bulk-len", "536870912")
         ]
     );
@@ -618,7 +622,7 @@ fn config_get_takes_several_patterns_and_reports_each_parameter_once() {
             pair("client-query-buffer-limit", "1073741824"),
         ]
     );
-    assert_eq!(get(&mut c, &["*"]).len(), 49);
+    assert_eq!(get(&mut c, &["*"]).len(), 55);
     assert_eq!(c.raw(&["CONFIG", "GET", "nosuch"]), b"*0\r\n");
     assert_eq!(
         c.raw(&["CONFIG", "GET"]),

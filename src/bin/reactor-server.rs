@@ -7,13 +7,22 @@
 //! cargo run --release --bin reactor-server -- --help    # every directive
 //! ```
 
+use std::alloc::System;
 use std::process::ExitCode;
+
+use cap::Cap;
 
 use log::{LevelFilter, error, info, warn};
 
 use reactor::config::Config;
 use reactor::config::directives::{apply_lines, help_text, lines_from_flags};
 use reactor::config::file;
+
+/// Every allocation counted on its way through (no limit is set: `maxmemory` evicts keys
+/// instead of failing allocations). This count is INFO's `used_memory` and what `maxmemory`
+/// limits, as Redis's `zmalloc` counts its own (`reactor::server::evict`).
+#[global_allocator]
+static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
 
 /// What the command line asked for.
 enum Invocation {
@@ -112,6 +121,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    reactor::server::evict::count_allocations_with(|| ALLOCATOR.allocated());
     let level = config
         .loglevel
         .or_else(|| std::env::var("RUST_LOG").ok()?.parse().ok())

@@ -26,10 +26,10 @@ use std::time::Duration;
 
 use log::LevelFilter;
 
-use crate::config::Config;
 use crate::config::redis_directives::is_redis_directive;
 use crate::config::tls::AuthClients;
 use crate::config::units::{parse_bool, parse_integer, parse_size};
+use crate::config::{Config, Policy};
 use crate::reactor::OutputLimit;
 
 /// Redis's `LONG_MAX` upper bound for sizes.
@@ -181,6 +181,81 @@ pub const DIRECTIVES: &[Directive] = &[
         get: |c| vec![c.slowlog_max_len.to_string()],
         set: |c, v| {
             c.slowlog_max_len = parse_integer(v[0], 0, i64::MAX)? as usize;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "maxmemory",
+        values: "SIZE",
+        help: "evict keys (or refuse writes: maxmemory-policy) past this much memory, 0 = no limit (default 0)",
+        arity: (1, 1),
+        get: |c| vec![c.eviction.maxmemory.to_string()],
+        set: |c, v| {
+            c.eviction.maxmemory = parse_size(v[0], 0, SIZE_MAX)? as u64;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "maxmemory-policy",
+        values: "POLICY",
+        help: "which keys go past maxmemory: allkeys-lru, volatile-ttl, ... (default noeviction)",
+        arity: (1, 1),
+        get: |c| vec![c.eviction.policy.name().into()],
+        set: |c, v| {
+            c.eviction.policy = Policy::ALL
+                .into_iter()
+                .find(|p| v[0].eq_ignore_ascii_case(p.name().as_bytes()))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Policy::ALL.iter().map(|p| p.name()).collect();
+                    format!(
+                        "argument(s) must be one of the following: {}",
+                        names.join(", ")
+                    )
+                })?;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "maxmemory-samples",
+        values: "N",
+        help: "keys sampled per database per eviction round (default 5)",
+        arity: (1, 1),
+        get: |c| vec![c.eviction.samples.to_string()],
+        set: |c, v| {
+            c.eviction.samples = parse_integer(v[0], 1, INT_MAX)? as usize;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "maxmemory-eviction-tenacity",
+        values: "N",
+        help: "how long a command may evict before the timer takes over, 0-100 (default 10)",
+        arity: (1, 1),
+        get: |c| vec![c.eviction.tenacity.to_string()],
+        set: |c, v| {
+            c.eviction.tenacity = parse_integer(v[0], 0, 100)? as u32;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "lfu-log-factor",
+        values: "N",
+        help: "how slowly an LFU counter climbs (default 10)",
+        arity: (1, 1),
+        get: |c| vec![c.eviction.lfu_log_factor.to_string()],
+        set: |c, v| {
+            c.eviction.lfu_log_factor = parse_integer(v[0], 0, INT_MAX)? as u32;
+            Ok(())
+        },
+    },
+    Directive {
+        name: "lfu-decay-time",
+        values: "MINUTES",
+        help: "minutes per decrement of an idle key's LFU counter (default 1)",
+        arity: (1, 1),
+        get: |c| vec![c.eviction.lfu_decay_time.to_string()],
+        set: |c, v| {
+            c.eviction.lfu_decay_time = parse_integer(v[0], 0, INT_MAX)? as u32;
             Ok(())
         },
     },

@@ -92,6 +92,8 @@ pub struct Config {
     /// When small aggregates change representation (`hash-max-listpack-entries` and the
     /// rest); read by the data types whenever a value grows.
     pub encodings: Encodings,
+    /// `maxmemory` and how keys are evicted to stay under it.
+    pub eviction: Eviction,
     /// A TLS listener beside the plaintext one (`tls-port`, `tls-cert-file`, ...).
     pub tls: tls::TlsSettings,
     /// The config file the server was started with (`CONFIG REWRITE` writes back to it).
@@ -134,6 +136,7 @@ impl Default for Config {
             handle_signals: false,
             faults: Faults::default(),
             encodings: Encodings::default(),
+            eviction: Eviction::default(),
             config_file: None,
             tls: tls::TlsSettings::default(),
             loglevel: None,
@@ -241,5 +244,92 @@ impl Default for Encodings {
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
         }
+    }
+}
+
+/// `maxmemory` and its companions, as Redis 7.0 names and bounds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Eviction {
+    /// `maxmemory`: bytes; 0 = no limit (the default).
+    pub maxmemory: u64,
+    /// `maxmemory-policy` (default `noeviction`).
+    pub policy: Policy,
+    /// `maxmemory-samples`: keys sampled per database per eviction round (default 5).
+    pub samples: usize,
+    /// `maxmemory-eviction-tenacity`: how long one command may evict before the rest is left to
+    /// the timer (0..=100, default 10: 500 µs; 100 = no limit).
+    pub tenacity: u32,
+    /// `lfu-log-factor` (default 10).
+    pub lfu_log_factor: u32,
+    /// `lfu-decay-time`: minutes per decrement of an LFU counter (default 1).
+    pub lfu_decay_time: u32,
+}
+
+impl Default for Eviction {
+    fn default() -> Self {
+        Eviction {
+            maxmemory: 0,
+            policy: Policy::NoEviction,
+            samples: 5,
+            tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+        }
+    }
+}
+
+/// `maxmemory-policy`: which keys may go (all, or only those with a deadline) and which first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    VolatileLru,
+    VolatileLfu,
+    VolatileRandom,
+    VolatileTtl,
+    AllkeysLru,
+    AllkeysLfu,
+    AllkeysRandom,
+    NoEviction,
+}
+
+impl Policy {
+    /// Every policy, in Redis's order (its error message lists them so).
+    pub const ALL: [Policy; 8] = [
+        Policy::VolatileLru,
+        Policy::VolatileLfu,
+        Policy::VolatileRandom,
+        Policy::VolatileTtl,
+        Policy::AllkeysLru,
+        Policy::AllkeysLfu,
+        Policy::AllkeysRandom,
+        Policy::NoEviction,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::VolatileLru => "volatile-lru",
+            Policy::VolatileLfu => "volatile-lfu",
+            Policy::VolatileRandom => "volatile-random",
+            Policy::VolatileTtl => "volatile-ttl",
+            Policy::AllkeysLru => "allkeys-lru",
+            Policy::AllkeysLfu => "allkeys-lfu",
+            Policy::AllkeysRandom => "allkeys-random",
+            Policy::NoEviction => "noeviction",
+        }
+    }
+
+    /// Whether keys' stamps count accesses (LFU) rather than time (LRU).
+    pub fn is_lfu(self) -> bool {
+        matches!(self, Policy::VolatileLfu | Policy::AllkeysLfu)
+    }
+
+    /// Whether only keys with a deadline may be evicted.
+    pub fn volatile_only(self) -> bool {
+        matches!(
+            self,
+            Policy::VolatileLru
+                | Policy::VolatileLfu
+                | Policy::VolatileRandom
+                | Policy::VolatileTtl
+        )
     }
 }

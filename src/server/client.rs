@@ -69,6 +69,8 @@ pub struct Transaction {
     pub aborted: bool,
     /// Some queued command writes: under `CLIENT PAUSE WRITE` the EXEC waits.
     pub writes: bool,
+    /// Some queued command may add memory: over `maxmemory` the EXEC is refused.
+    pub denyoom: bool,
 }
 
 /// One key a client watches.

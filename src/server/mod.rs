@@ -26,6 +26,7 @@
 //! | [`blocking`] | parking a client that must wait, and serving it when a key it waits on appears |
 //! | [`glob`] | Redis's pattern matching (KEYS, SCAN MATCH, PSUBSCRIBE, CONFIG GET) |
 //! | [`dashboard`] | the live dashboard: HTTP on the loop's extra listener |
+//! | [`evict`] | `maxmemory`: `used_memory`, the eviction pool, the OOM refusal |
 //!
 //! The dependencies run one way: `commands` use `command`, `keyspace`, `client` and
 //! `blocking`; `keyspace` uses nothing of the others; no two modules import each other.
@@ -36,6 +37,7 @@ pub mod client;
 pub mod command;
 pub mod commands;
 pub mod dashboard;
+pub mod evict;
 pub mod glob;
 pub mod keyspace;
 pub mod spec;
@@ -162,7 +164,18 @@ impl State {
     #[inline]
     pub fn select(&mut self, index: usize) {
         if index != self.shelf.selected() {
+            let now_ms = self.db.now_ms();
             self.shelf.select(&mut self.db, index);
+            self.db.set_now(now_ms);
+        }
+    }
+
+    /// Keys' access stamps kept as `maxmemory-policy` wants (LRU or LFU), in every database
+    /// (and the ones created later, which copy the one in hand).
+    pub fn set_clocks(&mut self) {
+        let clock = evict::clock_for(&self.config.eviction);
+        for (_, db) in self.dbs_mut() {
+            db.clock = clock;
         }
     }
 
@@ -261,12 +274,13 @@ impl State {
     }
 }
 
-/// The process's resident set as INFO has seen it, in bytes.
+/// `used_memory` ([`evict::used_memory`]) as INFO has seen it, in bytes, and the resident set.
 #[derive(Debug, Default, Clone)]
 pub struct MemorySeen {
     pub startup: u64,
     pub now: u64,
     pub peak: u64,
+    pub rss: u64,
 }
 
 /// 40 hex digits from `seed` (splitmix64): a run id, unique enough to tell runs apart.
@@ -335,6 +349,13 @@ pub struct State {
     next_expire_cycle: Option<Instant>,
     /// When the timer next moves keys of a table being resized (while one is).
     next_rehash: Option<Instant>,
+    /// The eviction pool ([`evict`]), and when the timer next evicts (while a command's
+    /// share of eviction ran out of time before `used_memory` was under `maxmemory`).
+    pub evict_pool: evict::Pool,
+    pub next_eviction: Option<Instant>,
+    /// Over `maxmemory` with nothing left to evict, as found before the command running (a
+    /// script's commands that may add memory are refused then: `scriptVerifyOOM`).
+    pub oom: bool,
 }
 
 /// The Redis-protocol handler, and beside it the dashboard's (HTTP on the extra listener),
@@ -397,11 +418,12 @@ impl Server {
                 run_id: hex_id(seed ^ u64::from(std::process::id())),
                 replid: hex_id(seed.rotate_left(17)),
                 memory: {
-                    let rss = dashboard::snapshot::rss_bytes().unwrap_or(0);
+                    let used = evict::used_memory();
                     MemorySeen {
-                        startup: rss,
-                        now: rss,
-                        peak: rss,
+                        startup: used,
+                        now: used,
+                        peak: used,
+                        rss: dashboard::snapshot::rss_bytes().unwrap_or(0),
                     }
                 },
                 clock: quanta::Clock::new(),
@@ -415,8 +437,12 @@ impl Server {
                 next_client_id: 1,
                 next_expire_cycle: None,
                 next_rehash: None,
+                evict_pool: evict::Pool::default(),
+                next_eviction: None,
+                oom: false,
             },
         };
+        server.state.set_clocks();
         server.state.slow_bound = commands::introspection::slow_bound(&server.state);
         server
     }
@@ -506,6 +532,7 @@ impl State {
             return self.with_dashboard(|dashboard, state| dashboard.data(state, ctx, conn, input));
         };
         let now_ms = unix_ms();
+        self.db.set_now(now_ms);
         // Constant for the whole batch (the loop reads the clock once per tick), so computed
         // once here rather than for every command it counts.
         let since_start = ctx.now().saturating_duration_since(self.started);
@@ -626,6 +653,7 @@ impl State {
         [
             self.next_expire_cycle,
             self.next_rehash,
+            self.next_eviction,
             self.next_block_deadline(),
             self.dashboard.next_deadline(),
             self.pause.as_ref().map(|p| p.until),
@@ -662,6 +690,14 @@ impl State {
         }
         if self.next_rehash.is_some_and(|at| at <= now) {
             self.rehash(now);
+        }
+        if self.next_eviction.is_some_and(|at| at <= now) {
+            // Redis's `evictionTimeProc`: another slice, until under the limit (or nothing is
+            // left to evict).
+            self.next_eviction = None;
+            if evict::perform(self, unix_ms()) == evict::Outcome::Fail {
+                self.next_eviction = None;
+            }
         }
         blocking::time_out(self, ctx, now);
         self.with_dashboard(|dashboard, state| dashboard.tick(state, ctx, now));
@@ -779,6 +815,15 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Disp
             b"ERR Command not allowed inside a transaction",
         );
     }
+    // Over `maxmemory`: evict first; refuse what may add memory if that was not enough
+    // (Redis's `processCommand`; not from inside a busy script).
+    if exec.state.busy.is_none() {
+        exec.state.oom = exec.state.config.eviction.maxmemory > 0
+            && evict::perform(exec.state, exec.now_ms) == evict::Outcome::Fail;
+        if exec.state.oom && refused_on_oom(command, exec.client.multi.as_deref()) {
+            return refuse(exec, command, evict::OOM.as_bytes());
+        }
+    }
     if exec.client.subscribed() && !pubsub::allowed_when_subscribed(command.name) {
         let mut message = b"ERR Can't execute '".to_vec();
         message.extend_from_slice(command.name.as_bytes());
@@ -821,6 +866,23 @@ fn dispatch(exec: &mut Exec<'_, '_>, request: &crate::resp::Request<'_>) -> Disp
     Dispatched::Done
 }
 
+/// Whether `command` is refused while over `maxmemory` with nothing to evict: one that may add
+/// memory (`denyoom`), an EXEC whose queue holds one, and inside MULTI anything but what ends
+/// or manages the transaction (Redis's `processCommand`).
+fn refused_on_oom(command: &command::Command, multi: Option<&client::Transaction>) -> bool {
+    if command.flags.contains(spec::Flags::DENYOOM) {
+        return true;
+    }
+    match multi {
+        Some(transaction) if command.name == "exec" => transaction.denyoom,
+        Some(_) => !matches!(
+            command.name,
+            "discard" | "multi" | "watch" | "unwatch" | "reset" | "quit"
+        ),
+        None => false,
+    }
+}
+
 /// Between MULTI and EXEC: keep the request for EXEC and answer `+QUEUED`. The queue is held
 /// to the query-buffer limit, as the input it stands for: past it the client is closed, as
 /// one whose unparsed input passes the limit is.
@@ -835,6 +897,7 @@ fn queue(exec: &mut Exec<'_, '_>, command: &command::Command, request: &crate::r
         transaction.bytes += owned.heap_size();
         transaction.writes |= command.flags.contains(spec::Flags::WRITE)
             || command.flags.contains(spec::Flags::MAY_REPLICATE);
+        transaction.denyoom |= command.flags.contains(spec::Flags::DENYOOM);
         transaction.queue.push(owned);
     }
     if transaction.bytes > limit {

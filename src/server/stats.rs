@@ -30,6 +30,8 @@ pub struct Stats {
     pub commands_processed: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
+    /// Keys deleted to stay under `maxmemory` (INFO's `evicted_keys`).
+    pub evicted_keys: u64,
     pub error_replies: u64,
     /// Commands per 100 ms over the last 1.6 s (`instantaneous_ops_per_sec`).
     pub ops: RateMeter,

@@ -51,6 +51,7 @@ use crate::server::State;
 use crate::server::args::{Args, NOT_INTEGER, SYNTAX, c_str, is_option};
 use crate::server::command::{Command, Exec};
 use crate::server::glob::glob_match;
+use crate::server::keyspace::clock;
 pub(crate) use crate::server::keyspace::db::WrongType;
 use crate::server::keyspace::db::{Typed, Value};
 use crate::server::spec::KeySpec;
@@ -61,7 +62,7 @@ pub const COMMANDS: &[Command] = &[
     Command::new("del", -2, &["write"], del).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RM", "delete"]).range(-1, 1, 0)]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
     Command::new("unlink", -2, &["write", "fast"], del).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RM", "delete"]).range(-1, 1, 0)]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
     Command::new("exists", -2, &["readonly", "fast"], exists).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RO"]).range(-1, 1, 0)]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
-    Command::new("touch", -2, &["readonly", "fast"], exists).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RO"]).range(-1, 1, 0)]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
+    Command::new("touch", -2, &["readonly", "fast"], touch).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RO"]).range(-1, 1, 0)]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
     Command::new("type", 2, &["readonly", "fast"], type_).acl(&["keyspace"]).keys(&[KeySpec::index(1, &["RO"])]),
     Command::new("keys", 2, &["readonly"], keys).acl(&["keyspace", "dangerous"]).tips(&["request_policy:all_shards", "nondeterministic_output_order"]),
     Command::new("scan", -2, &["readonly", "touches_arbitrary_keys"], scan).acl(&["keyspace"]).tips(&["nondeterministic_output", "request_policy:special"]),
@@ -91,7 +92,17 @@ pub const COMMANDS: &[Command] = &[
 /// Redis's `lookupKeyRead`: the lookup of a read command, counted in `keyspace_hits` or
 /// `keyspace_misses`. Write commands use `db.get_mut` / `db.exists`, which count nothing.
 pub(super) fn read<'s>(state: &'s mut State, key: &[u8], now_ms: i64) -> Option<&'s Value> {
-    let value = state.db.get(key, now_ms);
+    read_with(state, key, now_ms, true)
+}
+
+/// [`read`], recording the access in the key's stamp or not (`touch`: EXISTS and TYPE do
+/// not, as Redis's `LOOKUP_NOTOUCH`).
+fn read_with<'s>(state: &'s mut State, key: &[u8], now_ms: i64, touch: bool) -> Option<&'s Value> {
+    let value = if touch {
+        state.db.get(key, now_ms)
+    } else {
+        state.db.get_untouched(key, now_ms)
+    };
     if value.is_some() {
         state.stats.keyspace_hits += 1;
     } else {
@@ -355,18 +366,28 @@ fn del(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 
 /// `EXISTS key [key ...]` and `TOUCH key [key ...]` → `:n`. A key named twice counts twice.
 fn exists(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    count_present(exec, req, false);
+}
+
+/// `TOUCH key [key ...]` → `:n`: as EXISTS, but each key found counts as accessed.
+fn touch(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    count_present(exec, req, true);
+}
+
+fn count_present(exec: &mut Exec<'_, '_>, req: &Request<'_>, touch: bool) {
     let now = exec.now_ms;
     let found = req
         .args()
         .skip(1)
-        .filter(|key| read(exec.state, key, now).is_some())
+        .filter(|key| read_with(exec.state, key, now, touch).is_some())
         .count();
     exec.integer(found as i64);
 }
 
-/// `TYPE key` → `+string`, or `+none` if the key does not exist.
+/// `TYPE key` → `+string`, or `+none` if the key does not exist (not counted as an access).
 fn type_(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let name = read(exec.state, req.arg(1), exec.now_ms).map_or("none", Value::type_name);
+    let name =
+        read_with(exec.state, req.arg(1), exec.now_ms, false).map_or("none", Value::type_name);
     exec.simple(name);
 }
 
@@ -541,13 +562,14 @@ const OBJECT: &[Command] = &[
     Command::new("object|encoding", 3, &["readonly"], object_encoding).acl(&["keyspace"]).keys(&[KeySpec::index(2, &["RO"])]).tips(&["nondeterministic_output"]),
     Command::new("object|refcount", 3, &["readonly"], object_refcount).acl(&["keyspace"]).keys(&[KeySpec::index(2, &["RO"])]).tips(&["nondeterministic_output"]),
     Command::new("object|freq", 3, &["readonly"], object_freq).acl(&["keyspace"]).keys(&[KeySpec::index(2, &["RO"])]).tips(&["nondeterministic_output"]),
+    Command::new("object|idletime", 3, &["readonly"], object_idletime).acl(&["keyspace"]).keys(&[KeySpec::index(2, &["RO"])]).tips(&["nondeterministic_output"]),
     Command::new("object|help", 2, &["loading", "stale"], object_help).acl(&["keyspace"]),
 ];
 
 /// `OBJECT ENCODING key`. Redis looks the key up without touching its access time or the hit
 /// counters, as every OBJECT subcommand does.
 fn object_encoding(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let Some(value) = exec.state.db.get(req.arg(2), exec.now_ms) else {
+    let Some(value) = exec.state.db.get_untouched(req.arg(2), exec.now_ms) else {
         return exec.null();
     };
     let encoding = value.encoding();
@@ -557,7 +579,7 @@ fn object_encoding(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 /// `OBJECT REFCOUNT key`: Redis shares one object per integer 0..9999 and reports it as
 /// "shared forever"; every other value has one reference.
 fn object_refcount(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    let Some(value) = exec.state.db.get(req.arg(2), exec.now_ms) else {
+    let Some(value) = exec.state.db.get_untouched(req.arg(2), exec.now_ms) else {
         return exec.null();
     };
     let shared = value.encoding() == "int"
@@ -568,16 +590,38 @@ fn object_refcount(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
     exec.integer(if shared { i64::from(i32::MAX) } else { 1 });
 }
 
-/// `OBJECT FREQ key`: there is no LFU policy to track it.
+/// `OBJECT FREQ key`: the key's LFU counter, decayed to now (under an LFU policy only; see
+/// [`crate::server::keyspace::clock`]).
 fn object_freq(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
-    if exec.state.db.get(req.arg(2), exec.now_ms).is_none() {
+    let Some(stamp) = exec.state.db.stamp(req.arg(2), exec.now_ms) else {
         return exec.null();
+    };
+    let eviction = &exec.state.config.eviction;
+    if !eviction.policy.is_lfu() {
+        return exec.error(
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please \
+             note that when switching between policies at runtime LRU and LFU data will take \
+             some time to adjust.",
+        );
     }
-    exec.error(
-        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please \
-         note that when switching between policies at runtime LRU and LFU data will take \
-         some time to adjust.",
-    );
+    let freq = clock::lfu_decayed(stamp, exec.now_ms, eviction.lfu_decay_time);
+    exec.integer(i64::from(freq));
+}
+
+/// `OBJECT IDLETIME key`: seconds since the key was last read or written (not under an LFU
+/// policy, which keeps a counter instead).
+fn object_idletime(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
+    let Some(stamp) = exec.state.db.stamp(req.arg(2), exec.now_ms) else {
+        return exec.null();
+    };
+    if exec.state.config.eviction.policy.is_lfu() {
+        return exec.error(
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that \
+             when switching between policies at runtime LRU and LFU data will take some time \
+             to adjust.",
+        );
+    }
+    exec.integer((clock::idle_ms(stamp, exec.now_ms) / 1000) as i64);
 }
 
 fn object_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
@@ -590,6 +634,9 @@ fn object_help(exec: &mut Exec<'_, '_>, _req: &Request<'_>) {
             "FREQ <key>",
             "    Return the access frequency index of the <key>. The returned integer is",
             "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
             "REFCOUNT <key>",
             "    Return the number of references of the value associated with the specified",
             "    <key>.",

@@ -61,6 +61,8 @@ impl Shelf {
     fn fresh(&self, index: usize, hand: &Db) -> Box<Db> {
         let mut db = Db::new(self.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         db.frozen = hand.frozen;
+        db.clock = hand.clock;
+        db.set_now(hand.now_ms());
         Box::new(db)
     }
 

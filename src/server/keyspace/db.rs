@@ -25,6 +25,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::server::keyspace::clock::{self, Clock};
 #[cfg(test)]
 use crate::server::keyspace::inline::INLINE_KEY;
 use crate::server::keyspace::inline::{Inline, Key};
@@ -348,6 +349,13 @@ pub struct Db {
     /// shows it several times a second, and counting would mean a pass over every key).
     per_type: [usize; 5],
     rng: u64,
+    /// How each key's access stamp is kept (LRU or LFU: `maxmemory-policy`), set from the
+    /// configuration.
+    pub clock: Clock,
+    /// The time of the commands running (Unix ms), set once per batch of them
+    /// ([`Db::set_now`]), and the LRU clock then: what an access or a new key is stamped with.
+    now_ms: i64,
+    lru_now: u32,
 }
 
 impl Db {
@@ -435,13 +443,63 @@ impl Db {
         }
     }
 
-    /// The value of a live key.
+    /// The value of a live key, its access recorded (Redis's `lookupKey`: the LRU clock or
+    /// the LFU counter, see [`super::clock`]).
+    #[inline]
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Value> {
-        if self.volatile.is_empty() {
-            return self.table.get(key).map(|entry| &entry.value);
-        }
+        let index = if self.volatile.is_empty() {
+            self.table.find(key)?
+        } else {
+            self.live(key, now_ms)?
+        };
+        Some(&self.accessed(index, now_ms).value)
+    }
+
+    /// The value of a live key, its access not recorded: OBJECT, TYPE and EXISTS look without
+    /// touching (Redis's `LOOKUP_NOTOUCH`).
+    pub fn get_untouched(&mut self, key: &[u8], now_ms: i64) -> Option<&Value> {
         let index = self.live(key, now_ms)?;
         Some(&self.table.node(index).value.value)
+    }
+
+    /// The time from now on, for stamps (once per batch of commands: see the server's `data`).
+    #[inline]
+    pub fn set_now(&mut self, now_ms: i64) {
+        self.now_ms = now_ms;
+        self.lru_now = clock::lru_clock(now_ms);
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
+    /// Record an access to node `index` in its stamp; its entry. (LRU, the default: one store
+    /// of the clock read once per batch; LFU's counting is kept out of line.)
+    #[inline(always)]
+    fn accessed(&mut self, index: usize, now_ms: i64) -> &mut Entry {
+        if self.clock != Clock::Lru {
+            return self.accessed_lfu(index, now_ms);
+        }
+        let lru_now = self.lru_now;
+        let (node, stamp) = self.table.node_and_stamp(index);
+        *stamp = lru_now;
+        &mut node.value
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn accessed_lfu(&mut self, index: usize, now_ms: i64) -> &mut Entry {
+        let random = (self.next_random() >> 11) as f64 / (1u64 << 53) as f64;
+        let clock = self.clock;
+        let (node, stamp) = self.table.node_and_stamp(index);
+        *stamp = clock.touched(*stamp, now_ms, random);
+        &mut node.value
+    }
+
+    /// The access stamp of a live key, untouched (OBJECT IDLETIME and FREQ read it).
+    pub fn stamp(&mut self, key: &[u8], now_ms: i64) -> Option<u32> {
+        let index = self.live(key, now_ms)?;
+        Some(self.table.stamp(index))
     }
 
     /// The value of a live key, mutably (its deadline is kept): a write command is about to
@@ -451,7 +509,7 @@ impl Db {
         if !self.watched.is_empty() {
             self.watched.touch(key);
         }
-        Some(&mut self.table.node_mut(index).value.value)
+        Some(&mut self.accessed(index, now_ms).value)
     }
 
     /// The value of a live key, mutably, telling no watcher yet: for a write that may change
@@ -459,7 +517,7 @@ impl Db {
     /// [`Db::changed`] if it did, as Redis signals only a real change.
     pub fn get_mut_quiet(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Value> {
         let index = self.live(key, now_ms)?;
-        Some(&mut self.table.node_mut(index).value.value)
+        Some(&mut self.accessed(index, now_ms).value)
     }
 
     /// A write through [`Db::get_mut_quiet`] changed `key`.
@@ -534,14 +592,16 @@ impl Db {
     pub fn set_str(&mut self, key: &[u8], bytes: &[u8], keep_ttl: bool, now_ms: i64) {
         self.reclaim_if_expired(key, now_ms);
         self.touch(key);
-        if let Some(entry) = self.table.get_mut(key) {
-            self.per_type[entry.value.type_index()] -= 1;
-            self.per_type[0] += 1;
+        if let Some(index) = self.table.find(key) {
+            let entry = self.accessed(index, now_ms);
+            let was = entry.value.type_index();
             entry.value.set_string(bytes);
-            if !keep_ttl && entry.is_volatile() {
-                let index = entry.volatile_index;
-                entry.volatile_index = NO_DEADLINE;
-                self.volatile_remove(index);
+            let dropped = (!keep_ttl && entry.is_volatile())
+                .then(|| std::mem::replace(&mut entry.volatile_index, NO_DEADLINE));
+            self.per_type[was] -= 1;
+            self.per_type[0] += 1;
+            if let Some(place) = dropped {
+                self.volatile_remove(place);
             }
             return;
         }
@@ -560,7 +620,12 @@ impl Db {
         self.touch(key);
         self.per_type[value.type_index()] += 1;
         debug_assert!(self.table.len() < NO_DEADLINE as usize - 1, "2^32 - 2 keys");
-        self.table.insert(key, Entry::new(value));
+        let index = self.table.insert(key, Entry::new(value));
+        let stamp = match self.clock {
+            Clock::Lru => self.lru_now,
+            lfu => lfu.new_stamp(self.now_ms),
+        };
+        self.table.set_stamp(index, stamp);
     }
 
     /// Remove a key (live or not). Returns its value.
@@ -763,6 +828,56 @@ impl Db {
             }
             // It was expired and is now deleted: the loop ends, as every round deletes a key.
         }
+    }
+
+    /// Eviction's sample (Redis's `dictGetSomeKeys`): up to `count` keys drawn at random, of
+    /// every key or (`volatile`) of those with a deadline, each given to `visit` with its
+    /// access stamp and deadline. Returns how many keys there were to draw from.
+    pub fn sample(
+        &mut self,
+        volatile: bool,
+        count: usize,
+        mut visit: impl FnMut(&[u8], u32, Option<i64>),
+    ) -> usize {
+        let of = if volatile {
+            self.volatile.len()
+        } else {
+            self.table.len()
+        };
+        for _ in 0..count.min(of) {
+            let pick = self.random_index(of);
+            let index = if volatile {
+                self.volatile
+                    .nodes
+                    .get(pick)
+                    .map_or(0, |&node| node as usize)
+            } else {
+                pick
+            };
+            let node = self.table.node(index);
+            visit(
+                &node.key,
+                self.table.stamp(index),
+                self.volatile.of(&node.value),
+            );
+        }
+        of
+    }
+
+    /// A random key of every key or (`volatile`) of those with a deadline, expired or not
+    /// (the random eviction policies).
+    pub fn random_of(&mut self, volatile: bool) -> Option<Vec<u8>> {
+        let mut key = None;
+        self.sample(volatile, 1, |k, _, _| key = Some(k.to_vec()));
+        key
+    }
+
+    /// Whether `key` is here (and, with `volatile`, has a deadline), expired or not: whether an
+    /// eviction candidate is still there.
+    pub fn holds(&self, key: &[u8], volatile: bool) -> bool {
+        self.table
+            .get(key)
+            .is_some_and(|entry| !volatile || entry.is_volatile())
     }
 
     fn next_random(&mut self) -> u64 {

@@ -3,6 +3,7 @@
 //!
 //! | module | what it holds |
 //! | --- | --- |
+//! | [`clock`] | a key's access stamp: the LRU clock or the LFU counter, for eviction |
 //! | [`db`] | keys to values, expiry (lazy and active), SCAN, keys per type |
 //! | [`inline`] | short keys and strings kept in place: no allocation of their own |
 //! | [`table`] | the db's hash table: chained buckets over a dense arena, resized incrementally |
@@ -28,6 +29,7 @@
 //! hundreds. `OBJECT ENCODING` reports which one a value is using, and the thresholds are the
 //! same CONFIG parameters Redis has ([`Encodings`]).
 
+pub mod clock;
 pub mod databases;
 pub mod db;
 pub mod hash;

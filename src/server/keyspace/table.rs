@@ -66,6 +66,26 @@ pub struct Node<T> {
     pub value: T,
 }
 
+/// A chunk of the arena: up to [`CHUNK`] nodes, and beside them one 32-bit *stamp* per node
+/// for the owner's use (the keyspace keeps each key's access clock there, for eviction and
+/// OBJECT IDLETIME/FREQ: 4 bytes a key that do not fit in a 64-byte node). A stamp moves with
+/// its node when the node is renumbered.
+#[derive(Debug)]
+struct Chunk<T> {
+    nodes: Vec<Node<T>>,
+    /// A fixed-size array: indexed by a masked number, it needs no bounds check.
+    stamps: Box<[u32; CHUNK]>,
+}
+
+impl<T> Chunk<T> {
+    fn new() -> Self {
+        Chunk {
+            nodes: Vec::with_capacity(CHUNK),
+            stamps: Box::new([0; CHUNK]),
+        }
+    }
+}
+
 /// Nodes per arena chunk (64 KiB of 64-byte nodes).
 const CHUNK_BITS: u32 = 10;
 const CHUNK: usize = 1 << CHUNK_BITS;
@@ -99,10 +119,10 @@ enum Place {
 pub struct Table<T> {
     hashing: KeyHashing,
     /// The arena: every chunk full except the last, which is not empty.
-    chunks: Vec<Vec<Node<T>>>,
+    chunks: Vec<Chunk<T>>,
     /// One emptied chunk kept back, so that a table hovering at a chunk's edge does not
     /// allocate and free a chunk at every other command.
-    spare: Option<Vec<Node<T>>>,
+    spare: Option<Chunk<T>>,
     len: usize,
     /// Array 0 is the table; while resizing, array 1 is the new one, and the buckets of
     /// array 0 below `rehash_at` have been moved (are empty).
@@ -161,17 +181,42 @@ impl<T: Chained> Table<T> {
 
     #[inline]
     pub fn node(&self, index: usize) -> &Node<T> {
-        &self.chunks[index >> CHUNK_BITS][index & (CHUNK - 1)]
+        &self.chunks[index >> CHUNK_BITS].nodes[index & (CHUNK - 1)]
     }
 
     #[inline]
     pub fn node_mut(&mut self, index: usize) -> &mut Node<T> {
-        &mut self.chunks[index >> CHUNK_BITS][index & (CHUNK - 1)]
+        &mut self.chunks[index >> CHUNK_BITS].nodes[index & (CHUNK - 1)]
+    }
+
+    /// Node `index`'s stamp (0 until set).
+    #[inline]
+    pub fn stamp(&self, index: usize) -> u32 {
+        self.chunks
+            .get(index >> CHUNK_BITS)
+            .map_or(0, |chunk| chunk.stamps[index & (CHUNK - 1)])
+    }
+
+    /// Set node `index`'s stamp.
+    #[inline]
+    pub fn set_stamp(&mut self, index: usize, stamp: u32) {
+        if let Some(chunk) = self.chunks.get_mut(index >> CHUNK_BITS) {
+            chunk.stamps[index & (CHUNK - 1)] = stamp;
+        }
+    }
+
+    /// Node `index` and its stamp, from one look at its chunk (the read of every command
+    /// that re-stamps the key it reads).
+    #[inline]
+    pub fn node_and_stamp(&mut self, index: usize) -> (&mut Node<T>, &mut u32) {
+        let chunk = &mut self.chunks[index >> CHUNK_BITS];
+        let at = index & (CHUNK - 1);
+        (&mut chunk.nodes[at], &mut chunk.stamps[at])
     }
 
     /// Every node, in arena order (which means nothing).
     pub fn iter(&self) -> impl Iterator<Item = &Node<T>> {
-        self.chunks.iter().flatten()
+        self.chunks.iter().flat_map(|chunk| &chunk.nodes)
     }
 
     /// The number of the node holding `key`. (The lookup every command makes: kept to one
@@ -309,9 +354,12 @@ impl<T: Chained> Table<T> {
         } else {
             None
         };
-        let tail = self.pop()?;
+        let (tail, stamp) = self.pop()?;
         let node = match moved {
-            Some(index) => std::mem::replace(self.node_mut(index), tail),
+            Some(index) => {
+                self.set_stamp(index, stamp);
+                std::mem::replace(self.node_mut(index), tail)
+            }
             None => tail,
         };
         Some(Removed {
@@ -321,29 +369,31 @@ impl<T: Chained> Table<T> {
         })
     }
 
+    /// Append a node (its stamp 0).
     fn push(&mut self, node: Node<T>) {
         match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < CHUNK => chunk.push(node),
+            Some(chunk) if chunk.nodes.len() < CHUNK => chunk.nodes.push(node),
             _ => {
-                let mut chunk = self
-                    .spare
-                    .take()
-                    .unwrap_or_else(|| Vec::with_capacity(CHUNK));
-                chunk.push(node);
+                let mut chunk = self.spare.take().unwrap_or_else(Chunk::new);
+                chunk.nodes.push(node);
                 self.chunks.push(chunk);
             }
         }
+        let index = self.len;
+        self.set_stamp(index, 0);
         self.len += 1;
     }
 
-    fn pop(&mut self) -> Option<Node<T>> {
+    /// Take the last node and its stamp.
+    fn pop(&mut self) -> Option<(Node<T>, u32)> {
+        let stamp = self.stamp(self.len.checked_sub(1)?);
         let chunk = self.chunks.last_mut()?;
-        let node = chunk.pop()?;
-        if chunk.is_empty() {
+        let node = chunk.nodes.pop()?;
+        if chunk.nodes.is_empty() {
             self.spare = self.chunks.pop();
         }
         self.len -= 1;
-        Some(node)
+        Some((node, stamp))
     }
 
     /// Start a resize to a table twice as big when there are as many keys as buckets (Redis's

@@ -6,14 +6,16 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use log::warn;
+
 use crate::config::{Config, directives};
 use crate::reactor::Origin;
 use crate::reactor::listener::Rebind;
 use crate::resp::Request;
 
-use crate::server::State;
 use crate::server::command::{Command, Exec};
 use crate::server::glob::glob_match;
+use crate::server::{State, evict};
 
 /// The configuration parameters CONFIG knows: the ones this server has, named and formatted
 /// as redis.conf does, plus `save` and `appendonly`, which clients ask about
@@ -35,6 +37,12 @@ enum Param {
     ListMaxListpackSize,
     Maxclients,
     Port,
+    LfuDecayTime,
+    LfuLogFactor,
+    Maxmemory,
+    MaxmemoryEvictionTenacity,
+    MaxmemoryPolicy,
+    MaxmemorySamples,
     ProtectedMode,
     ProtoMaxBulkLen,
     Requirepass,
@@ -75,7 +83,7 @@ enum Setting {
 
 /// Sorted by name: this is the order CONFIG GET lists matches in. The `*-ziplist-*` names
 /// are Redis 7.0's aliases of the `*-listpack-*` ones (the encoding was renamed in 7.0).
-const PARAMS: [(&str, Param); 49] = [
+const PARAMS: [(&str, Param); 55] = [
     ("appendonly", Param::Appendonly),
     ("bind", Param::Bind),
     ("busy-reply-threshold", Param::BusyReplyThreshold),
@@ -95,11 +103,20 @@ const PARAMS: [(&str, Param); 49] = [
         "latency-tracking-info-percentiles",
         Param::LatencyTrackingInfoPercentiles,
     ),
+    ("lfu-decay-time", Param::LfuDecayTime),
+    ("lfu-log-factor", Param::LfuLogFactor),
     ("list-compress-depth", Param::ListCompressDepth),
     ("list-max-listpack-size", Param::ListMaxListpackSize),
     ("list-max-ziplist-size", Param::ListMaxListpackSize),
     ("lua-time-limit", Param::BusyReplyThreshold),
     ("maxclients", Param::Maxclients),
+    ("maxmemory", Param::Maxmemory),
+    (
+        "maxmemory-eviction-tenacity",
+        Param::MaxmemoryEvictionTenacity,
+    ),
+    ("maxmemory-policy", Param::MaxmemoryPolicy),
+    ("maxmemory-samples", Param::MaxmemorySamples),
     ("pidfile", Param::Constant("")),
     ("port", Param::Port),
     ("protected-mode", Param::ProtectedMode),
@@ -221,7 +238,14 @@ impl Param {
             | Param::ListMaxListpackSize
             | Param::SetMaxIntsetEntries
             | Param::ZsetMaxListpackEntries
-            | Param::ZsetMaxListpackValue => Setting::Changeable,
+            | Param::ZsetMaxListpackValue
+            // Read before every command, and by the timer (`apply` restamps on a policy change).
+            | Param::Maxmemory
+            | Param::MaxmemoryPolicy
+            | Param::MaxmemorySamples
+            | Param::MaxmemoryEvictionTenacity
+            | Param::LfuLogFactor
+            | Param::LfuDecayTime => Setting::Changeable,
             _ => Setting::Fixed,
         }
     }
@@ -508,6 +532,23 @@ fn apply(exec: &mut Exec<'_, '_>, config: Config) {
         .set_query_buffer_limit(config.client_query_buffer_limit);
     let timeout = (config.timeout_secs > 0).then(|| Duration::from_secs(config.timeout_secs));
     exec.ctx.set_idle_timeout(timeout);
+    let eviction = config.eviction;
+    let before = exec.state.config.eviction;
     exec.state.config = config;
     exec.state.slow_bound = crate::server::commands::introspection::slow_bound(exec.state);
+    if eviction != before {
+        exec.state.set_clocks();
+        exec.state.evict_pool.clear();
+        let used = evict::used_memory();
+        if eviction.maxmemory > 0 && eviction.maxmemory < used {
+            warn!(
+                "WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than the \
+                 current memory usage ({used}). This will result in key eviction and/or the \
+                 inability to accept new write commands depending on the maxmemory-policy.",
+                eviction.maxmemory
+            );
+            // Evicted from the timer, a slice a tick (Redis's `startEvictionTimeProc`).
+            exec.state.next_eviction = Some(std::time::Instant::now());
+        }
+    }
 }

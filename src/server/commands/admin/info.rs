@@ -8,12 +8,11 @@
 //! their times (`cmdstat_*`, `latency_percentiles_usec_*`), error codes, bytes and their
 //! rates, keys, CPU from `/proc`. Where a feature does not exist here the field says so with
 //! Redis's neutral value: nothing is saved (`rdb_*`), nothing replicates (`role:master`,
-//! `connected_slaves:0`), no cluster, no Lua, no eviction. Two stand-ins, documented:
+//! `connected_slaves:0`), no cluster. Memory is Redis's: `used_memory` is what the allocator
+//! has handed out and not taken back (counted by `reactor-server`'s counting allocator, see
+//! [`crate::server::evict`]), `used_memory_rss` the kernel's resident set (`VmRSS`), and
+//! `mem_fragmentation_ratio` the one over the other. One stand-in, documented:
 //!
-//! - `used_memory` is the resident set (`VmRSS`): Redis asks its allocator for the bytes it has
-//!   handed out, and this server has no allocator statistics without `unsafe` code, so the
-//!   memory fields are derived from what the kernel says the process holds (`used_memory_rss`
-//!   equals it, the fragmentation ratio is 1).
 //! - `client_recent_max_*` is the largest buffer among the connections open now, where Redis
 //!   keeps a maximum over the last few seconds.
 
@@ -23,10 +22,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::resp::{Request, reply};
 
-use crate::server::State;
 use crate::server::command::Exec;
 use crate::server::commands::admin::{HZ, MULTIPLEXING_API, REDIS_VERSION};
 use crate::server::stats::Stats;
+use crate::server::{State, evict};
 
 /// INFO's sections in Redis's order, each with its name and whether plain `INFO` (`default`)
 /// includes it. `all` and `everything` include every one (there are no modules to add).
@@ -221,16 +220,18 @@ fn clients_section(out: &mut String, exec: &Exec<'_, '_>) {
     );
 }
 
-/// The resident set now, and the peak INFO has seen (see the module docs).
+/// `used_memory` now and the peak INFO has seen, and the resident set (see the module docs).
 fn sample_memory(state: &mut State) {
-    let rss = crate::server::dashboard::snapshot::rss_bytes().unwrap_or(0);
-    state.memory.now = rss;
-    state.memory.peak = state.memory.peak.max(rss);
+    let used = evict::used_memory();
+    state.memory.now = used;
+    state.memory.peak = state.memory.peak.max(used);
+    state.memory.rss = crate::server::dashboard::snapshot::rss_bytes().unwrap_or(used);
 }
 
 fn memory_section(out: &mut String, exec: &Exec<'_, '_>) {
     let memory = &exec.state.memory;
     let used = memory.now;
+    let rss = memory.rss;
     let peak = memory.peak.max(used);
     let startup = memory.startup.min(used);
     let dataset = used - startup;
@@ -238,8 +239,8 @@ fn memory_section(out: &mut String, exec: &Exec<'_, '_>) {
     out.push_str("# Memory\r\n");
     field(out, "used_memory", used);
     field(out, "used_memory_human", human(used));
-    field(out, "used_memory_rss", used);
-    field(out, "used_memory_rss_human", human(used));
+    field(out, "used_memory_rss", rss);
+    field(out, "used_memory_rss_human", human(rss));
     field(out, "used_memory_peak", peak);
     field(out, "used_memory_peak_human", human(peak));
     field(out, "used_memory_peak_perc", percent(used, peak));
@@ -248,8 +249,8 @@ fn memory_section(out: &mut String, exec: &Exec<'_, '_>) {
     field(out, "used_memory_dataset", dataset);
     field(out, "used_memory_dataset_perc", percent(dataset, used));
     field(out, "allocator_allocated", used);
-    field(out, "allocator_active", used);
-    field(out, "allocator_resident", used);
+    field(out, "allocator_active", rss);
+    field(out, "allocator_resident", rss);
     field(out, "total_system_memory", system);
     field(out, "total_system_memory_human", human(system));
     // Lua: the VM's heap, and the cached scripts (none until the first script).
@@ -277,15 +278,26 @@ fn memory_section(out: &mut String, exec: &Exec<'_, '_>) {
     field(out, "used_memory_functions", code);
     field(out, "used_memory_scripts", cache);
     field(out, "used_memory_scripts_human", human(cache as u64));
-    field(out, "maxmemory", 0);
-    field(out, "maxmemory_human", human(0));
-    field(out, "maxmemory_policy", "noeviction");
-    for ratio in ["allocator_frag", "allocator_rss", "rss_overhead"] {
-        field(out, &format!("{ratio}_ratio"), "1.00");
-        field(out, &format!("{ratio}_bytes"), 0);
-    }
-    field(out, "mem_fragmentation_ratio", "1.00");
-    field(out, "mem_fragmentation_bytes", 0);
+    let eviction = &exec.state.config.eviction;
+    field(out, "maxmemory", eviction.maxmemory);
+    field(out, "maxmemory_human", human(eviction.maxmemory));
+    field(out, "maxmemory_policy", eviction.policy.name());
+    // The allocator's own split (active pages, retained ones) is not visible through the
+    // counting allocator: all of the resident set's excess is reported as fragmentation.
+    let excess = rss as i64 - used as i64;
+    let ratio = if used == 0 {
+        0.0
+    } else {
+        rss as f64 / used as f64
+    };
+    field(out, "allocator_frag_ratio", "1.00");
+    field(out, "allocator_frag_bytes", 0);
+    field(out, "allocator_rss_ratio", format!("{ratio:.2}"));
+    field(out, "allocator_rss_bytes", excess);
+    field(out, "rss_overhead_ratio", "1.00");
+    field(out, "rss_overhead_bytes", 0);
+    field(out, "mem_fragmentation_ratio", format!("{ratio:.2}"));
+    field(out, "mem_fragmentation_bytes", excess);
     for name in [
         "mem_not_counted_for_evict",
         "mem_replication_backlog",
@@ -448,9 +460,10 @@ fn stats_section(out: &mut String, exec: &Exec<'_, '_>) {
     field(out, "expired_stale_perc", "0.00");
     field(out, "expired_time_cap_reached_count", 0);
     field(out, "expire_cycle_cpu_milliseconds", 0);
-    // There is no maxmemory, so nothing is ever evicted.
+    field(out, "evicted_keys", stats.evicted_keys);
+    // Clients are never evicted (`maxmemory-clients` is not offered), nor is the time spent
+    // over the limit kept.
     for name in [
-        "evicted_keys",
         "evicted_clients",
         "total_eviction_exceeded_time",
         "current_eviction_exceeded_time",

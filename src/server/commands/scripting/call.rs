@@ -44,6 +44,8 @@ use super::engine::{self, Engine, ScriptError, Watch};
 pub struct Allowed {
     /// No command that writes (`EVAL_RO`, `no-writes`).
     pub read_only: bool,
+    /// Commands that may add memory run even over `maxmemory` (`allow-oom`).
+    pub allow_oom: bool,
 }
 
 /// What is run: an EVAL script (KEYS and ARGV as globals) or a library's function (KEYS and
@@ -329,6 +331,17 @@ impl Run<'_, '_, '_> {
             let message = b"Write commands are not allowed from read-only scripts.";
             return self.refuse(Some(found.id), message);
         }
+        // Over `maxmemory` when the script started, a command that may add memory is refused,
+        // until the script has written (then refusing would break its atomicity): Redis's
+        // `scriptVerifyOOM`.
+        if !self.allowed.allow_oom
+            && !self.wrote
+            && self.exec.state.oom
+            && flags.contains(Flags::DENYOOM)
+        {
+            let error = format!("-{}", crate::server::evict::OOM);
+            return self.refuse_error(Some(found.id), error.as_bytes());
+        }
         if flags.contains(Flags::WRITE) {
             self.wrote = true;
         }
@@ -367,14 +380,19 @@ impl Run<'_, '_, '_> {
     /// A command refused before it ran: counted as rejected, its error counted, and the error
     /// handed to Lua (marked counted, so the script's reply does not count it again).
     fn refuse(&mut self, id: Option<usize>, message: &[u8]) -> mlua::Result<Value> {
-        let mut text = b"ERR ".to_vec();
-        text.extend_from_slice(message);
+        let mut error = b"-ERR ".to_vec();
+        error.extend_from_slice(message);
+        self.refuse_error(id, &error)
+    }
+
+    /// [`Run::refuse`] with an error of its own code (`-OOM ...`).
+    fn refuse_error(&mut self, id: Option<usize>, error: &[u8]) -> mlua::Result<Value> {
         let stats = &mut self.exec.state.stats;
-        stats.count_error(&text);
+        stats.count_error(error.strip_prefix(b"-").unwrap_or(error));
         if let Some(command) = id.and_then(|id| stats.command(id)) {
             command.rejected_calls += 1;
         }
-        fail(message, true)
+        fail(error, true)
     }
 }
 

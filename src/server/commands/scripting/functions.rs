@@ -304,8 +304,13 @@ fn fcall_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, read_only: bool) {
         put_back(exec, functions);
         return exec.error("ERR Can not execute a script with write flag using *_ro command.");
     }
+    if !function.flags.no_writes && !function.flags.allow_oom && exec.state.oom {
+        put_back(exec, functions);
+        return exec.error(crate::server::evict::OOM);
+    }
     let allowed = Allowed {
         read_only: read_only || function.flags.no_writes,
+        allow_oom: function.flags.allow_oom,
     };
     let numkeys = numkeys as usize;
     let keys = req.args().skip(3).take(numkeys);

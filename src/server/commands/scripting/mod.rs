@@ -339,8 +339,15 @@ fn eval_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, by_sha: bool, read_o
         put_back(exec, scripts);
         return exec.error("ERR Can not execute a script with write flag using *_ro command.");
     }
+    // A script declaring flags that may write, without `allow-oom`, is refused over
+    // `maxmemory` as a `denyoom` command is (Redis's `evalGetCommandFlags`).
+    if !flags.compat && !flags.no_writes && !flags.allow_oom && exec.state.oom {
+        put_back(exec, scripts);
+        return exec.error(crate::server::evict::OOM);
+    }
     let allowed = Allowed {
         read_only: read_only || (!flags.compat && flags.no_writes),
+        allow_oom: !flags.compat && flags.allow_oom,
     };
     // The cache's keys are hex digits: always UTF-8.
     let name = sha

@@ -697,6 +697,11 @@ pub(super) static DOCS: &[Docs] = &[
         ]),
     Docs::new("object|help", Group::Generic, "6.2.0", "Show helpful text about the different subcommands")
         .complexity("O(1)"),
+    Docs::new("object|idletime", Group::Generic, "2.2.3", "Get the time since a Redis object was last accessed")
+        .complexity("O(1)")
+        .args(&[
+            Arg::key("key", 0),
+        ]),
     Docs::new("object|refcount", Group::Generic, "2.2.3", "Get the number of references to the value of the key")
         .complexity("O(1)")
         .args(&[
