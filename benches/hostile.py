@@ -19,6 +19,9 @@ Cases (the issue's numbers are for N=100000 keys, 200000 elements, 40000 trims):
   load-keys    SET key:<i> v<9 digits> for G keys, pipelined 10,000 at a time (the keyspace
                grows from empty: a table that doubles in one go stalls everyone meanwhile)
   del-keys     the same G keys loaded (untimed), then DEL of each, 100 keys a command
+  evict-keys   the same G keys loaded (untimed), then CONFIG SET maxmemory to a quarter of
+               used_memory under allkeys-lru; timed until used_memory is under it (INFO polled
+               every 10 ms): eviction in bounded slices, the rest in the timer
 
 Usage: benches/hostile.py [CASE ...]          (default: all)
 Env:   KEYS=100000  ELEMENTS=200000  GROW=4000000  REACTOR=target/release/reactor-server
@@ -179,6 +182,11 @@ def del_keys(sock):
         pipeline(sock, requests[at : at + BATCH // 100])
 
 
+def used_memory(sock):
+    info = call(sock, "INFO", "memory").decode()
+    return int(info.split("used_memory:")[1].split()[0])
+
+
 def blocked_clients(sock):
     info = call(sock, "INFO", "clients").decode()
     return int(info.split("blocked_clients:")[1].split()[0])
@@ -192,7 +200,7 @@ def case(name, port):
         call(c, "CONFIG", "SET", "list-max-listpack-size", "1")
     if name in ("lpop-fill1", "lpos-fill1", "lrange-tail"):
         call(c, "RPUSH", "l", *elements)
-    if name == "del-keys":
+    if name in ("del-keys", "evict-keys"):
         load_keys(c)
     if name == "ltrim-9k":
         big = b"x" * 9000
@@ -226,6 +234,15 @@ def case(name, port):
         load_keys(c)
     elif name == "del-keys":
         del_keys(c)
+    elif name == "evict-keys":
+        limit = used_memory(c) // 4
+        call(c, "CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+        call(c, "CONFIG", "SET", "maxmemory", limit)
+        deadline = time.time() + 120
+        # Within 64 KiB: INFO's own reply is allocated after the eviction that precedes it.
+        while used_memory(c) > limit + 65536:
+            assert time.time() < deadline, f"used_memory {used_memory(c)} > {limit} after 120 s"
+            time.sleep(0.01)
     took = time.perf_counter() - t0
     time.sleep(0.05)
     prober.finish()
@@ -234,7 +251,7 @@ def case(name, port):
 
 CASES = [
     "blpop-keys", "tiny-timeout", "lpush-fill1", "lpop-fill1", "ltrim-9k", "lpos-fill1",
-    "lrange-tail", "load-keys", "del-keys",
+    "lrange-tail", "load-keys", "del-keys", "evict-keys",
 ]
 
 

@@ -244,10 +244,11 @@ fn allkeys_lru_keeps_the_hot_keys_as_redis_does() {
 }
 
 /// OBJECT IDLETIME counts seconds since the last access, which reads and writes reset and
-/// TYPE, EXISTS and OBJECT do not; OBJECT FREQ answers under an LFU policy, and counts
+/// TYPE, EXISTS, TTL and OBJECT do not; OBJECT FREQ answers under an LFU policy, and counts
 /// accesses there; each refuses under the other policy with Redis's error.
 ///
-/// Break checked: touching in `Db::get_untouched` makes the idle time after TYPE 0.
+/// Break checked: touching in `Db::get_untouched` makes the idle time after TYPE 0; so does
+/// TTL's lookup through `read` (touching), as it was at first.
 #[test]
 fn object_idletime_and_freq_follow_accesses() {
     let server = Binary::start(&[]);
@@ -256,6 +257,7 @@ fn object_idletime_and_freq_follow_accesses() {
     std::thread::sleep(Duration::from_millis(2_100));
     redis_run(&mut con, &["TYPE", "k"]);
     redis_run(&mut con, &["EXISTS", "k"]);
+    redis_run(&mut con, &["TTL", "k"]);
     let idle = |con: &mut Connection| match redis_run(con, &["OBJECT", "IDLETIME", "k"]) {
         Value::Int(n) => n,
         other => panic!("{other:?}"),
@@ -379,4 +381,65 @@ fn refusals_over_maxmemory_match_redis_byte_for_byte() {
     common::assert_same_replies(&cases, redis.addr, server.addr, |addr, request| {
         common::exchange(addr, request, Duration::from_millis(300))
     });
+}
+
+/// MEMORY STATS has redis-server's fields in its order (values are this server's), with a
+/// `db.N` entry for each database holding keys; MEMORY DOCTOR answers an almost empty
+/// instance in Redis's words, as redis-server does.
+///
+/// Break checked: leaving out `keys.count` fails it.
+#[test]
+fn memory_stats_and_doctor_have_redis_shape() {
+    let server = Binary::start(&[]);
+    let redis = RedisServer::start(&[]);
+    let names = |addr| {
+        let mut con = redis_connection(addr, 0);
+        redis_run(&mut con, &["SET", "k", "v"]);
+        let Value::Array(items) = redis_run(&mut con, &["MEMORY", "STATS"]) else {
+            panic!("MEMORY STATS is an array");
+        };
+        let names: Vec<String> = items
+            .iter()
+            .step_by(2)
+            .map(|name| match name {
+                Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let doctor = redis_run(&mut con, &["MEMORY", "DOCTOR"]);
+        (names, doctor)
+    };
+    let (ours, our_doctor) = names(server.addr);
+    let (theirs, their_doctor) = names(redis.addr);
+    assert_eq!(ours, theirs);
+    assert!(ours.contains(&"db.0".to_string()));
+    assert_eq!(our_doctor, their_doctor);
+}
+
+/// A limit set far below the data is reached by the timer, a slice a tick, not by one command
+/// that would stall the loop: right after CONFIG SET the keys are still mostly there, and a
+/// second later, with no command in between, `used_memory` is under the limit.
+///
+/// Break checked: not scheduling the timer (`next_eviction` left `None` in CONFIG SET's
+/// `apply`) leaves most of the 100,000 keys in place until commands arrive.
+#[test]
+fn the_timer_evicts_what_one_command_may_not() {
+    let server = Binary::start(&[]);
+    let mut con = redis_connection(server.addr, 0);
+    redis_run(
+        &mut con,
+        &["CONFIG", "SET", "maxmemory-policy", "allkeys-random"],
+    );
+    assert_eq!(fill(&mut con, 0, 100_000, 100, false), 0);
+    let limit = used_memory(&mut con) / 10;
+    redis_run(
+        &mut con,
+        &["CONFIG", "SET", "maxmemory", &limit.to_string()],
+    );
+    std::thread::sleep(Duration::from_millis(1_000));
+    let evicted = info_field(&mut con, "stats", "evicted_keys");
+    // INFO's own turn evicts for at most 500 µs (a few thousand keys) before it answers.
+    assert!(evicted > 80_000, "{evicted} evicted");
+    // (INFO's reply is allocated after the eviction that runs before it: 64 KiB of slack.)
+    assert!(used_memory(&mut con) <= limit + 64 * 1024);
 }

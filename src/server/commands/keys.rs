@@ -890,7 +890,8 @@ fn pexpiretime(exec: &mut Exec<'_, '_>, req: &Request<'_>) {
 fn ttl_generic(exec: &mut Exec<'_, '_>, req: &Request<'_>, ms: bool, absolute: bool) {
     let key = req.arg(1);
     let now = exec.now_ms;
-    if read(exec.state, key, now).is_none() {
+    // Counted as a hit or a miss, but not an access (Redis's `LOOKUP_NOTOUCH`).
+    if read_with(exec.state, key, now, false).is_none() {
         return exec.integer(-2);
     }
     let Some(Some(deadline)) = exec.state.db.expiry(key, now) else {

@@ -571,6 +571,17 @@ impl Db {
         Some(fixed + node.key.heap_size() + deadline + value_extra)
     }
 
+    /// What the keyspace's own structures take (MEMORY STATS's `overhead.hashtable.*`): the
+    /// table (nodes, their stamps, the bucket arrays) and the deadlines.
+    pub fn overhead(&self) -> (usize, usize) {
+        let (small, large) = self.table.buckets();
+        let per_key = std::mem::size_of::<Node<Entry>>() + std::mem::size_of::<u32>();
+        let main = self.table.len() * per_key + (small + large) * std::mem::size_of::<Link>();
+        let expires =
+            self.volatile.len() * (std::mem::size_of::<u32>() + std::mem::size_of::<i64>());
+        (main, expires)
+    }
+
     /// The string at `key` to edit in place (SETRANGE, SETBIT), created empty if missing and
     /// moved to the heap if short; `None` if the key holds another type. As Redis's
     /// `lookupStringForBitCommand` and `dbUnshareStringValue`.

@@ -221,7 +221,7 @@ fn clients_section(out: &mut String, exec: &Exec<'_, '_>) {
 }
 
 /// `used_memory` now and the peak INFO has seen, and the resident set (see the module docs).
-fn sample_memory(state: &mut State) {
+pub(super) fn sample_memory(state: &mut State) {
     let used = evict::used_memory();
     state.memory.now = used;
     state.memory.peak = state.memory.peak.max(used);

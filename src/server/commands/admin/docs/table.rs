@@ -651,7 +651,11 @@ pub(super) static DOCS: &[Docs] = &[
         ]),
     Docs::new("memory", Group::Server, "4.0.0", "A container for memory diagnostics commands")
         .complexity("Depends on subcommand."),
+    Docs::new("memory|doctor", Group::Server, "4.0.0", "Outputs memory problems report")
+        .complexity("O(1)"),
     Docs::new("memory|help", Group::Server, "4.0.0", "Show helpful text about the different subcommands")
+        .complexity("O(1)"),
+    Docs::new("memory|stats", Group::Server, "4.0.0", "Show memory usage details")
         .complexity("O(1)"),
     Docs::new("memory|usage", Group::Server, "4.0.0", "Estimate the memory usage of a key")
         .complexity("O(N) where N is the number of samples.")
