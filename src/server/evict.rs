@@ -226,7 +226,8 @@ fn best_key(state: &mut State, eviction: &Eviction, now_ms: i64) -> Option<(usiz
         for _ in 0..databases {
             state.evict_pool.next_db = (state.evict_pool.next_db + 1) % databases;
             let id = state.evict_pool.next_db;
-            if let Some(db) = state.db_at(id)
+            // Only databases ever used: `db_at` would create the others, empty.
+            if let Some((_, db)) = state.dbs_mut().find(|(at, _)| *at == id)
                 && let Some(key) = db.random_of(volatile)
             {
                 return Some((id, key));
@@ -265,7 +266,7 @@ fn best_key(state: &mut State, eviction: &Eviction, now_ms: i64) -> Option<(usiz
             }
             candidate.filled = false;
             let (id, key) = (candidate.db, std::mem::take(&mut candidate.key));
-            let present = state.db_at(id).is_some_and(|db| db.holds(&key, volatile));
+            let present = state.db_ref(id).is_some_and(|db| db.holds(&key, volatile));
             if present {
                 return Some((id, key));
             }
