@@ -55,11 +55,6 @@ pub fn count_allocations_with(counter: fn() -> usize) {
     let _ = COUNTER.set(counter);
 }
 
-/// Whether `used_memory` is the allocator's count (not the resident set).
-pub fn counted() -> bool {
-    COUNTER.get().is_some()
-}
-
 /// The bytes in use, as eviction and INFO's `used_memory` see them.
 pub fn used_memory() -> u64 {
     match COUNTER.get() {

@@ -692,12 +692,10 @@ impl State {
             self.rehash(now);
         }
         if self.next_eviction.is_some_and(|at| at <= now) {
-            // Redis's `evictionTimeProc`: another slice, until under the limit (or nothing is
-            // left to evict).
+            // Redis's `evictionTimeProc`: another slice; `perform` schedules the next one if
+            // this one runs out of time while still over the limit.
             self.next_eviction = None;
-            if evict::perform(self, unix_ms()) == evict::Outcome::Fail {
-                self.next_eviction = None;
-            }
+            evict::perform(self, unix_ms());
         }
         blocking::time_out(self, ctx, now);
         self.with_dashboard(|dashboard, state| dashboard.tick(state, ctx, now));
